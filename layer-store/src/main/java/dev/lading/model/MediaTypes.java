@@ -1,0 +1,54 @@
+package dev.lading.model;
+
+import java.util.Set;
+
+/**
+ * Media types of the two manifest families. A manifest of one family never names media types of the
+ * other: registries and runtimes reject mixtures.
+ */
+public final class MediaTypes {
+  private MediaTypes() {}
+
+  public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+  public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+  public static final String OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar";
+  public static final String OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
+  public static final String OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd";
+  public static final String OCI_LAYER_NONDIST_GZIP =
+      "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+
+  public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+  public static final String DOCKER_MANIFEST_LIST =
+      "application/vnd.docker.distribution.manifest.list.v2+json";
+  public static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+  public static final String DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+  public static final String DOCKER_LAYER_FOREIGN_GZIP =
+      "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+  /** Schema 1 is deprecated and unsigned variants are unsafe; named only to reject it clearly. */
+  public static final String DOCKER_MANIFEST_V1_SIGNED =
+      "application/vnd.docker.distribution.manifest.v1+prettyjws";
+  public static final String DOCKER_MANIFEST_V1 = "application/vnd.docker.distribution.manifest.v1+json";
+
+  /** Every manifest and index type we read, for the registry {@code Accept} header. */
+  public static final Set<String> MANIFEST_TYPES =
+      Set.of(OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST);
+
+  /** True for an image index or a Docker manifest list. */
+  public static boolean isIndex(String mediaType) {
+    return OCI_INDEX.equals(mediaType) || DOCKER_MANIFEST_LIST.equals(mediaType);
+  }
+
+  /** True for a single-image manifest of either family. */
+  public static boolean isImageManifest(String mediaType) {
+    return OCI_MANIFEST.equals(mediaType) || DOCKER_MANIFEST.equals(mediaType);
+  }
+
+  /** True for a gzip-compressed layer of either family. */
+  public static boolean isGzipLayer(String mediaType) {
+    return OCI_LAYER_GZIP.equals(mediaType)
+        || DOCKER_LAYER_GZIP.equals(mediaType)
+        || DOCKER_LAYER_FOREIGN_GZIP.equals(mediaType)
+        || OCI_LAYER_NONDIST_GZIP.equals(mediaType);
+  }
+}
