@@ -72,6 +72,11 @@ public final class Json {
   public static <T> T read(byte[] json, Class<T> type, String what) {
     try {
       return MAPPER.readValue(json, type);
+    } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+      // A record's constructor rejected the values: its own message says what is wrong, Jackson's
+      // wrapper only adds noise.
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new InvalidImageException("invalid " + what + ": " + firstLine(cause.getMessage()), e);
     } catch (IOException e) {
       throw new InvalidImageException("invalid " + what + ": " + firstLine(e.getMessage()), e);
     }

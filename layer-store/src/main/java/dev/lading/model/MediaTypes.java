@@ -51,4 +51,43 @@ public final class MediaTypes {
         || DOCKER_LAYER_FOREIGN_GZIP.equals(mediaType)
         || OCI_LAYER_NONDIST_GZIP.equals(mediaType);
   }
+
+  /** Same-meaning pairs across the families: the blob bytes are identical, only the label differs. */
+  private static final java.util.Map<String, String> OCI_TO_DOCKER = java.util.Map.of(
+      OCI_MANIFEST, DOCKER_MANIFEST,
+      OCI_INDEX, DOCKER_MANIFEST_LIST,
+      OCI_CONFIG, DOCKER_CONFIG,
+      OCI_LAYER_GZIP, DOCKER_LAYER_GZIP,
+      OCI_LAYER_NONDIST_GZIP, DOCKER_LAYER_FOREIGN_GZIP);
+
+  private static final java.util.Map<String, String> DOCKER_TO_OCI = OCI_TO_DOCKER.entrySet().stream()
+      .collect(java.util.stream.Collectors.toUnmodifiableMap(
+          java.util.Map.Entry::getValue, java.util.Map.Entry::getKey));
+
+  /**
+   * The media type meaning the same as {@code mediaType} in the {@code target} family, e.g. {@link
+   * #OCI_LAYER_GZIP} to {@link #DOCKER_LAYER_GZIP}. Types already in the target family come back
+   * unchanged (OCI also carries artifact types we do not know).
+   *
+   * @throws InvalidImageException when the type has no equivalent in the target family, as for
+   *     uncompressed or zstd layers, which Docker schema 2 cannot carry
+   */
+  public static String toFormat(String mediaType, ImageFormat target) {
+    java.util.Objects.requireNonNull(mediaType, "mediaType");
+    if (ImageFormat.of(mediaType) == target) {
+      return mediaType;
+    }
+    String converted = target == ImageFormat.DOCKER
+        ? OCI_TO_DOCKER.get(mediaType) : DOCKER_TO_OCI.get(mediaType);
+    if (converted != null) {
+      return converted;
+    }
+    if (target == ImageFormat.DOCKER) {
+      throw new InvalidImageException("media type " + mediaType
+          + " has no Docker equivalent: Docker schema 2 manifests carry only gzip layers and the"
+          + " Docker config type; write the image in OCI format, or use gzip layers");
+    }
+    throw new InvalidImageException("media type " + mediaType + " has no OCI equivalent;"
+        + " write the image in Docker format, or rebuild the content with current tools");
+  }
 }
