@@ -34,6 +34,7 @@ final class EmptyObjectSet {
 
   static final class Deserializer extends JsonDeserializer<Set<String>> {
     @Override
+    @SuppressWarnings("unchecked")
     public Set<String> deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
       if (p.currentToken() != JsonToken.START_OBJECT) {
         return (Set<String>) ctxt.handleUnexpectedToken(Set.class, p);
