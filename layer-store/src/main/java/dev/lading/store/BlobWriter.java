@@ -254,7 +254,7 @@ public final class BlobWriter extends OutputStream {
    * Marks a reused blob as fresh, so gc's grace period also protects a blob that a new image is about
    * to reference again. Best effort: the lease is the real protection.
    */
-  private static void touch(Path blob) {
+  static void touch(Path blob) {
     try {
       Files.setLastModifiedTime(blob, FileTime.fromMillis(System.currentTimeMillis()));
     } catch (IOException ignored) {

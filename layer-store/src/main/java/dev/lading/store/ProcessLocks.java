@@ -133,10 +133,8 @@ final class ProcessLocks {
       } finally {
         synchronized (this) {
           if (lock == null) {
-            if (ch != null) {
-              ch.close();
-            }
             mode = Mode.FREE;
+            closeQuietly(ch);
           } else {
             channel = ch;
             osLock = lock;
@@ -147,6 +145,16 @@ final class ProcessLocks {
         }
       }
       return lock != null;
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // nothing was locked through it
+        }
+      }
     }
 
     private FileChannel openChannel() throws IOException {

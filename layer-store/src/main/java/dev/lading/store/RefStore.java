@@ -211,18 +211,7 @@ final class RefStore {
     Files.createDirectories(staging);
     try {
       if (Files.isRegularFile(layout.index())) {
-        JsonNode index = Json.mapper().readTree(Files.readAllBytes(layout.index()));
-        JsonNode manifests = index == null ? null : index.get("manifests");
-        if (manifests != null && manifests.isArray()) {
-          for (JsonNode entry : manifests) {
-            Descriptor d = Json.mapper().treeToValue(entry, Descriptor.class);
-            String name = d.annotation(Descriptor.REF_NAME);
-            if (name != null && !name.isEmpty()) {
-              AtomicFiles.write(staging.resolve(fileName(name)),
-                  Json.write(new RefFile(name, stripRefName(d))));
-            }
-          }
-        }
+        adoptInto(staging);
       }
       AtomicFiles.move(staging, layout.refs());
       AtomicFiles.syncDirectory(layout.privateDir());
@@ -235,6 +224,27 @@ final class RefStore {
         }
         Files.deleteIfExists(staging);
       }
+    }
+  }
+
+  private void adoptInto(Path staging) throws IOException {
+    try {
+      JsonNode index = Json.mapper().readTree(Files.readAllBytes(layout.index()));
+      JsonNode manifests = index == null ? null : index.get("manifests");
+      if (manifests == null || !manifests.isArray()) {
+        return;
+      }
+      for (JsonNode entry : manifests) {
+        Descriptor d = Json.mapper().treeToValue(entry, Descriptor.class);
+        String name = d.annotation(Descriptor.REF_NAME);
+        if (name != null && !name.isEmpty()) {
+          AtomicFiles.write(staging.resolve(fileName(name)),
+              Json.write(new RefFile(name, stripRefName(d))));
+        }
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IOException(layout.index() + " is not a valid OCI image index (" + e.getMessage()
+          + "); fix it, or remove it to start with no refs", e);
     }
   }
 

@@ -41,6 +41,13 @@ public final class Store {
   private static final byte[] OCI_LAYOUT_JSON =
       "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
   private static final Pattern HEX = Pattern.compile("[a-f0-9]{64}");
+  /** The ref.name grammar of the OCI image spec (annotations.md), as skopeo and umoci check it. */
+  private static final Pattern OCI_REF_NAME;
+
+  static {
+    String component = "[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*";
+    OCI_REF_NAME = Pattern.compile(component + "(?:/" + component + ")*");
+  }
 
   private final Layout layout;
   private final RefStore refs;
@@ -137,6 +144,10 @@ public final class Store {
   /** Stores bytes (a no-op when they are already stored) and returns their digest. */
   public Digest put(byte[] content) throws IOException {
     Digest digest = Digest.of(content);
+    if (has(digest)) {
+      BlobWriter.touch(layout.blob(digest));
+      return digest;
+    }
     try (BlobWriter writer = writer(digest)) {
       writer.write(content);
       return writer.commit();
@@ -222,6 +233,18 @@ public final class Store {
         refs.regenerateIndex();
       }
     }
+  }
+
+  /**
+   * True when OCI tools can address the ref: {@code skopeo ... oci:<dir>:<name>} and
+   * {@code umoci --image <dir>:<name>} accept only names of the OCI {@code ref.name} grammar
+   * (components of letters and digits joined by one of {@code -._:@+} or {@code --}, separated by
+   * {@code /}). Both split at the first ':' after the directory, so colons in the name are fine
+   * ({@code 127.0.0.1:5000/demo/app:1.0} works) but the store directory must not contain one. The
+   * store itself accepts any name; callers may warn when this is false.
+   */
+  public static boolean isOciRefName(String name) {
+    return name != null && OCI_REF_NAME.matcher(name).matches();
   }
 
   /** The manifest or index a ref names. */

@@ -295,6 +295,15 @@ class StoreTest {
   }
 
   @Test
+  void aForeignLayoutWithABrokenIndexIsRefusedClearly() throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("index.json"), "{\"manifests\":[{\"digest\":\"md5:x\"}]}");
+    IOException e = assertThrows(IOException.class, () -> Store.open(dir));
+    assertTrue(e.getMessage().contains("is not a valid OCI image index"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve(".lading/refs")));
+  }
+
+  @Test
   void fsckQuarantinesACorruptBlobAndReportsTheBrokenRef() throws IOException {
     Store store = Store.open(dir);
     Descriptor image = TestImages.put(store, "will be damaged");
@@ -416,5 +425,40 @@ class StoreTest {
     assertTrue(store.has(blob));
     assertFalse(report.removed().contains(blob));
     assertEquals(1, report.removed().size(), "only the first manifest, now unreferenced");
+  }
+
+  @Test
+  void manyThreadsAndTwoStoreInstancesInOneJvmShareTheLocks() throws Exception {
+    Store one = Store.open(dir);
+    Store two = Store.open(dir);
+    List<CompletableFuture<Void>> tasks = new java.util.ArrayList<>();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    for (int t = 0; t < 8; t++) {
+      Store store = t % 2 == 0 ? one : two;
+      int thread = t;
+      tasks.add(CompletableFuture.runAsync(() -> {
+        try {
+          for (int i = 0; i < 10; i++) {
+            try (Lease lease = store.lease()) {
+              store.setRef("t" + thread + ":" + i, TestImages.put(store, "image " + (i % 3)));
+            }
+            if (i % 5 == 0) {
+              store.gc(Duration.ZERO);
+            }
+          }
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, pool));
+    }
+    try {
+      CompletableFuture.allOf(tasks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(80, one.refs().size());
+    assertEquals(80, Json.mapper().readTree(dir.resolve("index.json").toFile()).get("manifests").size());
+    assertTrue(two.fsck().clean());
+    assertEquals(9, blobFiles().size(), "three images of three blobs each, stored once");
   }
 }
