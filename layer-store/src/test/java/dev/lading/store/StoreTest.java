@@ -289,7 +289,7 @@ class StoreTest {
         + "\",\"digest\":\"" + image.digest() + "\",\"size\":" + image.size()
         + ",\"annotations\":{\"" + Descriptor.REF_NAME + "\":\"skopeo-made\"}}]}";
     Files.writeString(dir.resolve("index.json"), index);
-    TestFilesHelper.delete(dir.resolve(".lading"));
+    dev.lading.testing.TestFiles.deleteRecursively(dir.resolve(".lading"));
     Store store = Store.open(dir);
     assertEquals(image, store.ref("skopeo-made").orElseThrow());
   }
