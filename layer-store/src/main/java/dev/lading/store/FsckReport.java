@@ -1,0 +1,45 @@
+package dev.lading.store;
+
+import dev.lading.digest.Digest;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What {@link Store#fsck()} found and did.
+ *
+ * @param blobsChecked blobs re-hashed
+ * @param bytesChecked their total size
+ * @param quarantined blobs whose content did not match their name, moved to {@code .lading/quarantine}
+ * @param missing blobs that a ref (directly or through its manifests) needs but the store lacks, or
+ *     has with the wrong size, or cannot parse
+ * @param removedTempFiles leftover temp files and partial downloads older than the age limit, deleted
+ * @param indexRepaired true when {@code index.json} did not match the refs and was rewritten
+ */
+public record FsckReport(
+    int blobsChecked,
+    long bytesChecked,
+    List<Quarantined> quarantined,
+    List<Missing> missing,
+    List<Path> removedTempFiles,
+    boolean indexRepaired) {
+
+  public FsckReport {
+    quarantined = List.copyOf(quarantined);
+    missing = List.copyOf(missing);
+    removedTempFiles = List.copyOf(removedTempFiles);
+  }
+
+  /** A corrupt blob: its name, what it really hashes to, and where it was moved. */
+  public record Quarantined(String name, Digest actual, Path movedTo) {}
+
+  /**
+   * A blob that {@code ref} needs and that is not usable; {@code reason} says why ("missing", a size
+   * mismatch, an unreadable manifest). A blob shared by several refs is reported for the first.
+   */
+  public record Missing(String ref, Digest digest, String reason) {}
+
+  /** True when every blob is intact and every ref is complete. */
+  public boolean clean() {
+    return quarantined.isEmpty() && missing.isEmpty();
+  }
+}

@@ -1,0 +1,181 @@
+package dev.lading.store;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Shared/exclusive locks on files that exclude both other threads of this JVM and other processes.
+ *
+ * <p>Why one table per JVM (the only static state in the store): an OS file lock belongs to the
+ * process, not to a thread or a {@code Store} object. Java therefore throws
+ * {@link OverlappingFileLockException} when a second channel of the same JVM locks the same file, and
+ * on Linux (POSIX fcntl locks) closing <em>any</em> channel on a file drops every lock the process
+ * holds on it. So each lock file must have exactly one channel per JVM, whatever number of
+ * {@code Store} instances point at the same directory, and in-JVM exclusion has to be done here.
+ *
+ * <p>Locks are not owned by threads: a lock taken on one thread may be released on another (a blob
+ * download may be finished by a different worker). Shared holders are not queued behind waiting
+ * exclusive ones, so a thread that already holds a shared lock can take it again without deadlock.
+ */
+final class ProcessLocks {
+  /** The table of this JVM; see the class comment for why it must be process-wide. */
+  static final ProcessLocks JVM = new ProcessLocks();
+
+  private final Map<Path, Entry> entries = new HashMap<>(); // guarded by this
+
+  private ProcessLocks() {}
+
+  /** A held lock; closing it releases it (idempotent). */
+  interface Held extends AutoCloseable {
+    @Override
+    void close() throws IOException;
+  }
+
+  /** Blocks until the lock on {@code file} is held in the given mode. */
+  Held acquire(Path file, boolean shared) throws IOException {
+    return acquire(file, shared, true);
+  }
+
+  /** The lock if it is free right now (in this JVM and in every other process), else null. */
+  Held tryAcquire(Path file, boolean shared) throws IOException {
+    return acquire(file, shared, false);
+  }
+
+  private Held acquire(Path file, boolean shared, boolean block) throws IOException {
+    Path key = file.toAbsolutePath().normalize();
+    Entry entry;
+    synchronized (this) {
+      entry = entries.computeIfAbsent(key, Entry::new);
+      entry.users++;
+    }
+    boolean held = false;
+    try {
+      held = entry.lock(shared, block);
+      if (!held) {
+        return null;
+      }
+      AtomicBoolean released = new AtomicBoolean();
+      return () -> {
+        if (released.compareAndSet(false, true)) {
+          try {
+            entry.unlock(shared);
+          } finally {
+            forget(entry);
+          }
+        }
+      };
+    } finally {
+      if (!held) {
+        forget(entry);
+      }
+    }
+  }
+
+  private synchronized void forget(Entry entry) {
+    if (--entry.users == 0) {
+      entries.remove(entry.path);
+    }
+  }
+
+  /** One lock file: the JVM's only channel on it, and who in this JVM holds it. */
+  private static final class Entry {
+    private enum Mode { FREE, ACQUIRING, SHARED, EXCLUSIVE }
+
+    final Path path;
+    int users; // guarded by ProcessLocks.this: threads that hold or wait for this entry
+    private Mode mode = Mode.FREE; // the fields below are guarded by this entry
+    private int sharedHolders;
+    private FileChannel channel;
+    private FileLock osLock;
+
+    Entry(Path path) {
+      this.path = path;
+    }
+
+    boolean lock(boolean shared, boolean block) throws IOException {
+      synchronized (this) {
+        while (true) {
+          if (shared && mode == Mode.SHARED) {
+            sharedHolders++;
+            return true;
+          }
+          if (mode == Mode.FREE) {
+            break;
+          }
+          if (!block) {
+            return false;
+          }
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for lock " + path);
+          }
+        }
+        mode = Mode.ACQUIRING;
+      }
+      // The OS lock may take long (another process holds it): wait for it without holding this
+      // monitor, so that non-blocking callers in this JVM are answered at once.
+      FileChannel ch = null;
+      FileLock lock = null;
+      try {
+        ch = openChannel();
+        lock = block ? ch.lock(0, Long.MAX_VALUE, shared) : ch.tryLock(0, Long.MAX_VALUE, shared);
+      } finally {
+        synchronized (this) {
+          if (lock == null) {
+            mode = Mode.FREE;
+            closeQuietly(ch);
+          } else {
+            channel = ch;
+            osLock = lock;
+            mode = shared ? Mode.SHARED : Mode.EXCLUSIVE;
+            sharedHolders = shared ? 1 : 0;
+          }
+          notifyAll();
+        }
+      }
+      return lock != null;
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // nothing was locked through it
+        }
+      }
+    }
+
+    private FileChannel openChannel() throws IOException {
+      Files.createDirectories(path.getParent());
+      return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+    }
+
+    synchronized void unlock(boolean shared) throws IOException {
+      if (shared && --sharedHolders > 0) {
+        return;
+      }
+      try {
+        osLock.release();
+      } finally {
+        channel.close();
+        osLock = null;
+        channel = null;
+        mode = Mode.FREE;
+        notifyAll();
+      }
+    }
+  }
+}

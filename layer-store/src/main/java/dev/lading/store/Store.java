@@ -1,0 +1,467 @@
+package dev.lading.store;
+
+import dev.lading.digest.Digest;
+import dev.lading.model.Descriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The content-addressed store of blobs and named refs. Its directory is a valid OCI image layout, so
+ * skopeo ({@code oci:<dir>:<ref>}), umoci and containerd can read it directly.
+ *
+ * <p>Safe for many threads and many processes on one directory: blob writes never touch shared files
+ * (temp file, verify, fsync, atomic rename); ref changes serialise on a file lock; gc excludes writers
+ * through {@link #lease() leases}. Instances are cheap; all state is on disk.
+ */
+public final class Store {
+  /** Unreferenced blobs younger than this survive gc, a second guard besides leases. */
+  public static final Duration DEFAULT_GC_GRACE = Duration.ofMinutes(10);
+  /** Temp files and partial downloads older than this are leftovers that fsck deletes. */
+  public static final Duration DEFAULT_TEMP_MAX_AGE = Duration.ofHours(1);
+  /** Environment variable naming the default store directory. */
+  public static final String STORE_ENV = "LADING_STORE";
+
+  private static final byte[] OCI_LAYOUT_JSON =
+      "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
+  private static final Pattern HEX = Pattern.compile("[a-f0-9]{64}");
+  /** The ref.name grammar of the OCI image spec (annotations.md), as skopeo and umoci check it. */
+  private static final Pattern OCI_REF_NAME;
+
+  static {
+    String component = "[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*";
+    OCI_REF_NAME = Pattern.compile(component + "(?:/" + component + ")*");
+  }
+
+  private final Layout layout;
+  private final RefStore refs;
+
+  private Store(Layout layout) {
+    this.layout = layout;
+    this.refs = new RefStore(layout);
+  }
+
+  /** Opens the store in {@code dir}, creating an empty OCI layout there when it is missing. */
+  public static Store open(Path dir) throws IOException {
+    Path root = dir.toAbsolutePath().normalize();
+    Layout layout = new Layout(root);
+    Files.createDirectories(layout.blobs());
+    Files.createDirectories(layout.locks());
+    Store store = new Store(layout);
+    try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
+      if (!Files.isRegularFile(layout.ociLayout())) {
+        AtomicFiles.write(layout.ociLayout(), OCI_LAYOUT_JSON);
+      }
+      store.refs.adoptIndexIfNeeded();
+      if (!Files.isRegularFile(layout.index())) {
+        store.refs.regenerateIndex();
+      }
+    }
+    return store;
+  }
+
+  /** {@code $LADING_STORE} when set, else {@code ~/.lading/store}. */
+  public static Path defaultDirectory() {
+    String env = System.getenv(STORE_ENV);
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    return Path.of(System.getProperty("user.home"), ".lading", "store");
+  }
+
+  /** The layout directory. */
+  public Path root() {
+    return layout.root();
+  }
+
+  /**
+   * A shared lease that keeps {@link #gc()} away until closed. Hold one from the first blob write
+   * of an image until its ref is set. Every writer holds one by itself for its own lifetime.
+   */
+  public Lease lease() throws IOException {
+    return new Lease(ProcessLocks.JVM.acquire(layout.leaseLock(), true));
+  }
+
+  // ---- blobs ----
+
+  /** True when the complete, verified blob is in the store. */
+  public boolean has(Digest digest) {
+    return Files.isRegularFile(layout.blob(digest));
+  }
+
+  /** The file of a complete blob, for zero-copy serving; never a partial one. */
+  public Path blobPath(Digest digest) throws NoSuchBlobException {
+    Path blob = layout.blob(digest);
+    if (!Files.isRegularFile(blob)) {
+      throw new NoSuchBlobException(digest, root());
+    }
+    return blob;
+  }
+
+  /** Reads a blob. */
+  public InputStream open(Digest digest) throws IOException {
+    try {
+      return Files.newInputStream(layout.blob(digest));
+    } catch (NoSuchFileException e) {
+      throw new NoSuchBlobException(digest, root());
+    }
+  }
+
+  /** A whole blob in memory; meant for manifests and configs, not layers. */
+  public byte[] bytes(Digest digest) throws IOException {
+    try {
+      return Files.readAllBytes(layout.blob(digest));
+    } catch (NoSuchFileException e) {
+      throw new NoSuchBlobException(digest, root());
+    }
+  }
+
+  /** A blob's size in bytes. */
+  public long size(Digest digest) throws IOException {
+    try {
+      return Files.size(layout.blob(digest));
+    } catch (NoSuchFileException e) {
+      throw new NoSuchBlobException(digest, root());
+    }
+  }
+
+  /** Stores bytes (a no-op when they are already stored) and returns their digest. */
+  public Digest put(byte[] content) throws IOException {
+    Digest digest = Digest.of(content);
+    if (has(digest)) {
+      BlobWriter.touch(layout.blob(digest));
+      return digest;
+    }
+    try (BlobWriter writer = writer(digest)) {
+      writer.write(content);
+      return writer.commit();
+    }
+  }
+
+  /** Stores bytes and returns their descriptor. */
+  public Descriptor put(String mediaType, byte[] content) throws IOException {
+    Objects.requireNonNull(mediaType, "mediaType");
+    return Descriptor.of(mediaType, put(content), content.length);
+  }
+
+  /** Copies a file into the store (streaming, hashed on the way) and returns its descriptor. */
+  public Descriptor importFile(Path file, String mediaType) throws IOException {
+    Objects.requireNonNull(mediaType, "mediaType");
+    try (BlobWriter writer = writer(null); InputStream in = Files.newInputStream(file)) {
+      in.transferTo(writer);
+      long size = writer.position();
+      return Descriptor.of(mediaType, writer.commit(), size);
+    }
+  }
+
+  /**
+   * A writer for one blob. With an expected digest, {@link BlobWriter#commit()} refuses other content.
+   * The writer holds a lease until it is committed or closed.
+   */
+  public BlobWriter writer(Digest expectedOrNull) throws IOException {
+    Files.createDirectories(layout.tmp());
+    ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true);
+    return BlobWriter.fresh(layout, expectedOrNull, List.of(lease));
+  }
+
+  /**
+   * A writer that survives its process: bytes go to {@code .lading/ingest/<hex>.partial}, and the
+   * next resumable writer for the same digest (in any process, after a crash or kill) continues at
+   * {@link BlobWriter#position()}. Only one writer per digest exists at a time: a second one waits
+   * here until the first is committed or closed (and then usually finds the blob complete, see
+   * {@link BlobWriter#alreadyStored()}).
+   */
+  public BlobWriter resumableWriter(Digest expected) throws IOException {
+    Objects.requireNonNull(expected, "a resumable writer needs the expected digest");
+    ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true);
+    ProcessLocks.Held ingest = null;
+    try {
+      ingest = ProcessLocks.JVM.acquire(layout.ingestLock(expected), false);
+      return BlobWriter.resume(layout, expected, List.of(lease, ingest));
+    } catch (IOException | RuntimeException e) {
+      if (ingest != null) {
+        ingest.close();
+      }
+      lease.close();
+      throw e;
+    }
+  }
+
+  // ---- refs ----
+
+  /**
+   * Names a manifest or index, e.g. {@code "127.0.0.1:5000/demo/app:1.0"}. The name becomes the
+   * {@code org.opencontainers.image.ref.name} of its entry in {@code index.json}.
+   *
+   * @throws NoSuchBlobException when the manifest itself is not stored yet
+   */
+  public void setRef(String name, Descriptor manifestOrIndex) throws IOException {
+    setRefs(Map.of(name, manifestOrIndex));
+  }
+
+  /** Sets several refs with one regeneration of {@code index.json} (for mirrors syncing many tags). */
+  public void setRefs(Map<String, Descriptor> targets) throws IOException {
+    targets.forEach((name, target) -> {
+      RefStore.validateName(name);
+      Objects.requireNonNull(target, "descriptor of ref " + name);
+      RefStore.validateTarget(name, target);
+    });
+    try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true)) {
+      for (Descriptor target : targets.values()) {
+        blobPath(target.digest()); // under the lease, so gc cannot take it before the ref exists
+      }
+      try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
+        for (Map.Entry<String, Descriptor> e : targets.entrySet()) {
+          refs.write(e.getKey(), e.getValue());
+        }
+        refs.regenerateIndex();
+      }
+    }
+  }
+
+  /**
+   * True when OCI tools can address the ref: {@code skopeo ... oci:<dir>:<name>} and
+   * {@code umoci --image <dir>:<name>} accept only names of the OCI {@code ref.name} grammar
+   * (components of letters and digits joined by one of {@code -._:@+} or {@code --}, separated by
+   * {@code /}). Both split at the first ':' after the directory, so colons in the name are fine
+   * ({@code 127.0.0.1:5000/demo/app:1.0} works) but the store directory must not contain one. The
+   * store itself accepts any name; callers may warn when this is false.
+   */
+  public static boolean isOciRefName(String name) {
+    return name != null && OCI_REF_NAME.matcher(name).matches();
+  }
+
+  /** The manifest or index a ref names. */
+  public Optional<Descriptor> ref(String name) throws IOException {
+    return refs.read(name);
+  }
+
+  /** Removes a ref; its blobs stay until gc. Returns false when there was no such ref. */
+  public boolean deleteRef(String name) throws IOException {
+    RefStore.validateName(name);
+    try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
+      boolean existed = refs.delete(name);
+      refs.regenerateIndex();
+      return existed;
+    }
+  }
+
+  /** All refs, sorted by name. */
+  public List<StoreRef> refs() throws IOException {
+    return refs.all();
+  }
+
+  // ---- maintenance ----
+
+  /** {@link #fsck(Duration)} with {@link #DEFAULT_TEMP_MAX_AGE}. */
+  public FsckReport fsck() throws IOException {
+    return fsck(DEFAULT_TEMP_MAX_AGE);
+  }
+
+  /**
+   * Checks the store: re-hashes every blob and moves corrupt ones to {@code .lading/quarantine/},
+   * reports refs whose blobs are missing, deletes temp files and partial downloads older than
+   * {@code tempMaxAge}, and rewrites {@code index.json} when it does not match the refs. Runs
+   * alongside writers.
+   */
+  public FsckReport fsck(Duration tempMaxAge) throws IOException {
+    int checked = 0;
+    long bytes = 0;
+    List<FsckReport.Quarantined> quarantined = new ArrayList<>();
+    try (DirectoryStream<Path> blobs = Files.newDirectoryStream(layout.blobs())) {
+      for (Path blob : blobs) {
+        String name = blob.getFileName().toString();
+        Digest actual;
+        try {
+          if (!Files.isRegularFile(blob)) {
+            continue;
+          }
+          actual = Digest.of(blob);
+          bytes += Files.size(blob);
+        } catch (NoSuchFileException goneMeanwhile) {
+          continue; // removed by a concurrent gc
+        }
+        checked++;
+        if (!HEX.matcher(name).matches() || !actual.hex().equals(name)) {
+          quarantined.add(new FsckReport.Quarantined(name, actual, quarantine(blob)));
+        }
+      }
+    }
+    List<Path> removed = removeOldTempFiles(tempMaxAge);
+    List<FsckReport.Missing> missing = new ArrayList<>();
+    Set<Digest> seen = new HashSet<>();
+    for (StoreRef ref : refs.all()) {
+      List<ImageGraph.Problem> problems = new ArrayList<>();
+      ImageGraph.walk(layout, ref.descriptor(), seen, problems);
+      for (ImageGraph.Problem p : problems) {
+        missing.add(new FsckReport.Missing(ref.name(), p.digest(), p.reason()));
+      }
+    }
+    boolean repaired;
+    try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
+      repaired = refs.regenerateIndex();
+    }
+    return new FsckReport(checked, bytes, quarantined, missing, removed, repaired);
+  }
+
+  private Path quarantine(Path blob) throws IOException {
+    Files.createDirectories(layout.quarantine());
+    Path target = layout.quarantine().resolve(blob.getFileName() + "-" + System.currentTimeMillis());
+    AtomicFiles.move(blob, target);
+    AtomicFiles.syncDirectory(blob.getParent());
+    return target;
+  }
+
+  /**
+   * Leftovers of crashed writers. Partial downloads are deleted only under their ingest lock, so a
+   * live resumable writer never loses its file. A plain writer idle for longer than the age limit
+   * loses its temp file and fails at commit, which is safe: nothing half-written becomes visible.
+   */
+  private List<Path> removeOldTempFiles(Duration maxAge) throws IOException {
+    Instant cutoff = Instant.now().minus(maxAge);
+    List<Path> removed = new ArrayList<>();
+    for (Path dir : List.of(layout.tmp(), layout.refs(), layout.root(), layout.privateDir())) {
+      for (Path file : list(dir)) {
+        String name = file.getFileName().toString();
+        boolean temp = dir.equals(layout.tmp()) || (name.startsWith(".") && name.endsWith(
+            AtomicFiles.TMP_SUFFIX)) || (dir.equals(layout.privateDir()) && name.startsWith("refs-")
+            && name.endsWith(AtomicFiles.TMP_SUFFIX));
+        if (temp && olderThan(file, cutoff) && deleteTree(file)) {
+          removed.add(file);
+        }
+      }
+    }
+    for (Path partial : list(layout.ingest())) {
+      String name = partial.getFileName().toString();
+      if (!name.endsWith(".partial") || !olderThan(partial, cutoff)) {
+        continue;
+      }
+      String hex = name.substring(0, name.length() - ".partial".length());
+      if (!HEX.matcher(hex).matches()) {
+        continue;
+      }
+      try (ProcessLocks.Held lock =
+          ProcessLocks.JVM.tryAcquire(layout.ingestLock(Digest.ofHex(hex)), false)) {
+        if (lock != null && olderThan(partial, cutoff) && Files.deleteIfExists(partial)) {
+          removed.add(partial);
+        }
+      }
+    }
+    return removed;
+  }
+
+  private static boolean olderThan(Path file, Instant cutoff) throws IOException {
+    try {
+      FileTime modified = Files.readAttributes(file, BasicFileAttributes.class).lastModifiedTime();
+      return modified.toInstant().isBefore(cutoff);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  private static boolean deleteTree(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      for (Path child : list(path)) {
+        Files.deleteIfExists(child);
+      }
+    }
+    return Files.deleteIfExists(path);
+  }
+
+  private static List<Path> list(Path dir) throws IOException {
+    List<Path> paths = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      entries.forEach(paths::add);
+    } catch (NoSuchFileException e) {
+      return paths;
+    }
+    return paths;
+  }
+
+  /** {@link #gc(Duration)} with {@link #DEFAULT_GC_GRACE}. */
+  public GcReport gc() throws IOException {
+    return gc(DEFAULT_GC_GRACE);
+  }
+
+  /**
+   * Deletes blobs that no ref reaches (through manifests, indexes, configs, layers and subjects)
+   * and that are older than {@code grace}. Waits until no lease is held and blocks new ones meanwhile,
+   * so a blob that a writer is about to reference is never deleted.
+   *
+   * @throws IOException when a ref's manifest cannot be read: gc then cannot tell what it needs and
+   *     deletes nothing (run fsck)
+   */
+  public GcReport gc(Duration grace) throws IOException {
+    try (ProcessLocks.Held exclusive = ProcessLocks.JVM.acquire(layout.leaseLock(), false)) {
+      // Measured once no writer is active: what was written while gc waited is young.
+      Instant cutoff = Instant.now().minus(grace);
+      Set<Digest> reachable = new HashSet<>();
+      for (StoreRef ref : refs.all()) {
+        List<ImageGraph.Problem> problems = new ArrayList<>();
+        ImageGraph.walk(layout, ref.descriptor(), reachable, problems);
+        for (ImageGraph.Problem p : problems) {
+          if (p.reason().startsWith("unreadable")) {
+            throw new IOException("gc stopped, nothing deleted: ref " + ref.name() + " needs "
+                + p.digest() + " which is " + p.reason() + "; run fsck and fix or delete the ref");
+          }
+        }
+      }
+      int referenced = 0;
+      int young = 0;
+      List<Digest> removed = new ArrayList<>();
+      long bytesRemoved = 0;
+      for (Path blob : list(layout.blobs())) {
+        String name = blob.getFileName().toString();
+        if (!HEX.matcher(name).matches() || !Files.isRegularFile(blob)) {
+          continue; // not ours to judge: fsck quarantines strays
+        }
+        Digest digest = Digest.ofHex(name);
+        if (reachable.contains(digest)) {
+          referenced++;
+        } else if (!olderThan(blob, cutoff)) {
+          young++;
+        } else {
+          long size = Files.size(blob);
+          if (Files.deleteIfExists(blob)) {
+            removed.add(digest);
+            bytesRemoved += size;
+          }
+        }
+      }
+      if (!removed.isEmpty()) {
+        AtomicFiles.syncDirectory(layout.blobs());
+      }
+      // With the lease held exclusively no writer holds or waits for an ingest lock, so lock files
+      // without a partial download can go (they would otherwise pile up, one per blob ever pulled).
+      for (Path lock : list(layout.ingestLocks())) {
+        String name = lock.getFileName().toString();
+        String hex = name.endsWith(".lock") ? name.substring(0, name.length() - 5) : "";
+        if (HEX.matcher(hex).matches() && !Files.exists(layout.partial(Digest.ofHex(hex)))) {
+          Files.deleteIfExists(lock);
+        }
+      }
+      return new GcReport(referenced, young, removed, bytesRemoved);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Store[" + root() + "]";
+  }
+}
