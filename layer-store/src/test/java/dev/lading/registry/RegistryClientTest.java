@@ -242,6 +242,7 @@ class RegistryClientTest {
           .filter(h -> h.startsWith("GET ") && h.contains(layer.digest().toString())).toList();
       assertEquals(2, blobGets.size(), blobGets.toString());
       assertFalse(blobGets.get(0).toLowerCase().contains("range:"));
+      assertTrue(blobGets.get(0).contains("\r\nUser-Agent: lading/0.1.0\r\n"), blobGets.get(0));
       assertTrue(blobGets.get(1).matches("(?s).*\r\nRange: bytes=\\d+-\r\n.*"), blobGets.get(1));
       long resumedAt = Long.parseLong(blobGets.get(1).replaceAll("(?s).*\r\nRange: bytes=(\\d+)-\r\n.*", "$1"));
       assertTrue(resumedAt > 200_000 && resumedAt < 300_000, "resumed at " + resumedAt);
