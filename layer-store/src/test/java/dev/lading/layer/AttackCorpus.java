@@ -17,7 +17,9 @@ import java.util.stream.Stream;
  * Hostile layers, generated at test time against a sandbox: {@code sandbox/root} is where layers are
  * applied and {@code sandbox/outside} (a sibling holding a sentinel file) must never change. Each attack
  * records whether GNU tar (default options, and with {@code -P}) and a naive extraction loop escape,
- * as observed with GNU tar 1.34.
+ * as observed with GNU tar 1.34 (checked by {@link NaiveExtractionComparisonTest}). Whiteout attacks
+ * "escape" GNU tar because it knows no whiteouts and writes the {@code .wh.} marker file itself through
+ * the symlink left by the previous layer.
  */
 final class AttackCorpus {
   private AttackCorpus() {}
@@ -82,7 +84,7 @@ final class AttackCorpus {
             List.of(tar().symlink("a", "b").symlink("b", "c/../../outside").dir("c", 0755)
                 .file("a/pwned", "x").bytes()), b, e, e),
         new Attack("write-through-final-symlink",
-            List.of(tar().symlink("evil", "../outside/secret").file("evil", "pwned").bytes()), b, e, e),
+            List.of(tar().symlink("evil", "../outside/secret").file("evil", "pwned").bytes()), b, b, e),
         new Attack("hardlink-dotdot", List.of(tar().hardlink("link", "../outside/secret").bytes()), b, e, e),
         new Attack("hardlink-absolute", List.of(tar().hardlink("link", out + "/secret").bytes()), b, e, e),
         new Attack("hardlink-through-symlink",
@@ -93,14 +95,14 @@ final class AttackCorpus {
         new Attack("chmod-through-symlinked-directory",
             List.of(tar().symlink("evil", out).bytes(), tar().dir("evil", 0777).bytes()), b, b, e),
         new Attack("whiteout-through-symlink",
-            List.of(tar().symlink("evil", out).bytes(), tar().file("evil/.wh.secret", "").bytes()), b, b, e),
+            List.of(tar().symlink("evil", out).bytes(), tar().file("evil/.wh.secret", "").bytes()), e, e, e),
         new Attack("opaque-whiteout-through-symlink",
-            List.of(tar().symlink("evil", out).bytes(), tar().file("evil/.wh..wh..opq", "").bytes()), b, b, e),
+            List.of(tar().symlink("evil", out).bytes(), tar().file("evil/.wh..wh..opq", "").bytes()), e, e, e),
         new Attack("whiteout-dotdot",
-            List.of(tar().file("../outside/.wh.secret", "").bytes()), b, b, e),
+            List.of(tar().file("../outside/.wh.secret", "").bytes()), b, e, e),
         new Attack("symlink-named-dot",
             List.of(tar().symlink(".", out).file("pwned", "x").bytes()), b, b, b),
         new Attack("symlink-named-dotdot",
-            List.of(tar().symlink("..", out).file("../pwned", "x").bytes()), b, e, e));
+            List.of(tar().symlink("..", out).file("../pwned", "x").bytes()), b, b, b));
   }
 }
