@@ -248,8 +248,17 @@ public final class ReproducibleLayer {
     return ascii.toString();
   }
 
+  /** An owner name that fits its ustar field (PAX holds the real one when it does not). */
   private static String clip(String value, int max) {
-    return utf8Length(value) <= max ? value : ustarName(value).substring(0, Math.min(max, value.length()));
+    if (utf8Length(value) <= max) {
+      return value;
+    }
+    StringBuilder ascii = new StringBuilder();
+    for (int i = 0; i < value.length() && ascii.length() < max; i++) {
+      char c = value.charAt(i);
+      ascii.append(c < 0x80 ? c : '_');
+    }
+    return ascii.toString();
   }
 
   private static int utf8Length(String s) {

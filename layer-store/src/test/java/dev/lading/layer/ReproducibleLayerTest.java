@@ -44,7 +44,8 @@ class ReproducibleLayerTest {
         LayerEntry.file(LONG_DIR + "file-with-a-long-name.txt", new byte[] {1, 2, 3})
             .withOwner(3_000_000, 4_000_000).withOwnerNames("builder", "builders"),
         LayerEntry.hardlink("/app/a-link", "/app/run.sh"),
-        LayerEntry.directory("/data").withMode(01777).withOwner(1000, 1000));
+        LayerEntry.directory("/data").withMode(01777).withOwner(1000, 1000)
+            .withOwnerNames("a-user-name-longer-than-thirty-two-bytes", "staff"));
   }
 
   private static byte[] write(ReproducibleLayer layer) throws IOException {
@@ -178,6 +179,8 @@ class ReproducibleLayerTest {
     assertEquals(3_000_000, longOne.getLongUserId());
     assertEquals(4_000_000, longOne.getLongGroupId());
     assertEquals("builder", longOne.getUserName());
+    TarArchiveEntry data = read.stream().filter(e -> e.getName().equals("data/")).findFirst().orElseThrow();
+    assertEquals("a-user-name-longer-than-thirty-two-bytes", data.getUserName(), "long owner names go to PAX");
     // Every header block of the raw tar carries an empty or chosen owner name, never the JVM's user.
     for (int offset = 0; offset + 512 <= tar.length; offset += 512) {
       if (tar[offset + 156] == 'x') {
