@@ -1,0 +1,764 @@
+package dev.lading.layer;
+
+import dev.lading.layer.OwnershipMap.Kind;
+import dev.lading.layer.OwnershipMap.Ownership;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Applies image layers, in order, onto a root directory, the way a container runtime stacks them, and
+ * never touches anything outside that root whatever the tar holds.
+ *
+ * <p>Every entry name is cleaned lexically with chroot semantics ({@code ..} stops at the root, absolute
+ * names are taken relative to it). Parent directories are then resolved component by component: a
+ * symlink met on the way is followed as if the root were {@code /} (like securejoin), so an absolute,
+ * relative or chained link that points "outside" lands inside the root instead. The last component is
+ * never followed: whatever is there is removed and replaced ({@code O_EXCL} creation, NOFOLLOW metadata
+ * calls). Hardlink targets are resolved the same way. Symlink targets are stored verbatim.
+ *
+ * <p>Whiteouts follow the OCI rule: {@code .wh.NAME} removes NAME as it was in the lower layers, and
+ * {@code .wh..wh..opq} empties its directory of lower content; paths this layer itself creates are
+ * kept whether they come before or after the whiteout.
+ *
+ * <p>With {@code preserveOwnership} (the default when running as root) owners are set with lchown and
+ * device nodes are created. Without it, files belong to the extracting user, directories keep u+rwx and
+ * files u+rw on disk so later steps can write them, device nodes become empty mode-0 placeholders, and
+ * the intended type, mode and owner of every path go to an {@link OwnershipMap} sidecar for fakeroot.
+ *
+ * <p>Assumes nothing else changes the root while a layer is applied. Not thread-safe per root;
+ * instances are immutable and may be shared.
+ */
+public final class LayerExtractor {
+  /** Default limit on the uncompressed bytes one layer may expand to. */
+  public static final long DEFAULT_MAX_BYTES = 64L << 30;
+  /** Default limit on the number of entries in one layer. */
+  public static final long DEFAULT_MAX_ENTRIES = 5_000_000;
+  private static final int MAX_SYMLINKS = 255;
+  private static final String WHITEOUT = ".wh.";
+  private static final String OPAQUE = ".wh..wh..opq";
+
+  private final boolean preserveOwnership;
+  private final long maxBytes;
+  private final long maxEntries;
+  private final Path ownershipFile;
+
+  private LayerExtractor(Builder b) {
+    this.preserveOwnership = b.preserveOwnership;
+    this.maxBytes = b.maxBytes;
+    this.maxEntries = b.maxEntries;
+    this.ownershipFile = b.ownershipFile;
+  }
+
+  /** A builder with the defaults: preserve ownership only when running as root. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** True when owners are applied with lchown and device nodes are created. */
+  public boolean preserveOwnership() {
+    return preserveOwnership;
+  }
+
+  /** Where the ownership sidecar of {@code root} lives: the configured file or {@code <root>.ownership.json}. */
+  public Path ownershipFile(Path root) {
+    if (ownershipFile != null) {
+      return ownershipFile;
+    }
+    Path abs = root.toAbsolutePath().normalize();
+    return abs.resolveSibling(abs.getFileName() + ".ownership.json");
+  }
+
+  /** What applying one layer did. */
+  public record Applied(String layer, long entries, long uncompressedBytes, List<String> notes) {
+    public Applied {
+      notes = List.copyOf(notes);
+    }
+  }
+
+  /** Applies the layer file (tar or tar.gz) onto {@code root}; the file name names it in errors. */
+  public Applied apply(Path root, Path layerFile) throws IOException {
+    try (InputStream in = Files.newInputStream(layerFile)) {
+      return apply(root, in, layerFile.getFileName().toString());
+    }
+  }
+
+  /**
+   * Applies one layer (a tar or gzip-compressed tar, told apart by its magic bytes) onto {@code root},
+   * which must exist. Reads {@code layer} to its end (so a digest computed while reading covers every
+   * byte) and does not close it.
+   *
+   * @param layerName how errors name the layer (its digest, usually)
+   * @throws LayerExtractionException naming the entry at fault
+   */
+  public Applied apply(Path root, InputStream layer, String layerName) throws IOException {
+    Objects.requireNonNull(layerName, "layerName");
+    if (!Files.isDirectory(root)) {
+      throw new LayerExtractionException(layerName, null, "the root directory " + root + " does not exist");
+    }
+    Path realRoot = root.toRealPath();
+    OwnershipMap ownership = preserveOwnership ? null : OwnershipMap.load(ownershipFile(root));
+    Run run = new Run(realRoot, layerName, ownership);
+    BufferedInputStream buffered = new BufferedInputStream(new NonClosingInputStream(layer), 64 * 1024);
+    LimitedInputStream tar = new LimitedInputStream(decompress(buffered, layerName), maxBytes);
+    try (TarArchiveInputStream entries = new TarArchiveInputStream(tar, StandardCharsets.UTF_8.name())) {
+      for (TarArchiveEntry entry; (entry = nextEntry(entries, tar, layerName, run)) != null; ) {
+        if (++run.entries > maxEntries) {
+          throw new LayerExtractionException(layerName, null, "layer has more than " + maxEntries
+              + " entries; raise the limit with LayerExtractor.builder().maxEntries(...) if the image"
+              + " is trusted");
+        }
+        String entryName = entry.getName();
+        try {
+          run.entry(entry, entries);
+        } catch (LayerExtractionException e) {
+          throw e;
+        } catch (IOException e) {
+          throw tooLarge(tar, layerName)
+              .orElseGet(() -> new LayerExtractionException(layerName, entryName, describe(e), e));
+        }
+      }
+      // Read to the end so a digest taken by the caller covers the whole blob.
+      tar.transferTo(OutputStream.nullOutputStream());
+      layer.transferTo(OutputStream.nullOutputStream());
+    } catch (LimitedInputStream.LimitExceeded e) {
+      throw tooLarge(tar, layerName).orElseThrow();
+    }
+    run.finish();
+    if (ownership != null) {
+      run.ownershipMap().save(ownershipFile(root));
+    }
+    return new Applied(layerName, run.entries, tar.count, run.notes);
+  }
+
+  private TarArchiveEntry nextEntry(TarArchiveInputStream entries, LimitedInputStream tar,
+      String layerName, Run run) throws IOException {
+    try {
+      return entries.getNextEntry();
+    } catch (IOException e) {
+      throw tooLarge(tar, layerName).orElseGet(() -> new LayerExtractionException(layerName,
+          run.lastEntry, "unreadable tar after this entry: " + describe(e)
+          + "; the layer is corrupt or truncated, pull it again", e));
+    }
+  }
+
+  private java.util.Optional<LayerExtractionException> tooLarge(LimitedInputStream tar, String layer) {
+    if (!tar.exceeded) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new LayerExtractionException(layer, null, "layer expands beyond "
+        + maxBytes + " bytes; raise the limit with LayerExtractor.builder().maxUncompressedBytes(...)"
+        + " if the image is trusted"));
+  }
+
+  private static InputStream decompress(BufferedInputStream in, String layerName) throws IOException {
+    in.mark(4);
+    byte[] magic = in.readNBytes(4);
+    in.reset();
+    if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+      return new GzipCompressorInputStream(in, true);
+    }
+    if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
+        && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
+      throw new LayerExtractionException(layerName, null,
+          "zstd-compressed layers are not supported yet; use an image with gzip layers");
+    }
+    return in;
+  }
+
+  private static String describe(IOException e) {
+    String what = e.getClass().getSimpleName();
+    return e.getMessage() == null ? what : what + ": " + e.getMessage();
+  }
+
+  /** The state of applying one layer. */
+  private final class Run {
+    private final Path root;
+    private final String layer;
+    private final TreeMap<String, Ownership> ownership;
+    private final Set<String> upper = new HashSet<>();
+    private final Map<Path, Meta> directoryMeta = new LinkedHashMap<>();
+    private final Map<Path, FileTime> parentMtimes = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+    private long entries;
+    private long written;
+    private String lastEntry;
+
+    Run(Path root, String layer, OwnershipMap map) {
+      this.root = root;
+      this.layer = layer;
+      this.ownership = map == null ? null : new TreeMap<>(map.entries());
+    }
+
+    OwnershipMap ownershipMap() {
+      return new OwnershipMap(OwnershipMap.VERSION, ownership);
+    }
+
+    void entry(TarArchiveEntry e, InputStream data) throws IOException {
+      String name = e.getName();
+      lastEntry = name;
+      List<String> parts = LayerPaths.clean(name);
+      if (parts.isEmpty()) {
+        // The root itself: only its metadata may change; another type could turn it into a symlink.
+        if (!e.isDirectory()) {
+          throw fail(name, "refusing to replace the root directory with a non-directory entry");
+        }
+        directoryMeta.put(root, Meta.of(e, Kind.DIRECTORY));
+        return;
+      }
+      String base = parts.get(parts.size() - 1);
+      List<String> parentParts = parts.subList(0, parts.size() - 1);
+      if (base.startsWith(WHITEOUT)) {
+        whiteout(name, parentParts, base);
+        return;
+      }
+      Kind kind = kindOf(e, name);
+      Path dir = resolveDirectory(name, parentParts, true);
+      Path path = dir.resolve(base);
+      Path linkTarget = kind == null ? resolveHardlinkTarget(name, e.getLinkName()) : null;
+      BasicFileAttributes existing = lstat(path);
+      if (existing != null && !(existing.isDirectory() && kind == Kind.DIRECTORY)) {
+        touch(dir);
+        deleteTree(path);
+        forget(path);
+      }
+      touch(dir);
+      Meta meta = kind == null ? null : Meta.of(e, kind);
+      if (kind == null) {
+        Files.createLink(path, linkTarget);
+        if (ownership != null) {
+          Ownership of = ownership.get(key(linkTarget));
+          if (of != null) {
+            ownership.put(key(path), of);
+          }
+        }
+      } else {
+        switch (kind) {
+          case FILE -> writeFile(path, data, name);
+          case DIRECTORY -> {
+            if (existing == null || !existing.isDirectory()) {
+              Files.createDirectory(path);
+            }
+          }
+          case SYMLINK -> createSymlink(path, e.getLinkName(), name);
+          case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> createSpecial(path, meta, name);
+          default -> throw new AssertionError(kind);
+        }
+        if (kind == Kind.DIRECTORY) {
+          // Applied when the layer is done, so creating children does not change the mtime
+          // and a read-only mode does not block them.
+          directoryMeta.put(path, meta);
+        } else {
+          applyMeta(path, meta);
+        }
+      }
+      markUpper(path);
+    }
+
+    /** The kind of a non-hardlink entry, or null for a hardlink. */
+    private Kind kindOf(TarArchiveEntry e, String name) throws LayerExtractionException {
+      if (e.isLink()) {
+        return null;
+      }
+      if (e.isSymbolicLink()) {
+        return Kind.SYMLINK;
+      }
+      if (e.isCharacterDevice()) {
+        return Kind.CHAR_DEVICE;
+      }
+      if (e.isBlockDevice()) {
+        return Kind.BLOCK_DEVICE;
+      }
+      if (e.isFIFO()) {
+        return Kind.FIFO;
+      }
+      if (e.isDirectory()) {
+        return Kind.DIRECTORY;
+      }
+      if (e.isFile() || e.isSparse()) {
+        return Kind.FILE;
+      }
+      throw fail(name, "unsupported tar entry type '" + (char) e.getLinkFlag() + "'");
+    }
+
+    private void whiteout(String name, List<String> parentParts, String base) throws IOException {
+      Path dir = resolveDirectory(name, parentParts, false);
+      BasicFileAttributes dirAttrs = lstat(dir);
+      if (dirAttrs == null || !dirAttrs.isDirectory()) {
+        return; // nothing below to hide
+      }
+      if (base.equals(OPAQUE)) {
+        removeLower(dir, true);
+        return;
+      }
+      if (base.startsWith(WHITEOUT + WHITEOUT)) {
+        notes.add("ignored AUFS metadata entry " + name);
+        return;
+      }
+      String victim = base.substring(WHITEOUT.length());
+      if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
+        throw fail(name, "whiteout names no file");
+      }
+      Path target = dir.resolve(victim);
+      if (lstat(target) != null) {
+        removeLower(target, false);
+      }
+    }
+
+    /** Removes {@code top} (or only its contents) except what this layer created. */
+    private void removeLower(Path top, boolean keepTop) throws IOException {
+      Files.walkFileTree(top, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+          if (d.equals(top) && keepTop) {
+            return FileVisitResult.CONTINUE;
+          }
+          if (!upper.contains(relative(d))) {
+            touch(d.getParent());
+            deleteTree(d);
+            forget(d);
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+          if (!upper.contains(relative(f))) {
+            touch(f.getParent());
+            Files.delete(f);
+            forget(f);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    }
+
+    /**
+     * Resolves directory components inside the root with chroot semantics: symlinks are followed as
+     * if the root were {@code /}, {@code ..} never climbs above it. Missing directories are created
+     * when {@code create} is set; otherwise the rest is joined lexically.
+     */
+    private Path resolveDirectory(String name, List<String> parts, boolean create) throws IOException {
+      Deque<String> todo = new ArrayDeque<>(parts);
+      List<String> current = new ArrayList<>();
+      int links = 0;
+      while (!todo.isEmpty()) {
+        String part = todo.pop();
+        if (part.isEmpty() || part.equals(".")) {
+          continue;
+        }
+        if (part.equals("..")) {
+          if (!current.isEmpty()) {
+            current.remove(current.size() - 1);
+          }
+          continue;
+        }
+        Path candidate = join(current).resolve(part);
+        BasicFileAttributes attrs = lstat(candidate);
+        if (attrs == null) {
+          if (create) {
+            touch(candidate.getParent());
+            Files.createDirectory(candidate);
+            markUpper(candidate);
+            record(candidate, Ownership.of(Kind.DIRECTORY, 0755, 0, 0, 0, 0));
+          }
+          current.add(part);
+        } else if (attrs.isSymbolicLink()) {
+          if (++links > MAX_SYMLINKS) {
+            throw fail(name, "too many levels of symbolic links in its parent directories");
+          }
+          String target = Files.readSymbolicLink(candidate).toString();
+          if (target.startsWith("/")) {
+            current.clear();
+          }
+          String[] targetParts = target.split("/");
+          for (int i = targetParts.length - 1; i >= 0; i--) {
+            todo.push(targetParts[i]);
+          }
+        } else if (attrs.isDirectory()) {
+          current.add(part);
+        } else if (create) {
+          throw fail(name, "/" + relative(candidate) + " is not a directory in the layers below;"
+              + " the layer is inconsistent");
+        } else {
+          current.add(part);
+        }
+      }
+      return join(current);
+    }
+
+    private Path resolveHardlinkTarget(String name, String linkName) throws IOException {
+      List<String> parts = LayerPaths.clean(linkName);
+      if (parts.isEmpty()) {
+        throw fail(name, "hardlink to the root directory");
+      }
+      Path dir = resolveDirectory(name, parts.subList(0, parts.size() - 1), false);
+      Path target = dir.resolve(parts.get(parts.size() - 1));
+      BasicFileAttributes attrs = lstat(target);
+      if (attrs == null) {
+        throw fail(name, "hardlink target '" + linkName + "' does not exist in the root; a hardlink"
+            + " must point at a file extracted before it");
+      }
+      if (attrs.isDirectory()) {
+        throw fail(name, "hardlink target '" + linkName + "' is a directory");
+      }
+      return target;
+    }
+
+    private void writeFile(Path path, InputStream data, String name) throws IOException {
+      byte[] buffer = new byte[64 * 1024];
+      try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        for (int n; (n = data.read(buffer)) >= 0; ) {
+          written += n;
+          // Sparse entries expand beyond what is read; count what is written too.
+          if (written > maxBytes) {
+            throw fail(name, "layer expands beyond " + maxBytes + " bytes; raise the limit with"
+                + " LayerExtractor.builder().maxUncompressedBytes(...) if the image is trusted");
+          }
+          out.write(buffer, 0, n);
+        }
+      }
+    }
+
+    private void createSymlink(Path path, String target, String name) throws IOException {
+      if (target.isEmpty() || target.indexOf('\0') >= 0) {
+        throw fail(name, "symlink with an empty target");
+      }
+      if (Path.of(target).toString().equals(target)) {
+        Files.createSymbolicLink(path, Path.of(target));
+      } else {
+        // Java normalises "a//b/" to "a/b"; ln stores the text verbatim.
+        run(List.of("ln", "-s", "-T", "--", target, path.toString()), name);
+      }
+    }
+
+    private void createSpecial(Path path, Meta meta, String name) throws IOException {
+      if (meta.kind() == Kind.FIFO) {
+        run(List.of("mknod", "-m", "0600", "--", path.toString(), "p"), name);
+      } else if (preserveOwnership) {
+        run(List.of("mknod", "-m", "0600", "--", path.toString(),
+            meta.kind() == Kind.CHAR_DEVICE ? "c" : "b",
+            Integer.toString(meta.devMajor()), Integer.toString(meta.devMinor())), name);
+      } else {
+        // Without privileges a device cannot exist; an unreadable empty file holds its place and
+        // the sidecar says what it should be.
+        Files.createFile(path);
+        notes.add("device " + name + " created as an empty placeholder (no privileges)");
+      }
+    }
+
+    private void run(List<String> command, String name) throws IOException {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      try {
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          throw fail(name, command.get(0) + " did not finish");
+        }
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while running " + command.get(0));
+      }
+      if (p.exitValue() != 0) {
+        throw fail(name, command.get(0) + " failed: " + output
+            + (preserveOwnership ? "; extract without privileges with preserveOwnership(false)" : ""));
+      }
+    }
+
+    private void applyMeta(Path path, Meta meta) throws IOException {
+      boolean symlink = meta.kind() == Kind.SYMLINK;
+      if (preserveOwnership) {
+        if (meta.uid() > Integer.MAX_VALUE || meta.gid() > Integer.MAX_VALUE) {
+          throw new IOException("uid/gid " + meta.uid() + ":" + meta.gid() + " is out of range");
+        }
+        // Owner first: chown clears setuid/setgid, which chmod then sets.
+        Files.setAttribute(path, "unix:uid", (int) meta.uid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(path, "unix:gid", (int) meta.gid(), LinkOption.NOFOLLOW_LINKS);
+      }
+      if (!symlink) {
+        Files.setAttribute(path, "unix:mode", diskMode(meta), LinkOption.NOFOLLOW_LINKS);
+      }
+      Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(meta.mtime(), meta.mtime(), null);
+      record(path, Ownership.of(meta.kind(), meta.mode(), meta.uid(), meta.gid(), meta.devMajor(),
+          meta.devMinor()));
+    }
+
+    private int diskMode(Meta meta) {
+      if (preserveOwnership) {
+        return meta.mode();
+      }
+      return switch (meta.kind()) {
+        case DIRECTORY -> meta.mode() | 0700;
+        case FILE -> meta.mode() | 0600;
+        case CHAR_DEVICE, BLOCK_DEVICE -> 0;
+        default -> meta.mode();
+      };
+    }
+
+    void finish() throws IOException {
+      for (Map.Entry<Path, FileTime> parent : parentMtimes.entrySet()) {
+        if (!directoryMeta.containsKey(parent.getKey()) && lstat(parent.getKey()) != null) {
+          Files.getFileAttributeView(parent.getKey(), BasicFileAttributeView.class,
+              LinkOption.NOFOLLOW_LINKS).setTimes(parent.getValue(), parent.getValue(), null);
+        }
+      }
+      List<Map.Entry<Path, Meta>> dirs = new ArrayList<>(directoryMeta.entrySet());
+      for (int i = dirs.size() - 1; i >= 0; i--) {
+        Path dir = dirs.get(i).getKey();
+        BasicFileAttributes attrs = lstat(dir);
+        // A later entry of the same layer may have replaced the directory.
+        if (attrs != null && attrs.isDirectory()) {
+          try {
+            applyMeta(dir, dirs.get(i).getValue());
+          } catch (IOException e) {
+            throw new LayerExtractionException(layer, "/" + relative(dir), describe(e), e);
+          }
+        }
+      }
+    }
+
+    /** Remembers a directory's mtime before this layer first changes its contents. */
+    private void touch(Path dir) throws IOException {
+      if (dir != null && !parentMtimes.containsKey(dir)) {
+        BasicFileAttributes attrs = lstat(dir);
+        if (attrs != null) {
+          parentMtimes.put(dir, attrs.lastModifiedTime());
+        }
+      }
+    }
+
+    private void markUpper(Path path) {
+      for (String rel = relative(path); !rel.isEmpty(); ) {
+        if (!upper.add(rel)) {
+          break;
+        }
+        int slash = rel.lastIndexOf('/');
+        rel = slash < 0 ? "" : rel.substring(0, slash);
+      }
+    }
+
+    private void record(Path path, Ownership o) {
+      if (ownership != null) {
+        ownership.put(key(path), o);
+      }
+    }
+
+    private void forget(Path path) {
+      if (ownership != null) {
+        String key = key(path);
+        ownership.remove(key);
+        ownership.subMap(key + "/", key + "0").clear();
+      }
+    }
+
+    private String key(Path path) {
+      return "/" + relative(path);
+    }
+
+    private String relative(Path path) {
+      return root.relativize(path).toString();
+    }
+
+    private Path join(List<String> parts) {
+      return parts.isEmpty() ? root : root.resolve(String.join("/", parts));
+    }
+
+    private LayerExtractionException fail(String entry, String message) {
+      return new LayerExtractionException(layer, entry, message);
+    }
+  }
+
+  /** What a tar header says about one path. */
+  private record Meta(Kind kind, int mode, long uid, long gid, FileTime mtime, int devMajor, int devMinor) {
+    static Meta of(TarArchiveEntry e, Kind kind) {
+      return new Meta(kind, e.getMode() & 07777, e.getLongUserId(), e.getLongGroupId(),
+          e.getLastModifiedTime(), e.getDevMajor(), e.getDevMinor());
+    }
+  }
+
+  private static BasicFileAttributes lstat(Path path) throws IOException {
+    try {
+      return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (java.nio.file.FileSystemException e) {
+      // ENOTDIR: a component is a file, so nothing is there.
+      if (e.getMessage() != null && e.getMessage().contains("Not a directory")) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** Deletes a path and, for a directory, everything below it, never following symlinks. */
+  static void deleteTree(Path path) throws IOException {
+    Files.walkFileTree(path, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+        if (exc != null) {
+          throw exc;
+        }
+        Files.delete(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** Counts bytes and stops at the limit, so a small blob cannot expand without bound. */
+  private static final class LimitedInputStream extends FilterInputStream {
+    private final long limit;
+    private long count;
+    private boolean exceeded;
+
+    LimitedInputStream(InputStream in, long limit) {
+      super(in);
+      this.limit = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+        if (count > limit) {
+          exceeded = true;
+          throw new LimitExceeded();
+        }
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] buffer = new byte[8192];
+      long skipped = 0;
+      while (skipped < n) {
+        int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
+        if (r < 0) {
+          break;
+        }
+        skipped += r;
+      }
+      return skipped;
+    }
+
+    /** Thrown by the stream; turned into a clear error by the extractor. */
+    static final class LimitExceeded extends IOException {
+      LimitExceeded() {
+        super("uncompressed size limit exceeded");
+      }
+    }
+  }
+
+  /** Keeps the caller's stream open when the decompressor is closed. */
+  private static final class NonClosingInputStream extends FilterInputStream {
+    NonClosingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public void close() {
+      // the caller owns the stream
+    }
+  }
+
+  /** Settings for a {@link LayerExtractor}. */
+  public static final class Builder {
+    private boolean preserveOwnership = runningAsRoot();
+    private long maxBytes = DEFAULT_MAX_BYTES;
+    private long maxEntries = DEFAULT_MAX_ENTRIES;
+    private Path ownershipFile;
+
+    private Builder() {}
+
+    /**
+     * True to chown for real and create device nodes (needs root); false to record intended owners in
+     * the sidecar. Default: true exactly when running as root.
+     */
+    public Builder preserveOwnership(boolean value) {
+      this.preserveOwnership = value;
+      return this;
+    }
+
+    /** The most uncompressed bytes one layer may expand to (a guard against decompression bombs). */
+    public Builder maxUncompressedBytes(long value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException("maxUncompressedBytes must be positive");
+      }
+      this.maxBytes = value;
+      return this;
+    }
+
+    /** The most entries one layer may have. */
+    public Builder maxEntries(long value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException("maxEntries must be positive");
+      }
+      this.maxEntries = value;
+      return this;
+    }
+
+    /** Where to keep the ownership sidecar; default {@code <root>.ownership.json} next to the root. */
+    public Builder ownershipFile(Path file) {
+      this.ownershipFile = file;
+      return this;
+    }
+
+    public LayerExtractor build() {
+      return new LayerExtractor(this);
+    }
+
+    private static boolean runningAsRoot() {
+      try {
+        // /proc/self belongs to the effective user of this process.
+        Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        return uid instanceof Integer i && i == 0;
+      } catch (IOException | UnsupportedOperationException e) {
+        return false;
+      }
+    }
+  }
+}

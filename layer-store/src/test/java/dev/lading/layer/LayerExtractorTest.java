@@ -1,0 +1,215 @@
+package dev.lading.layer;
+
+import static dev.lading.layer.TestTars.tar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.digest.Digest;
+import dev.lading.digest.DigestingInputStream;
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LayerExtractorTest {
+  private static final Instant T1 = Instant.parse("2021-05-06T07:08:09Z");
+
+  @TempDir Path tmp;
+  private Path root;
+  private final LayerExtractor unprivileged = LayerExtractor.builder().preserveOwnership(false).build();
+
+  @BeforeEach
+  void setUp() throws IOException {
+    root = Files.createDirectory(tmp.resolve("rootfs"));
+  }
+
+  private void apply(LayerExtractor extractor, byte[] layer, String name) throws IOException {
+    extractor.apply(root, new ByteArrayInputStream(layer), name);
+  }
+
+  private List<String> list(String dir) throws IOException {
+    try (Stream<Path> s = Files.list(root.resolve(dir))) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  private static int mode(Path p) throws IOException {
+    return (int) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+  }
+
+  private static boolean runningAsRoot() throws IOException {
+    return (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+  }
+
+  @Test
+  void extractsAWrittenLayerWithOwnersModesAndTimesAsRoot() throws IOException {
+    Assumptions.assumeTrue(runningAsRoot(), "chown needs root");
+    ByteArrayOutputStream blob = new ByteArrayOutputStream();
+    ReproducibleLayer.builder()
+        .add(LayerEntry.file("/usr/bin/su", "su".getBytes(StandardCharsets.UTF_8)).withMode(04755))
+        .add(LayerEntry.directory("/tmp").withMode(01777))
+        .add(LayerEntry.file("/home/app/data", new byte[] {1}).withOwner(1000, 1001).withMode(0600))
+        .add(LayerEntry.symlink("/etc/localtime", "/usr/share/zoneinfo/UTC").withOwner(5, 6))
+        .add(LayerEntry.hardlink("/usr/bin/su2", "/usr/bin/su"))
+        .mtime(T1)
+        .build().writeTo(blob);
+    LayerExtractor asRoot = LayerExtractor.builder().preserveOwnership(true).build();
+    apply(asRoot, blob.toByteArray(), "written");
+
+    assertEquals(04755, mode(root.resolve("usr/bin/su")));
+    assertEquals(01777, mode(root.resolve("tmp")));
+    Path data = root.resolve("home/app/data");
+    assertEquals(1000, Files.getAttribute(data, "unix:uid"));
+    assertEquals(1001, Files.getAttribute(data, "unix:gid"));
+    assertEquals(0600, mode(data));
+    assertEquals(5, Files.getAttribute(root.resolve("etc/localtime"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+    assertEquals(Files.getAttribute(root.resolve("usr/bin/su"), "unix:ino"),
+        Files.getAttribute(root.resolve("usr/bin/su2"), "unix:ino"));
+    // Directory mtimes are set after their children were created.
+    for (String dir : List.of("usr", "usr/bin", "home", "home/app", "etc", "tmp")) {
+      assertEquals(T1, Files.getLastModifiedTime(root.resolve(dir), LinkOption.NOFOLLOW_LINKS).toInstant(), dir);
+    }
+    assertEquals(T1, Files.getLastModifiedTime(root.resolve("etc/localtime"), LinkOption.NOFOLLOW_LINKS).toInstant());
+    assertFalse(Files.exists(asRoot.ownershipFile(root)), "no sidecar when owners are real");
+  }
+
+  @Test
+  void whiteoutRemovesLowerEntries() throws IOException {
+    apply(unprivileged, tar().file("a/one", "1").file("a/two", "2").dir("b", 0755).file("b/x", "x").bytes(), "lower");
+    apply(unprivileged, tar().file("a/.wh.one", "").file(".wh.b", "").bytes(), "upper");
+    assertEquals(List.of("two"), list("a"));
+    assertFalse(Files.exists(root.resolve("b"), LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void whiteoutKeepsWhatTheSameLayerAddsBeforeOrAfterIt() throws IOException {
+    apply(unprivileged, tar().file("x", "old").file("y", "old").bytes(), "lower");
+    apply(unprivileged, tar().file("x", "new").file(".wh.x", "").file(".wh.y", "").file("y", "new").bytes(), "upper");
+    assertEquals("new", Files.readString(root.resolve("x")));
+    assertEquals("new", Files.readString(root.resolve("y")));
+  }
+
+  @Test
+  void opaqueDirectoryHidesLowerContentOnly() throws IOException {
+    apply(unprivileged, tar().file("d/a", "a").file("d/sub/b", "b").bytes(), "lower");
+    apply(unprivileged, tar().file("d/before", "1").file("d/.wh..wh..opq", "").file("d/after", "2").bytes(), "upper");
+    assertEquals(List.of("after", "before"), list("d"));
+  }
+
+  @Test
+  void entriesReplaceOtherTypes() throws IOException {
+    apply(unprivileged, tar().file("p/child", "c").file("q", "file").symlink("s", "/somewhere")
+        .dir("t", 0755).bytes(), "lower");
+    apply(unprivileged, tar().file("p", "now a file").dir("q", 0755).file("q/child", "c")
+        .dir("s", 0755).symlink("t", "p").bytes(), "upper");
+    assertEquals("now a file", Files.readString(root.resolve("p")));
+    assertTrue(Files.isDirectory(root.resolve("q"), LinkOption.NOFOLLOW_LINKS));
+    assertTrue(Files.isDirectory(root.resolve("s"), LinkOption.NOFOLLOW_LINKS));
+    assertEquals("p", Files.readSymbolicLink(root.resolve("t")).toString());
+  }
+
+  @Test
+  void parentDirectoriesKeepTheirMtimeWhenAnUpperLayerAddsToThem() throws IOException {
+    apply(unprivileged, tar().dir("keep", 0755).mtime(T1).bytes(), "lower");
+    apply(unprivileged, tar().file("keep/new", "n").file("keep/.wh.nothing", "").bytes(), "upper");
+    assertEquals(T1, Files.getLastModifiedTime(root.resolve("keep")).toInstant());
+  }
+
+  @Test
+  void unprivilegedExtractionRecordsOwnershipInTheSidecar() throws IOException {
+    Path sidecar = tmp.resolve("state/owners.json");
+    LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(false).ownershipFile(sidecar).build();
+    apply(extractor, tar().dir("srv", 0750).owner(33, 33).file("srv/suid", "s".getBytes(StandardCharsets.UTF_8), 04711)
+        .owner(0, 50).file("srv/gone", "g").owner(7, 7).dir("ro", 0555).bytes(), "lower");
+    apply(extractor, tar().file("srv/.wh.gone", "").bytes(), "upper");
+
+    OwnershipMap map = OwnershipMap.load(sidecar);
+    assertEquals(OwnershipMap.Ownership.of(OwnershipMap.Kind.DIRECTORY, 0750, 33, 33, 0, 0), map.entries().get("/srv"));
+    assertEquals(OwnershipMap.Ownership.of(OwnershipMap.Kind.FILE, 04711, 0, 50, 0, 0), map.entries().get("/srv/suid"));
+    assertFalse(map.entries().containsKey("/srv/gone"), "whiteouts remove sidecar entries too");
+    // On disk the owner keeps write access so later steps can change the tree.
+    assertEquals(0750 | 0700, mode(root.resolve("srv")));
+    assertEquals(0555 | 0700, mode(root.resolve("ro")));
+    assertEquals(04711 | 0600, mode(root.resolve("srv/suid")));
+    String json = Files.readString(sidecar);
+    assertTrue(json.contains("\"/srv/suid\":{\"type\":\"FILE\",\"mode\":\"4711\",\"uid\":0,\"gid\":50"), json);
+  }
+
+  @Test
+  void fakerootSeesTheIntendedOwnersModesAndDevices() throws IOException {
+    RequiredTool.require("fakeroot", "fakeroot");
+    apply(unprivileged, tar().file("etc/shadow", "x".getBytes(StandardCharsets.UTF_8), 0640).owner(0, 42)
+        .file("bin/ping", "p".getBytes(StandardCharsets.UTF_8), 04755)
+        .dir("home/app", 0700).owner(1000, 1000)
+        .device("dev/null", false, 1, 3).symlink("etc/mtab", "/proc/mounts").owner(3, 4).bytes(), "layer");
+    OwnershipMap map = OwnershipMap.load(unprivileged.ownershipFile(root));
+    String save = map.toFakerootSaveFile(root);
+    for (String line : save.split("\n")) {
+      assertTrue(line.matches("dev=[0-9a-f]+,ino=\\d+,mode=[0-7]+,uid=\\d+,gid=\\d+,nlink=\\d+,rdev=\\d+"), line);
+    }
+    assertTrue(save.contains(",mode=20660,uid=0,gid=0,nlink=1,rdev=259\n"), save);
+    Path saveFile = tmp.resolve("fakeroot.save");
+    map.writeFakerootSaveFile(root, saveFile);
+
+    String seen = Processes.check(List.of("fakeroot", "-i", saveFile.toString(), "--",
+        "stat", "-c", "%n %u:%g %a %F",
+        root.resolve("etc/shadow").toString(), root.resolve("bin/ping").toString(),
+        root.resolve("home/app").toString(), root.resolve("dev/null").toString()), 60);
+    assertTrue(seen.contains("etc/shadow 0:42 640 regular file"), seen);
+    assertTrue(seen.contains("bin/ping 0:0 4755 regular"), seen);
+    assertTrue(seen.contains("home/app 1000:1000 700 directory"), seen);
+    assertTrue(seen.contains("dev/null 0:0 660 character special file"), seen);
+    String link = Processes.check(List.of("fakeroot", "-i", saveFile.toString(), "--",
+        "stat", "-c", "%u:%g", root.resolve("etc/mtab").toString()), 60);
+    assertEquals("3:4", link.trim());
+  }
+
+  @Test
+  void createsDeviceNodesAsRoot() throws IOException {
+    Assumptions.assumeTrue(runningAsRoot(), "mknod needs root");
+    apply(LayerExtractor.builder().preserveOwnership(true).build(),
+        tar().device("dev/null", false, 1, 3).bytes(), "devices");
+    String stat = Processes.check(List.of("stat", "-c", "%F %t:%T %a", root.resolve("dev/null").toString()), 10);
+    assertEquals("character special file 1:3 660", stat.trim());
+  }
+
+  @Test
+  void readsPlainAndGzipLayersToTheEndAndRefusesZstd() throws IOException {
+    byte[] plain = tar().file("a", "1").bytes();
+    byte[] gzip = tar().file("b", "2").gzip();
+    for (byte[] blob : List.of(plain, gzip)) {
+      DigestingInputStream in = new DigestingInputStream(new ByteArrayInputStream(blob));
+      LayerExtractor.Applied applied = unprivileged.apply(root, in, "blob");
+      assertEquals(1, applied.entries());
+      assertEquals(Digest.of(blob), in.digest(), "the whole blob was read");
+    }
+    assertEquals(List.of("a", "b"), list("."));
+    byte[] zstd = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0, 0};
+    LayerExtractionException e = assertThrows(LayerExtractionException.class,
+        () -> apply(unprivileged, zstd, "sha256:zzz"));
+    assertTrue(e.getMessage().contains("zstd"), e.getMessage());
+  }
+
+  @Test
+  void corruptLayersNameTheLastGoodEntry() throws IOException {
+    byte[] good = tar().file("a", "1").file("b", "2".repeat(2000)).bytes();
+    byte[] truncated = java.util.Arrays.copyOf(good, 1024 + 700);
+    LayerExtractionException e = assertThrows(LayerExtractionException.class,
+        () -> apply(unprivileged, truncated, "sha256:cut"));
+    assertTrue(e.getMessage().startsWith("layer sha256:cut, entry 'b'"), e.getMessage());
+  }
+}
