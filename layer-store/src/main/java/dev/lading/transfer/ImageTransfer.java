@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -96,31 +95,31 @@ public final class ImageTransfer {
     AtomicInteger mounted = new AtomicInteger();
     AtomicLong bytes = new AtomicLong();
     // The lease keeps gc away from blobs fetched before the destination references them.
-    try (Lease lease = store.lease();
-        ImageSource src = openSource(source, opts.format());
-        Destination dst = openDestination(destination, source, src)) {
+    try (Lease lease = store.lease(); ImageSource src = openSource(source, opts.format())) {
       RawDocument top = src.root();
-      ImageNode tree = plan(src, source, top, opts.allPlatforms(), opts.platformOrCurrent());
-      if (opts.format() != null) {
-        tree = convert(tree, opts.format(), source);
-      }
-      Destination.Feed feed = blob -> src.fetchInto(store, blob, done -> listener.blobProgress(blob, done));
-      forEachInParallel(tree.blobs().values(), blob -> {
-        listener.blobStarted(blob);
-        BlobOutcome outcome = dst.putBlob(blob, feed, done -> listener.blobProgress(blob, done));
-        switch (outcome) {
-          case COPIED -> {
-            copied.incrementAndGet();
-            bytes.addAndGet(blob.size());
+      ImageNode plan = plan(src, source, top, opts.allPlatforms(), opts.platformOrCurrent());
+      ImageNode tree = opts.format() != null ? convert(plan, opts.format(), source) : plan;
+      // Opened only now, so a source that names nothing leaves no trace at the destination.
+      try (Destination dst = openDestination(destination, source, src)) {
+        Destination.Feed feed = blob -> src.fetchInto(store, blob, done -> listener.blobProgress(blob, done));
+        forEachInParallel(tree.blobs().values(), blob -> {
+          listener.blobStarted(blob);
+          BlobOutcome outcome = dst.putBlob(blob, feed, done -> listener.blobProgress(blob, done));
+          switch (outcome) {
+            case COPIED -> {
+              copied.incrementAndGet();
+              bytes.addAndGet(blob.size());
+            }
+            case SKIPPED_EXISTS -> skipped.incrementAndGet();
+            case MOUNTED -> mounted.incrementAndGet();
+            default -> throw new IllegalStateException("unknown outcome " + outcome);
           }
-          case SKIPPED_EXISTS -> skipped.incrementAndGet();
-          case MOUNTED -> mounted.incrementAndGet();
-        }
-        listener.blobDone(blob, outcome);
-      });
-      dst.commit(tree);
-      listener.info("copied " + source.text() + " to " + destination.text() + " (" + tree.descriptor().digest()
-          + ")");
+          listener.blobDone(blob, outcome);
+        });
+        dst.commit(tree);
+      }
+      listener.info("copied " + source.text() + " to " + destination.text() + " ("
+          + tree.descriptor().digest() + ")");
       return new CopyResult(source, destination, top.descriptor(), tree.descriptor(), copied.get(),
           skipped.get(), mounted.get(), bytes.get());
     }

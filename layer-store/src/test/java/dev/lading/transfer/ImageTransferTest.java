@@ -144,6 +144,34 @@ class ImageTransferTest {
     assertEquals(3, again.blobsSkipped());
   }
 
+  @Test
+  void resumesAnInterruptedPullAndDiscardsACorruptPartialOne() throws IOException {
+    Descriptor pushed = pushWithSkopeo("src/resume:1");
+    ImageManifest manifest = (ImageManifest) dev.lading.model.ManifestDocument.parse(
+        sourceLayout.bytes(pushed.digest()), pushed.mediaType());
+    Descriptor layer = manifest.layers().get(0);
+    byte[] content = sourceLayout.bytes(layer.digest());
+    String ref = registry.hostPort() + "/src/resume:1";
+
+    // A pull killed after half of the layer: the partial download stays in the store.
+    try (dev.lading.store.BlobWriter writer = store.resumableWriter(layer.digest())) {
+      writer.write(content, 0, content.length / 2);
+    }
+    transfer.copy(loc("docker://" + ref), loc("store:" + ref), CopyOptions.defaults());
+    assertArrayEquals(content, store.bytes(layer.digest()));
+
+    // A partial download holding wrong bytes fails the pull once, and is dropped for the next try.
+    Store other = Store.open(tmp.resolve("other"));
+    try (dev.lading.store.BlobWriter writer = other.resumableWriter(layer.digest())) {
+      writer.write(new byte[content.length / 2]);
+    }
+    ImageTransfer second = ImageTransfer.builder().store(other).parallelism(1).build();
+    assertThrows(dev.lading.digest.DigestMismatchException.class,
+        () -> second.copy(loc("docker://" + ref), loc("store:" + ref), CopyOptions.defaults()));
+    second.copy(loc("docker://" + ref), loc("store:" + ref), CopyOptions.defaults());
+    assertArrayEquals(content, other.bytes(layer.digest()));
+  }
+
   // ---- (2) store -> registry: mount within a registry, push to another ----
 
   @Test
@@ -171,6 +199,17 @@ class ImageTransferTest {
       inspected.get("Layers").forEach(l -> layers.add(l.asText()));
       assertEquals(manifest.layers().stream().map(l -> l.digest().toString()).toList(), layers, target);
     }
+
+    // Registry to registry on one host: mounted, no layer passes through the (fresh) store.
+    Store fresh = Store.open(tmp.resolve("fresh-store"));
+    CopyResult direct = ImageTransfer.builder().store(fresh).build().copy(loc("docker://" + ref),
+        loc("docker://" + registry.hostPort() + "/third/img:1"), CopyOptions.defaults());
+    assertEquals(3, direct.blobsMounted());
+    for (Descriptor layer : manifest.layers()) {
+      assertFalse(fresh.has(layer.digest()), "mounted blobs are not downloaded");
+    }
+    assertEquals(pushed.digest().toString(), json(skopeo("inspect", "--tls-verify=false",
+        "docker://" + registry.hostPort() + "/third/img:1")).get("Digest").asText());
 
     // Pushing again skips every blob.
     CopyResult again = transfer.copy(loc("store:" + ref),
