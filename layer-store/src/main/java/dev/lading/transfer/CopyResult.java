@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param source where the image came from
  * @param destination where it went
- * @param sourceManifest the source's manifest or index that was read (its digest as the source has it)
+ * @param sourceManifest the source's manifest or index that was read (its digest as the source has it;
+ *     for a docker-archive, which has none, the manifest built for it)
  * @param written the manifest or index written at the destination; its digest differs from the
  *     source's when a platform was picked from an index or the format was converted
  * @param blobsCopied blobs whose bytes were written at the destination

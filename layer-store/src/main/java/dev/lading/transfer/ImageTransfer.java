@@ -201,7 +201,7 @@ public final class ImageTransfer {
   /**
    * Reads what an image is without its layers: the manifest or index, the image manifest for
    * {@code platform} (this machine's when null) and its config. From a registry this downloads only
-   * those documents.
+   * those documents. A docker-archive has no manifest, so it is imported into the store to build one.
    */
   public InspectResult inspect(ImageLocation source, Platform platform) throws IOException {
     Objects.requireNonNull(source, "source");
