@@ -1,0 +1,84 @@
+package dev.lading.cli;
+
+import dev.lading.store.FsckReport;
+import dev.lading.store.GcReport;
+import dev.lading.store.Store;
+import dev.lading.store.StoreRef;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lading store ls|fsck|gc}: look after the store. */
+@Command(name = "store", mixinStandardHelpOptions = true,
+    description = "List, check and clean the store.",
+    subcommands = {StoreCommand.Ls.class, StoreCommand.Fsck.class, StoreCommand.Gc.class})
+final class StoreCommand {
+
+  @Command(name = "ls", mixinStandardHelpOptions = true,
+      description = "List the named images in the store: digest, media type, size, name.")
+  static final class Ls implements Callable<Integer> {
+    @Mixin GlobalOptions global;
+
+    @Override
+    public Integer call() throws Exception {
+      Store store = global.openStore();
+      for (StoreRef ref : store.refs()) {
+        System.out.printf("%s  %-52s %8s  %s%n", ref.descriptor().digest().shortHex(),
+            ref.descriptor().mediaType(), Sizes.human(ref.descriptor().size()), ref.name());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "fsck", mixinStandardHelpOptions = true,
+      description = "Re-hash every blob; move corrupt ones to quarantine; report incomplete images."
+          + " Exits 1 when anything was wrong.")
+  static final class Fsck implements Callable<Integer> {
+    @Mixin GlobalOptions global;
+
+    @Override
+    public Integer call() throws Exception {
+      Store store = global.openStore();
+      FsckReport report = store.fsck();
+      for (FsckReport.Quarantined q : report.quarantined()) {
+        System.out.println("corrupt: " + q.name() + " (content hashes to " + q.actual()
+            + "), moved to " + q.movedTo());
+      }
+      for (FsckReport.Missing m : report.missing()) {
+        System.out.println("incomplete: " + m.ref() + " needs " + m.digest() + ": " + m.reason());
+      }
+      if (!report.removedTempFiles().isEmpty()) {
+        System.out.println("removed " + report.removedTempFiles().size() + " stale temp files");
+      }
+      if (report.indexRepaired()) {
+        System.out.println("index.json did not match the refs and was rewritten");
+      }
+      System.out.println((report.clean() ? "clean: " : "problems found: ") + report.blobsChecked()
+          + " blobs, " + Sizes.human(report.bytesChecked()) + " checked"
+          + (report.clean() ? "" : "; copy the affected images again to repair them"));
+      return report.clean() ? 0 : Failures.FAILED;
+    }
+  }
+
+  @Command(name = "gc", mixinStandardHelpOptions = true,
+      description = "Delete blobs no named image needs (younger ones are kept, see --grace).")
+  static final class Gc implements Callable<Integer> {
+    @Mixin GlobalOptions global;
+
+    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "PT10M",
+        description = "Keep unreferenced blobs younger than this (ISO-8601, default ${DEFAULT-VALUE}).")
+    Duration grace;
+
+    @Override
+    public Integer call() throws Exception {
+      Store store = global.openStore();
+      GcReport report = store.gc(grace);
+      System.out.println("removed " + report.removed().size() + " blobs ("
+          + Sizes.human(report.bytesRemoved()) + "); kept " + report.referenced() + " referenced and "
+          + report.keptYoung() + " recent");
+      return 0;
+    }
+  }
+}
