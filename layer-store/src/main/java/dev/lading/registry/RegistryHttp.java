@@ -221,13 +221,20 @@ final class RegistryHttp {
 
   /**
    * HTTPS unless the host has been found to speak only plain HTTP. The first request to a host pings
-   * {@code /v2/} over HTTPS; only a host allowed to be insecure may fall back to HTTP. The ping's 401
+   * {@code /v2/} over HTTPS (plain HTTP first for loopback hosts); only a host allowed to be insecure
+   * may fall back to HTTP. The ping's 401
    * also tells the authenticator how the host wants to be authenticated.
    */
   private String schemeFor(String host) throws IOException {
     String known = schemes.get(host);
     if (known != null) {
       return known;
+    }
+    if (RegistryHosts.isLoopback(host) && pingsPlainHttp(host)) {
+      // A registry on this machine (a test registry, the mirror) nearly always speaks plain HTTP;
+      // asking that first spares every command a failed TLS handshake and its start-up cost.
+      schemes.put(host, "http");
+      return "http";
     }
     try {
       ping("https", host);
@@ -241,6 +248,26 @@ final class RegistryHttp {
     ping("http", host);
     schemes.put(host, "http");
     return "http";
+  }
+
+  /**
+   * True when a loopback host answers {@code /v2/} over plain HTTP. A TLS server answers plain HTTP
+   * with 400 (Go's "Client sent an HTTP request to an HTTPS server") or garbage: then it is HTTPS.
+   */
+  private boolean pingsPlainHttp(String host) {
+    HttpUrl url = HttpUrl.get("http://" + host + "/v2/");
+    Request request = new Request.Builder().url(url).header("User-Agent", userAgent).get().build();
+    try (Response response = clientFor(url).newCall(request).execute()) {
+      if (response.code() == 400) {
+        return false;
+      }
+      if (response.code() == 401) {
+        auth.learn(host, response.headers("WWW-Authenticate"));
+      }
+      return true;
+    } catch (IOException notPlainHttp) {
+      return false;
+    }
   }
 
   private void ping(String scheme, String host) throws IOException {
