@@ -1,0 +1,29 @@
+package dev.lading.transfer;
+
+import dev.lading.model.Descriptor;
+import java.io.IOException;
+
+/** Writes an image to one kind of location: blobs first (in parallel), then the documents. */
+interface Destination extends AutoCloseable {
+
+  /** Brings a blob into the transfer's store (from the source) when it is not there yet. */
+  @FunctionalInterface
+  interface Feed {
+    /** Returns true when bytes moved into the store. */
+    boolean ensureInStore(Descriptor blob) throws IOException;
+  }
+
+  /**
+   * Puts one config or layer at the destination. Called from several threads at once.
+   *
+   * @param progress receives bytes done while bytes move to the destination
+   */
+  BlobOutcome putBlob(Descriptor blob, Feed feed, java.util.function.LongConsumer progress)
+      throws IOException;
+
+  /** Writes the manifests and indexes (all in the store already) and names the root. */
+  void commit(ImageNode root) throws IOException;
+
+  @Override
+  default void close() throws IOException {}
+}

@@ -1,0 +1,467 @@
+package dev.lading.transfer;
+
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageFormat;
+import dev.lading.model.ImageIndex;
+import dev.lading.model.ImageManifest;
+import dev.lading.model.ImageReference;
+import dev.lading.model.InvalidImageException;
+import dev.lading.model.Json;
+import dev.lading.model.ManifestDocument;
+import dev.lading.model.Platform;
+import dev.lading.layer.LayerExtractor;
+import dev.lading.registry.RegistryClient;
+import dev.lading.store.Lease;
+import dev.lading.store.Store;
+import dev.lading.transfer.InspectResult.RawDocument;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Moves images between locations (registries, OCI layouts, docker and OCI archives, the store), picks
+ * a platform from an index, converts between the OCI and Docker formats, unpacks images into
+ * directories and inspects them: the core of {@code lading copy|unpack|inspect}.
+ *
+ * <p>The store is the hub: a copy reads the source into the store (every blob verified by digest,
+ * registry downloads resumable) and writes the destination from there. Blobs the destination already
+ * has are skipped, blobs another repository of the same registry has are mounted, and blobs move in
+ * parallel. Thread-safe; build one with {@link #builder()}.
+ */
+public final class ImageTransfer {
+  /** Blobs moved at once unless the builder says otherwise. */
+  public static final int DEFAULT_PARALLELISM = 4;
+
+  private final Store store;
+  private final RegistryClient client;
+  private final TransferListener listener;
+  private final int parallelism;
+
+  private ImageTransfer(Builder b) {
+    this.store = b.store;
+    this.client = b.client != null ? b.client : RegistryClient.builder().build();
+    this.listener = b.listener;
+    this.parallelism = b.parallelism;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The store this transfer uses as its hub and for {@code store:} locations. */
+  public Store store() {
+    return store;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // copy
+
+  /**
+   * Copies an image. By default one image is copied: the index entry for {@code options.platform()}
+   * (this machine's when null) when the source is an index; with {@code allPlatforms} the whole index.
+   * With a {@code format} different from the source's, manifests are rewritten into that family (their
+   * digests change; layers stay the same bytes).
+   *
+   * @throws ImageNotFoundException when the source names nothing (unknown tag, ref or file)
+   * @throws dev.lading.model.NoMatchingPlatformException when an index lacks the platform
+   * @throws InvalidImageException when the image cannot be written as asked (e.g. zstd layers in
+   *     Docker format, an index into a docker-archive)
+   */
+  public CopyResult copy(ImageLocation source, ImageLocation destination, CopyOptions options)
+      throws IOException {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(destination, "destination");
+    CopyOptions opts = options != null ? options : CopyOptions.defaults();
+    if (destination instanceof DockerArchiveLocation && opts.allPlatforms()) {
+      throw new IllegalArgumentException(destination.text() + ": a docker-archive holds one image, not"
+          + " an index; leave out all-platforms and pick one platform");
+    }
+    AtomicInteger copied = new AtomicInteger();
+    AtomicInteger skipped = new AtomicInteger();
+    AtomicInteger mounted = new AtomicInteger();
+    AtomicLong bytes = new AtomicLong();
+    // The lease keeps gc away from blobs fetched before the destination references them.
+    try (Lease lease = store.lease(); ImageSource src = openSource(source, opts.format())) {
+      RawDocument top = src.root();
+      ImageNode plan = plan(src, source, top, opts.allPlatforms(), opts.platformOrCurrent());
+      ImageNode tree = opts.format() != null ? convert(plan, opts.format(), source) : plan;
+      // Opened only now, so a source that names nothing leaves no trace at the destination.
+      try (Destination dst = openDestination(destination, source, src)) {
+        Destination.Feed feed = blob -> src.fetchInto(store, blob, done -> listener.blobProgress(blob, done));
+        forEachInParallel(tree.blobs().values(), blob -> {
+          listener.blobStarted(blob);
+          BlobOutcome outcome = dst.putBlob(blob, feed, done -> listener.blobProgress(blob, done));
+          switch (outcome) {
+            case COPIED -> {
+              copied.incrementAndGet();
+              bytes.addAndGet(blob.size());
+            }
+            case SKIPPED_EXISTS -> skipped.incrementAndGet();
+            case MOUNTED -> mounted.incrementAndGet();
+            default -> throw new IllegalStateException("unknown outcome " + outcome);
+          }
+          listener.blobDone(blob, outcome);
+        });
+        dst.commit(tree);
+      }
+      listener.info("copied " + source.text() + " to " + destination.text() + " ("
+          + tree.descriptor().digest() + ")");
+      return new CopyResult(source, destination, top.descriptor(), tree.descriptor(), copied.get(),
+          skipped.get(), mounted.get(), bytes.get());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // unpack
+
+  /**
+   * Unpacks the image for {@code options.platform()} into {@code targetDir}: its blobs are brought into
+   * the store when missing, then its layers are applied in order (whiteouts honoured, every path kept
+   * inside the target).
+   *
+   * @throws IllegalArgumentException when the target is not an empty directory (unless allowed)
+   */
+  public UnpackResult unpack(ImageLocation source, Path targetDir, UnpackOptions options)
+      throws IOException {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(targetDir, "targetDir");
+    UnpackOptions opts = options != null ? options : UnpackOptions.defaults();
+    Path target = targetDir.toAbsolutePath().normalize();
+    checkTarget(target, opts.allowNonEmptyTarget());
+    try (Lease lease = store.lease(); ImageSource src = openSource(source, null)) {
+      ImageNode image = plan(src, source, src.root(), false, opts.platformOrCurrent());
+      ImageManifest manifest = (ImageManifest) image.document();
+      Map<String, Descriptor> layers = new LinkedHashMap<>();
+      manifest.layers().forEach(l -> layers.putIfAbsent(l.digest().toString(), l));
+      forEachInParallel(layers.values(), blob -> {
+        listener.blobStarted(blob);
+        boolean moved = src.fetchInto(store, blob, done -> listener.blobProgress(blob, done));
+        listener.blobDone(blob, moved ? BlobOutcome.COPIED : BlobOutcome.SKIPPED_EXISTS);
+      });
+      LayerExtractor.Builder extractorBuilder = LayerExtractor.builder()
+          .maxUncompressedBytes(opts.maxLayerBytes())
+          .maxEntries(opts.maxLayerEntries());
+      if (opts.preserveOwnership() != null) {
+        extractorBuilder = extractorBuilder.preserveOwnership(opts.preserveOwnership());
+      }
+      LayerExtractor extractor = extractorBuilder.build();
+      Files.createDirectories(target);
+      long entries = 0;
+      long uncompressed = 0;
+      List<String> notes = new ArrayList<>();
+      int number = 0;
+      for (Descriptor layer : manifest.layers()) {
+        number++;
+        listener.info("applying layer " + number + "/" + manifest.layers().size() + " " + layer.digest());
+        LayerExtractor.Applied applied = extractor.apply(target, store.blobPath(layer.digest()));
+        entries += applied.entries();
+        uncompressed += applied.uncompressedBytes();
+        notes.addAll(applied.notes());
+      }
+      return new UnpackResult(image.descriptor(), target, manifest.layers(), entries, uncompressed, notes);
+    }
+  }
+
+  private static void checkTarget(Path target, boolean allowNonEmpty) throws IOException {
+    if (!Files.exists(target)) {
+      return;
+    }
+    if (!Files.isDirectory(target)) {
+      throw new IllegalArgumentException("cannot unpack into " + target + ": it exists and is not a"
+          + " directory; choose a new or empty directory");
+    }
+    if (allowNonEmpty) {
+      return;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
+      if (entries.iterator().hasNext()) {
+        throw new IllegalArgumentException("cannot unpack into " + target + ": it is not empty;"
+            + " choose a new or empty directory, or allow unpacking over its contents");
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // inspect
+
+  /**
+   * Reads what an image is without its layers: the manifest or index, the image manifest for
+   * {@code platform} (this machine's when null) and its config. From a registry this downloads only
+   * those documents. A docker-archive has no manifest, so it is imported into the store to build one.
+   */
+  public InspectResult inspect(ImageLocation source, Platform platform) throws IOException {
+    Objects.requireNonNull(source, "source");
+    Platform wanted = platform != null ? platform : Platform.current();
+    try (Lease lease = store.lease(); ImageSource src = openSource(source, null)) {
+      RawDocument top = src.root();
+      RawDocument image = top;
+      while (image.document() instanceof ImageIndex index) {
+        Descriptor d = index.require(wanted, source.text());
+        image = new RawDocument(d.mediaType(), d.digest(),
+            ImageSource.verified(src.manifest(d), d, source.text()));
+      }
+      ImageManifest manifest = (ImageManifest) image.document();
+      return new InspectResult(top, image, src.smallBlob(manifest.config()));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // internals
+
+  private ImageSource openSource(ImageLocation location, ImageFormat format) throws IOException {
+    // Java 17 has no pattern switch; the sealed interface keeps this list complete.
+    if (location instanceof RegistryLocation r) {
+      return new RegistrySource(client, r.reference());
+    } else if (location instanceof LayoutLocation l) {
+      return new LayoutSource(l.path().toAbsolutePath(), l.ref(), l.text());
+    } else if (location instanceof DockerArchiveLocation d) {
+      return new DockerArchiveSource(store, d, format, listener);
+    } else if (location instanceof OciArchiveLocation o) {
+      return new OciArchiveSource(store, o);
+    } else if (location instanceof StoreLocation s) {
+      return new StoreSource(store, s);
+    }
+    throw new IllegalArgumentException("unsupported location " + location);
+  }
+
+  private Destination openDestination(ImageLocation location, ImageLocation sourceLocation,
+      ImageSource source) throws IOException {
+    if (location instanceof RegistryLocation r) {
+      return new RegistryDestination(client, store, r.reference(), source.origin(), listener);
+    } else if (location instanceof LayoutLocation l) {
+      return new LayoutDestination(store, l, listener);
+    } else if (location instanceof DockerArchiveLocation d) {
+      return new DockerArchiveDestination(store, d, sourceName(sourceLocation));
+    } else if (location instanceof OciArchiveLocation o) {
+      return new OciArchiveDestination(store, o);
+    } else if (location instanceof StoreLocation s) {
+      return new StoreDestination(store, s);
+    }
+    throw new IllegalArgumentException("unsupported location " + location);
+  }
+
+  /** The name a source gives its image, used to tag a docker-archive that names no tag itself. */
+  private static ImageReference sourceName(ImageLocation location) {
+    if (location instanceof RegistryLocation r) {
+      return r.reference();
+    }
+    if (location instanceof StoreLocation s) {
+      return s.reference().orElse(null);
+    }
+    return null;
+  }
+
+  /**
+   * Reads the documents to copy into memory and the store: the root, and below an index either the
+   * entry for {@code platform} (which becomes the root) or, with {@code all}, every entry.
+   */
+  private ImageNode plan(ImageSource src, ImageLocation location, RawDocument top, boolean all,
+      Platform platform) throws IOException {
+    Descriptor d = top.descriptor();
+    byte[] bytes = top.bytes();
+    ManifestDocument doc = top.document();
+    while (!all && doc instanceof ImageIndex index) {
+      Descriptor chosen = index.require(platform, location.text());
+      listener.info("picked " + chosen.platform() + " (" + chosen.digest() + ") from the index of "
+          + location.text());
+      d = Descriptor.of(chosen.mediaType(), chosen.digest(), chosen.size());
+      bytes = ImageSource.verified(src.manifest(chosen), chosen, location.text());
+      doc = ManifestDocument.parse(bytes, chosen.mediaType());
+    }
+    return node(src, location, d, bytes, doc);
+  }
+
+  private ImageNode node(ImageSource src, ImageLocation location, Descriptor d, byte[] bytes,
+      ManifestDocument doc) throws IOException {
+    store.put(d.mediaType(), bytes);
+    List<ImageNode> children = new ArrayList<>();
+    if (doc instanceof ImageIndex index) {
+      for (Descriptor entry : index.manifests()) {
+        byte[] childBytes = ImageSource.verified(src.manifest(entry), entry, location.text());
+        children.add(node(src, location, entry, childBytes, ManifestDocument.parse(childBytes,
+            entry.mediaType())));
+      }
+    } else if (doc instanceof ImageManifest m) {
+      m.requireSingleFamily();
+    }
+    return new ImageNode(d, bytes, doc, children);
+  }
+
+  /** The tree rewritten in {@code format}; unchanged documents keep their bytes and digests. */
+  private ImageNode convert(ImageNode node, ImageFormat format, ImageLocation location) throws IOException {
+    if (node.document() instanceof ImageManifest m) {
+      if (m.format() == format) {
+        return node;
+      }
+      ImageManifest converted;
+      try {
+        converted = m.convertTo(format);
+      } catch (InvalidImageException e) {
+        throw new InvalidImageException("cannot convert " + location.text() + " (" + node.descriptor()
+            .digest() + ") to " + format + ": " + e.getMessage(), e);
+      }
+      return rewritten(node, converted, Json.write(converted), List.of(), format);
+    }
+    ImageIndex index = (ImageIndex) node.document();
+    List<ImageNode> children = new ArrayList<>();
+    boolean changed = index.format() != format;
+    for (ImageNode child : node.children()) {
+      if (format == ImageFormat.DOCKER && child.descriptor().annotation("vnd.docker.reference.type") != null) {
+        // Attestations (provenance, SBOMs) are OCI artifacts: a Docker manifest list cannot list them.
+        listener.info("leaving out attestation " + child.descriptor().digest() + ": Docker format cannot"
+            + " carry it");
+        changed = true;
+        continue;
+      }
+      ImageNode converted = convert(child, format, location);
+      changed |= converted != child;
+      children.add(converted);
+    }
+    if (!changed) {
+      return node;
+    }
+    ImageIndex converted = ImageIndex.of(format, children.stream().map(ImageNode::descriptor).toList());
+    if (format == ImageFormat.OCI && index.annotations() != null && !index.annotations().isEmpty()) {
+      converted = converted.withAnnotations(index.annotations());
+    }
+    return rewritten(node, converted, Json.write(converted), children, format);
+  }
+
+  private ImageNode rewritten(ImageNode old, ManifestDocument doc, byte[] bytes, List<ImageNode> children,
+      ImageFormat format) throws IOException {
+    Descriptor stored = store.put(doc.contentType(), bytes);
+    Descriptor was = old.descriptor();
+    // Keep how the parent index describes the entry (platform; annotations where the format has them).
+    Descriptor d = new Descriptor(stored.mediaType(), stored.digest(), stored.size(),
+        format == ImageFormat.OCI ? was.urls() : null,
+        format == ImageFormat.OCI ? was.annotations() : null, was.platform(),
+        format == ImageFormat.OCI ? was.artifactType() : null);
+    return new ImageNode(d, bytes, doc, children);
+  }
+
+  /** One step of work on one blob. */
+  @FunctionalInterface
+  private interface BlobTask {
+    void run(Descriptor blob) throws IOException;
+  }
+
+  /**
+   * Runs {@code task} for every blob on up to {@code parallelism} threads. After a failure no new blob
+   * starts, the running ones finish (interrupting them could tear a store write), and the first
+   * failure is thrown with the others suppressed.
+   */
+  private void forEachInParallel(Collection<Descriptor> blobs, BlobTask task) throws IOException {
+    if (blobs.isEmpty()) {
+      return;
+    }
+    AtomicBoolean failed = new AtomicBoolean();
+    AtomicInteger threadNumber = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, blobs.size()), r -> {
+      Thread t = new Thread(r, "lading-transfer-" + threadNumber.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (Descriptor blob : blobs) {
+        futures.add(pool.submit(() -> {
+          if (!failed.get()) {
+            try {
+              task.run(blob);
+            } catch (IOException | RuntimeException | Error e) {
+              failed.set(true);
+              throw e;
+            }
+          }
+          return null;
+        }));
+      }
+      Throwable first = null;
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          if (first == null) {
+            first = e.getCause();
+          } else if (first != e.getCause()) {
+            first.addSuppressed(e.getCause());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failed.set(true);
+          throw new java.io.InterruptedIOException("interrupted while copying blobs");
+        }
+      }
+      if (first instanceof IOException io) {
+        throw io;
+      }
+      if (first instanceof RuntimeException re) {
+        throw re;
+      }
+      if (first instanceof Error err) {
+        throw err;
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  /** Settings for an {@link ImageTransfer}; {@link #store(Store)} is required. */
+  public static final class Builder {
+    private Store store;
+    private RegistryClient client;
+    private TransferListener listener = TransferListener.NONE;
+    private int parallelism = DEFAULT_PARALLELISM;
+
+    private Builder() {}
+
+    /** The store used as the hub and for {@code store:} locations (required). */
+    public Builder store(Store value) {
+      this.store = Objects.requireNonNull(value, "store");
+      return this;
+    }
+
+    /** The client for {@code docker://} locations (default: anonymous, with default settings). */
+    public Builder registryClient(RegistryClient value) {
+      this.client = Objects.requireNonNull(value, "registryClient");
+      return this;
+    }
+
+    /** Receives progress (default: none). */
+    public Builder listener(TransferListener value) {
+      this.listener = Objects.requireNonNull(value, "listener");
+      return this;
+    }
+
+    /** How many blobs move at once (default {@value ImageTransfer#DEFAULT_PARALLELISM}). */
+    public Builder parallelism(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("parallelism must be at least 1, not " + value);
+      }
+      this.parallelism = value;
+      return this;
+    }
+
+    public ImageTransfer build() {
+      if (store == null) {
+        throw new IllegalStateException("an ImageTransfer needs a store: call"
+            + " store(Store.open(Store.defaultDirectory()))");
+      }
+      return new ImageTransfer(this);
+    }
+  }
+}

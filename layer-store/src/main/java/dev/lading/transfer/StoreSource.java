@@ -1,0 +1,59 @@
+package dev.lading.transfer;
+
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageReference;
+import dev.lading.store.NoSuchBlobException;
+import dev.lading.store.Store;
+import dev.lading.store.StoreRef;
+import dev.lading.transfer.InspectResult.RawDocument;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongConsumer;
+
+/** An image named by a ref of the transfer's own store; its blobs are already there. */
+final class StoreSource implements ImageSource {
+  private final Store store;
+  private final StoreLocation location;
+
+  StoreSource(Store store, StoreLocation location) {
+    this.store = store;
+    this.location = location;
+  }
+
+  @Override
+  public RawDocument root() throws IOException {
+    Optional<Descriptor> d = store.ref(location.ref());
+    if (d.isEmpty()) {
+      List<String> names = store.refs().stream().map(StoreRef::name).toList();
+      throw new ImageNotFoundException("the store " + store.root() + " has no image " + location.ref()
+          + "; copy it there first (lading copy docker://" + location.ref() + " " + location.text() + ")"
+          + (names.isEmpty() ? "" : "; it holds: " + Listing.some(names)));
+    }
+    return new RawDocument(d.get().mediaType(), d.get().digest(), store.bytes(d.get().digest()));
+  }
+
+  @Override
+  public byte[] manifest(Descriptor d) throws IOException {
+    return store.bytes(d.digest());
+  }
+
+  @Override
+  public byte[] smallBlob(Descriptor d) throws IOException {
+    return ImageSource.verified(store.bytes(d.digest()), d, location.text());
+  }
+
+  @Override
+  public boolean fetchInto(Store target, Descriptor d, LongConsumer progress) throws IOException {
+    if (target.has(d.digest())) {
+      return false;
+    }
+    // The transfer's store is the only store a StoreSource reads, so a missing blob is a broken image.
+    throw new NoSuchBlobException(d.digest(), store.root());
+  }
+
+  @Override
+  public Optional<ImageReference> origin() {
+    return location.reference();
+  }
+}
