@@ -1,0 +1,160 @@
+package dev.lading.build;
+
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageConfig;
+import dev.lading.model.ImageIndex;
+import dev.lading.model.ImageManifest;
+import dev.lading.model.ImageReference;
+import dev.lading.model.Json;
+import dev.lading.model.ManifestDocument;
+import dev.lading.model.Platform;
+import dev.lading.registry.ManifestResponse;
+import dev.lading.registry.RegistryClient;
+import dev.lading.registry.RegistryException;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Resolves a base image into the store without its layer bytes: the manifest (or index and the
+ * chosen platforms' manifests) and the config are stored, the base reference becomes a store ref (so
+ * an offline build finds it), and every layer gets an origin record (so a push can mount or fetch it).
+ */
+public final class BaseImages {
+  private final Store store;
+  private final RegistryClient client;
+  private final List<String> mirrors;
+  private final BuildListener listener;
+
+  /**
+   * @param client null when offline: everything must then come from the store
+   * @param mirrors registry hosts ({@code host:port}) tried before the base image's own registry
+   */
+  public BaseImages(Store store, RegistryClient client, List<String> mirrors, BuildListener listener) {
+    this.store = store;
+    this.client = client;
+    this.mirrors = List.copyOf(mirrors);
+    this.listener = listener;
+  }
+
+  /** The store ref under which a base reference is kept. */
+  public static String storeRef(ImageReference reference) {
+    return reference.toString();
+  }
+
+  /**
+   * The base image for each wanted platform (empty: the base's only platform, or linux/amd64 from an
+   * index).
+   *
+   * @throws ImageNotAvailableException offline when the store does not hold the base, or when the
+   *     registry does not know it
+   */
+  public List<BaseImage> resolve(ImageReference reference, List<Platform> platforms) throws IOException {
+    Descriptor top = client == null ? fromStore(reference) : fromRegistry(reference);
+    ManifestDocument doc = ManifestDocument.parse(store.bytes(top.digest()), top.mediaType());
+    List<BaseImage> result = new ArrayList<>();
+    if (doc instanceof ImageIndex index) {
+      List<Platform> wanted = platforms.isEmpty() ? List.of(JavaImagePlan.DEFAULT_PLATFORM) : platforms;
+      for (Platform p : wanted) {
+        Descriptor entry = index.require(p, reference.toString());
+        result.add(image(reference, manifest(reference, entry)));
+      }
+    } else {
+      BaseImage only = image(reference, top);
+      for (Platform p : platforms) {
+        if (!only.platform().matches(p)) {
+          throw new ImageNotAvailableException("base image " + reference + " is a single-platform image for "
+              + only.platform() + ", but the build wants " + p + "; use a multi-platform base or change"
+              + " from.platforms");
+        }
+      }
+      result.add(only);
+    }
+    return result;
+  }
+
+  private Descriptor fromStore(ImageReference reference) throws IOException {
+    Optional<Descriptor> ref = store.ref(storeRef(reference));
+    if (ref.isEmpty() && reference.digest() != null) {
+      // A digest-pinned base may be in the store under another name: its bytes are what counts.
+      if (store.has(reference.digest())) {
+        String type = ManifestDocument.parse(store.bytes(reference.digest()), null).contentType();
+        return Descriptor.of(type, reference.digest(), store.size(reference.digest()));
+      }
+    }
+    return ref.orElseThrow(() -> new ImageNotAvailableException("base image " + reference
+        + " is not in the store " + store.root() + " and Maven is offline; run `mvn image:seed` online"
+        + " (or build once online) to put it there"));
+  }
+
+  private Descriptor fromRegistry(ImageReference reference) throws IOException {
+    if (reference.digest() != null && store.has(reference.digest())) {
+      Descriptor known = fromStore(reference);
+      store.setRef(storeRef(reference), known);
+      return known;
+    }
+    ManifestResponse response = getManifest(reference, reference.tagOrDigest());
+    Descriptor stored = store.put(response.mediaType(), response.bytes());
+    store.setRef(storeRef(reference), stored);
+    listener.info("base image " + reference + " is " + response.digest());
+    return stored;
+  }
+
+  private ManifestResponse getManifest(ImageReference reference, String tagOrDigest) throws IOException {
+    IOException mirrorFailure = null;
+    for (String mirror : mirrors) {
+      try {
+        return client.getManifest(mirror, reference.repository(), tagOrDigest);
+      } catch (IOException e) {
+        mirrorFailure = e; // fall back to the origin
+      }
+    }
+    try {
+      return client.getManifest(reference.registry(), reference.repository(), tagOrDigest);
+    } catch (RegistryException e) {
+      if (mirrorFailure != null) {
+        e.addSuppressed(mirrorFailure);
+      }
+      if (e.status() == 404 || e.hasCode("MANIFEST_UNKNOWN") || e.hasCode("NAME_UNKNOWN")) {
+        throw new ImageNotAvailableException("unknown base image " + reference + ": " + e.getMessage()
+            + "; check from.image", e);
+      }
+      throw e;
+    }
+  }
+
+  /** The manifest an index entry points to, from the store or (online) the registry. */
+  private Descriptor manifest(ImageReference reference, Descriptor entry) throws IOException {
+    if (!store.has(entry.digest())) {
+      if (client == null) {
+        throw new ImageNotAvailableException("the " + entry.platform() + " image of base " + reference
+            + " is not in the store " + store.root() + " and Maven is offline; run `mvn image:seed`"
+            + " online for this platform");
+      }
+      ManifestResponse response = getManifest(reference, entry.digest().toString());
+      store.put(response.mediaType(), response.bytes());
+    }
+    return entry;
+  }
+
+  private BaseImage image(ImageReference reference, Descriptor manifestDescriptor) throws IOException {
+    ImageManifest manifest = Json.read(store.bytes(manifestDescriptor.digest()), ImageManifest.class,
+        "manifest of base image " + reference);
+    Origins origins = Origins.of(store.root());
+    String origin = reference.registry() + "/" + reference.repository();
+    if (client != null) {
+      new BlobFetcher(store, client, mirrors, listener).ensureFrom(manifest.config(), origin);
+      for (Descriptor layer : manifest.layers()) {
+        origins.add(layer.digest(), origin);
+      }
+    } else if (!store.has(manifest.config().digest())) {
+      throw new ImageNotAvailableException("the config of base image " + reference
+          + " is not in the store and Maven is offline; run `mvn image:seed` online");
+    }
+    ImageConfig config = Json.read(store.bytes(manifest.config().digest()), ImageConfig.class,
+        "config of base image " + reference);
+    return new BaseImage(reference, manifestDescriptor.withPlatform(null), manifest, config);
+  }
+}

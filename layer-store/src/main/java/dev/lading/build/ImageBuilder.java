@@ -1,0 +1,243 @@
+package dev.lading.build;
+
+import dev.lading.digest.Digest;
+import dev.lading.layer.LayerEntries;
+import dev.lading.layer.LayerEntry;
+import dev.lading.layer.LayerResult;
+import dev.lading.layer.ReproducibleLayer;
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageConfig;
+import dev.lading.model.ImageConfig.History;
+import dev.lading.model.ImageConfig.RunConfig;
+import dev.lading.model.ImageFormat;
+import dev.lading.model.ImageIndex;
+import dev.lading.model.ImageManifest;
+import dev.lading.model.ImageReference;
+import dev.lading.model.Json;
+import dev.lading.registry.RegistryClient;
+import dev.lading.store.BlobWriter;
+import dev.lading.store.Lease;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.zip.Deflater;
+
+/**
+ * Builds a {@link JavaImagePlan} into the store: resolves the base (manifests and config only, no
+ * layer bytes), builds each application layer reproducibly (or takes it from the layer cache),
+ * writes config and manifest (and an index for several platforms) and sets the store refs of the
+ * target and its tags.
+ */
+public final class ImageBuilder {
+  /** The {@code created_by} prefix of our history entries. */
+  public static final String CREATED_BY = "lading: ";
+  private static final int COMPRESSION = Deflater.DEFAULT_COMPRESSION;
+
+  private final Store store;
+  private final BaseImages baseImages;
+  private final LayerCache cache;
+  private final BuildListener listener;
+
+  /**
+   * @param client the registry client, or null to build offline from the store alone
+   * @param mirrors registry hosts tried first for base-image pulls
+   */
+  public ImageBuilder(Store store, RegistryClient client, List<String> mirrors, BuildListener listener) {
+    this.store = store;
+    this.baseImages = new BaseImages(store, client, mirrors, listener);
+    this.cache = new LayerCache(store);
+    this.listener = listener;
+  }
+
+  /** Builds the image and sets its store refs; see the class comment. */
+  public BuildResult build(JavaImagePlan plan) throws IOException {
+    try (Lease lease = store.lease()) {
+      List<BaseImage> bases = baseImages.resolve(plan.base(), plan.platforms());
+      List<BuildResult.LayerOutcome> layers = new ArrayList<>();
+      for (LayerSpec spec : plan.layers()) {
+        BuildResult.LayerOutcome outcome = buildLayer(spec, plan);
+        if (outcome != null) {
+          layers.add(outcome);
+        }
+      }
+      ImageFormat format = plan.format();
+      List<Descriptor> manifests = new ArrayList<>();
+      Digest firstConfig = null;
+      for (BaseImage base : bases) {
+        ImageConfig config = config(base.config(), layers, plan);
+        Descriptor configDescriptor = store.put(format.configType(), Json.write(config));
+        firstConfig = firstConfig == null ? configDescriptor.digest() : firstConfig;
+        List<Descriptor> layerDescriptors = new ArrayList<>(base.manifest().layers());
+        for (BuildResult.LayerOutcome l : layers) {
+          layerDescriptors.add(Descriptor.of(format.gzipLayerType(), l.digest(), l.size()));
+        }
+        ImageManifest manifest = ImageManifest.of(format, configDescriptor, layerDescriptors)
+            .requireSingleFamily();
+        Descriptor stored = store.put(manifest.contentType(), Json.write(manifest));
+        manifests.add(stored.withPlatform(config.platform()));
+      }
+      Descriptor image;
+      if (plan.platforms().size() > 1) {
+        ImageIndex index = ImageIndex.of(format, manifests);
+        image = store.put(index.contentType(), Json.write(index));
+      } else {
+        image = manifests.get(0).withPlatform(null);
+      }
+      Map<String, Descriptor> refs = new LinkedHashMap<>();
+      for (ImageReference target : plan.allTargets()) {
+        refs.put(target.toString(), image);
+      }
+      store.setRefs(refs);
+      return new BuildResult(plan.target(), image, firstConfig, layers);
+    }
+  }
+
+  /** Builds (or finds in the cache) one layer; null when it has no files. */
+  private BuildResult.LayerOutcome buildLayer(LayerSpec spec, JavaImagePlan plan) throws IOException {
+    List<LayerEntry> entries = entries(spec);
+    if (entries.isEmpty()) {
+      return null;
+    }
+    Digest key = LayerCache.key(spec.name(), entries, plan.filesModificationTime(), COMPRESSION);
+    var cached = cache.get(key);
+    if (cached.isPresent()) {
+      LayerResult r = cached.get();
+      listener.info("layer " + spec.name() + ": unchanged (" + r.digest().shortHex() + ")");
+      return new BuildResult.LayerOutcome(spec.name(), r.diffId(), r.digest(), r.size(), true);
+    }
+    ReproducibleLayer layer = ReproducibleLayer.builder().addAll(entries)
+        .mtime(plan.filesModificationTime()).compressionLevel(COMPRESSION).build();
+    LayerResult result;
+    try (BlobWriter writer = store.writer(null)) {
+      result = layer.writeTo(writer);
+      Digest stored = writer.commit();
+      if (!stored.equals(result.digest())) {
+        throw new IOException("layer " + spec.name() + " was stored as " + stored + " but hashed as "
+            + result.digest() + " while written; the store or the disk is faulty (run fsck)");
+      }
+    }
+    cache.put(key, result);
+    listener.info("layer " + spec.name() + ": built " + result.digest().shortHex() + " ("
+        + result.size() + " bytes, " + entries.size() + " entries)");
+    return new BuildResult.LayerOutcome(spec.name(), result.diffId(), result.digest(), result.size(), false);
+  }
+
+  /** The layer entries of a spec: files and directory trees, filtered, with permission overrides. */
+  static List<LayerEntry> entries(LayerSpec spec) throws IOException {
+    boolean filtered = !"all".equals(spec.filterName());
+    List<LayerEntry> entries = new ArrayList<>();
+    for (FileMapping mapping : spec.files()) {
+      Path source = mapping.source();
+      if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+        for (LayerEntry e : LayerEntries.fromDirectory(source, mapping.target())) {
+          if (e.type() == LayerEntry.Type.DIRECTORY) {
+            // A filtered layer (classes without resources) keeps only the directories its files need.
+            if (!filtered) {
+              entries.add(e);
+            }
+          } else if (e.content() instanceof LayerEntry.Content.OfPath p ? spec.filter().test(p.source())
+              : !filtered) {
+            entries.add(e);
+          }
+        }
+      } else if (Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+        entries.add(LayerEntry.file(mapping.target(), source).withMode(isExecutable(source) ? 0755 : 0644));
+      } else if (Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(source + " is neither a regular file nor a directory; it cannot go in layer "
+            + spec.name());
+      } else {
+        throw new IOException(source + " (for layer " + spec.name() + ") does not exist");
+      }
+    }
+    if (spec.permissions().isEmpty()) {
+      return entries;
+    }
+    List<Map.Entry<PathMatcher, Integer>> rules = new ArrayList<>();
+    for (Map.Entry<String, Integer> p : spec.permissions().entrySet()) {
+      rules.add(Map.entry(FileSystems.getDefault().getPathMatcher("glob:" + p.getKey()), p.getValue()));
+    }
+    List<LayerEntry> result = new ArrayList<>(entries.size());
+    for (LayerEntry e : entries) {
+      LayerEntry out = e;
+      if (e.type() != LayerEntry.Type.SYMLINK) {
+        for (Map.Entry<PathMatcher, Integer> rule : rules) {
+          if (rule.getKey().matches(Path.of(e.path()))) {
+            out = e.withMode(rule.getValue());
+          }
+        }
+      }
+      result.add(out);
+    }
+    return result;
+  }
+
+  private static boolean isExecutable(Path file) throws IOException {
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+    return perms.contains(PosixFilePermission.OWNER_EXECUTE);
+  }
+
+  /** The base config with the application layers, their history and the container settings. */
+  static ImageConfig config(ImageConfig base, List<BuildResult.LayerOutcome> layers, JavaImagePlan plan) {
+    ContainerSettings c = plan.container();
+    ImageConfig config = base.withCreated(plan.creationTime());
+    for (BuildResult.LayerOutcome layer : layers) {
+      config = config.withLayer(layer.diffId(), History.layer(plan.creationTime(),
+          CREATED_BY + layer.name(), null));
+    }
+    RunConfig run = base.configOrEmpty();
+    if (c.inheritsEntrypoint()) {
+      if (c.args() != null) {
+        run = run.withCmd(c.args());
+      }
+    } else {
+      // A new entrypoint makes the base's Cmd meaningless (Docker drops it too).
+      run = run.withEntrypoint(c.entrypoint() != null ? c.entrypoint() : c.defaultEntrypoint(c.mainClass()))
+          .withCmd(c.args());
+    }
+    if (!c.environment().isEmpty()) {
+      Map<String, String> env = new LinkedHashMap<>();
+      for (String kv : run.env() == null ? List.<String>of() : run.env()) {
+        int eq = kv.indexOf('=');
+        env.put(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? null : kv.substring(eq + 1));
+      }
+      env.putAll(c.environment());
+      List<String> list = new ArrayList<>();
+      env.forEach((k, v) -> list.add(v == null ? k : k + "=" + v));
+      run = run.withEnv(list);
+    }
+    if (!c.labels().isEmpty()) {
+      Map<String, String> labels = new LinkedHashMap<>(run.labels() == null ? Map.of() : run.labels());
+      labels.putAll(c.labels());
+      run = run.withLabels(labels);
+    }
+    if (!c.ports().isEmpty()) {
+      Set<String> ports = new TreeSet<>(run.exposedPorts() == null ? Set.of() : run.exposedPorts());
+      ports.addAll(ContainerSettings.exposedPorts(c.ports()));
+      run = run.withExposedPorts(ports);
+    }
+    if (!c.volumes().isEmpty()) {
+      Set<String> volumes = new LinkedHashSet<>(run.volumes() == null ? Set.of() : run.volumes());
+      volumes.addAll(c.volumes());
+      run = run.withVolumes(volumes);
+    }
+    if (c.user() != null) {
+      run = run.withUser(c.user());
+    }
+    if (c.workingDirectory() != null) {
+      run = run.withWorkingDir(c.workingDirectory());
+    }
+    return config.withConfig(run).requireConsistentHistory();
+  }
+}

@@ -1,0 +1,90 @@
+package dev.lading.build;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Jib's layering of a Java application, one layer each, least often changed first: dependencies,
+ * snapshot dependencies, resources, classes, extra directories. Dependencies go to {@code
+ * <appRoot>/libs}, the build output to {@code <appRoot>/resources} (everything but {@code .class}
+ * files) and {@code <appRoot>/classes}.
+ */
+public final class JavaLayers {
+  public static final String DEPENDENCIES = "dependencies";
+  public static final String SNAPSHOT_DEPENDENCIES = "snapshot dependencies";
+  public static final String RESOURCES = "resources";
+  public static final String CLASSES = "classes";
+  public static final String EXTRA_FILES = "extra files";
+
+  private JavaLayers() {}
+
+  /** A runtime dependency jar. */
+  public record Dependency(Path file, String groupId, boolean snapshot) {
+    public Dependency {
+      Objects.requireNonNull(file, "file");
+      Objects.requireNonNull(groupId, "groupId");
+    }
+  }
+
+  /**
+   * A directory whose contents are copied into the image ({@code src/main/jib} by Jib's convention).
+   *
+   * @param from the directory on disk
+   * @param into the in-image directory, {@code /} for the root
+   * @param permissions octal modes by in-image path or glob
+   */
+  public record ExtraDirectory(Path from, String into, Map<String, Integer> permissions) {
+    public ExtraDirectory {
+      Objects.requireNonNull(from, "from");
+      into = into == null || into.isEmpty() ? "/" : into;
+      permissions = permissions == null ? Map.of() : Map.copyOf(permissions);
+    }
+  }
+
+  /**
+   * The layers for a Java application. Missing directories give empty (omitted) layers. Jar names
+   * that collide (same file name from two groups) are prefixed with their groupId, as Jib does.
+   */
+  public static List<LayerSpec> of(List<Dependency> dependencies, Path classesDirectory,
+      List<ExtraDirectory> extraDirectories, String appRoot) {
+    Map<String, Integer> nameCount = new HashMap<>();
+    for (Dependency d : dependencies) {
+      nameCount.merge(d.file().getFileName().toString(), 1, Integer::sum);
+    }
+    List<FileMapping> releases = new ArrayList<>();
+    List<FileMapping> snapshots = new ArrayList<>();
+    for (Dependency d : dependencies) {
+      String name = d.file().getFileName().toString();
+      String inImage = appRoot + "/libs/" + (nameCount.get(name) > 1 ? d.groupId() + "-" + name : name);
+      (d.snapshot() ? snapshots : releases).add(new FileMapping(d.file(), inImage));
+    }
+    List<LayerSpec> layers = new ArrayList<>();
+    layers.add(LayerSpec.of(DEPENDENCIES, releases));
+    layers.add(LayerSpec.of(SNAPSHOT_DEPENDENCIES, snapshots));
+    List<FileMapping> output = classesDirectory != null && Files.isDirectory(classesDirectory)
+        ? List.of(new FileMapping(classesDirectory, appRoot + "/resources")) : List.of();
+    layers.add(new LayerSpec(RESOURCES, output, p -> !isClassFile(p), "not *.class", null));
+    List<FileMapping> classes = output.isEmpty() ? List.of()
+        : List.of(new FileMapping(classesDirectory, appRoot + "/classes"));
+    layers.add(new LayerSpec(CLASSES, classes, JavaLayers::isClassFile, "*.class", null));
+    List<FileMapping> extras = new ArrayList<>();
+    Map<String, Integer> permissions = new HashMap<>();
+    for (ExtraDirectory extra : extraDirectories) {
+      if (Files.isDirectory(extra.from())) {
+        extras.add(new FileMapping(extra.from(), extra.into()));
+        permissions.putAll(extra.permissions());
+      }
+    }
+    layers.add(new LayerSpec(EXTRA_FILES, extras, null, null, permissions));
+    return layers;
+  }
+
+  private static boolean isClassFile(Path p) {
+    return p.getFileName().toString().endsWith(".class");
+  }
+}

@@ -1,0 +1,283 @@
+package dev.lading.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.build.BuildResult.LayerOutcome;
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageConfig;
+import dev.lading.model.ImageFormat;
+import dev.lading.model.ImageIndex;
+import dev.lading.model.ImageManifest;
+import dev.lading.model.ImageReference;
+import dev.lading.model.Json;
+import dev.lading.model.ManifestDocument;
+import dev.lading.model.MediaTypes;
+import dev.lading.model.Platform;
+import dev.lading.registry.RegistryClient;
+import dev.lading.store.Store;
+import dev.lading.testing.LocalRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarOutputStream;
+import java.util.zip.ZipEntry;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The build engine with real files, a real store and a real registry. */
+class ImageBuilderTest {
+  private static LocalRegistry registry;
+  private static RegistryClient client;
+  private static TestBase base;
+  private static ImageReference baseRef;
+
+  @TempDir Path tmp;
+  private Store store;
+  private Path project;
+
+  @BeforeAll
+  static void startRegistry() throws IOException {
+    registry = LocalRegistry.start();
+    client = RegistryClient.builder().build();
+    base = TestBase.push(client, registry.hostPort(), "library/base", "1", Platform.of("linux", "amd64"));
+    baseRef = ImageReference.parse(registry.hostPort() + "/library/base:1");
+  }
+
+  @AfterAll
+  static void stopRegistry() {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  @BeforeEach
+  void project() throws IOException {
+    store = Store.open(tmp.resolve("store"));
+    project = tmp.resolve("project");
+    writeMain("Hello");
+    Path resources = project.resolve("target/classes/app.properties");
+    Files.writeString(resources, "greeting=hi\n");
+    Path libs = Files.createDirectories(project.resolve("libs"));
+    jar(libs.resolve("lib-1.0.jar"), "lib/A.txt");
+    jar(libs.resolve("snap-1.0-SNAPSHOT.jar"), "snap/B.txt");
+    Path extra = Files.createDirectories(project.resolve("src/main/jib/opt/tool"));
+    Files.writeString(extra.resolve("run.sh"), "#!/bin/sh\necho tool\n");
+  }
+
+  private void writeMain(String word) throws IOException {
+    Path src = Files.createDirectories(project.resolve("src/demo")).resolve("Main.java");
+    Files.writeString(src, "package demo; public class Main { public static void main(String[] a) {"
+        + " System.out.println(\"" + word + "\"); } }");
+    Path classes = Files.createDirectories(project.resolve("target/classes"));
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    assertEquals(0, javac.run(null, null, null, "-d", classes.toString(), src.toString()));
+  }
+
+  private static void jar(Path file, String entry) throws IOException {
+    try (OutputStream out = Files.newOutputStream(file); JarOutputStream jar = new JarOutputStream(out)) {
+      ZipEntry e = new ZipEntry(entry);
+      e.setTime(0);
+      jar.putNextEntry(e);
+      jar.write(entry.getBytes(StandardCharsets.UTF_8));
+      jar.closeEntry();
+    }
+  }
+
+  private JavaImagePlan plan(String target, ContainerSettings container, ImageFormat format,
+      List<Platform> platforms, ImageReference from) {
+    List<LayerSpec> layers = JavaLayers.of(List.of(
+            new JavaLayers.Dependency(project.resolve("libs/lib-1.0.jar"), "org.example", false),
+            new JavaLayers.Dependency(project.resolve("libs/snap-1.0-SNAPSHOT.jar"), "org.example", true)),
+        project.resolve("target/classes"),
+        List.of(new JavaLayers.ExtraDirectory(project.resolve("src/main/jib"), "/",
+            Map.of("/opt/tool/run.sh", 0750))),
+        container.appRoot());
+    return new JavaImagePlan(from, platforms, ImageReference.parse(target), List.of("latest"), format,
+        container, layers, null, null);
+  }
+
+  private JavaImagePlan plan() {
+    return plan(registry.hostPort() + "/demo/app:1.0", ContainerSettings.ofMainClass("demo.Main"),
+        ImageFormat.OCI, List.of(), baseRef);
+  }
+
+  private BuildResult build(JavaImagePlan plan) throws IOException {
+    return new ImageBuilder(store, client, List.of(), BuildListener.NONE).build(plan);
+  }
+
+  private ImageManifest manifest(Descriptor d) throws IOException {
+    return Json.read(store.bytes(d.digest()), ImageManifest.class, "manifest");
+  }
+
+  private ImageConfig config(ImageManifest m) throws IOException {
+    return Json.read(store.bytes(m.config().digest()), ImageConfig.class, "config");
+  }
+
+  @Test
+  void buildsJibStyleLayersOnTheBaseWithoutDownloadingBaseLayers() throws IOException {
+    BuildResult result = build(plan());
+
+    assertEquals(List.of("dependencies", "snapshot dependencies", "resources", "classes", "extra files"),
+        result.layers().stream().map(LayerOutcome::name).toList());
+    ImageManifest m = manifest(result.image());
+    assertEquals(MediaTypes.OCI_MANIFEST, m.mediaType());
+    assertEquals(base.layers(), m.layers().subList(0, 2));
+    assertEquals(7, m.layers().size());
+    for (Descriptor baseLayer : base.layers()) {
+      assertFalse(store.has(baseLayer.digest()), "base layer bytes must not be pulled by a build");
+      assertEquals(java.util.Set.of(registry.hostPort() + "/library/base"),
+          Origins.of(store.root()).get(baseLayer.digest()));
+    }
+    assertEquals(result.image(), store.ref(registry.hostPort() + "/demo/app:1.0").orElseThrow());
+    assertEquals(result.image(), store.ref(registry.hostPort() + "/demo/app:latest").orElseThrow());
+    assertEquals(m.config().digest(), result.configDigest());
+  }
+
+  @Test
+  void configHasEntrypointSettingsAndHistory() throws IOException {
+    ContainerSettings settings = new ContainerSettings(null, List.of("-Xmx64m"), List.of("a", "b"), null,
+        Map.of("APP_MODE", "prod", "BASE", "2"), Map.of("org.example.team", "x"), List.of("8080", "53/udp"),
+        "1000:1000", "/work", List.of("/data"), null);
+    settings = new ContainerSettings("demo.Main", settings.jvmFlags(), settings.args(), null,
+        settings.environment(), settings.labels(), settings.ports(), settings.user(),
+        settings.workingDirectory(), settings.volumes(), null);
+    BuildResult result = build(plan(registry.hostPort() + "/demo/cfg:1", settings, ImageFormat.OCI,
+        List.of(), baseRef));
+    ImageConfig config = config(manifest(result.image()));
+    ImageConfig.RunConfig run = config.configOrEmpty();
+
+    assertEquals(List.of("java", "-Xmx64m", "-cp", "/app/resources:/app/classes:/app/libs/*", "demo.Main"),
+        run.entrypoint());
+    assertEquals(List.of("a", "b"), run.cmd());
+    assertEquals(List.of("PATH=/usr/bin:/bin", "BASE=2", "APP_MODE=prod"), run.env());
+    assertEquals(Map.of("base.label", "yes", "org.example.team", "x"), run.labels());
+    assertEquals(java.util.Set.of("22/tcp", "53/udp", "8080/tcp"), run.exposedPorts());
+    assertEquals("1000:1000", run.user());
+    assertEquals("/work", run.workingDir());
+    assertEquals(java.util.Set.of("/data"), run.volumes());
+    assertEquals("1970-01-01T00:00:00Z", config.created());
+    assertEquals(7, config.diffIds().size());
+    assertEquals(List.of("base 0", "base 1", "lading: dependencies", "lading: snapshot dependencies",
+            "lading: resources", "lading: classes", "lading: extra files"),
+        config.history().stream().map(ImageConfig.History::createdBy).toList());
+  }
+
+  @Test
+  void rebuildingUnchangedGivesTheSameDigestFromTheCache() throws IOException {
+    BuildResult first = build(plan());
+    BuildResult second = build(plan());
+
+    assertEquals(first.image(), second.image());
+    assertTrue(second.layers().stream().allMatch(LayerOutcome::cached));
+    // Even with an empty cache (another machine, a fresh store) the bytes are the same.
+    Store fresh = Store.open(tmp.resolve("fresh-store"));
+    BuildResult elsewhere = new ImageBuilder(fresh, client, List.of(), BuildListener.NONE).build(plan());
+    assertEquals(first.image().digest(), elsewhere.image().digest());
+    assertTrue(elsewhere.layers().stream().noneMatch(LayerOutcome::cached));
+  }
+
+  @Test
+  void aCodeChangeRebuildsOnlyTheClassesLayer() throws IOException {
+    BuildResult first = build(plan());
+    writeMain("Changed");
+    Path classFile = project.resolve("target/classes/demo/Main.class");
+    Files.setLastModifiedTime(classFile, FileTime.from(Instant.now().plusSeconds(5)));
+    BuildResult second = build(plan());
+
+    assertNotEquals(first.image().digest(), second.image().digest());
+    for (int i = 0; i < first.layers().size(); i++) {
+      LayerOutcome before = first.layers().get(i);
+      LayerOutcome after = second.layers().get(i);
+      boolean isClasses = before.name().equals(JavaLayers.CLASSES);
+      assertEquals(!isClasses, after.cached(), before.name());
+      assertEquals(!isClasses, before.digest().equals(after.digest()), before.name());
+    }
+  }
+
+  @Test
+  void worksOfflineFromTheStoreAndNamesAMissingBase() throws IOException {
+    BuildResult online = build(plan());
+    BuildResult offline = new ImageBuilder(store, null, List.of(), BuildListener.NONE).build(plan());
+    assertEquals(online.image(), offline.image());
+
+    ImageReference unknown = ImageReference.parse(registry.hostPort() + "/library/other:9");
+    JavaImagePlan missing = plan(registry.hostPort() + "/demo/app:2", ContainerSettings.ofMainClass("demo.Main"),
+        ImageFormat.OCI, List.of(), unknown);
+    ImageNotAvailableException e = assertThrows(ImageNotAvailableException.class,
+        () -> new ImageBuilder(store, null, List.of(), BuildListener.NONE).build(missing));
+    assertTrue(e.getMessage().contains(unknown.toString()) && e.getMessage().contains("image:seed"),
+        e.getMessage());
+  }
+
+  @Test
+  void anUnknownBaseImageIsAClearError() {
+    ImageReference unknown = ImageReference.parse(registry.hostPort() + "/library/nope:1");
+    JavaImagePlan p = plan(registry.hostPort() + "/demo/app:3", ContainerSettings.ofMainClass("demo.Main"),
+        ImageFormat.OCI, List.of(), unknown);
+    ImageNotAvailableException e = assertThrows(ImageNotAvailableException.class, () -> build(p));
+    assertTrue(e.getMessage().startsWith("unknown base image " + unknown), e.getMessage());
+  }
+
+  @Test
+  void dockerFormatConvertsTheBaseLayerTypes() throws IOException {
+    BuildResult result = build(plan(registry.hostPort() + "/demo/docker:1",
+        ContainerSettings.ofMainClass("demo.Main"), ImageFormat.DOCKER, List.of(), baseRef));
+    ImageManifest m = manifest(result.image());
+    assertEquals(MediaTypes.DOCKER_MANIFEST, m.mediaType());
+    assertTrue(m.layers().stream().allMatch(l -> l.mediaType().equals(MediaTypes.DOCKER_LAYER_GZIP)));
+    assertEquals(MediaTypes.DOCKER_CONFIG, m.config().mediaType());
+  }
+
+  @Test
+  void severalPlatformsGiveAnIndexWithOneImageEach() throws IOException {
+    List<Platform> platforms = List.of(Platform.of("linux", "amd64"), Platform.of("linux", "arm64"));
+    TestBase.pushIndex(client, registry.hostPort(), "library/multi", "1", platforms);
+    ImageReference multi = ImageReference.parse(registry.hostPort() + "/library/multi:1");
+    BuildResult result = build(plan(registry.hostPort() + "/demo/multi:1",
+        ContainerSettings.ofMainClass("demo.Main"), ImageFormat.DOCKER, platforms, multi));
+
+    ManifestDocument doc = ManifestDocument.parse(store.bytes(result.imageDigest()), result.image().mediaType());
+    ImageIndex index = (ImageIndex) doc;
+    assertEquals(MediaTypes.DOCKER_MANIFEST_LIST, index.mediaType());
+    assertEquals(platforms, index.availablePlatforms());
+    ImageConfig arm = config(manifest(index.manifests().get(1)));
+    assertEquals("arm64", arm.architecture());
+    // The application layers are shared by both platforms.
+    assertEquals(manifest(index.manifests().get(0)).layers().subList(2, 7),
+        manifest(index.manifests().get(1)).layers().subList(2, 7));
+  }
+
+  @Test
+  void inheritKeepsTheBaseEntrypointAndCmd() throws IOException {
+    ContainerSettings inherit = new ContainerSettings(null, null, null, List.of("INHERIT"), null, null, null,
+        null, null, null, null);
+    BuildResult result = build(plan(registry.hostPort() + "/demo/inherit:1", inherit, ImageFormat.OCI,
+        List.of(), baseRef));
+    ImageConfig.RunConfig run = config(manifest(result.image())).configOrEmpty();
+    assertEquals(null, run.entrypoint());
+    assertEquals(List.of("/bin/sh"), run.cmd());
+  }
+
+  @Test
+  void findsTheMainClassInTheBuildOutput() throws IOException {
+    assertEquals("demo.Main", MainClassFinder.find(null, project.resolve("target/classes")));
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> MainClassFinder.find(null, empty));
+    assertTrue(e.getMessage().contains("mainClass"), e.getMessage());
+  }
+}

@@ -1,0 +1,370 @@
+package dev.lading.maven;
+
+import dev.lading.build.ContainerSettings;
+import dev.lading.build.ImageNotAvailableException;
+import dev.lading.build.JavaImagePlan;
+import dev.lading.build.JavaLayers;
+import dev.lading.build.MainClassFinder;
+import dev.lading.model.ImageFormat;
+import dev.lading.model.ImageReference;
+import dev.lading.model.InvalidImageException;
+import dev.lading.model.Platform;
+import dev.lading.registry.CredentialProvider;
+import dev.lading.registry.DockerConfigCredentials;
+import dev.lading.registry.RegistryClient;
+import dev.lading.store.Store;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.maven.artifact.Artifact;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+/**
+ * The configuration every goal shares (Jib's names) and its translation into core values: the plan,
+ * the store, the registry client with Maven's credentials. No image logic lives here.
+ */
+public abstract class AbstractImageMojo extends AbstractMojo {
+  private static final String PREFIX = "image.";
+
+  @Parameter(defaultValue = "${project}", readonly = true, required = true)
+  protected MavenProject project;
+
+  @Parameter(defaultValue = "${session}", readonly = true, required = true)
+  protected MavenSession session;
+
+  @Component
+  protected SettingsDecrypter settingsDecrypter;
+
+  /** The base image. */
+  @Parameter
+  protected From from = new From();
+
+  /** The image to build and push. */
+  @Parameter
+  protected To to = new To();
+
+  /** How the container starts. */
+  @Parameter
+  protected Container container = new Container();
+
+  /** Directories copied into the image (default {@code src/main/jib}). */
+  @Parameter
+  protected ExtraDirectories extraDirectories = new ExtraDirectories();
+
+  /** Allows plain HTTP and unverified TLS for the registries this build talks to. */
+  @Parameter(property = "image.allowInsecureRegistries", defaultValue = "false")
+  protected boolean allowInsecureRegistries;
+
+  /** Skips the goal. */
+  @Parameter(property = "image.skip", defaultValue = "false")
+  protected boolean skip;
+
+  /** The shared store (default {@code $LADING_STORE}, else {@code ~/.lading/store}). */
+  @Parameter(property = "image.store")
+  protected File store;
+
+  /** Registry mirrors tried first for pulls ({@code http://127.0.0.1:5000} or {@code host:port}). */
+  @Parameter
+  protected List<String> mirrors = new ArrayList<>();
+
+  /** Comma-separated mirrors, added to {@code <mirrors>}. */
+  @Parameter(property = "image.mirror")
+  protected String mirror;
+
+  @Override
+  public final void execute() throws MojoExecutionException, MojoFailureException {
+    if (skip || Boolean.parseBoolean(property("skip", "false"))) {
+      getLog().info(goal() + " skipped");
+      return;
+    }
+    if ("pom".equals(project.getPackaging())) {
+      getLog().info(goal() + " skipped: " + project.getArtifactId() + " has pom packaging");
+      return;
+    }
+    try {
+      run();
+    } catch (IllegalArgumentException | IllegalStateException | InvalidImageException e) {
+      throw new MojoFailureException(goal() + " failed: " + e.getMessage(), e);
+    } catch (ImageNotAvailableException e) {
+      throw new MojoFailureException(goal() + " failed: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new MojoExecutionException(goal() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The goal's work. */
+  protected abstract void run() throws IOException, MojoExecutionException, MojoFailureException;
+
+  /** {@code image:<name>}, for messages. */
+  protected abstract String goal();
+
+  // ---- configuration with user-property overrides ----
+
+  /** {@code -Dimage.<name>=...} (user, then system, then project properties), else {@code fallback}. */
+  protected String property(String name, String fallback) {
+    String key = PREFIX + name;
+    for (java.util.Properties p : List.of(session.getUserProperties(), session.getSystemProperties(),
+        project.getProperties())) {
+      String v = p.getProperty(key);
+      if (v != null && !v.isBlank()) {
+        return v.trim();
+      }
+    }
+    return fallback;
+  }
+
+  private List<String> listProperty(String name, List<String> fallback) {
+    String v = property(name, null);
+    if (v == null) {
+      return fallback == null ? null : fallback;
+    }
+    List<String> out = new ArrayList<>();
+    for (String s : v.split(",")) {
+      if (!s.isBlank()) {
+        out.add(s.trim());
+      }
+    }
+    return out;
+  }
+
+  protected ImageReference baseReference() {
+    String image = property("from.image", from.image);
+    if (image == null) {
+      throw new IllegalArgumentException("no base image: set <from><image> or -Dimage.from.image");
+    }
+    return parse(image, "from.image");
+  }
+
+  protected ImageReference targetReference() {
+    String image = property("to.image", to.image);
+    if (image == null) {
+      throw new IllegalArgumentException("no target image: set <to><image> or -Dimage.to.image,"
+          + " e.g. registry.example.com/team/" + project.getArtifactId() + ":" + project.getVersion());
+    }
+    return parse(image, "to.image");
+  }
+
+  protected List<String> tags() {
+    return listProperty("to.tags", to.tags);
+  }
+
+  protected List<Platform> platforms() {
+    List<String> fromProperty = listProperty("from.platforms", null);
+    List<Platform> result = new ArrayList<>();
+    if (fromProperty != null) {
+      for (String p : fromProperty) {
+        result.add(Platform.parse(p));
+      }
+      return result;
+    }
+    for (PlatformParameter p : from.platforms) {
+      if (p.os == null || p.architecture == null) {
+        throw new IllegalArgumentException("a <platform> needs <os> and <architecture>, e.g. linux and amd64");
+      }
+      result.add(new Platform(p.architecture, p.os, null, null, p.variant));
+    }
+    return result;
+  }
+
+  private static ImageReference parse(String value, String what) {
+    try {
+      return ImageReference.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+    }
+  }
+
+  protected ImageFormat format() {
+    String f = property("container.format", container.format);
+    return f == null ? ImageFormat.OCI : ImageFormat.parse(f);
+  }
+
+  protected List<String> mirrorHosts() {
+    Set<String> hosts = new LinkedHashSet<>();
+    List<String> all = new ArrayList<>(mirrors);
+    String m = property("mirror", mirror);
+    if (m != null) {
+      all.addAll(List.of(m.split(",")));
+    }
+    for (String raw : all) {
+      String s = raw.trim();
+      if (s.isEmpty()) {
+        continue;
+      }
+      s = s.replaceFirst("^https?://", "");
+      s = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+      if (s.contains("/")) {
+        throw new IllegalArgumentException("mirror '" + raw + "' must be a registry host, e.g."
+            + " http://127.0.0.1:5000 (no path)");
+      }
+      hosts.add(s);
+    }
+    return new ArrayList<>(hosts);
+  }
+
+  // ---- core objects ----
+
+  protected Store openStore() throws IOException {
+    String dir = property("store", null);
+    Path path = dir != null ? Path.of(dir) : store != null ? store.toPath() : Store.defaultDirectory();
+    return Store.open(path);
+  }
+
+  /** The registry client, or null when Maven is offline (-o). */
+  protected RegistryClient client(MavenProgress progress, List<ImageReference> references) {
+    if (session.isOffline()) {
+      return null;
+    }
+    CredentialProvider credentials = CredentialProvider.chain(
+        new SettingsCredentials(session.getSettings().getServers(), settingsDecrypter),
+        DockerConfigCredentials.fromEnvironment());
+    RegistryClient.Builder builder = RegistryClient.builder().credentials(credentials)
+        .transferListener(progress).userAgent("lading-maven-plugin/" + pluginVersion());
+    boolean insecure = allowInsecureRegistries
+        || Boolean.parseBoolean(property("allowInsecureRegistries", "false"));
+    if (insecure) {
+      for (ImageReference r : references) {
+        builder = builder.allowInsecure(r.registry());
+      }
+      for (String m : mirrorHosts()) {
+        builder = builder.allowInsecure(m);
+      }
+    }
+    return builder.build();
+  }
+
+  private String pluginVersion() {
+    Package p = getClass().getPackage();
+    return p != null && p.getImplementationVersion() != null ? p.getImplementationVersion() : "0.1.0";
+  }
+
+  /** The build plan for this project. */
+  protected JavaImagePlan plan() throws IOException {
+    Path classes = Path.of(project.getBuild().getOutputDirectory());
+    List<JavaLayers.Dependency> dependencies = new ArrayList<>();
+    for (Artifact a : project.getArtifacts()) {
+      if (a.getFile() == null || !a.getArtifactHandler().isAddedToClasspath()
+          || !(Artifact.SCOPE_COMPILE.equals(a.getScope()) || Artifact.SCOPE_RUNTIME.equals(a.getScope()))) {
+        continue;
+      }
+      dependencies.add(new JavaLayers.Dependency(a.getFile().toPath(), a.getGroupId(), a.isSnapshot()));
+    }
+    ContainerSettings settings = containerSettings(classes);
+    List<JavaLayers.ExtraDirectory> extras = extraDirectories();
+    return new JavaImagePlan(baseReference(), platforms(), targetReference(), tags(), format(), settings,
+        JavaLayers.of(dependencies, classes, extras, settings.appRoot()),
+        creationTime(), filesModificationTime());
+  }
+
+  private ContainerSettings containerSettings(Path classes) throws IOException {
+    List<String> entrypoint = listProperty("container.entrypoint", container.entrypoint);
+    String mainClass = property("container.mainClass", container.mainClass);
+    if (mainClass == null && (entrypoint == null || entrypoint.isEmpty())) {
+      File jar = project.getArtifact() == null ? null : project.getArtifact().getFile();
+      mainClass = MainClassFinder.find(jar == null || !jar.getName().endsWith(".jar") ? null : jar.toPath(),
+          classes);
+      getLog().info("main class: " + mainClass + " (inferred; set <container><mainClass> to choose)");
+    }
+    Map<String, String> env = new LinkedHashMap<>(container.environment);
+    Map<String, String> labels = new LinkedHashMap<>(container.labels);
+    return new ContainerSettings(mainClass,
+        listProperty("container.jvmFlags", container.jvmFlags),
+        listProperty("container.args", container.args),
+        entrypoint, env, labels,
+        listProperty("container.ports", container.ports),
+        property("container.user", container.user),
+        property("container.workingDirectory", container.workingDirectory),
+        listProperty("container.volumes", container.volumes),
+        property("container.appRoot", container.appRoot));
+  }
+
+  private List<JavaLayers.ExtraDirectory> extraDirectories() {
+    Map<String, Integer> permissions = new LinkedHashMap<>();
+    for (ExtraDirectories.Permission p : extraDirectories.permissions) {
+      if (p.file == null || p.mode == null || !p.mode.matches("[0-7]{3,4}")) {
+        throw new IllegalArgumentException("extraDirectories permission needs <file> and an octal <mode>"
+            + " such as 755, got file=" + p.file + " mode=" + p.mode);
+      }
+      permissions.put(p.file, Integer.parseInt(p.mode, 8));
+    }
+    List<JavaLayers.ExtraDirectory> result = new ArrayList<>();
+    if (extraDirectories.paths.isEmpty()) {
+      Path conventional = project.getBasedir().toPath().resolve("src/main/jib");
+      result.add(new JavaLayers.ExtraDirectory(conventional, "/", permissions));
+    }
+    for (ExtraDirectories.ExtraDirectory d : extraDirectories.paths) {
+      if (d.from == null) {
+        throw new IllegalArgumentException("an extraDirectories <path> needs a directory (<from>)");
+      }
+      Path dir = d.from.isAbsolute() ? d.from.toPath() : project.getBasedir().toPath().resolve(d.from.toPath());
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("extra directory " + dir + " does not exist");
+      }
+      result.add(new JavaLayers.ExtraDirectory(dir, d.into, permissions));
+    }
+    return result;
+  }
+
+  private Instant creationTime() {
+    String v = property("container.creationTime", container.creationTime);
+    if (v == null || v.equals("EPOCH")) {
+      return Instant.EPOCH;
+    }
+    if (v.equals("USE_CURRENT_TIMESTAMP")) {
+      return Instant.now();
+    }
+    return instant(v, "container.creationTime", "EPOCH, USE_CURRENT_TIMESTAMP");
+  }
+
+  private Instant filesModificationTime() {
+    String v = property("container.filesModificationTime", container.filesModificationTime);
+    if (v == null || v.equals("EPOCH_PLUS_SECOND")) {
+      return JavaImagePlan.DEFAULT_FILES_MODIFICATION_TIME;
+    }
+    return instant(v, "container.filesModificationTime", "EPOCH_PLUS_SECOND");
+  }
+
+  private static Instant instant(String v, String what, String keywords) {
+    try {
+      return java.time.OffsetDateTime.parse(v).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(what + " '" + v + "' is neither " + keywords
+          + " nor an ISO-8601 time such as 2024-01-01T00:00:00Z");
+    }
+  }
+
+  /** Writes a small text file in the build directory atomically. */
+  protected void writeTarget(String name, String content) throws IOException {
+    Path dir = Path.of(project.getBuild().getDirectory());
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
+    try {
+      Files.writeString(tmp, content, StandardCharsets.UTF_8);
+      Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  protected static String seconds(long startNanos) {
+    return String.format(java.util.Locale.ROOT, "%.1f s", (System.nanoTime() - startNanos) / 1e9);
+  }
+}

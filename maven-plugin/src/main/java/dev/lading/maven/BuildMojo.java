@@ -1,0 +1,45 @@
+package dev.lading.maven;
+
+import dev.lading.build.BuildResult;
+import dev.lading.build.ImageBuilder;
+import dev.lading.build.JavaImagePlan;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.ResolutionScope;
+
+/**
+ * {@code image:build}: builds the application image into the shared store under {@code to.image}
+ * (and its tags) and writes {@code target/image.digest} and {@code target/image.id}. Base-image
+ * layers are not downloaded.
+ */
+@Mojo(name = "build", defaultPhase = LifecyclePhase.PACKAGE,
+    requiresDependencyResolution = ResolutionScope.RUNTIME, threadSafe = true)
+public class BuildMojo extends AbstractImageMojo {
+  @Override
+  protected String goal() {
+    return "image:build";
+  }
+
+  @Override
+  protected void run() throws IOException {
+    long start = System.nanoTime();
+    JavaImagePlan plan = plan();
+    MavenProgress progress = new MavenProgress(getLog(), "");
+    Store store = openStore();
+    ImageBuilder builder = new ImageBuilder(store,
+        client(progress, List.of(plan.base(), plan.target())), mirrorHosts(), progress);
+    BuildResult result = builder.build(plan);
+    writeTarget("image.digest", result.imageDigest() + "\n");
+    writeTarget("image.id", result.configDigest() + "\n");
+    long built = result.layers().stream().filter(l -> !l.cached()).count();
+    List<String> names = new ArrayList<>();
+    plan.allTargets().forEach(r -> names.add(r.toString()));
+    getLog().info("image:build " + String.join(", ", names) + " " + result.imageDigest() + " ("
+        + result.layers().size() + " app layers: " + built + " built, " + (result.layers().size() - built)
+        + " unchanged) into " + store.root() + " in " + seconds(start));
+  }
+}

@@ -1,0 +1,28 @@
+package dev.lading.maven;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code <container>}: how the container starts and what its config says (Jib's names). */
+public class Container {
+  String mainClass;
+  List<String> jvmFlags = new ArrayList<>();
+  List<String> args;
+  List<String> entrypoint;
+  Map<String, String> environment = new LinkedHashMap<>();
+  Map<String, String> labels = new LinkedHashMap<>();
+  List<String> ports = new ArrayList<>();
+  String user;
+  String workingDirectory;
+  List<String> volumes = new ArrayList<>();
+  /** {@code EPOCH} (default), {@code USE_CURRENT_TIMESTAMP} or an ISO-8601 instant. */
+  String creationTime;
+  /** {@code EPOCH_PLUS_SECOND} (default) or an ISO-8601 instant. */
+  String filesModificationTime;
+  /** {@code OCI} (default) or {@code Docker}. */
+  String format;
+  /** Where the application goes in the image (default {@code /app}). */
+  String appRoot;
+}

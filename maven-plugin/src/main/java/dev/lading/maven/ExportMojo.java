@@ -1,0 +1,91 @@
+package dev.lading.maven;
+
+import dev.lading.build.BlobFetcher;
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageIndex;
+import dev.lading.model.ImageManifest;
+import dev.lading.model.ImageReference;
+import dev.lading.model.ManifestDocument;
+import dev.lading.model.Platform;
+import dev.lading.registry.RegistryClient;
+import dev.lading.store.Store;
+import dev.lading.transfer.CopyOptions;
+import dev.lading.transfer.CopyResult;
+import dev.lading.transfer.DockerArchiveLocation;
+import dev.lading.transfer.ImageLocation;
+import dev.lading.transfer.ImageTransfer;
+import dev.lading.transfer.OciArchiveLocation;
+import dev.lading.transfer.StoreLocation;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * {@code image:export}: writes the built image from the store to {@code target/image.tar}, as a
+ * {@code docker load}-able docker-archive (default) or, with {@code -Dimage.export.format=oci-archive},
+ * an OCI archive. Base layers the store lacks are fetched from where the base came from first.
+ */
+@Mojo(name = "export", threadSafe = true)
+public class ExportMojo extends AbstractImageMojo {
+  /** {@code docker-archive} (default) or {@code oci-archive}. */
+  @Parameter(property = "image.export.format", defaultValue = "docker-archive")
+  protected String exportFormat;
+
+  /** The archive to write. */
+  @Parameter(property = "image.export.file", defaultValue = "${project.build.directory}/image.tar")
+  protected File exportFile;
+
+  @Override
+  protected String goal() {
+    return "image:export";
+  }
+
+  @Override
+  protected void run() throws IOException, MojoFailureException {
+    long start = System.nanoTime();
+    ImageReference target = targetReference();
+    Store store = openStore();
+    Descriptor image = store.ref(target.toString()).orElseThrow(() -> new MojoFailureException(
+        "image " + target + " is not in the store " + store.root() + "; run image:build first"));
+    Path file = exportFile.toPath().toAbsolutePath();
+    if (file.toString().contains(":")) {
+      throw new IllegalArgumentException("the export file " + file + " must not contain ':'");
+    }
+    Files.createDirectories(file.getParent());
+    ImageLocation destination = switch (exportFormat) {
+      case "docker-archive", "docker" -> new DockerArchiveLocation(file,
+          new ImageReference(target.registry(), target.repository(), target.tag(), null).toString());
+      case "oci-archive", "oci" -> new OciArchiveLocation(file, target.tag());
+      default -> throw new IllegalArgumentException("image.export.format '" + exportFormat
+          + "' is neither docker-archive nor oci-archive");
+    };
+    MavenProgress progress = new MavenProgress(getLog(), "");
+    List<ImageReference> involved = new ArrayList<>(List.of(target));
+    RegistryClient client = client(progress, involved);
+    BlobFetcher fetcher = new BlobFetcher(store, client, mirrorHosts(), progress);
+    ManifestDocument top = ManifestDocument.parse(store.bytes(image.digest()), image.mediaType());
+    List<Descriptor> manifests = top instanceof ImageIndex index ? index.manifests() : List.of(image);
+    for (Descriptor d : manifests) {
+      ImageManifest m = (ImageManifest) ManifestDocument.parse(store.bytes(d.digest()), d.mediaType());
+      fetcher.ensure(m.config());
+      for (Descriptor layer : m.layers()) {
+        fetcher.ensure(layer);
+      }
+    }
+    List<Platform> platforms = platforms();
+    CopyOptions options = CopyOptions.defaults()
+        .withPlatform(platforms.isEmpty() ? null : platforms.get(0))
+        .withAllPlatforms(top instanceof ImageIndex && destination instanceof OciArchiveLocation);
+    ImageTransfer transfer = ImageTransfer.builder().store(store)
+        .registryClient(client != null ? client : RegistryClient.builder().build()).build();
+    CopyResult result = transfer.copy(StoreLocation.of(target), destination, options);
+    getLog().info("image:export " + target + " " + result.written().digest() + " to " + destination.text()
+        + " (" + MavenProgress.human(Files.size(file)) + ") in " + seconds(start));
+  }
+}

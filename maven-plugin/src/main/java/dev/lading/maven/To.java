@@ -1,0 +1,12 @@
+package dev.lading.maven;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code <to>}: the image to build and push, and extra tags (as in Jib). */
+public class To {
+  /** The target reference, e.g. {@code registry.example.com/team/app:1.0}. */
+  String image;
+  /** Extra tags of the same repository. */
+  List<String> tags = new ArrayList<>();
+}
