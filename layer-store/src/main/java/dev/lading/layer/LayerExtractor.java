@@ -183,7 +183,8 @@ public final class LayerExtractor {
     byte[] magic = in.readNBytes(4);
     in.reset();
     if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-      return new GzipCompressorInputStream(in, true);
+      // Inflate on another thread while this one creates files: the two overlap on a second core.
+      return new ReadAheadInputStream(new GzipCompressorInputStream(in, true), layerName);
     }
     if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
         && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
