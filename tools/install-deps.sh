@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Lading's tests, demo and benchmarks drive for real, when missing:
+# a registry, skopeo/umoci as independent checks, the unprivileged RUN executors, and small helpers.
+# Needs root (or sudo) only when something is missing.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(docker-registry skopeo umoci fakechroot fakeroot proot debootstrap apache2-utils jq openssl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
