@@ -22,6 +22,22 @@ final class LadingJar {
 
   /** Runs {@code lading --store STORE? ARGS} and returns exit code and output (stdout+stderr). */
   Processes.Result run(String... args) throws IOException {
+    return Processes.run(command(args), 300);
+  }
+
+  /** Starts {@code lading ARGS} in the background, its output discarded. */
+  Process start(String... args) throws IOException {
+    return new ProcessBuilder(command(args)).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  /** Starts {@code lading ARGS} in the background, its output going to {@code log}. */
+  Process start(Path log, String... args) throws IOException {
+    return new ProcessBuilder(command(args)).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+  }
+
+  private List<String> command(String... args) {
     List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
     command.addAll(List.of(args));
     if (store != null && args.length > 0 && !args[0].startsWith("-")) {
@@ -29,7 +45,7 @@ final class LadingJar {
       command.add("--store");
       command.add(store.toString());
     }
-    return Processes.run(command, 300);
+    return command;
   }
 
   /** Runs and fails unless the command exits 0. */

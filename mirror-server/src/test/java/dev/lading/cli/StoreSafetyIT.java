@@ -1,0 +1,158 @@
+package dev.lading.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.digest.Digest;
+import dev.lading.layer.LayerEntry;
+import dev.lading.layer.LayerResult;
+import dev.lading.layer.ReproducibleLayer;
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageConfig;
+import dev.lading.model.ImageFormat;
+import dev.lading.model.ImageManifest;
+import dev.lading.model.Json;
+import dev.lading.model.Platform;
+import dev.lading.store.BlobWriter;
+import dev.lading.store.Store;
+import dev.lading.testing.LocalRegistry;
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A {@code lading copy} killed with SIGKILL in the middle of a pull leaves a store that fsck finds
+ * clean, with no half-written blob visible; the next copy completes with the right digests.
+ */
+class StoreSafetyIT {
+  private static LocalRegistry registry;
+  private static String image;
+  private static Digest layer;
+
+  @TempDir static Path shared;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void pushALargeImage() throws Exception {
+    registry = LocalRegistry.start();
+    image = registry.hostPort() + "/big/random:1";
+    layer = pushImageWithALargeLayer(shared, image);
+  }
+
+  @AfterAll
+  static void stopRegistry() {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  @Test
+  void aKilledPullLeavesACleanStoreAndTheNextPullCompletes() throws Exception {
+    Path store = tmp.resolve("store");
+    LadingJar lading = new LadingJar(store);
+
+    Process pull = lading.start("copy", "--parallel", "1", "docker://" + image, "store:big");
+    boolean killedMidway = waitForPartialDownloadThenKill(pull, store, layer);
+    assertTrue(killedMidway, "the pull finished before it could be killed; make the layer larger");
+    assertEquals(137, pull.waitFor(), "killed with SIGKILL");
+
+    assertFalse(Files.exists(store.resolve("blobs/sha256/" + layer.hex())),
+        "no half-written blob is visible");
+    String fsck = lading.ok("store", "fsck");
+    assertTrue(fsck.contains("clean"), fsck);
+
+    String digest = lastLine(lading.ok("copy", "docker://" + image, "store:big"));
+    String skopeo = Processes.check(List.of(RequiredTool.require("skopeo", "skopeo").toString(),
+        "inspect", "--tls-verify=false", "docker://" + image), 60);
+    assertEquals(Json.mapper().readTree(skopeo).get("Digest").asText(), digest);
+    assertEquals(layer, Digest.of(store.resolve("blobs/sha256/" + layer.hex())));
+    assertTrue(lading.ok("store", "fsck").contains("clean"));
+  }
+
+  @Test
+  void twoProcessesPullingIntoOneStoreAtOnceBothSucceed() throws Exception {
+    Path store = tmp.resolve("shared-store");
+    LadingJar lading = new LadingJar(store);
+    Path log1 = tmp.resolve("pull1.log");
+    Path log2 = tmp.resolve("pull2.log");
+    Process first = lading.start(log1, "copy", "docker://" + image, "store:first");
+    Process second = lading.start(log2, "copy", "docker://" + image, "store:second");
+    assertEquals(0, first.waitFor(), Files.readString(log1));
+    assertEquals(0, second.waitFor(), Files.readString(log2));
+    String ls = lading.ok("store", "ls");
+    assertTrue(ls.contains("docker.io/library/first:latest") && ls.contains("docker.io/library/second:latest"), ls);
+    assertTrue(lading.ok("store", "fsck").contains("clean"));
+  }
+
+  /** Writes a one-layer image of ~96 MiB incompressible data into an OCI layout; skopeo pushes it. */
+  private static Digest pushImageWithALargeLayer(Path tmp, String target) throws Exception {
+    Path data = tmp.resolve("random.bin");
+    byte[] chunk = new byte[1 << 20];
+    Random random = new Random(42);
+    try (var out = Files.newOutputStream(data)) {
+      for (int i = 0; i < 96; i++) {
+        random.nextBytes(chunk);
+        out.write(chunk);
+      }
+    }
+    Path layoutDir = tmp.resolve("layout");
+    Store layout = Store.open(layoutDir);
+    LayerResult layer;
+    try (BlobWriter writer = layout.writer(null)) {
+      layer = ReproducibleLayer.builder().compressionLevel(1)
+          .add(LayerEntry.file("/data/random.bin", data)).build().writeTo(writer);
+      writer.commit();
+    }
+    ImageConfig config = ImageConfig.scratch(Platform.of("linux", "amd64"))
+        .withLayer(layer.diffId(), ImageConfig.History.layer(Instant.EPOCH, "test: random data", null));
+    Descriptor configDescriptor = layout.put(ImageFormat.OCI.configType(), Json.write(config));
+    ImageManifest manifest = ImageManifest.of(ImageFormat.OCI, configDescriptor,
+        List.of(layer.descriptor(ImageFormat.OCI)));
+    layout.setRef("x", layout.put(ImageFormat.OCI.manifestType(), Json.write(manifest)));
+    Processes.check(List.of(RequiredTool.require("skopeo", "skopeo").toString(), "copy",
+        "--dest-tls-verify=false", "oci:" + layoutDir + ":x", "docker://" + target), 300);
+    return layer.digest();
+  }
+
+  /** Kills the process with SIGKILL once a partial download of {@code blob} holds over 4 MiB. */
+  private static boolean waitForPartialDownloadThenKill(Process p, Path store, Digest blob)
+      throws Exception {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      for (Path partial : partialFiles(store)) {
+        if (partial.getFileName().toString().contains(blob.hex()) && Files.size(partial) > (4 << 20)) {
+          p.destroyForcibly(); // SIGKILL on Linux
+          return true;
+        }
+      }
+      Thread.sleep(5);
+    }
+    return false;
+  }
+
+  private static List<Path> partialFiles(Path store) throws Exception {
+    List<Path> found = new ArrayList<>();
+    Path privateDir = store.resolve(".lading");
+    if (Files.isDirectory(privateDir)) {
+      try (Stream<Path> files = Files.walk(privateDir)) {
+        files.filter(Files::isRegularFile).forEach(found::add);
+      }
+    }
+    return found;
+  }
+
+  private static String lastLine(String output) {
+    return output.strip().lines().reduce((a, b) -> b).orElse("");
+  }
+}
