@@ -11,6 +11,7 @@ import dev.lading.model.Platform;
 import dev.lading.registry.ManifestResponse;
 import dev.lading.registry.RegistryClient;
 import dev.lading.registry.RegistryException;
+import dev.lading.store.BlobOrigin;
 import dev.lading.store.Store;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -142,12 +143,11 @@ public final class BaseImages {
   private BaseImage image(ImageReference reference, Descriptor manifestDescriptor) throws IOException {
     ImageManifest manifest = Json.read(store.bytes(manifestDescriptor.digest()), ImageManifest.class,
         "manifest of base image " + reference);
-    Origins origins = Origins.of(store.root());
-    String origin = reference.registry() + "/" + reference.repository();
+    BlobOrigin origin = new BlobOrigin(reference.registry(), reference.repository());
     if (client != null) {
-      new BlobFetcher(store, client, mirrors, listener).ensureFrom(manifest.config(), origin);
+      new BlobFetcher(store, client, mirrors, listener).ensureFrom(manifest.config(), origin.toString());
       for (Descriptor layer : manifest.layers()) {
-        origins.add(layer.digest(), origin);
+        store.addOrigin(layer.digest(), origin);
       }
     } else if (!store.has(manifest.config().digest())) {
       throw new ImageNotAvailableException("the config of base image " + reference

@@ -25,7 +25,7 @@ import java.util.UUID;
  * Remembers which layer blob a set of layer inputs produced, so an unchanged layer is neither
  * re-tarred nor re-compressed. The key covers every entry (in-layer path, type, mode, owner, mtime,
  * link target) and, for files, the source path with its size and modification time; any change to
- * an input changes the key. Entries live in {@code .lading/cache/layers/<key>.json} in the store and
+ * an input changes the key. Entries live in the store's {@code layers} cache directory, one JSON file per key, and
  * are trusted only while their blob is still in the store.
  */
 public final class LayerCache {
@@ -36,7 +36,7 @@ public final class LayerCache {
 
   public LayerCache(Store store) {
     this.store = store;
-    this.dir = store.root().resolve(".lading").resolve("cache").resolve("layers");
+    this.dir = store.cacheDirectory("layers");
   }
 
   /** The cache key of a layer made of {@code entries} with these settings. */

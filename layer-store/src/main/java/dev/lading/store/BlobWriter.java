@@ -3,7 +3,9 @@ package dev.lading.store;
 import dev.lading.digest.Digest;
 import dev.lading.digest.DigestMismatchException;
 import java.io.BufferedOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -131,6 +133,24 @@ public final class BlobWriter extends OutputStream {
     return alreadyStored;
   }
 
+  /**
+   * The bytes this writer holds, from offset 0 to {@link #position()}: for a resumable writer also
+   * those an earlier writer left. A download that resumes hashes them with the new bytes to verify
+   * the whole blob. Read it before writing more; the stream does not see later writes.
+   */
+  public InputStream openHeld() throws IOException {
+    if (alreadyStored) {
+      return Files.newInputStream(layout.blob(expected));
+    }
+    if (state != State.OPEN) {
+      throw new IllegalStateException("blob writer is " + state.name().toLowerCase()
+          + "; it holds nothing any more");
+    }
+    out.flush();
+    long length = position;
+    return new BoundedInputStream(Files.newInputStream(temp), length);
+  }
+
   @Override
   public void write(int b) throws IOException {
     checkWritable();
@@ -213,6 +233,26 @@ public final class BlobWriter extends OutputStream {
     }
   }
 
+  /**
+   * Aborts and deletes what this writer holds, a resumable partial download included, so the next
+   * writer for the blob starts from zero. For bytes known to be wrong (a source that served other
+   * content); a plain {@link #close()} keeps a partial for resuming. Does nothing once committed.
+   */
+  public void discard() throws IOException {
+    if (state != State.OPEN) {
+      return;
+    }
+    try {
+      state = State.CLOSED;
+      closeChannelQuietly(null);
+      if (channel != null) {
+        Files.deleteIfExists(temp);
+      }
+    } finally {
+      release();
+    }
+  }
+
   /** Aborts unless committed: a fresh temp file is deleted, a resumable partial is kept. */
   @Override
   public void close() throws IOException {
@@ -259,6 +299,52 @@ public final class BlobWriter extends OutputStream {
       Files.setLastModifiedTime(blob, FileTime.fromMillis(System.currentTimeMillis()));
     } catch (IOException ignored) {
       // read-only or foreign-owned store: the lease still protects the blob
+    }
+  }
+
+  /** The first {@code limit} bytes of a file that a writer may still append to. */
+  private static final class BoundedInputStream extends FilterInputStream {
+    private long left;
+
+    BoundedInputStream(InputStream in, long limit) {
+      super(in);
+      this.left = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = super.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = super.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = super.skip(Math.min(n, left));
+      left -= skipped;
+      return skipped;
+    }
+
+    @Override
+    public int available() throws IOException {
+      return (int) Math.min(super.available(), left);
     }
   }
 

@@ -11,7 +11,9 @@ import java.util.List;
  * @param bytesChecked their total size
  * @param quarantined blobs whose content did not match their name, moved to {@code .lading/quarantine}
  * @param missing blobs that a ref (directly or through its manifests) needs but the store lacks, or
- *     has with the wrong size, or cannot parse
+ *     has with the wrong size, or cannot parse; absent blobs with a known origin are not missing
+ * @param lazy configs and layers that refs need and the store deliberately lacks (base layers a build
+ *     referenced without downloading), with where they can be fetched from: not a problem
  * @param removedTempFiles leftover temp files and partial downloads older than the age limit, deleted
  * @param indexRepaired true when {@code index.json} did not match the refs and was rewritten
  */
@@ -20,12 +22,14 @@ public record FsckReport(
     long bytesChecked,
     List<Quarantined> quarantined,
     List<Missing> missing,
+    List<Lazy> lazy,
     List<Path> removedTempFiles,
     boolean indexRepaired) {
 
   public FsckReport {
     quarantined = List.copyOf(quarantined);
     missing = List.copyOf(missing);
+    lazy = List.copyOf(lazy);
     removedTempFiles = List.copyOf(removedTempFiles);
   }
 
@@ -38,7 +42,17 @@ public record FsckReport(
    */
   public record Missing(String ref, Digest digest, String reason) {}
 
-  /** True when every blob is intact and every ref is complete. */
+  /**
+   * A blob that {@code ref} needs, that the store does not hold and that {@code origins} hold; it is
+   * fetched (or mounted) when something needs its bytes.
+   */
+  public record Lazy(String ref, Digest digest, List<BlobOrigin> origins) {
+    public Lazy {
+      origins = List.copyOf(origins);
+    }
+  }
+
+  /** True when every blob is intact and every ref is complete (lazy blobs count as complete). */
   public boolean clean() {
     return quarantined.isEmpty() && missing.isEmpty();
   }

@@ -10,8 +10,10 @@ import java.util.List;
  * @param keptYoung unreferenced blobs kept because they are younger than the grace period
  * @param removed unreferenced blobs deleted
  * @param bytesRemoved their total size
+ * @param originsRemoved origin records deleted because no ref needs their blob any more
  */
-public record GcReport(int referenced, int keptYoung, List<Digest> removed, long bytesRemoved) {
+public record GcReport(int referenced, int keptYoung, List<Digest> removed, long bytesRemoved,
+    int originsRemoved) {
   public GcReport {
     removed = List.copyOf(removed);
   }

@@ -22,7 +22,18 @@ final class ImageGraph {
   private static final List<String> LISTS = List.of("layers", "manifests", "blobs");
 
   /** Something wrong with a blob a ref needs. */
-  record Problem(Digest digest, String reason) {}
+  record Problem(Digest digest, String mediaType, String reason) {
+    static final String MISSING = "missing";
+
+    /** True when the blob is not in the store at all (rather than damaged). */
+    boolean absent() {
+      return reason.equals(MISSING);
+    }
+
+    boolean isManifest() {
+      return MediaTypes.isIndex(mediaType) || MediaTypes.isImageManifest(mediaType);
+    }
+  }
 
   /**
    * Adds every blob reachable from {@code root} to {@code seen} (blobs already in it are not walked
@@ -39,12 +50,12 @@ final class ImageGraph {
       }
       Path blob = layout.blob(node.digest);
       if (!Files.isRegularFile(blob)) {
-        problems.add(new Problem(node.digest, "missing"));
+        problems.add(new Problem(node.digest, node.mediaType, Problem.MISSING));
         continue;
       }
       long size = Files.size(blob);
       if (node.size >= 0 && size != node.size) {
-        problems.add(new Problem(node.digest,
+        problems.add(new Problem(node.digest, node.mediaType,
             "descriptor says " + node.size + " bytes but the blob has " + size));
       }
       if (MediaTypes.isIndex(node.mediaType) || MediaTypes.isImageManifest(node.mediaType)) {
@@ -52,7 +63,8 @@ final class ImageGraph {
           JsonNode json = Json.mapper().readTree(Files.readAllBytes(blob));
           children(json, todo);
         } catch (IOException | IllegalArgumentException e) {
-          problems.add(new Problem(node.digest, "unreadable " + node.mediaType + ": " + e.getMessage()));
+          problems.add(new Problem(node.digest, node.mediaType,
+              "unreadable " + node.mediaType + ": " + e.getMessage()));
         }
       }
     }

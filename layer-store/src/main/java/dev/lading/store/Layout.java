@@ -51,6 +51,18 @@ record Layout(Path root) {
     return privateDir().resolve("refs");
   }
 
+  /**
+   * Where absent blobs can be fetched from: one file per digest listing {@code host/repository}
+   * names, one a line.
+   */
+  Path origins() {
+    return privateDir().resolve("origins");
+  }
+
+  Path origin(Digest digest) {
+    return origins().resolve(digest.hex());
+  }
+
   Path quarantine() {
     return privateDir().resolve("quarantine");
   }
@@ -67,6 +79,11 @@ record Layout(Path root) {
   /** Serialises changes of refs and the regeneration of {@code index.json}. */
   Path indexLock() {
     return locks().resolve("index.lock");
+  }
+
+  /** Serialises additions to origin records, so concurrent writers never lose one. */
+  Path originsLock() {
+    return locks().resolve("origins.lock");
   }
 
   Path ingestLocks() {

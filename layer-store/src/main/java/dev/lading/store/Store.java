@@ -98,6 +98,26 @@ public final class Store {
     return new Lease(ProcessLocks.JVM.acquire(layout.leaseLock(), true));
   }
 
+  /**
+   * A new, empty private working directory inside the store (on one file system with the blobs, so
+   * its files can be moved into the store; fsck removes it if its owner dies). The caller deletes it.
+   */
+  public Path newTempDirectory(String prefix) throws IOException {
+    Files.createDirectories(layout.tmp());
+    return Files.createTempDirectory(layout.tmp(), prefix);
+  }
+
+  /**
+   * The private directory of the cache named {@code name} (e.g. the build's layer cache), kept with
+   * the store; the cache creates it when it first writes. OCI tools ignore it.
+   */
+  public Path cacheDirectory(String name) {
+    if (!name.matches("[a-z0-9][a-z0-9-]*")) {
+      throw new IllegalArgumentException("bad cache name '" + name + "': use lower-case letters, digits, '-'");
+    }
+    return layout.privateDir().resolve("cache").resolve(name);
+  }
+
   // ---- blobs ----
 
   /** True when the complete, verified blob is in the store. */
@@ -203,6 +223,62 @@ public final class Store {
     }
   }
 
+  // ---- origins ----
+
+  /**
+   * Records that {@code origin} holds the blob {@code digest}, so a store that lacks the blob (a base
+   * layer a build referenced without downloading it) can fetch it later, and a push to another
+   * repository of the same registry can mount it. Records only grow (until gc drops those of blobs no
+   * ref needs); adding a known origin changes nothing. Safe across threads and processes.
+   */
+  public void addOrigin(Digest digest, BlobOrigin origin) throws IOException {
+    Objects.requireNonNull(digest, "digest");
+    Objects.requireNonNull(origin, "origin");
+    if (origins(digest).contains(origin)) {
+      return; // the common case, without taking any lock
+    }
+    // The lease orders this against gc; the origins lock makes read-add-write one step.
+    try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true);
+        ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.originsLock(), false)) {
+      List<BlobOrigin> known = new ArrayList<>(origins(digest));
+      if (known.contains(origin)) {
+        return;
+      }
+      known.add(origin);
+      StringBuilder text = new StringBuilder();
+      for (BlobOrigin o : known) {
+        text.append(o).append('\n');
+      }
+      Files.createDirectories(layout.origins());
+      AtomicFiles.write(layout.origin(digest), text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Where {@code digest} is known to be held, in the order the origins were recorded; often empty. */
+  public List<BlobOrigin> origins(Digest digest) throws IOException {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(layout.origin(digest), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    List<BlobOrigin> result = new ArrayList<>();
+    for (String line : lines) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        BlobOrigin o = BlobOrigin.parse(line.strip());
+        if (!result.contains(o)) {
+          result.add(o);
+        }
+      } catch (IllegalArgumentException e) {
+        // A line someone edited by hand: the other origins still help.
+      }
+    }
+    return List.copyOf(result);
+  }
+
   // ---- refs ----
 
   /**
@@ -305,19 +381,26 @@ public final class Store {
     }
     List<Path> removed = removeOldTempFiles(tempMaxAge);
     List<FsckReport.Missing> missing = new ArrayList<>();
+    List<FsckReport.Lazy> lazy = new ArrayList<>();
     Set<Digest> seen = new HashSet<>();
     for (StoreRef ref : refs.all()) {
       List<ImageGraph.Problem> problems = new ArrayList<>();
       ImageGraph.walk(layout, ref.descriptor(), seen, problems);
       for (ImageGraph.Problem p : problems) {
-        missing.add(new FsckReport.Missing(ref.name(), p.digest(), p.reason()));
+        // An absent config or layer with a known origin is fetched when needed: not a problem.
+        List<BlobOrigin> from = p.absent() && !p.isManifest() ? origins(p.digest()) : List.of();
+        if (from.isEmpty()) {
+          missing.add(new FsckReport.Missing(ref.name(), p.digest(), p.reason()));
+        } else {
+          lazy.add(new FsckReport.Lazy(ref.name(), p.digest(), from));
+        }
       }
     }
     boolean repaired;
     try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
       repaired = refs.regenerateIndex();
     }
-    return new FsckReport(checked, bytes, quarantined, missing, removed, repaired);
+    return new FsckReport(checked, bytes, quarantined, missing, lazy, removed, repaired);
   }
 
   private Path quarantine(Path blob) throws IOException {
@@ -336,7 +419,8 @@ public final class Store {
   private List<Path> removeOldTempFiles(Duration maxAge) throws IOException {
     Instant cutoff = Instant.now().minus(maxAge);
     List<Path> removed = new ArrayList<>();
-    for (Path dir : List.of(layout.tmp(), layout.refs(), layout.root(), layout.privateDir())) {
+    for (Path dir : List.of(layout.tmp(), layout.refs(), layout.root(), layout.privateDir(),
+        layout.origins())) {
       for (Path file : list(dir)) {
         String name = file.getFileName().toString();
         boolean temp = dir.equals(layout.tmp()) || (name.startsWith(".") && name.endsWith(
@@ -375,10 +459,11 @@ public final class Store {
     }
   }
 
+  /** Deletes a file or a whole directory tree (a dead writer's extracted archive has subdirectories). */
   private static boolean deleteTree(Path path) throws IOException {
-    if (Files.isDirectory(path)) {
+    if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       for (Path child : list(path)) {
-        Files.deleteIfExists(child);
+        deleteTree(child);
       }
     }
     return Files.deleteIfExists(path);
@@ -401,7 +486,8 @@ public final class Store {
 
   /**
    * Deletes blobs that no ref reaches (through manifests, indexes, configs, layers and subjects)
-   * and that are older than {@code grace}. Waits until no lease is held and blocks new ones meanwhile,
+   * and that are older than {@code grace}, and the origin records of such blobs (records of blobs a
+   * ref needs stay, also when the blob itself is absent). Waits until no lease is held and blocks new ones meanwhile,
    * so a blob that a writer is about to reference is never deleted.
    *
    * @throws IOException when a ref's manifest cannot be read: gc then cannot tell what it needs and
@@ -447,6 +533,14 @@ public final class Store {
       if (!removed.isEmpty()) {
         AtomicFiles.syncDirectory(layout.blobs());
       }
+      int originsRemoved = 0;
+      for (Path record : list(layout.origins())) {
+        String name = record.getFileName().toString();
+        if (HEX.matcher(name).matches() && !reachable.contains(Digest.ofHex(name))
+            && olderThan(record, cutoff) && Files.deleteIfExists(record)) {
+          originsRemoved++;
+        }
+      }
       // With the lease held exclusively no writer holds or waits for an ingest lock, so lock files
       // without a partial download can go (they would otherwise pile up, one per blob ever pulled).
       for (Path lock : list(layout.ingestLocks())) {
@@ -456,7 +550,7 @@ public final class Store {
           Files.deleteIfExists(lock);
         }
       }
-      return new GcReport(referenced, young, removed, bytesRemoved);
+      return new GcReport(referenced, young, removed, bytesRemoved, originsRemoved);
     }
   }
 

@@ -9,10 +9,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.UUID;
 
 /**
- * A private directory holding an extracted image tarball, under the store's {@code .lading/tmp}
+ * A private directory holding an extracted image tarball, in the store's temp space
  * (one file system with the blobs, and cleaned up by fsck if we die). Deleted on close.
  */
 final class ArchiveDirectory implements AutoCloseable {
@@ -28,8 +27,7 @@ final class ArchiveDirectory implements AutoCloseable {
       throw new ImageNotFoundException(what + ": " + archive + (Files.exists(archive)
           ? " is not a file" : " does not exist") + "; check the path");
     }
-    Path dir = store.root().resolve(".lading").resolve("tmp").resolve("archive-" + UUID.randomUUID());
-    Files.createDirectories(dir);
+    Path dir = store.newTempDirectory("archive-");
     ArchiveDirectory result = new ArchiveDirectory(dir);
     try {
       Archives.extract(archive, dir, what);

@@ -2,6 +2,7 @@ package dev.lading.transfer;
 
 import dev.lading.model.ImageFormat;
 import dev.lading.model.Platform;
+import java.util.List;
 
 /**
  * How to copy an image.
@@ -10,8 +11,20 @@ import dev.lading.model.Platform;
  *     are read as Docker images)
  * @param platform the image to pick from an index; null means the machine this runs on
  * @param allPlatforms copy the whole index and every image in it instead of picking one
+ * @param extraTags more tags to give the written image at a registry destination (each is one more
+ *     manifest PUT, no blob is looked at again); empty for other destinations
  */
-public record CopyOptions(ImageFormat format, Platform platform, boolean allPlatforms) {
+public record CopyOptions(ImageFormat format, Platform platform, boolean allPlatforms,
+    List<String> extraTags) {
+
+  public CopyOptions {
+    extraTags = extraTags == null ? List.of() : List.copyOf(extraTags);
+  }
+
+  /** Options without extra tags. */
+  public CopyOptions(ImageFormat format, Platform platform, boolean allPlatforms) {
+    this(format, platform, allPlatforms, List.of());
+  }
 
   /** Keep the format, pick this machine's platform. */
   public static CopyOptions defaults() {
@@ -19,15 +32,19 @@ public record CopyOptions(ImageFormat format, Platform platform, boolean allPlat
   }
 
   public CopyOptions withFormat(ImageFormat value) {
-    return new CopyOptions(value, platform, allPlatforms);
+    return new CopyOptions(value, platform, allPlatforms, extraTags);
   }
 
   public CopyOptions withPlatform(Platform value) {
-    return new CopyOptions(format, value, allPlatforms);
+    return new CopyOptions(format, value, allPlatforms, extraTags);
   }
 
   public CopyOptions withAllPlatforms(boolean value) {
-    return new CopyOptions(format, platform, value);
+    return new CopyOptions(format, platform, value, extraTags);
+  }
+
+  public CopyOptions withExtraTags(List<String> value) {
+    return new CopyOptions(format, platform, allPlatforms, value);
   }
 
   /** The platform to select: the one asked for, else this machine's. */

@@ -16,9 +16,13 @@ import java.util.Objects;
  * @param blobsSkipped blobs the destination already had
  * @param blobsMounted blobs a registry linked from another repository
  * @param bytesCopied bytes of the copied blobs
+ * @param blobsFetched blobs whose bytes moved into the store on the way (from the source, or from a
+ *     blob's origin registry when the source is the store and lacked it)
+ * @param bytesFetched bytes of the fetched blobs
  */
 public record CopyResult(ImageLocation source, ImageLocation destination, Descriptor sourceManifest,
-    Descriptor written, int blobsCopied, int blobsSkipped, int blobsMounted, long bytesCopied) {
+    Descriptor written, int blobsCopied, int blobsSkipped, int blobsMounted, long bytesCopied,
+    int blobsFetched, long bytesFetched) {
   public CopyResult {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(destination, "destination");

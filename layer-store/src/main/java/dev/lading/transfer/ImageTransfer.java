@@ -40,7 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The store is the hub: a copy reads the source into the store (every blob verified by digest,
  * registry downloads resumable) and writes the destination from there. Blobs the destination already
  * has are skipped, blobs another repository of the same registry has are mounted, and blobs move in
- * parallel. Thread-safe; build one with {@link #builder()}.
+ * parallel. Blobs a {@code store:} image lacks on purpose (base layers a build never downloaded) come
+ * from their {@linkplain Store#origins origins} when their bytes are needed, and are mounted instead
+ * when the destination registry is the origin's. Thread-safe; build one with {@link #builder()}.
  */
 public final class ImageTransfer {
   /** Blobs moved at once unless the builder says otherwise. */
@@ -50,12 +52,16 @@ public final class ImageTransfer {
   private final RegistryClient client;
   private final TransferListener listener;
   private final int parallelism;
+  private final boolean offline;
+  private final OriginFetcher origins;
 
   private ImageTransfer(Builder b) {
     this.store = b.store;
     this.client = b.client != null ? b.client : RegistryClient.builder().build();
     this.listener = b.listener;
     this.parallelism = b.parallelism;
+    this.offline = b.offline;
+    this.origins = new OriginFetcher(store, offline ? null : client, b.mirrors);
   }
 
   public static Builder builder() {
@@ -86,6 +92,10 @@ public final class ImageTransfer {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(destination, "destination");
     CopyOptions opts = options != null ? options : CopyOptions.defaults();
+    if (!opts.extraTags().isEmpty() && !(destination instanceof RegistryLocation)) {
+      throw new IllegalArgumentException(destination.text() + ": extra tags apply to registry"
+          + " destinations only; copy once per name instead");
+    }
     if (destination instanceof DockerArchiveLocation && opts.allPlatforms()) {
       throw new IllegalArgumentException(destination.text() + ": a docker-archive holds one image, not"
           + " an index; leave out all-platforms and pick one platform");
@@ -94,14 +104,23 @@ public final class ImageTransfer {
     AtomicInteger skipped = new AtomicInteger();
     AtomicInteger mounted = new AtomicInteger();
     AtomicLong bytes = new AtomicLong();
+    AtomicInteger fetched = new AtomicInteger();
+    AtomicLong bytesFetched = new AtomicLong();
     // The lease keeps gc away from blobs fetched before the destination references them.
     try (Lease lease = store.lease(); ImageSource src = openSource(source, opts.format())) {
       RawDocument top = src.root();
       ImageNode plan = plan(src, source, top, opts.allPlatforms(), opts.platformOrCurrent());
       ImageNode tree = opts.format() != null ? convert(plan, opts.format(), source) : plan;
       // Opened only now, so a source that names nothing leaves no trace at the destination.
-      try (Destination dst = openDestination(destination, source, src)) {
-        Destination.Feed feed = blob -> src.fetchInto(store, blob, done -> listener.blobProgress(blob, done));
+      try (Destination dst = openDestination(destination, source, src, opts)) {
+        Destination.Feed feed = blob -> {
+          boolean moved = src.fetchInto(store, blob, done -> listener.blobProgress(blob, done));
+          if (moved) {
+            fetched.incrementAndGet();
+            bytesFetched.addAndGet(blob.size());
+          }
+          return moved;
+        };
         forEachInParallel(tree.blobs().values(), blob -> {
           listener.blobStarted(blob);
           BlobOutcome outcome = dst.putBlob(blob, feed, done -> listener.blobProgress(blob, done));
@@ -121,7 +140,7 @@ public final class ImageTransfer {
       listener.info("copied " + source.text() + " to " + destination.text() + " ("
           + tree.descriptor().digest() + ")");
       return new CopyResult(source, destination, top.descriptor(), tree.descriptor(), copied.get(),
-          skipped.get(), mounted.get(), bytes.get());
+          skipped.get(), mounted.get(), bytes.get(), fetched.get(), bytesFetched.get());
     }
   }
 
@@ -225,7 +244,7 @@ public final class ImageTransfer {
   private ImageSource openSource(ImageLocation location, ImageFormat format) throws IOException {
     // Java 17 has no pattern switch; the sealed interface keeps this list complete.
     if (location instanceof RegistryLocation r) {
-      return new RegistrySource(client, r.reference());
+      return new RegistrySource(registryClient(r), r.reference());
     } else if (location instanceof LayoutLocation l) {
       return new LayoutSource(l.path().toAbsolutePath(), l.ref(), l.text());
     } else if (location instanceof DockerArchiveLocation d) {
@@ -233,15 +252,16 @@ public final class ImageTransfer {
     } else if (location instanceof OciArchiveLocation o) {
       return new OciArchiveSource(store, o);
     } else if (location instanceof StoreLocation s) {
-      return new StoreSource(store, s);
+      return new StoreSource(store, s, origins);
     }
     throw new IllegalArgumentException("unsupported location " + location);
   }
 
   private Destination openDestination(ImageLocation location, ImageLocation sourceLocation,
-      ImageSource source) throws IOException {
+      ImageSource source, CopyOptions options) throws IOException {
     if (location instanceof RegistryLocation r) {
-      return new RegistryDestination(client, store, r.reference(), source.origin(), listener);
+      return new RegistryDestination(registryClient(r), store, r.reference(), source.origin(),
+          options.extraTags(), listener);
     } else if (location instanceof LayoutLocation l) {
       return new LayoutDestination(store, l, listener);
     } else if (location instanceof DockerArchiveLocation d) {
@@ -252,6 +272,14 @@ public final class ImageTransfer {
       return new StoreDestination(store, s);
     }
     throw new IllegalArgumentException("unsupported location " + location);
+  }
+
+  private RegistryClient registryClient(RegistryLocation location) {
+    if (offline) {
+      throw new IllegalArgumentException(location.text() + " needs the network, but this transfer is"
+          + " offline; use the store or an archive instead");
+    }
+    return client;
   }
 
   /** The name a source gives its image, used to tag a docker-archive that names no tag itself. */
@@ -426,6 +454,8 @@ public final class ImageTransfer {
     private RegistryClient client;
     private TransferListener listener = TransferListener.NONE;
     private int parallelism = DEFAULT_PARALLELISM;
+    private List<String> mirrors = List.of();
+    private boolean offline;
 
     private Builder() {}
 
@@ -453,6 +483,24 @@ public final class ImageTransfer {
         throw new IllegalArgumentException("parallelism must be at least 1, not " + value);
       }
       this.parallelism = value;
+      return this;
+    }
+
+    /**
+     * Registry hosts ({@code host:port}) to try, with the same repository, before a blob's origin
+     * registry when fetching a blob the store lacks (default: none).
+     */
+    public Builder mirrors(List<String> value) {
+      this.mirrors = List.copyOf(value);
+      return this;
+    }
+
+    /**
+     * With true, no registry is contacted: {@code docker://} locations are refused and blobs the
+     * store lacks fail with {@link BlobNotAvailableException} instead of being fetched (default false).
+     */
+    public Builder offline(boolean value) {
+      this.offline = value;
       return this;
     }
 

@@ -5,54 +5,79 @@ import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
 import dev.lading.registry.BlobSource;
 import dev.lading.registry.RegistryClient;
+import dev.lading.store.BlobOrigin;
 import dev.lading.store.Store;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongConsumer;
 
 /**
  * Pushes to a registry. A blob the repository has is skipped; one that another repository of the same
- * registry has (the image's origin) is mounted from there, so no bytes pass through us; anything else
- * is uploaded from the store. Manifests go last, children before the index that lists them.
+ * registry has (the image's origin, or a blob's recorded origin) is mounted from there, so no bytes
+ * pass through us; anything else is uploaded from the store, fetched there first when absent. Every
+ * blob at the destination is recorded as held there. Manifests go last, children before the index
+ * that lists them, then the extra tags (one manifest PUT each).
  */
 final class RegistryDestination implements Destination {
   private final RegistryClient client;
   private final Store store;
   private final ImageReference ref;
-  private final Optional<String> mountFrom;
+  private final BlobOrigin here;
+  private final Optional<BlobOrigin> imageOrigin;
+  private final List<String> extraTags;
   private final TransferListener listener;
 
   RegistryDestination(RegistryClient client, Store store, ImageReference ref,
-      Optional<ImageReference> origin, TransferListener listener) {
+      Optional<ImageReference> origin, List<String> extraTags, TransferListener listener) {
     this.client = client;
     this.store = store;
     this.ref = ref;
+    this.here = new BlobOrigin(ref.registry(), ref.repository());
+    this.imageOrigin = origin.map(o -> new BlobOrigin(o.registry(), o.repository()));
+    this.extraTags = List.copyOf(extraTags);
     this.listener = listener;
-    this.mountFrom = origin
-        .filter(o -> o.registry().equals(ref.registry()) && !o.repository().equals(ref.repository()))
-        .map(ImageReference::repository);
   }
 
   @Override
   public BlobOutcome putBlob(Descriptor blob, Feed feed, LongConsumer progress) throws IOException {
+    BlobOutcome outcome = put(blob, feed, progress);
+    store.addOrigin(blob.digest(), here);
+    return outcome;
+  }
+
+  private BlobOutcome put(Descriptor blob, Feed feed, LongConsumer progress) throws IOException {
     String host = ref.registry();
     if (client.blobExists(host, ref.repository(), blob.digest())) {
       return BlobOutcome.SKIPPED_EXISTS;
     }
-    // Ask before mounting: a registry answers a mount of a blob it lacks with a fresh upload session.
-    if (mountFrom.isPresent() && client.blobExists(host, mountFrom.get(), blob.digest())
-        && client.mountBlob(host, ref.repository(), blob.digest(), mountFrom.get())) {
-      return BlobOutcome.MOUNTED;
+    for (BlobOrigin from : mountCandidates(blob)) {
+      // Ask before mounting: a registry answers a mount of a blob it lacks with a fresh upload session.
+      if (client.blobExists(host, from.repository(), blob.digest())
+          && client.mountBlob(host, ref.repository(), blob.digest(), from.repository())) {
+        return BlobOutcome.MOUNTED;
+      }
     }
     feed.ensureInStore(blob);
     Path file = store.blobPath(blob.digest());
     boolean uploaded = client.pushBlob(host, ref.repository(), blob, counting(file, progress));
     return uploaded ? BlobOutcome.COPIED : BlobOutcome.SKIPPED_EXISTS;
+  }
+
+  /** Other repositories of the destination registry known to hold {@code blob}, each once. */
+  private List<BlobOrigin> mountCandidates(Descriptor blob) throws IOException {
+    Set<BlobOrigin> candidates = new LinkedHashSet<>();
+    imageOrigin.ifPresent(candidates::add);
+    candidates.addAll(store.origins(blob.digest()));
+    return candidates.stream()
+        .filter(o -> o.registry().equals(here.registry()) && !o.repository().equals(here.repository()))
+        .toList();
   }
 
   @Override
@@ -77,6 +102,14 @@ final class RegistryDestination implements Destination {
     listener.info("writing manifest " + rootDigest + " to docker://" + ref.name() + ":" + tagOrDigest);
     client.putManifest(ref.registry(), ref.repository(), tagOrDigest, root.bytes(),
         root.descriptor().mediaType());
+    for (String tag : extraTags) {
+      if (!tag.equals(ref.tag())) {
+        // The blobs are there now: another tag is just the same manifest under another name.
+        listener.info("tagging " + rootDigest + " as docker://" + ref.name() + ":" + tag);
+        client.putManifest(ref.registry(), ref.repository(), tag, root.bytes(),
+            root.descriptor().mediaType());
+      }
+    }
   }
 
   /** The store file as an upload source, reporting bytes read as progress. */

@@ -1,25 +1,24 @@
 package dev.lading.transfer;
 
-import dev.lading.digest.DigestMismatchException;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
 import dev.lading.registry.BlobSink;
 import dev.lading.registry.ManifestResponse;
 import dev.lading.registry.RegistryClient;
 import dev.lading.registry.RegistryException;
-import dev.lading.store.BlobWriter;
+import dev.lading.store.BlobOrigin;
 import dev.lading.store.Store;
 import dev.lading.transfer.InspectResult.RawDocument;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongConsumer;
 
-/** Reads an image from a registry; blobs go through the store's resumable writer. */
+/**
+ * Reads an image from a registry; blobs go through the store's resumable writer, and each blob read is
+ * recorded as held by this repository (an origin) for later mounts and fetches.
+ */
 final class RegistrySource implements ImageSource {
   private final RegistryClient client;
   private final ImageReference ref;
@@ -78,80 +77,15 @@ final class RegistrySource implements ImageSource {
 
   @Override
   public boolean fetchInto(Store store, Descriptor d, LongConsumer progress) throws IOException {
-    if (store.has(d.digest())) {
-      return false;
-    }
-    // Resumable: a pull killed midway continues from the partial download next time.
-    try (BlobWriter writer = store.resumableWriter(d.digest())) {
-      if (writer.alreadyStored()) {
-        writer.commit();
-        return false;
-      }
-      try (WriterSink sink = new WriterSink(store, writer, progress)) {
-        client.fetchBlob(ref.registry(), ref.repository(), d, sink);
-      } catch (DigestMismatchException e) {
-        discard(writer, e);
-        throw e;
-      }
-      writer.commit();
-      return true;
-    }
-  }
-
-  /**
-   * Drops a partial download that turned out wrong, so the next pull starts afresh instead of resuming
-   * bad bytes: a commit of mismatching content deletes the partial file.
-   */
-  private static void discard(BlobWriter writer, IOException cause) {
-    try {
-      writer.commit();
-    } catch (IOException | RuntimeException expected) {
-      if (!(expected instanceof DigestMismatchException)) {
-        cause.addSuppressed(expected);
-      }
-    }
+    BlobOrigin here = new BlobOrigin(ref.registry(), ref.repository());
+    boolean moved = !store.has(d.digest()) && OriginFetcher.download(client, store, here, d, progress);
+    // Known now to live here: a later push to this registry can mount it instead of uploading.
+    store.addOrigin(d.digest(), here);
+    return moved;
   }
 
   @Override
   public Optional<ImageReference> origin() {
     return Optional.of(ref);
-  }
-
-  /** Feeds a download into a store writer, resuming after the bytes it already holds. */
-  private static final class WriterSink implements BlobSink {
-    private final Path partial;
-    private final BlobWriter writer;
-    private final LongConsumer progress;
-
-    WriterSink(Store store, BlobWriter writer, LongConsumer progress) {
-      // The store keeps a resumable download at .lading/ingest/<hex>.partial; the client re-hashes
-      // those bytes so it can verify the whole blob, not only what it fetches now.
-      this.partial = store.root().resolve(".lading").resolve("ingest")
-          .resolve(writer.expected().hex() + ".partial");
-      this.writer = writer;
-      this.progress = progress;
-    }
-
-    @Override
-    public long position() {
-      return writer.position();
-    }
-
-    @Override
-    public InputStream readHeld() throws IOException {
-      writer.flush();
-      return Files.newInputStream(partial);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      writer.write(b, off, len);
-      progress.accept(writer.position());
-    }
-
-    @Override
-    public void close() throws IOException {
-      writer.flush();
-    }
   }
 }

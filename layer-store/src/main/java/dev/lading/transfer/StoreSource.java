@@ -2,7 +2,6 @@ package dev.lading.transfer;
 
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
-import dev.lading.store.NoSuchBlobException;
 import dev.lading.store.Store;
 import dev.lading.store.StoreRef;
 import dev.lading.transfer.InspectResult.RawDocument;
@@ -11,14 +10,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.LongConsumer;
 
-/** An image named by a ref of the transfer's own store; its blobs are already there. */
+/**
+ * An image named by a ref of the transfer's own store. Its blobs are there, except those the store
+ * deliberately lacks (base layers a build never downloaded): they come from their origins.
+ */
 final class StoreSource implements ImageSource {
   private final Store store;
   private final StoreLocation location;
+  private final OriginFetcher origins;
 
-  StoreSource(Store store, StoreLocation location) {
+  StoreSource(Store store, StoreLocation location, OriginFetcher origins) {
     this.store = store;
     this.location = location;
+    this.origins = origins;
   }
 
   @Override
@@ -45,11 +49,8 @@ final class StoreSource implements ImageSource {
 
   @Override
   public boolean fetchInto(Store target, Descriptor d, LongConsumer progress) throws IOException {
-    if (target.has(d.digest())) {
-      return false;
-    }
-    // The transfer's store is the only store a StoreSource reads, so a missing blob is a broken image.
-    throw new NoSuchBlobException(d.digest(), store.root());
+    // The transfer's store is the only store a StoreSource reads: what it lacks, only origins have.
+    return origins.ensure(d, progress);
   }
 
   @Override

@@ -18,6 +18,7 @@ import dev.lading.model.ManifestDocument;
 import dev.lading.model.MediaTypes;
 import dev.lading.model.Platform;
 import dev.lading.registry.RegistryClient;
+import dev.lading.store.BlobOrigin;
 import dev.lading.store.Store;
 import dev.lading.testing.LocalRegistry;
 import java.io.IOException;
@@ -140,8 +141,8 @@ class ImageBuilderTest {
     assertEquals(7, m.layers().size());
     for (Descriptor baseLayer : base.layers()) {
       assertFalse(store.has(baseLayer.digest()), "base layer bytes must not be pulled by a build");
-      assertEquals(java.util.Set.of(registry.hostPort() + "/library/base"),
-          Origins.of(store.root()).get(baseLayer.digest()));
+      assertEquals(List.of(BlobOrigin.parse(registry.hostPort() + "/library/base")),
+          store.origins(baseLayer.digest()));
     }
     assertEquals(result.image(), store.ref(registry.hostPort() + "/demo/app:1.0").orElseThrow());
     assertEquals(result.image(), store.ref(registry.hostPort() + "/demo/app:latest").orElseThrow());

@@ -189,6 +189,111 @@ class StoreTest {
   }
 
   @Test
+  void openHeldReadsWhatAResumableWriterHoldsAndDiscardStartsOver() throws IOException {
+    Store store = Store.open(dir);
+    byte[] content = new byte[300_000];
+    new Random(2).nextBytes(content);
+    Digest digest = Digest.of(content);
+    try (BlobWriter first = store.resumableWriter(digest)) {
+      first.write(content, 0, 100_000);
+    }
+    try (BlobWriter second = store.resumableWriter(digest)) {
+      second.write(content, 100_000, 50_000); // still buffered: openHeld must see it too
+      byte[] held;
+      try (InputStream in = second.openHeld()) {
+        held = in.readAllBytes();
+      }
+      assertArrayEquals(java.util.Arrays.copyOf(content, 150_000), held);
+      second.discard();
+      assertThrows(IllegalStateException.class, () -> second.write(1));
+    }
+    try (BlobWriter third = store.resumableWriter(digest)) {
+      assertEquals(0, third.position(), "a discarded partial is gone");
+      try (InputStream in = third.openHeld()) {
+        assertEquals(0, in.readAllBytes().length);
+      }
+      third.write(content);
+      assertEquals(digest, third.commit());
+    }
+    try (BlobWriter done = store.resumableWriter(digest); InputStream in = done.openHeld()) {
+      assertTrue(done.alreadyStored());
+      assertArrayEquals(content, in.readAllBytes());
+      done.commit();
+    }
+  }
+
+  @Test
+  void originsAreRecordedOnceEachAndSurviveReopening() throws IOException {
+    Store store = Store.open(dir);
+    Digest blob = Digest.of(utf8("a base layer"));
+    assertEquals(List.of(), store.origins(blob));
+    BlobOrigin base = BlobOrigin.parse("127.0.0.1:5000/library/base");
+    BlobOrigin mirror = new BlobOrigin("mirror.example:443", "library/base");
+    store.addOrigin(blob, base);
+    store.addOrigin(blob, mirror);
+    store.addOrigin(blob, base);
+    assertEquals(List.of(base, mirror), Store.open(dir).origins(blob));
+    assertEquals("127.0.0.1:5000", base.registry());
+    assertEquals("library/base", base.repository());
+    assertThrows(IllegalArgumentException.class, () -> BlobOrigin.parse("no-repository"));
+    assertThrows(IllegalArgumentException.class, () -> new BlobOrigin("host", "two words"));
+  }
+
+  @Test
+  void concurrentOriginRecordsAreNotLost() throws Exception {
+    Store one = Store.open(dir);
+    Store two = Store.open(dir);
+    Digest blob = Digest.of(utf8("shared"));
+    List<CompletableFuture<Void>> all = new java.util.ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      Store s = i % 2 == 0 ? one : two;
+      BlobOrigin origin = new BlobOrigin("registry-" + i + ".example", "repo");
+      all.add(CompletableFuture.runAsync(() -> {
+        try {
+          s.addOrigin(blob, origin);
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      }));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    assertEquals(16, one.origins(blob).size());
+  }
+
+  @Test
+  void fsckCountsAbsentBlobsWithOriginsAsLazyAndGcKeepsTheirRecordsWhileNeeded() throws IOException {
+    Store store = Store.open(dir);
+    Descriptor image = TestImages.put(store, "lazy base");
+    JsonNode manifest = Json.mapper().readTree(store.bytes(image.digest()));
+    Digest layer = Digest.parse(manifest.get("layers").get(0).get("digest").asText());
+    store.setRef("app", image);
+    Files.delete(store.blobPath(layer)); // as a build leaves a base layer it never downloaded
+    BlobOrigin origin = BlobOrigin.parse("registry.example/library/base");
+
+    FsckReport withoutOrigin = store.fsck();
+    assertFalse(withoutOrigin.clean());
+    assertEquals(List.of(new FsckReport.Missing("app", layer, "missing")), withoutOrigin.missing());
+
+    store.addOrigin(layer, origin);
+    FsckReport report = store.fsck();
+    assertTrue(report.clean(), report.toString());
+    assertEquals(List.of(new FsckReport.Lazy("app", layer, List.of(origin))), report.lazy());
+
+    Digest unneeded = Digest.of(utf8("a blob no ref needs"));
+    store.addOrigin(unneeded, origin);
+    Files.setLastModifiedTime(dir.resolve(".lading/origins/" + unneeded.hex()),
+        FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    GcReport gc = store.gc(Duration.ofMinutes(10));
+    assertEquals(1, gc.originsRemoved());
+    assertEquals(List.of(origin), store.origins(layer), "the record of a blob a ref needs stays");
+    assertEquals(List.of(), store.origins(unneeded));
+
+    store.deleteRef("app");
+    assertEquals(1, store.gc(Duration.ZERO).originsRemoved());
+    assertEquals(List.of(), store.origins(layer));
+  }
+
+  @Test
   void twoResumableWritersOfOneDigestTakeTurns() throws Exception {
     Store store = Store.open(dir);
     byte[] content = new byte[200_000];
@@ -345,11 +450,16 @@ class StoreTest {
     FileTime twoHoursAgo = FileTime.from(Instant.now().minus(Duration.ofHours(2)));
     Files.setLastModifiedTime(oldTemp, twoHoursAgo);
     Files.setLastModifiedTime(oldPartial, twoHoursAgo);
+    Path deadArchive = store.newTempDirectory("archive-"); // its extracting process died
+    Files.writeString(Files.createDirectories(deadArchive.resolve("blobs/sha256")).resolve("x"), "x");
+    Files.setLastModifiedTime(deadArchive, twoHoursAgo);
     Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[]}");
 
     FsckReport report = store.fsck();
     assertTrue(report.clean(), report.toString());
-    assertEquals(List.of(oldTemp, oldPartial), report.removedTempFiles());
+    assertEquals(java.util.Set.of(oldTemp, oldPartial, deadArchive),
+        java.util.Set.copyOf(report.removedTempFiles()));
+    assertFalse(Files.exists(deadArchive));
     assertTrue(Files.exists(newTemp));
     assertTrue(report.indexRepaired());
     assertEquals(1, Json.mapper().readTree(dir.resolve("index.json").toFile()).get("manifests").size());

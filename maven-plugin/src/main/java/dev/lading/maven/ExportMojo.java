@@ -1,14 +1,12 @@
 package dev.lading.maven;
 
-import dev.lading.build.BlobFetcher;
 import dev.lading.model.Descriptor;
-import dev.lading.model.ImageIndex;
-import dev.lading.model.ImageManifest;
 import dev.lading.model.ImageReference;
-import dev.lading.model.ManifestDocument;
+import dev.lading.model.MediaTypes;
 import dev.lading.model.Platform;
 import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
+import dev.lading.transfer.BlobNotAvailableException;
 import dev.lading.transfer.CopyOptions;
 import dev.lading.transfer.CopyResult;
 import dev.lading.transfer.DockerArchiveLocation;
@@ -16,6 +14,7 @@ import dev.lading.transfer.ImageLocation;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.OciArchiveLocation;
 import dev.lading.transfer.StoreLocation;
+import dev.lading.transfer.TransferListener;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +28,7 @@ import org.apache.maven.plugins.annotations.Parameter;
 /**
  * {@code image:export}: writes the built image from the store to {@code target/image.tar}, as a
  * {@code docker load}-able docker-archive (default) or, with {@code -Dimage.export.format=oci-archive},
- * an OCI archive. Base layers the store lacks are fetched from where the base came from first.
+ * an OCI archive. Base layers the store lacks are fetched on the way from where the base came from.
  */
 @Mojo(name = "export", threadSafe = true)
 public class ExportMojo extends AbstractImageMojo {
@@ -67,25 +66,46 @@ public class ExportMojo extends AbstractImageMojo {
     };
     MavenProgress progress = new MavenProgress(getLog(), "");
     List<ImageReference> involved = new ArrayList<>(List.of(target));
-    RegistryClient client = client(progress, involved);
-    BlobFetcher fetcher = new BlobFetcher(store, client, mirrorHosts(), progress);
-    ManifestDocument top = ManifestDocument.parse(store.bytes(image.digest()), image.mediaType());
-    List<Descriptor> manifests = top instanceof ImageIndex index ? index.manifests() : List.of(image);
-    for (Descriptor d : manifests) {
-      ImageManifest m = (ImageManifest) ManifestDocument.parse(store.bytes(d.digest()), d.mediaType());
-      fetcher.ensure(m.config());
-      for (Descriptor layer : m.layers()) {
-        fetcher.ensure(layer);
-      }
+    String base = property("from.image", from.image);
+    if (base != null) {
+      involved.add(ImageReference.parse(base));
     }
+    // Offline (client null) the transfer refuses to fetch: every blob must be in the store then.
+    RegistryClient client = client(progress, involved);
+    ImageTransfer.Builder builder = ImageTransfer.builder().store(store).mirrors(mirrorHosts())
+        .listener(new ExportListener(progress)).offline(client == null);
+    if (client != null) {
+      builder = builder.registryClient(client);
+    }
+    ImageTransfer transfer = builder.build();
+    boolean index = MediaTypes.isIndex(image.mediaType());
     List<Platform> platforms = platforms();
     CopyOptions options = CopyOptions.defaults()
         .withPlatform(platforms.isEmpty() ? null : platforms.get(0))
-        .withAllPlatforms(top instanceof ImageIndex && destination instanceof OciArchiveLocation);
-    ImageTransfer transfer = ImageTransfer.builder().store(store)
-        .registryClient(client != null ? client : RegistryClient.builder().build()).build();
-    CopyResult result = transfer.copy(StoreLocation.of(target), destination, options);
+        .withAllPlatforms(index && destination instanceof OciArchiveLocation);
+    CopyResult result;
+    try {
+      result = transfer.copy(StoreLocation.of(target), destination, options);
+    } catch (BlobNotAvailableException e) {
+      // Not a bug: the message says what to do (go online, seed the store).
+      throw new MojoFailureException(goal() + " failed: " + e.getMessage(), e);
+    }
     getLog().info("image:export " + target + " " + result.written().digest() + " to " + destination.text()
-        + " (" + MavenProgress.human(Files.size(file)) + ") in " + seconds(start));
+        + " (" + MavenProgress.human(Files.size(file)) + "; " + MavenProgress.human(result.bytesFetched())
+        + " fetched) in " + seconds(start));
+  }
+
+  /** Passes the transfer's steps to the Maven log; the archive gets one summary line at the end. */
+  private static final class ExportListener implements TransferListener {
+    private final MavenProgress progress;
+
+    ExportListener(MavenProgress progress) {
+      this.progress = progress;
+    }
+
+    @Override
+    public void info(String message) {
+      progress.info(message);
+    }
   }
 }

@@ -1,10 +1,17 @@
 package dev.lading.maven;
 
-import dev.lading.build.ImagePusher;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
 import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
+import dev.lading.transfer.BlobNotAvailableException;
+import dev.lading.transfer.BlobOutcome;
+import dev.lading.transfer.CopyOptions;
+import dev.lading.transfer.CopyResult;
+import dev.lading.transfer.ImageTransfer;
+import dev.lading.transfer.RegistryLocation;
+import dev.lading.transfer.StoreLocation;
+import dev.lading.transfer.TransferListener;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +20,10 @@ import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 
 /**
- * {@code image:push}: pushes the image that {@code image:build} put in the store to {@code to.image}
- * and each tag, skipping blobs the registry has and mounting those another repository of it holds.
+ * {@code image:push}: copies the image that {@code image:build} put in the store to {@code to.image}
+ * and each tag, skipping blobs the registry has, mounting those another repository of it holds (the
+ * base image's, when it lives there) and fetching base layers the store lacks from their origin only
+ * when they must be uploaded.
  */
 @Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
 public class PushMojo extends AbstractImageMojo {
@@ -30,12 +39,10 @@ public class PushMojo extends AbstractImageMojo {
       throw new MojoFailureException("image:push cannot work offline (-o): it talks to the registry");
     }
     ImageReference target = targetReference();
-    List<ImageReference> targets = new ArrayList<>();
-    targets.add(target);
+    List<String> extraTags = new ArrayList<>();
     for (String tag : tags()) {
-      ImageReference tagged = new ImageReference(target.registry(), target.repository(), tag, null);
-      if (!targets.contains(tagged)) {
-        targets.add(tagged);
+      if (!tag.equals(target.tag()) && !extraTags.contains(tag)) {
+        extraTags.add(tag);
       }
     }
     Store store = openStore();
@@ -43,19 +50,51 @@ public class PushMojo extends AbstractImageMojo {
         "image " + target + " is not in the store " + store.root() + "; run image:build first"
         + " (e.g. mvn package image:build image:push)"));
     MavenProgress progress = new MavenProgress(getLog(), "");
-    List<ImageReference> involved = new ArrayList<>(targets);
+    List<ImageReference> involved = new ArrayList<>(List.of(target));
     String base = property("from.image", from.image);
     if (base != null) {
       involved.add(ImageReference.parse(base));
     }
     RegistryClient client = client(progress, involved);
-    ImagePusher.PushResult result = new ImagePusher(store, client, mirrorHosts(), progress).push(image, targets);
-    getLog().info("image:push " + target + " " + result.digest() + " (" + result.uploaded() + " uploaded, "
-        + result.mounted() + " mounted, " + result.skipped() + " already there; "
-        + MavenProgress.human(result.bytesUploaded()) + " uploaded, "
-        + MavenProgress.human(result.bytesFetched()) + " fetched) in " + seconds(start));
-    for (ImageReference t : targets) {
-      getLog().info("pushed " + t.name() + ":" + t.tag() + "@" + result.digest());
+    ImageTransfer transfer = ImageTransfer.builder().store(store).registryClient(client)
+        .mirrors(mirrorHosts()).listener(transferListener(progress)).build();
+    // The whole image as built (every platform of an index), then each extra tag as one manifest PUT.
+    CopyOptions options = CopyOptions.defaults().withAllPlatforms(true).withExtraTags(extraTags);
+    CopyResult result;
+    try {
+      result = transfer.copy(StoreLocation.of(target), new RegistryLocation(target), options);
+    } catch (BlobNotAvailableException e) {
+      // Not a bug: the message says what to do (go online, seed the store).
+      throw new MojoFailureException(goal() + " failed: " + e.getMessage(), e);
     }
+    Descriptor pushed = result.written();
+    getLog().info("image:push " + target + " " + pushed.digest() + " (" + result.blobsCopied() + " uploaded, "
+        + result.blobsMounted() + " mounted, " + result.blobsSkipped() + " already there; "
+        + MavenProgress.human(result.bytesCopied()) + " uploaded, "
+        + MavenProgress.human(result.bytesFetched()) + " fetched) in " + seconds(start));
+    getLog().info("pushed " + target.name() + ":" + target.tag() + "@" + pushed.digest());
+    for (String tag : extraTags) {
+      getLog().info("pushed " + target.name() + ":" + tag + "@" + pushed.digest());
+    }
+  }
+
+  /** Reports a transfer's blobs and steps as the plugin's usual log lines. */
+  static TransferListener transferListener(MavenProgress progress) {
+    return new TransferListener() {
+      @Override
+      public void blobDone(Descriptor blob, BlobOutcome outcome) {
+        String action = switch (outcome) {
+          case COPIED -> "pushed";
+          case MOUNTED -> "mounted";
+          case SKIPPED_EXISTS -> "skipped";
+        };
+        progress.blobDone(action, blob.digest(), blob.size());
+      }
+
+      @Override
+      public void info(String message) {
+        progress.info(message);
+      }
+    };
   }
 }

@@ -5,6 +5,8 @@ import dev.lading.store.GcReport;
 import dev.lading.store.Store;
 import dev.lading.store.StoreRef;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,6 +51,13 @@ final class StoreCommand {
       for (FsckReport.Missing m : report.missing()) {
         System.out.println("incomplete: " + m.ref() + " needs " + m.digest() + ": " + m.reason());
       }
+      if (!report.lazy().isEmpty()) {
+        // Not a problem: builds reference base layers without downloading them until needed.
+        Set<String> origins = new LinkedHashSet<>();
+        report.lazy().forEach(l -> origins.add(l.origins().get(0).toString()));
+        System.out.println(report.lazy().size() + " base layers not fetched (available from "
+            + String.join(", ", origins) + ")");
+      }
       if (!report.removedTempFiles().isEmpty()) {
         System.out.println("removed " + report.removedTempFiles().size() + " stale temp files");
       }
@@ -77,7 +86,8 @@ final class StoreCommand {
       GcReport report = store.gc(grace);
       System.out.println("removed " + report.removed().size() + " blobs ("
           + Sizes.human(report.bytesRemoved()) + "); kept " + report.referenced() + " referenced and "
-          + report.keptYoung() + " recent");
+          + report.keptYoung() + " recent" + (report.originsRemoved() == 0 ? ""
+          : "; dropped " + report.originsRemoved() + " origin records of blobs no image needs"));
       return 0;
     }
   }
