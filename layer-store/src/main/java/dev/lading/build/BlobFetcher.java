@@ -74,6 +74,10 @@ public final class BlobFetcher {
           e.addSuppressed(last);
         }
         last = e;
+        if (mirrors.contains(source[0])) {
+          listener.warn("mirror " + source[0] + " failed for blob " + blob.digest().shortHex() + " ("
+              + e.getMessage() + "); trying the next source");
+        }
       }
     }
     throw new ImageNotAvailableException("cannot fetch blob " + blob.digest() + " from "
