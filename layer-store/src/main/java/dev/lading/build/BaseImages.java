@@ -110,6 +110,8 @@ public final class BaseImages {
         return client.getManifest(mirror, reference.repository(), tagOrDigest);
       } catch (IOException e) {
         mirrorFailure = e; // fall back to the origin
+        listener.warn("mirror " + mirror + " failed for " + reference.repository() + ":" + tagOrDigest
+            + " (" + e.getMessage() + "); pulling from " + reference.registry() + " instead");
       }
     }
     try {

@@ -69,11 +69,15 @@ public final class RegistryClient {
   private final long chunkSize;
 
   private RegistryClient(Builder b) {
-    OkHttpClient okhttp = new OkHttpClient.Builder()
+    OkHttpClient.Builder okhttpBuilder = new OkHttpClient.Builder()
         .connectTimeout(b.connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .readTimeout(b.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .writeTimeout(b.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .build();
+        .writeTimeout(b.readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (b.proxies != null) {
+      ProxyRouting routing = new ProxyRouting(b.proxies);
+      okhttpBuilder.proxySelector(routing).proxyAuthenticator(routing);
+    }
+    OkHttpClient okhttp = okhttpBuilder.build();
     this.http = new RegistryHttp(okhttp, b.insecureHosts, b.userAgent, b.retryPolicy, b.credentials);
     this.listener = b.listener;
     this.chunkedUploadThreshold = b.chunkedUploadThreshold;
@@ -710,16 +714,18 @@ public final class RegistryClient {
     private final TransferListener listener;
     private final long chunkedUploadThreshold;
     private final long chunkSize;
+    /** Null: the JVM's proxy settings. */
+    private final ProxyConfig proxies;
 
     private Builder() {
       this(CredentialProvider.anonymous(), Set.of(), DEFAULT_USER_AGENT, Duration.ofSeconds(20),
           Duration.ofSeconds(60), RetryPolicy.DEFAULT, TransferListener.NONE, 64L * 1024 * 1024,
-          16L * 1024 * 1024);
+          16L * 1024 * 1024, null);
     }
 
     private Builder(CredentialProvider credentials, Set<String> insecureHosts, String userAgent,
         Duration connectTimeout, Duration readTimeout, RetryPolicy retryPolicy, TransferListener listener,
-        long chunkedUploadThreshold, long chunkSize) {
+        long chunkedUploadThreshold, long chunkSize, ProxyConfig proxies) {
       this.credentials = Objects.requireNonNull(credentials, "credentials");
       this.insecureHosts = Set.copyOf(insecureHosts);
       this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
@@ -732,12 +738,13 @@ public final class RegistryClient {
       }
       this.chunkedUploadThreshold = chunkedUploadThreshold;
       this.chunkSize = chunkSize;
+      this.proxies = proxies;
     }
 
     /** Where credentials come from (default: anonymous). */
     public Builder credentials(CredentialProvider provider) {
       return new Builder(provider, insecureHosts, userAgent, connectTimeout, readTimeout, retryPolicy,
-          listener, chunkedUploadThreshold, chunkSize);
+          listener, chunkedUploadThreshold, chunkSize, proxies);
     }
 
     /**
@@ -748,31 +755,31 @@ public final class RegistryClient {
       Set<String> hosts = new LinkedHashSet<>(insecureHosts);
       hosts.add(host.toLowerCase(Locale.ROOT));
       return new Builder(credentials, hosts, userAgent, connectTimeout, readTimeout, retryPolicy,
-          listener, chunkedUploadThreshold, chunkSize);
+          listener, chunkedUploadThreshold, chunkSize, proxies);
     }
 
     /** The {@code User-Agent} header (default {@value #DEFAULT_USER_AGENT}). */
     public Builder userAgent(String value) {
       return new Builder(credentials, insecureHosts, value, connectTimeout, readTimeout, retryPolicy,
-          listener, chunkedUploadThreshold, chunkSize);
+          listener, chunkedUploadThreshold, chunkSize, proxies);
     }
 
     /** Connect timeout, and the longest silence while reading or writing (defaults 20 s / 60 s). */
     public Builder timeouts(Duration connect, Duration readWrite) {
       return new Builder(credentials, insecureHosts, userAgent, connect, readWrite, retryPolicy,
-          listener, chunkedUploadThreshold, chunkSize);
+          listener, chunkedUploadThreshold, chunkSize, proxies);
     }
 
     /** How transient failures are retried (default {@link RetryPolicy#DEFAULT}). */
     public Builder retryPolicy(RetryPolicy policy) {
       return new Builder(credentials, insecureHosts, userAgent, connectTimeout, readTimeout, policy,
-          listener, chunkedUploadThreshold, chunkSize);
+          listener, chunkedUploadThreshold, chunkSize, proxies);
     }
 
     /** Receives progress of blob transfers (default: none). */
     public Builder transferListener(TransferListener value) {
       return new Builder(credentials, insecureHosts, userAgent, connectTimeout, readTimeout, retryPolicy,
-          value, chunkedUploadThreshold, chunkSize);
+          value, chunkedUploadThreshold, chunkSize, proxies);
     }
 
     /**
@@ -781,7 +788,16 @@ public final class RegistryClient {
      */
     public Builder chunkedUploads(long threshold, long chunkBytes) {
       return new Builder(credentials, insecureHosts, userAgent, connectTimeout, readTimeout, retryPolicy,
-          listener, threshold, chunkBytes);
+          listener, threshold, chunkBytes, proxies);
+    }
+
+    /**
+     * Sends requests through these HTTP proxies (default: the JVM's settings, {@code -Dhttps.proxyHost}
+     * and friends; {@link ProxyConfig#DIRECT} for none). A proxy's 407 is answered with its credentials.
+     */
+    public Builder proxies(ProxyConfig value) {
+      return new Builder(credentials, insecureHosts, userAgent, connectTimeout, readTimeout, retryPolicy,
+          listener, chunkedUploadThreshold, chunkSize, Objects.requireNonNull(value, "proxies"));
     }
 
     public RegistryClient build() {

@@ -16,6 +16,11 @@ import java.util.stream.Collectors;
  * show {@link #getMessage()} and need no stack trace.
  */
 public final class RegistryException extends IOException {
+  /** What to do when an HTTP proxy wants credentials it was not given, or refused those given. */
+  static final String PROXY_AUTH_HINT = "the HTTP proxy requires credentials (407 Proxy Authentication"
+      + " Required): give it a user name and password (Maven: <username>/<password> of the <proxy> in"
+      + " settings.xml; CLI: http://user:password@host:port in HTTPS_PROXY)";
+
   /** {@link #status()} when no HTTP answer was received (connection or TLS failure). */
   public static final int NO_STATUS = -1;
 
@@ -23,10 +28,17 @@ public final class RegistryException extends IOException {
   private final List<RegistryError> errors;
   private final String hint;
   private final transient Duration retryAfter;
+  private final String registry;
 
   RegistryException(String what, int status, List<RegistryError> errors, String hint,
       Duration retryAfter, Throwable cause) {
+    this(what, null, status, errors, hint, retryAfter, cause);
+  }
+
+  private RegistryException(String what, String registry, int status, List<RegistryError> errors,
+      String hint, Duration retryAfter, Throwable cause) {
     super(message(what, status, errors, hint), cause);
+    this.registry = registry;
     this.status = status;
     this.errors = List.copyOf(errors);
     this.hint = hint;
@@ -40,6 +52,20 @@ public final class RegistryException extends IOException {
   /** The HTTP status, or {@link #NO_STATUS}. */
   public int status() {
     return status;
+  }
+
+  /**
+   * The registry host that answered with {@link #status()} ({@code ghcr.io}, {@code 127.0.0.1:5000}),
+   * or null when the failure came before an answer.
+   */
+  public String registry() {
+    return registry;
+  }
+
+  /** True when the registry refused the request for lack of (valid) credentials: 401 or 403. */
+  public boolean isAuthenticationFailure() {
+    return status == 401 || status == 403
+        || errors.stream().anyMatch(e -> "UNAUTHORIZED".equals(e.code()) || "DENIED".equals(e.code()));
   }
 
   /** The registry's error entries (may be empty). */
@@ -60,6 +86,7 @@ public final class RegistryException extends IOException {
   /** True for failures worth retrying: rate limits, server errors, no answer at all. */
   boolean isTransient() {
     return status == 429 || status >= 500 || (status == NO_STATUS && getCause() != null
+        && !PROXY_AUTH_HINT.equals(hint)
         && !(getCause() instanceof javax.net.ssl.SSLException)
         && !(getCause() instanceof java.net.UnknownHostException));
   }
@@ -74,7 +101,8 @@ public final class RegistryException extends IOException {
    */
   static RegistryException of(String what, String host, int status, byte[] body, Duration retryAfter) {
     List<RegistryError> errors = parseErrors(body);
-    return new RegistryException(what, status, errors, hintFor(host, status, errors), retryAfter, null);
+    return new RegistryException(what, host, status, errors, hintFor(host, status, errors), retryAfter,
+        null);
   }
 
   static List<RegistryError> parseErrors(byte[] body) {
@@ -110,6 +138,9 @@ public final class RegistryException extends IOException {
     boolean unknown = errors.stream().anyMatch(e -> e.code() != null
         && (e.code().equals("MANIFEST_UNKNOWN") || e.code().equals("NAME_UNKNOWN")
             || e.code().equals("BLOB_UNKNOWN")));
+    if (status == 407) {
+      return PROXY_AUTH_HINT;
+    }
     if (status == 401 || status == 403
         || errors.stream().anyMatch(e -> "UNAUTHORIZED".equals(e.code()) || "DENIED".equals(e.code()))) {
       return "check credentials for " + host + " in ~/.docker/config.json or your settings";

@@ -125,6 +125,11 @@ final class RegistryHttp {
       return new RegistryException(what + ": unknown host " + shown,
           "check the registry name and your network/DNS", e);
     }
+    if (e.getMessage() != null && e.getMessage().contains("authenticate with proxy")) {
+      // OkHttp's words when a CONNECT tunnel got 407 and no (or refused) credentials were sent.
+      return new RegistryException(what + ": the proxy refused the tunnel to " + shown,
+          RegistryException.PROXY_AUTH_HINT, e);
+    }
     if (e instanceof SSLException) {
       return new RegistryException(what + ": TLS failed with " + shown + " (" + e.getMessage() + ")",
           "if " + shown + " serves plain HTTP or a self-signed certificate, use --insecure /"

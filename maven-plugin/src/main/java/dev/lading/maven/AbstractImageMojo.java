@@ -11,7 +11,10 @@ import dev.lading.model.InvalidImageException;
 import dev.lading.model.Platform;
 import dev.lading.registry.CredentialProvider;
 import dev.lading.registry.DockerConfigCredentials;
+import dev.lading.registry.HttpProxy;
+import dev.lading.registry.ProxyConfig;
 import dev.lading.registry.RegistryClient;
+import dev.lading.registry.RegistryException;
 import dev.lading.store.Store;
 import java.io.File;
 import java.io.IOException;
@@ -26,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.maven.artifact.Artifact;
 import org.apache.maven.execution.MavenSession;
@@ -101,13 +105,29 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     }
     try {
       run();
+    } catch (RegistryException e) {
+      throw new MojoFailureException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
     } catch (IllegalArgumentException | IllegalStateException | InvalidImageException e) {
       throw new MojoFailureException(goal() + " failed: " + e.getMessage(), e);
     } catch (ImageNotAvailableException e) {
-      throw new MojoFailureException(goal() + " failed: " + e.getMessage(), e);
+      throw new MojoFailureException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
     } catch (IOException e) {
-      throw new MojoExecutionException(goal() + " failed: " + e.getMessage(), e);
+      throw new MojoExecutionException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
     }
+  }
+
+  /** What to configure in Maven terms, for failures the core can only describe generically. */
+  private static String mavenHint(Throwable failure) {
+    RegistryException e = null;
+    for (Throwable t = failure; t != null && e == null; t = t.getCause()) {
+      e = t instanceof RegistryException re ? re : null;
+    }
+    if (e != null && e.isAuthenticationFailure() && e.registry() != null) {
+      return "; with Maven, add to ~/.m2/settings.xml <servers><server><id>" + e.registry()
+          + "</id><username>...</username><password>...</password></server></servers>"
+          + " (the password may be encrypted with mvn --encrypt-password)";
+    }
+    return "";
   }
 
   /** The goal's work. */
@@ -228,8 +248,14 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     return Store.open(path);
   }
 
-  /** The registry client, or null when Maven is offline (-o). */
-  protected RegistryClient client(MavenProgress progress, List<ImageReference> references) {
+  /**
+   * The registry client, or null when Maven is offline (-o). Credentials come from the
+   * {@code <server>} whose id is the registry host, then docker's config; proxies from the active
+   * {@code <proxies>} of settings.xml, else the JVM's {@code -Dhttps.proxyHost} (as for Maven's own
+   * downloads; {@code HTTPS_PROXY} is the CLI's convention, not Maven's).
+   */
+  protected RegistryClient client(MavenProgress progress, List<ImageReference> references)
+      throws IOException {
     if (session.isOffline()) {
       return null;
     }
@@ -238,6 +264,14 @@ public abstract class AbstractImageMojo extends AbstractMojo {
         DockerConfigCredentials.fromEnvironment());
     RegistryClient.Builder builder = RegistryClient.builder().credentials(credentials)
         .transferListener(progress).userAgent("lading-maven-plugin/" + pluginVersion());
+    Optional<ProxyConfig> proxies = SettingsProxies.of(session.getSettings().getProxies(), settingsDecrypter);
+    if (proxies.isPresent()) {
+      builder = builder.proxies(proxies.get());
+      for (HttpProxy p : proxies.get().proxies()) {
+        getLog().debug("proxy for " + p.protocol() + " registries: " + p.address()
+            + (p.nonProxyHosts().isEmpty() ? "" : " except " + String.join("|", p.nonProxyHosts())));
+      }
+    }
     boolean insecure = allowInsecureRegistries
         || Boolean.parseBoolean(property("allowInsecureRegistries", "false"));
     if (insecure) {

@@ -1,0 +1,10 @@
+package b;
+
+/** Application b of the multi-module sample. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.out.println("app-b");
+  }
+}
