@@ -26,7 +26,9 @@ import picocli.CommandLine.Command;
         "  oci:PATH[:REF]             an OCI image layout directory",
         "  oci-archive:PATH[:REF]     a tar of an OCI image layout",
         "  docker-archive:PATH[:REF]  a 'docker save' tar (what 'docker load' takes)",
-        "  store:REF                  the Lading store (--store DIR, $LADING_STORE)"
+        "  store:REF                  the Lading store (--store DIR, $LADING_STORE)",
+        "",
+        "Environment: LADING_STORE, DOCKER_CONFIG (credentials), HTTPS_PROXY, HTTP_PROXY, NO_PROXY."
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

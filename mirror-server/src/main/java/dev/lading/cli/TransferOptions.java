@@ -3,6 +3,7 @@ package dev.lading.cli;
 import dev.lading.model.Platform;
 import dev.lading.registry.CredentialProvider;
 import dev.lading.registry.DockerConfigCredentials;
+import dev.lading.registry.ProxyConfig;
 import dev.lading.registry.RegistryClient;
 import dev.lading.registry.StaticCredentials;
 import dev.lading.store.Store;
@@ -61,6 +62,11 @@ final class TransferOptions {
               credentials);
         }
       }
+    }
+    // Like curl and docker: HTTPS_PROXY/HTTP_PROXY/NO_PROXY, else the JVM's proxy properties.
+    var proxies = ProxyConfig.fromEnvironment(System.getenv());
+    if (proxies.isPresent()) {
+      client = client.proxies(proxies.get());
     }
     Progress progress = new Progress(System.err, quiet);
     return ImageTransfer.builder()
