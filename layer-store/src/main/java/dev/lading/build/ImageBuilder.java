@@ -19,6 +19,7 @@ import dev.lading.store.BlobWriter;
 import dev.lading.store.Lease;
 import dev.lading.store.Store;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -32,6 +33,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.Deflater;
 
 /**
@@ -61,16 +67,41 @@ public final class ImageBuilder {
     this.listener = listener;
   }
 
-  /** Builds the image and sets its store refs; see the class comment. */
+  /**
+   * Builds the image and sets its store refs; see the class comment. The application layers are
+   * built on worker threads while this thread resolves the base image, as they do not depend on
+   * each other: the registry round trips then hide behind the tar and gzip work (and the layers use
+   * several cores), rather than adding to it.
+   */
   public BuildResult build(JavaImagePlan plan) throws IOException {
     try (Lease lease = store.lease()) {
-      List<BaseImage> bases = baseImages.resolve(plan.base(), plan.platforms());
       List<BuildResult.LayerOutcome> layers = new ArrayList<>();
-      for (LayerSpec spec : plan.layers()) {
-        BuildResult.LayerOutcome outcome = buildLayer(spec, plan);
-        if (outcome != null) {
-          layers.add(outcome);
+      List<BaseImage> bases;
+      ExecutorService pool = Executors.newFixedThreadPool(
+          Math.max(1, Math.min(plan.layers().size(), Runtime.getRuntime().availableProcessors())),
+          r -> {
+            Thread t = new Thread(r, "lading-layer");
+            t.setDaemon(true);
+            return t;
+          });
+      try {
+        List<Future<Built>> pending = new ArrayList<>();
+        for (LayerSpec spec : plan.layers()) {
+          pending.add(pool.submit(() -> buildLayer(spec, plan)));
         }
+        bases = baseImages.resolve(plan.base(), plan.platforms());
+        for (Future<Built> f : pending) {
+          Built built = await(f);
+          if (built != null) {
+            // Reported here, in layer order, so the log reads the same whatever finished first.
+            listener.info(built.message());
+            layers.add(built.outcome());
+          }
+        }
+      } finally {
+        // On failure, stop the other layers and wait: no write may outlive the lease.
+        pool.shutdownNow();
+        awaitTermination(pool);
       }
       ImageFormat format = plan.format();
       List<Descriptor> manifests = new ArrayList<>();
@@ -104,8 +135,43 @@ public final class ImageBuilder {
     }
   }
 
-  /** Builds (or finds in the cache) one layer; null when it has no files. */
-  private BuildResult.LayerOutcome buildLayer(LayerSpec spec, JavaImagePlan plan) throws IOException {
+  /** A layer built (or found in the cache), with the line that reports it. */
+  private record Built(BuildResult.LayerOutcome outcome, String message) {}
+
+  private static Built await(Future<Built> f) throws IOException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IOException("building a layer failed: " + cause, cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while building the layers");
+    }
+  }
+
+  private static void awaitTermination(ExecutorService pool) throws IOException {
+    try {
+      while (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+        // A layer write blocked in I/O; keep waiting rather than return while it still writes.
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the layer builds to stop");
+    }
+  }
+
+  /** Builds (or finds in the cache) one layer; null when it has no files. Runs on a worker thread. */
+  private Built buildLayer(LayerSpec spec, JavaImagePlan plan) throws IOException {
     List<LayerEntry> entries = entries(spec);
     if (entries.isEmpty()) {
       return null;
@@ -114,8 +180,8 @@ public final class ImageBuilder {
     var cached = cache.get(key);
     if (cached.isPresent()) {
       LayerResult r = cached.get();
-      listener.info("layer " + spec.name() + ": unchanged (" + r.digest().shortHex() + ")");
-      return new BuildResult.LayerOutcome(spec.name(), r.diffId(), r.digest(), r.size(), true);
+      return new Built(new BuildResult.LayerOutcome(spec.name(), r.diffId(), r.digest(), r.size(), true),
+          "layer " + spec.name() + ": unchanged (" + r.digest().shortHex() + ")");
     }
     ReproducibleLayer layer = ReproducibleLayer.builder().addAll(entries)
         .mtime(plan.filesModificationTime()).compressionLevel(COMPRESSION).build();
@@ -129,9 +195,10 @@ public final class ImageBuilder {
       }
     }
     cache.put(key, result);
-    listener.info("layer " + spec.name() + ": built " + result.digest().shortHex() + " ("
-        + result.size() + " bytes, " + entries.size() + " entries)");
-    return new BuildResult.LayerOutcome(spec.name(), result.diffId(), result.digest(), result.size(), false);
+    return new Built(
+        new BuildResult.LayerOutcome(spec.name(), result.diffId(), result.digest(), result.size(), false),
+        "layer " + spec.name() + ": built " + result.digest().shortHex() + " (" + result.size() + " bytes, "
+            + entries.size() + " entries)");
   }
 
   /** The layer entries of a spec: files and directory trees, filtered, with permission overrides. */

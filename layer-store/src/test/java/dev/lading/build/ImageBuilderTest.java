@@ -211,6 +211,34 @@ class ImageBuilderTest {
   }
 
   @Test
+  void reportsTheLayersInLayerOrderThoughTheyAreBuiltInParallel() throws IOException {
+    List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    BuildListener listener = new BuildListener() {
+      @Override
+      public void info(String message) {
+        lines.add(message);
+      }
+    };
+    new ImageBuilder(store, client, List.of(), listener).build(plan());
+
+    List<String> layerLines = lines.stream().filter(l -> l.startsWith("layer ")).toList();
+    assertEquals(List.of("dependencies", "snapshot dependencies", "resources", "classes", "extra files"),
+        layerLines.stream().map(l -> l.substring("layer ".length(), l.indexOf(':'))).toList());
+    assertTrue(layerLines.stream().allMatch(l -> l.contains(": built ")), layerLines.toString());
+  }
+
+  @Test
+  void aLayerThatCannotBeBuiltFailsTheBuildAndSetsNoRef() throws IOException {
+    Files.delete(project.resolve("libs/lib-1.0.jar"));
+
+    IOException e = assertThrows(IOException.class, () -> build(plan()));
+
+    assertTrue(e.getMessage().contains("lib-1.0.jar") && e.getMessage().contains("does not exist"),
+        e.getMessage());
+    assertTrue(store.ref(registry.hostPort() + "/demo/app:1.0").isEmpty());
+  }
+
+  @Test
   void worksOfflineFromTheStoreAndNamesAMissingBase() throws IOException {
     BuildResult online = build(plan());
     BuildResult offline = new ImageBuilder(store, null, List.of(), BuildListener.NONE).build(plan());
