@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -69,7 +70,9 @@ public final class RegistryClient {
   private final long chunkSize;
 
   private RegistryClient(Builder b) {
+    // Cleartext here: TLS is set up lazily by RegistryHttp, only when a registry needs it.
     OkHttpClient.Builder okhttpBuilder = new OkHttpClient.Builder()
+        .connectionSpecs(List.of(ConnectionSpec.CLEARTEXT))
         .connectTimeout(b.connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .readTimeout(b.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .writeTimeout(b.readTimeout.toMillis(), TimeUnit.MILLISECONDS);

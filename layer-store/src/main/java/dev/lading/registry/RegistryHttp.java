@@ -12,12 +12,14 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -34,8 +36,11 @@ final class RegistryHttp {
   private static final int MAX_REDIRECTS = 10;
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
-  private final OkHttpClient verifying;
-  private final OkHttpClient trustingAll;
+  /** Plain HTTP only: building it costs no TLS set-up (OkHttp loads the trust store eagerly). */
+  private final OkHttpClient cleartext;
+  /** TLS clients, built on first use: most commands against a local registry never need them. */
+  private final Lazy<OkHttpClient> verifying;
+  private final Lazy<OkHttpClient> trustingAll;
   private final Set<String> insecureHosts;
   private final String userAgent;
   private final RetryPolicy retry;
@@ -46,8 +51,11 @@ final class RegistryHttp {
   RegistryHttp(OkHttpClient base, Set<String> insecureHosts, String userAgent, RetryPolicy retry,
       CredentialProvider credentials) {
     // Redirects are ours to follow: only we know which headers may go to the next host.
-    this.verifying = base.newBuilder().followRedirects(false).followSslRedirects(false).build();
-    this.trustingAll = trustAll(verifying);
+    this.cleartext = base.newBuilder().followRedirects(false).followSslRedirects(false)
+        .connectionSpecs(List.of(ConnectionSpec.CLEARTEXT)).build();
+    this.verifying = new Lazy<>(() -> cleartext.newBuilder()
+        .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS, ConnectionSpec.CLEARTEXT)).build());
+    this.trustingAll = new Lazy<>(() -> trustAll(verifying.get()));
     this.insecureHosts = Set.copyOf(insecureHosts);
     this.userAgent = userAgent;
     this.retry = retry;
@@ -219,9 +227,36 @@ final class RegistryHttp {
   }
 
   private OkHttpClient clientFor(HttpUrl url) {
+    if (!url.isHttps()) {
+      return cleartext;
+    }
     String hostPort = url.host().contains(":") ? "[" + url.host() + "]:" + url.port()
         : url.host() + ":" + url.port();
-    return allowsInsecure(hostPort) ? trustingAll : verifying;
+    return allowsInsecure(hostPort) ? trustingAll.get() : verifying.get();
+  }
+
+  /** A value computed once, on first use, thread-safely. */
+  private static final class Lazy<T> {
+    private final java.util.function.Supplier<T> supplier;
+    private volatile T value;
+
+    Lazy(java.util.function.Supplier<T> supplier) {
+      this.supplier = supplier;
+    }
+
+    T get() {
+      T v = value;
+      if (v == null) {
+        synchronized (this) {
+          v = value;
+          if (v == null) {
+            v = supplier.get();
+            value = v;
+          }
+        }
+      }
+      return v;
+    }
   }
 
   /**
