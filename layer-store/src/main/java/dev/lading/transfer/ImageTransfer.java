@@ -166,33 +166,43 @@ public final class ImageTransfer {
       ImageManifest manifest = (ImageManifest) image.document();
       Map<String, Descriptor> layers = new LinkedHashMap<>();
       manifest.layers().forEach(l -> layers.putIfAbsent(l.digest().toString(), l));
-      forEachInParallel(layers.values(), blob -> {
+      // Layers download in parallel while the extractor applies them in order: layer 1 is unpacked
+      // as soon as it is in the store, not after the last one arrives.
+      try (ParallelBlobs downloads = ParallelBlobs.start(layers.values(), parallelism, blob -> {
         listener.blobStarted(blob);
         boolean moved = src.fetchInto(store, blob, done -> listener.blobProgress(blob, done));
         listener.blobDone(blob, moved ? BlobOutcome.COPIED : BlobOutcome.SKIPPED_EXISTS);
-      });
-      LayerExtractor.Builder extractorBuilder = LayerExtractor.builder()
-          .maxUncompressedBytes(opts.maxLayerBytes())
-          .maxEntries(opts.maxLayerEntries());
-      if (opts.preserveOwnership() != null) {
-        extractorBuilder = extractorBuilder.preserveOwnership(opts.preserveOwnership());
+      })) {
+        return extract(image, manifest, target, opts, downloads);
       }
-      LayerExtractor extractor = extractorBuilder.build();
-      Files.createDirectories(target);
-      long entries = 0;
-      long uncompressed = 0;
-      List<String> notes = new ArrayList<>();
-      int number = 0;
-      for (Descriptor layer : manifest.layers()) {
-        number++;
-        listener.info("applying layer " + number + "/" + manifest.layers().size() + " " + layer.digest());
-        LayerExtractor.Applied applied = extractor.apply(target, store.blobPath(layer.digest()));
-        entries += applied.entries();
-        uncompressed += applied.uncompressedBytes();
-        notes.addAll(applied.notes());
-      }
-      return new UnpackResult(image.descriptor(), target, manifest.layers(), entries, uncompressed, notes);
     }
+  }
+
+  private UnpackResult extract(ImageNode image, ImageManifest manifest, Path target,
+      UnpackOptions opts, ParallelBlobs downloads) throws IOException {
+    LayerExtractor.Builder extractorBuilder = LayerExtractor.builder()
+        .maxUncompressedBytes(opts.maxLayerBytes())
+        .maxEntries(opts.maxLayerEntries());
+    if (opts.preserveOwnership() != null) {
+      extractorBuilder = extractorBuilder.preserveOwnership(opts.preserveOwnership());
+    }
+    LayerExtractor extractor = extractorBuilder.build();
+    Files.createDirectories(target);
+    long entries = 0;
+    long uncompressed = 0;
+    List<String> notes = new ArrayList<>();
+    int number = 0;
+    for (Descriptor layer : manifest.layers()) {
+      number++;
+      downloads.await(layer);
+      listener.info("applying layer " + number + "/" + manifest.layers().size() + " " + layer.digest());
+      LayerExtractor.Applied applied = extractor.apply(target, store.blobPath(layer.digest()));
+      entries += applied.entries();
+      uncompressed += applied.uncompressedBytes();
+      notes.addAll(applied.notes());
+    }
+    return new UnpackResult(image.descriptor(), target, manifest.layers(), entries, uncompressed,
+        notes);
   }
 
   private static void checkTarget(Path target, boolean allowNonEmpty) throws IOException {
@@ -381,70 +391,10 @@ public final class ImageTransfer {
     return new ImageNode(d, bytes, doc, children);
   }
 
-  /** One step of work on one blob. */
-  @FunctionalInterface
-  private interface BlobTask {
-    void run(Descriptor blob) throws IOException;
-  }
-
-  /**
-   * Runs {@code task} for every blob on up to {@code parallelism} threads. After a failure no new blob
-   * starts, the running ones finish (interrupting them could tear a store write), and the first
-   * failure is thrown with the others suppressed.
-   */
-  private void forEachInParallel(Collection<Descriptor> blobs, BlobTask task) throws IOException {
-    if (blobs.isEmpty()) {
-      return;
-    }
-    AtomicBoolean failed = new AtomicBoolean();
-    AtomicInteger threadNumber = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, blobs.size()), r -> {
-      Thread t = new Thread(r, "lading-transfer-" + threadNumber.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (Descriptor blob : blobs) {
-        futures.add(pool.submit(() -> {
-          if (!failed.get()) {
-            try {
-              task.run(blob);
-            } catch (IOException | RuntimeException | Error e) {
-              failed.set(true);
-              throw e;
-            }
-          }
-          return null;
-        }));
-      }
-      Throwable first = null;
-      for (Future<?> f : futures) {
-        try {
-          f.get();
-        } catch (ExecutionException e) {
-          if (first == null) {
-            first = e.getCause();
-          } else if (first != e.getCause()) {
-            first.addSuppressed(e.getCause());
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          failed.set(true);
-          throw new java.io.InterruptedIOException("interrupted while copying blobs");
-        }
-      }
-      if (first instanceof IOException io) {
-        throw io;
-      }
-      if (first instanceof RuntimeException re) {
-        throw re;
-      }
-      if (first instanceof Error err) {
-        throw err;
-      }
-    } finally {
-      pool.shutdown();
+  private void forEachInParallel(Collection<Descriptor> blobs, ParallelBlobs.BlobTask task)
+      throws IOException {
+    try (ParallelBlobs run = ParallelBlobs.start(blobs, parallelism, task)) {
+      run.awaitAll();
     }
   }
 
