@@ -1,5 +1,6 @@
 package dev.lading.layer;
 
+import dev.lading.io.FileTrees;
 import dev.lading.layer.OwnershipMap.Kind;
 import dev.lading.layer.OwnershipMap.Ownership;
 import java.io.BufferedInputStream;
@@ -247,7 +248,7 @@ public final class LayerExtractor {
       BasicFileAttributes existing = lstat(path);
       if (existing != null && !(existing.isDirectory() && kind == Kind.DIRECTORY)) {
         touch(dir);
-        deleteTree(path);
+        FileTrees.deleteTree(path);
         forget(path);
       }
       touch(dir);
@@ -343,7 +344,7 @@ public final class LayerExtractor {
           }
           if (!upper.contains(relative(d))) {
             touch(d.getParent());
-            deleteTree(d);
+            FileTrees.deleteTree(d);
             forget(d);
             return FileVisitResult.SKIP_SUBTREE;
           }
@@ -622,25 +623,6 @@ public final class LayerExtractor {
     }
   }
 
-  /** Deletes a path and, for a directory, everything below it, never following symlinks. */
-  static void deleteTree(Path path) throws IOException {
-    Files.walkFileTree(path, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        if (exc != null) {
-          throw exc;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
 
   /** Counts bytes and stops at the limit, so a small blob cannot expand without bound. */
   private static final class LimitedInputStream extends FilterInputStream {

@@ -2,8 +2,8 @@ package dev.lading.layer;
 
 import dev.lading.digest.Digest;
 import dev.lading.digest.DigestingOutputStream;
+import dev.lading.io.NonClosingOutputStream;
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -410,20 +410,4 @@ public final class ReproducibleLayer {
     return java.util.Arrays.compareUnsigned(x, y);
   }
 
-  /** Lets the tar and gzip streams be closed (which finishes them) without closing the caller's stream. */
-  private static final class NonClosingOutputStream extends FilterOutputStream {
-    NonClosingOutputStream(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
-    }
-  }
 }

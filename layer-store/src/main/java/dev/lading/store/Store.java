@@ -1,6 +1,7 @@
 package dev.lading.store;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.FileTrees;
 import dev.lading.model.Descriptor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -426,7 +427,7 @@ public final class Store {
         boolean temp = dir.equals(layout.tmp()) || (name.startsWith(".") && name.endsWith(
             AtomicFiles.TMP_SUFFIX)) || (dir.equals(layout.privateDir()) && name.startsWith("refs-")
             && name.endsWith(AtomicFiles.TMP_SUFFIX));
-        if (temp && olderThan(file, cutoff) && deleteTree(file)) {
+        if (temp && olderThan(file, cutoff) && FileTrees.deleteTree(file)) {
           removed.add(file);
         }
       }
@@ -457,16 +458,6 @@ public final class Store {
     } catch (NoSuchFileException e) {
       return false;
     }
-  }
-
-  /** Deletes a file or a whole directory tree (a dead writer's extracted archive has subdirectories). */
-  private static boolean deleteTree(Path path) throws IOException {
-    if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      for (Path child : list(path)) {
-        deleteTree(child);
-      }
-    }
-    return Files.deleteIfExists(path);
   }
 
   private static List<Path> list(Path dir) throws IOException {

@@ -1,14 +1,12 @@
 package dev.lading.transfer;
 
+import dev.lading.io.FileTrees;
 import dev.lading.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * A private directory holding an extracted image tarball, in the store's temp space
@@ -48,21 +46,7 @@ final class ArchiveDirectory implements AutoCloseable {
   @Override
   public void close() {
     try {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-          Files.delete(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    } catch (NoSuchFileException gone) {
-      // nothing left to delete
+      FileTrees.deleteTree(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete the temporary directory " + dir, e);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lading.digest.Digest;
 import dev.lading.digest.DigestMismatchException;
 import dev.lading.digest.DigestingInputStream;
+import dev.lading.io.NonClosingOutputStream;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageConfig;
 import dev.lading.model.ImageFormat;
@@ -168,7 +169,7 @@ final class DockerArchiveSource implements ImageSource {
     try (BlobWriter writer = store.writer(null);
         DigestingInputStream tar = new DigestingInputStream(
             new BufferedInputStream(Files.newInputStream(file), BUFFER))) {
-      try (OutputStream gzip = Archives.reproducibleGzip(new NonClosing(writer))) {
+      try (OutputStream gzip = Archives.reproducibleGzip(new NonClosingOutputStream(writer))) {
         tar.transferTo(gzip);
       }
       check(file, diffId, tar.digest());
@@ -218,20 +219,4 @@ final class DockerArchiveSource implements ImageSource {
     return imported.contains(d.digest());
   }
 
-  /** Lets the gzip stream finish without closing the store writer, which must still be committed. */
-  private static final class NonClosing extends java.io.FilterOutputStream {
-    NonClosing(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
-    }
-  }
 }
