@@ -9,15 +9,12 @@ import dev.lading.model.Json;
 import dev.lading.testing.LocalRegistry;
 import dev.lading.testing.Processes;
 import dev.lading.testing.RequiredTool;
-import dev.lading.testing.TestFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,14 +25,7 @@ import org.junit.jupiter.api.Test;
  * chroot (proot when not root).
  */
 class PluginIT {
-  private static final Path PROJECTS = Path.of(System.getProperty("it.projects", "src/it"));
-  private static final Path WORK = Path.of(System.getProperty("it.work", "target/it"));
-  private static final Path REPO = Path.of(System.getProperty("it.repo", "target/it-repo"));
-  private static final Path TOOLS = Path.of(System.getProperty("it.tools", "../tools"));
-  private static final String MVN = Path.of(System.getProperty("it.mavenHome", "/usr/share/maven"), "bin", "mvn")
-      .toString();
-  private static final String VERSION = System.getProperty("it.pluginVersion", "0.1.0-SNAPSHOT");
-
+  private static NestedMaven maven;
   private static LocalRegistry registry;
   private static Path settings;
 
@@ -47,26 +37,10 @@ class PluginIT {
     if (!isRoot()) {
       RequiredTool.require("proot", "proot");
     }
-    TestFiles.deleteRecursively(WORK);
-    Files.createDirectories(WORK);
+    maven = new NestedMaven("plugin");
     registry = LocalRegistry.start();
-    Processes.check(List.of("bash", TOOLS.resolve("make-base-image.sh").toString(), "jre", "--push",
-        registry.hostPort() + "/library/jre:17"), 900);
-    settings = WORK.resolve("settings.xml");
-    String outer = Path.of(System.getProperty("it.outerRepo", System.getProperty("user.home") + "/.m2/repository"))
-        .toUri().toString();
-    // The plugin comes from the IT repository (invoker:install); everything else from the outer local
-    // repository when it has it, else Maven Central.
-    Files.writeString(settings, """
-        <settings>
-          <localRepository>%s</localRepository>
-          <profiles><profile><id>outer</id>
-            <repositories><repository><id>outer-local</id><url>%s</url></repository></repositories>
-            <pluginRepositories><pluginRepository><id>outer-local</id><url>%s</url></pluginRepository></pluginRepositories>
-          </profile></profiles>
-          <activeProfiles><activeProfile>outer</activeProfile></activeProfiles>
-        </settings>
-        """.formatted(REPO.toAbsolutePath(), outer, outer), StandardCharsets.UTF_8);
+    NestedMaven.pushBaseImage(registry.hostPort());
+    settings = maven.settings("settings.xml", "");
   }
 
   @AfterAll
@@ -80,41 +54,16 @@ class PluginIT {
     return "root".equals(System.getProperty("user.name"));
   }
 
-  /** A fresh copy of sample project {@code name} under target/it. */
   private static Path copyProject(String name, String as) throws IOException {
-    Path from = PROJECTS.resolve(name);
-    Path to = WORK.resolve(as);
-    TestFiles.deleteRecursively(to);
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
-    return to;
+    return maven.copyProject(name, as);
   }
 
   private static Processes.Result mvn(Path project, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(MVN, "-B", "-s", settings.toString(), "-f",
-        project.resolve("pom.xml").toString(), "-Dit.registry=" + registry.hostPort(),
-        "-Dlading.version=" + VERSION));
-    cmd.addAll(List.of(args));
-    Processes.Result result = Processes.run(cmd, 300);
-    Files.writeString(project.resolve("build-" + System.nanoTime() + ".log"), String.join(" ", cmd) + "\n"
-        + result.output());
-    return result;
+    return maven.mvn(settings, project, registry.hostPort(), args);
   }
 
   private static Processes.Result mvnOk(Path project, String... args) throws IOException {
-    Processes.Result r = mvn(project, args);
-    if (r.exitCode() != 0) {
-      throw new AssertionError("mvn " + String.join(" ", args) + " failed:\n" + r.output());
-    }
-    return r;
+    return maven.mvnOk(settings, project, registry.hostPort(), args);
   }
 
   private static JsonNode json(String text) throws IOException {
@@ -136,7 +85,7 @@ class PluginIT {
   @Test
   void buildPushInspectRunRebuildAndExport() throws IOException {
     Path project = copyProject("hello", "hello");
-    Path store = WORK.resolve("store");
+    Path store = maven.work().resolve("store");
     String storeArg = "-Dimage.store=" + store;
     Processes.Result built = mvnOk(project, "clean", "package", "image:build", "image:push", storeArg);
     assertTrue(built.output().contains("main class: demo.Main (inferred"), built.output());
@@ -173,8 +122,8 @@ class PluginIT {
         "docker://" + registry.hostPort() + "/demo/hello:latest")).get("Digest").asText());
 
     // Unpack with umoci and run the entrypoint in a chroot.
-    Path layout = WORK.resolve("hello-layout");
-    Path bundle = WORK.resolve("hello-bundle");
+    Path layout = maven.work().resolve("hello-layout");
+    Path bundle = maven.work().resolve("hello-bundle");
     skopeo("copy", "--src-tls-verify=false", ref, "oci:" + layout + ":hello");
     List<String> unpack = new ArrayList<>(List.of("umoci", "unpack"));
     if (!isRoot()) {
@@ -224,7 +173,7 @@ class PluginIT {
   @Test
   void offlineWorksAfterSeedAndNamesTheMissingImageOtherwise() throws IOException {
     Path project = copyProject("hello", "offline");
-    Path store = WORK.resolve("store-offline");
+    Path store = maven.work().resolve("store-offline");
     mvnOk(project, "clean", "package", "image:seed", "-Dimage.store=" + store);
 
     Processes.Result offline = mvnOk(project, "-o", "package", "image:build", "image:export",
@@ -234,7 +183,7 @@ class PluginIT {
     skopeo("inspect", "docker-archive:" + project.resolve("target/image.tar"));
 
     Processes.Result missing = mvn(project, "-o", "package", "image:build",
-        "-Dimage.store=" + WORK.resolve("store-empty"));
+        "-Dimage.store=" + maven.work().resolve("store-empty"));
     assertNotEquals(0, missing.exitCode());
     assertTrue(missing.output().contains("base image " + registry.hostPort() + "/library/jre:17 is not in the store"),
         missing.output());
