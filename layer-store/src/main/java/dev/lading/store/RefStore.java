@@ -154,9 +154,24 @@ final class RefStore {
   }
 
   /** Caller holds the index lock. */
-  void write(String name, Descriptor target) throws IOException {
-    Files.createDirectories(layout.refs());
-    AtomicFiles.write(file(name), Json.write(new RefFile(name, stripRefName(target))));
+  /**
+   * Points ref {@code name} at {@code target}.
+   *
+   * @return false when the ref already pointed there, so nothing changed (and index.json need not be
+   *     regenerated: re-pulling a cached tag or rebuilding an unchanged image is then O(1))
+   */
+  boolean write(String name, Descriptor target) throws IOException {
+    byte[] content = Json.write(new RefFile(name, stripRefName(target)));
+    Path file = file(name);
+    try {
+      if (Arrays.equals(Files.readAllBytes(file), content)) {
+        return false;
+      }
+    } catch (NoSuchFileException absent) {
+      Files.createDirectories(layout.refs());
+    }
+    AtomicFiles.write(file, content);
+    return true;
   }
 
   /** Caller holds the index lock. */
@@ -166,6 +181,28 @@ final class RefStore {
       AtomicFiles.syncDirectory(layout.refs());
     }
     return existed;
+  }
+
+  /**
+   * True when index.json names {@code name} with {@code target}'s digest: after a crash between a
+   * ref file and index.json, repeating the same setRef must still repair the index.
+   */
+  boolean indexNames(String name, Descriptor target) throws IOException {
+    JsonNode manifests;
+    try {
+      manifests = Json.mapper().readTree(Files.readAllBytes(layout.index())).path("manifests");
+    } catch (NoSuchFileException absent) {
+      return false;
+    } catch (IOException unreadable) {
+      return false;
+    }
+    for (JsonNode m : manifests) {
+      if (name.equals(m.path("annotations").path(Descriptor.REF_NAME).asText(null))
+          && target.digest().toString().equals(m.path("digest").asText(null))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The index.json bytes the current refs call for. */

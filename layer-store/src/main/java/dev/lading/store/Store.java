@@ -304,10 +304,15 @@ public final class Store {
         blobPath(target.digest()); // under the lease, so gc cannot take it before the ref exists
       }
       try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
+        // index.json is rebuilt only when a ref really changed (or the index lacks it): setting a
+        // ref to what it already is, the common case of a rebuild or a re-pull, rewrites nothing.
+        boolean stale = false;
         for (Map.Entry<String, Descriptor> e : targets.entrySet()) {
-          refs.write(e.getKey(), e.getValue());
+          stale |= refs.write(e.getKey(), e.getValue()) || !refs.indexNames(e.getKey(), e.getValue());
         }
-        refs.regenerateIndex();
+        if (stale) {
+          refs.regenerateIndex();
+        }
       }
     }
   }

@@ -375,6 +375,25 @@ class StoreTest {
   }
 
   @Test
+  void settingARefToWhatItIsRewritesNothingButStillRepairsAStaleIndex() throws Exception {
+    Store store = Store.open(dir);
+    Descriptor app = TestImages.put(store, "app");
+    store.setRef("demo/app:1", app);
+    Path index = dir.resolve("index.json");
+    Object inode = Files.getAttribute(index, "unix:ino");
+
+    store.setRef("demo/app:1", app);
+    assertEquals(inode, Files.getAttribute(index, "unix:ino"), "index.json was not rewritten");
+
+    // As after a crash between the ref file and index.json: the same setRef repairs the index.
+    Files.writeString(index, "{\"schemaVersion\":2,\"manifests\":[]}");
+    store.setRef("demo/app:1", app);
+    JsonNode manifests = Json.mapper().readTree(index.toFile()).get("manifests");
+    assertEquals(1, manifests.size());
+    assertEquals(app.digest().toString(), manifests.get(0).get("digest").asText());
+  }
+
+  @Test
   void refsOnlyNameStoredManifests() throws IOException {
     Store store = Store.open(dir);
     Descriptor layer = store.put(MediaTypes.OCI_LAYER_GZIP, utf8("layer"));
