@@ -59,6 +59,22 @@ class RegistryProxyTest {
   }
 
   @Test
+  void refusesPlainHttpToARegistryNotAllowedInsecure() throws IOException {
+    // registry.test is not loopback and not allowed insecure: its plain-HTTP answer to the TLS
+    // handshake must be refused with the hint, never silently downgraded.
+    try (ForwardProxy proxy = ForwardProxy.start(Map.of("registry.test", "127.0.0.1"), null, null)) {
+      RegistryClient strict = RegistryClient.builder().proxies(via(proxy, null))
+          .retryPolicy(new RetryPolicy(1, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ZERO))
+          .build();
+      RegistryException e = assertThrows(RegistryException.class,
+          () -> strict.getManifest(host, "any/app", "v1"));
+      assertEquals(RegistryException.NO_STATUS, e.status());
+      assertTrue(e.getMessage().contains("allowInsecureRegistries"), e.getMessage());
+      assertEquals(0, proxy.forwarded(), "no plain-HTTP request was sent");
+    }
+  }
+
+  @Test
   void pushesAndPullsThroughTheProxy() throws IOException {
     try (ForwardProxy proxy = ForwardProxy.start(Map.of("registry.test", "127.0.0.1"), null, null)) {
       roundTrip(client(via(proxy, null)), "proxied/app", 1);
