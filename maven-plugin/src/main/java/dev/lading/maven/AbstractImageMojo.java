@@ -8,6 +8,7 @@ import dev.lading.build.MainClassFinder;
 import dev.lading.model.ImageFormat;
 import dev.lading.model.ImageReference;
 import dev.lading.model.InvalidImageException;
+import dev.lading.model.NoMatchingPlatformException;
 import dev.lading.model.Platform;
 import dev.lading.registry.CredentialProvider;
 import dev.lading.registry.DockerConfigCredentials;
@@ -107,7 +108,8 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       run();
     } catch (RegistryException e) {
       throw new MojoFailureException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
-    } catch (IllegalArgumentException | IllegalStateException | InvalidImageException e) {
+    } catch (IllegalArgumentException | IllegalStateException | InvalidImageException
+        | NoMatchingPlatformException e) {
       throw new MojoFailureException(goal() + " failed: " + e.getMessage(), e);
     } catch (ImageNotAvailableException e) {
       throw new MojoFailureException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
