@@ -76,8 +76,10 @@ final class StoreCommand {
   static final class Gc implements Callable<Integer> {
     @Mixin GlobalOptions global;
 
-    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "PT10M",
-        description = "Keep unreferenced blobs younger than this (ISO-8601, default ${DEFAULT-VALUE}).")
+    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "10m",
+        converter = DurationConverter.class,
+        description = "Keep unreferenced blobs younger than this: 90s, 10m, 2h, 1d or ISO-8601"
+            + " (default ${DEFAULT-VALUE}; 0s removes every unreferenced blob).")
     Duration grace;
 
     @Override

@@ -92,6 +92,9 @@ class CliIT {
     Processes.check(List.of("umoci", "unpack", "--rootless", "--image", store + ":" + ref,
         tmp.resolve("b").toString()), 120);
     assertTrue(lading.ok("store", "fsck").contains("clean"));
+    // gc with no grace keeps everything a named image needs.
+    assertTrue(lading.ok("store", "gc", "--grace", "0s").startsWith("removed 0 blobs"));
+    assertTrue(lading.ok("store", "fsck").contains("clean"));
     JsonNode inspect = Json.mapper().readTree(lading.ok("inspect", "store:" + ref));
     assertEquals("linux", inspect.get("config").get("os").asText());
   }
