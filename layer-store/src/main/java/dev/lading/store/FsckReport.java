@@ -16,6 +16,8 @@ import java.util.List;
  *     referenced without downloading), with where they can be fetched from: not a problem
  * @param removedTempFiles leftover temp files and partial downloads older than the age limit, deleted
  * @param indexRepaired true when {@code index.json} did not match the refs and was rewritten
+ * @param quarantinedTags repository tag files that held no readable descriptor, moved to
+ *     {@code .lading/quarantine} (the tag must be set again)
  */
 public record FsckReport(
     int blobsChecked,
@@ -24,20 +26,26 @@ public record FsckReport(
     List<Missing> missing,
     List<Lazy> lazy,
     List<Path> removedTempFiles,
-    boolean indexRepaired) {
+    boolean indexRepaired,
+    List<QuarantinedTag> quarantinedTags) {
 
   public FsckReport {
     quarantined = List.copyOf(quarantined);
     missing = List.copyOf(missing);
     lazy = List.copyOf(lazy);
     removedTempFiles = List.copyOf(removedTempFiles);
+    quarantinedTags = List.copyOf(quarantinedTags);
   }
 
   /** A corrupt blob: its name, what it really hashes to, and where it was moved. */
   public record Quarantined(String name, Digest actual, Path movedTo) {}
 
+  /** A tag file that did not hold a descriptor: the tag, why, and where the file was moved. */
+  public record QuarantinedTag(String repository, String tag, String reason, Path movedTo) {}
+
   /**
-   * A blob that {@code ref} needs and that is not usable; {@code reason} says why ("missing", a size
+   * A blob that {@code ref} needs and that is not usable (for a repository tag, {@code ref} is
+   * {@code <repository>:<tag>}); {@code reason} says why ("missing", a size
    * mismatch, an unreadable manifest). A blob shared by several refs is reported for the first.
    */
   public record Missing(String ref, Digest digest, String reason) {}
@@ -52,8 +60,11 @@ public record FsckReport(
     }
   }
 
-  /** True when every blob is intact and every ref is complete (lazy blobs count as complete). */
+  /**
+   * True when every blob and tag file is intact and every ref and tag is complete (lazy blobs count
+   * as complete).
+   */
   public boolean clean() {
-    return quarantined.isEmpty() && missing.isEmpty();
+    return quarantined.isEmpty() && missing.isEmpty() && quarantinedTags.isEmpty();
   }
 }

@@ -52,6 +52,14 @@ record Layout(Path root) {
   }
 
   /**
+   * Repository tags of the registry mirror, one file per tag:
+   * {@code repositories/<repository path>/_tags/<tag>}; see {@link RepositoryTags}.
+   */
+  Path repositories() {
+    return privateDir().resolve("repositories");
+  }
+
+  /**
    * Where absent blobs can be fetched from: one file per digest listing {@code host/repository}
    * names, one a line.
    */

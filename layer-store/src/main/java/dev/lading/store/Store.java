@@ -27,6 +27,10 @@ import java.util.regex.Pattern;
  * The content-addressed store of blobs and named refs. Its directory is a valid OCI image layout, so
  * skopeo ({@code oci:<dir>:<ref>}), umoci and containerd can read it directly.
  *
+ * <p>Two kinds of names keep images alive: refs, which users name and OCI tools see in
+ * {@code index.json} (each change rewrites it), and {@linkplain #setTag repository tags}, which a
+ * registry mirror records by the thousand at O(1) each and which OCI tools do not see.
+ *
  * <p>Safe for many threads and many processes on one directory: blob writes never touch shared files
  * (temp file, verify, fsync, atomic rename); ref changes serialise on a file lock; gc excludes writers
  * through {@link #lease() leases}. Instances are cheap; all state is on disk.
@@ -52,10 +56,12 @@ public final class Store {
 
   private final Layout layout;
   private final RefStore refs;
+  private final RepositoryTags tags;
 
   private Store(Layout layout) {
     this.layout = layout;
     this.refs = new RefStore(layout);
+    this.tags = new RepositoryTags(layout);
   }
 
   /** Opens the store in {@code dir}, creating an empty OCI layout there when it is missing. */
@@ -349,6 +355,95 @@ public final class Store {
     return refs.all();
   }
 
+  // ---- repository tags ----
+
+  /**
+   * Points {@code repository:tag} at a manifest or index, for a registry (pull-through cache or push
+   * target). Unlike {@link #setRef}, this writes one small file and nothing else, whatever the number
+   * of tags and repositories: {@code index.json} is not touched, and concurrent writers of other tags
+   * (in this or other processes) neither wait for nor overwrite each other; of two writers of the same
+   * tag, the last one wins. Setting a tag to what it already is writes nothing.
+   *
+   * @param repository a repository name of the OCI distribution grammar, e.g. {@code library/ubuntu}
+   *     (no registry host: each store is one registry's namespace)
+   * @param tag a tag of the OCI distribution grammar, e.g. {@code 24.04}
+   * @throws IllegalArgumentException when a name does not follow the grammar, or the descriptor is
+   *     not of a manifest or index
+   * @throws NoSuchBlobException when the manifest itself is not stored yet
+   */
+  public void setTag(String repository, String tag, Descriptor manifestOrIndex) throws IOException {
+    RepositoryTags.validateRepository(repository);
+    RepositoryTags.validateTag(tag);
+    Objects.requireNonNull(manifestOrIndex, "descriptor of tag " + repository + ":" + tag);
+    RefStore.validateTarget(repository + ":" + tag, manifestOrIndex);
+    try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true)) {
+      blobPath(manifestOrIndex.digest()); // under the lease, so gc cannot take it before the tag exists
+      tags.write(repository, tag, manifestOrIndex);
+    }
+  }
+
+  /** The manifest or index {@code repository:tag} points to, if the tag exists. */
+  public Optional<Descriptor> tag(String repository, String tag) throws IOException {
+    RepositoryTags.validateRepository(repository);
+    RepositoryTags.validateTag(tag);
+    return tags.read(repository, tag);
+  }
+
+  /** Removes a tag; its blobs stay until gc. Returns false when there was no such tag. */
+  public boolean deleteTag(String repository, String tag) throws IOException {
+    RepositoryTags.validateRepository(repository);
+    RepositoryTags.validateTag(tag);
+    return tags.delete(repository, tag);
+  }
+
+  /**
+   * The tags of one repository, sorted (Java string order, which is byte order for these names);
+   * empty when the repository has none. One directory listing, no file read.
+   */
+  public List<String> tags(String repository) throws IOException {
+    RepositoryTags.validateRepository(repository);
+    return tags.tags(repository);
+  }
+
+  /**
+   * The repositories with at least one tag, sorted (the registry's {@code _catalog}). Costs one
+   * directory listing per directory under {@code .lading/repositories}, no file read.
+   */
+  public List<String> repositories() throws IOException {
+    return tags.repositories();
+  }
+
+  /**
+   * One page of {@link #repositories()}: at most {@code n} names that sort after {@code last}
+   * ({@code null} to start at the beginning), as the distribution spec's {@code ?n=&last=} asks.
+   * The next page starts after the last name of this one.
+   */
+  public List<String> repositories(String last, int n) throws IOException {
+    if (n < 0) {
+      throw new IllegalArgumentException("page size n must not be negative, got " + n);
+    }
+    List<String> page = new ArrayList<>();
+    for (String repository : tags.repositories()) {
+      if (page.size() == n) {
+        break;
+      }
+      if (last == null || repository.compareTo(last) > 0) {
+        page.add(repository);
+      }
+    }
+    return page;
+  }
+
+  /** True when {@code name} is a repository name of the OCI distribution grammar ({@link #setTag}). */
+  public static boolean isRepositoryName(String name) {
+    return RepositoryTags.isRepository(name);
+  }
+
+  /** True when {@code tag} is a tag of the OCI distribution grammar ({@link #setTag}). */
+  public static boolean isTagName(String tag) {
+    return RepositoryTags.isTag(tag);
+  }
+
   // ---- maintenance ----
 
   /** {@link #fsck(Duration)} with {@link #DEFAULT_TEMP_MAX_AGE}. */
@@ -358,7 +453,8 @@ public final class Store {
 
   /**
    * Checks the store: re-hashes every blob and moves corrupt ones to {@code .lading/quarantine/},
-   * reports refs whose blobs are missing, deletes temp files and partial downloads older than
+   * reports refs and repository tags whose blobs are missing, moves tag files that do not hold a
+   * descriptor to the quarantine too, deletes temp files and partial downloads older than
    * {@code tempMaxAge}, and rewrites {@code index.json} when it does not match the refs. Runs
    * alongside writers.
    */
@@ -385,28 +481,81 @@ public final class Store {
         }
       }
     }
-    List<Path> removed = removeOldTempFiles(tempMaxAge);
+    List<Path> removed = new ArrayList<>(removeOldTempFiles(tempMaxAge));
     List<FsckReport.Missing> missing = new ArrayList<>();
     List<FsckReport.Lazy> lazy = new ArrayList<>();
     Set<Digest> seen = new HashSet<>();
     for (StoreRef ref : refs.all()) {
-      List<ImageGraph.Problem> problems = new ArrayList<>();
-      ImageGraph.walk(layout, ref.descriptor(), seen, problems);
-      for (ImageGraph.Problem p : problems) {
-        // An absent config or layer with a known origin is fetched when needed: not a problem.
-        List<BlobOrigin> from = p.absent() && !p.isManifest() ? origins(p.digest()) : List.of();
-        if (from.isEmpty()) {
-          missing.add(new FsckReport.Missing(ref.name(), p.digest(), p.reason()));
-        } else {
-          lazy.add(new FsckReport.Lazy(ref.name(), p.digest(), from));
-        }
+      checkImage(ref.name(), ref.descriptor(), seen, missing, lazy);
+    }
+    RepositoryTags.Scan scan = tags.scan();
+    List<FsckReport.QuarantinedTag> quarantinedTags = new ArrayList<>();
+    for (RepositoryTags.TagFile tag : scan.tags()) {
+      Descriptor target;
+      try {
+        target = RepositoryTags.readFile(tag.file());
+      } catch (NoSuchFileException deletedMeanwhile) {
+        continue;
+      } catch (RepositoryTags.CorruptTagException e) {
+        quarantineTag(tag).ifPresent(quarantinedTags::add);
+        continue;
+      }
+      checkImage(tag.repository() + ":" + tag.tag(), target, seen, missing, lazy);
+    }
+    Instant cutoff = Instant.now().minus(tempMaxAge);
+    for (Path temp : scan.tempFiles()) {
+      if (olderThan(temp, cutoff) && Files.deleteIfExists(temp)) {
+        removed.add(temp);
       }
     }
     boolean repaired;
     try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
       repaired = refs.regenerateIndex();
     }
-    return new FsckReport(checked, bytes, quarantined, missing, lazy, removed, repaired);
+    return new FsckReport(checked, bytes, quarantined, missing, lazy, removed, repaired,
+        quarantinedTags);
+  }
+
+  /** Walks one named image and files its absent or damaged blobs as missing or lazy. */
+  private void checkImage(String name, Descriptor root, Set<Digest> seen,
+      List<FsckReport.Missing> missing, List<FsckReport.Lazy> lazy) throws IOException {
+    List<ImageGraph.Problem> problems = new ArrayList<>();
+    ImageGraph.walk(layout, root, seen, problems);
+    for (ImageGraph.Problem p : problems) {
+      // An absent config or layer with a known origin is fetched when needed: not a problem.
+      List<BlobOrigin> from = p.absent() && !p.isManifest() ? origins(p.digest()) : List.of();
+      if (from.isEmpty()) {
+        missing.add(new FsckReport.Missing(name, p.digest(), p.reason()));
+      } else {
+        lazy.add(new FsckReport.Lazy(name, p.digest(), from));
+      }
+    }
+  }
+
+  /**
+   * Moves a tag file whose content is not a descriptor to {@code .lading/quarantine/} (kept for
+   * inspection; the tag is gone, as it was unusable, and gc can run again). Under the exclusive lease
+   * and after reading the file again, so a tag a writer has just repaired is never moved.
+   */
+  private Optional<FsckReport.QuarantinedTag> quarantineTag(RepositoryTags.TagFile tag)
+      throws IOException {
+    try (ProcessLocks.Held exclusive = ProcessLocks.JVM.acquire(layout.leaseLock(), false)) {
+      String reason;
+      try {
+        RepositoryTags.readFile(tag.file());
+        return Optional.empty(); // rewritten meanwhile
+      } catch (NoSuchFileException deletedMeanwhile) {
+        return Optional.empty();
+      } catch (RepositoryTags.CorruptTagException e) {
+        reason = e.getMessage();
+      }
+      Path target = layout.quarantine().resolve("tag-" + tag.repository().replace('/', '+') + "@"
+          + tag.tag() + "-" + System.currentTimeMillis());
+      Files.createDirectories(layout.quarantine());
+      AtomicFiles.move(tag.file(), target);
+      AtomicFiles.syncDirectory(tag.file().getParent());
+      return Optional.of(new FsckReport.QuarantinedTag(tag.repository(), tag.tag(), reason, target));
+    }
   }
 
   private Path quarantine(Path blob) throws IOException {
@@ -481,13 +630,15 @@ public final class Store {
   }
 
   /**
-   * Deletes blobs that no ref reaches (through manifests, indexes, configs, layers and subjects)
+   * Deletes blobs that no ref and no repository tag reaches (through manifests, indexes, configs,
+   * layers and subjects)
    * and that are older than {@code grace}, and the origin records of such blobs (records of blobs a
    * ref needs stay, also when the blob itself is absent). Waits until no lease is held and blocks new ones meanwhile,
-   * so a blob that a writer is about to reference is never deleted.
+   * so a blob that a writer is about to reference is never deleted. Also removes the directories of
+   * repositories that no longer have tags.
    *
-   * @throws IOException when a ref's manifest cannot be read: gc then cannot tell what it needs and
-   *     deletes nothing (run fsck)
+   * @throws IOException when a ref's or tag's manifest, or a tag file, cannot be read: gc then cannot
+   *     tell what it needs and deletes nothing (run fsck)
    */
   public GcReport gc(Duration grace) throws IOException {
     try (ProcessLocks.Held exclusive = ProcessLocks.JVM.acquire(layout.leaseLock(), false)) {
@@ -495,14 +646,18 @@ public final class Store {
       Instant cutoff = Instant.now().minus(grace);
       Set<Digest> reachable = new HashSet<>();
       for (StoreRef ref : refs.all()) {
-        List<ImageGraph.Problem> problems = new ArrayList<>();
-        ImageGraph.walk(layout, ref.descriptor(), reachable, problems);
-        for (ImageGraph.Problem p : problems) {
-          if (p.reason().startsWith("unreadable")) {
-            throw new IOException("gc stopped, nothing deleted: ref " + ref.name() + " needs "
-                + p.digest() + " which is " + p.reason() + "; run fsck and fix or delete the ref");
-          }
+        mark(ref.name(), ref.descriptor(), reachable);
+      }
+      for (RepositoryTags.TagFile tag : tags.scan().tags()) {
+        Descriptor target;
+        try {
+          target = RepositoryTags.readFile(tag.file());
+        } catch (NoSuchFileException deletedMeanwhile) {
+          continue; // a tag deleted while gc runs (deleting needs no lease)
+        } catch (RepositoryTags.CorruptTagException e) {
+          throw new IOException("gc stopped, nothing deleted: " + e.getMessage(), e);
         }
+        mark(tag.repository() + ":" + tag.tag(), target, reachable);
       }
       int referenced = 0;
       int young = 0;
@@ -546,7 +701,21 @@ public final class Store {
           Files.deleteIfExists(lock);
         }
       }
+      // No tag writer is active now (they hold a shared lease), so no directory is about to be used.
+      tags.pruneEmptyDirectories();
       return new GcReport(referenced, young, removed, bytesRemoved, originsRemoved);
+    }
+  }
+
+  /** Adds what {@code root} needs to {@code reachable}; refuses to go on when a manifest is unreadable. */
+  private void mark(String name, Descriptor root, Set<Digest> reachable) throws IOException {
+    List<ImageGraph.Problem> problems = new ArrayList<>();
+    ImageGraph.walk(layout, root, reachable, problems);
+    for (ImageGraph.Problem p : problems) {
+      if (p.reason().startsWith("unreadable")) {
+        throw new IOException("gc stopped, nothing deleted: " + name + " needs " + p.digest()
+            + " which is " + p.reason() + "; run fsck and fix or delete the ref or tag");
+      }
     }
   }
 

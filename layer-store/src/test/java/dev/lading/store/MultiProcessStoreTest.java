@@ -96,6 +96,57 @@ class MultiProcessStoreTest {
   }
 
   @Test
+  void twoProcessesSetHundredsOfTagsInSharedAndOwnRepositoriesWithoutLosingAny() throws Exception {
+    Path storeDir = dir.resolve("store");
+    Store store = Store.open(storeDir);
+    byte[] indexBefore = Files.readAllBytes(storeDir.resolve("index.json"));
+    int count = 300;
+    Process a = startWorker(dir.resolve("a.log"), "tags", storeDir.toString(), "a", "" + count);
+    Process b = startWorker(dir.resolve("b.log"), "tags", storeDir.toString(), "b", "" + count);
+    // gc with no grace meanwhile: it must neither take tagged blobs nor prune a directory in use.
+    int gcRuns = 0;
+    while (a.isAlive() || b.isAlive()) {
+      store.gc(Duration.ZERO);
+      gcRuns++;
+      Thread.sleep(20);
+    }
+    assertTrue(a.waitFor(120, TimeUnit.SECONDS) && b.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(0, a.exitValue(), Files.readString(dir.resolve("a.log")));
+    assertEquals(0, b.exitValue(), Files.readString(dir.resolve("b.log")));
+    assertTrue(gcRuns > 0);
+
+    Set<String> shared = new HashSet<>();
+    for (int i = 0; i < count; i++) {
+      shared.add("a-" + i);
+      shared.add("b-" + i);
+      shared.add("both-" + i);
+    }
+    assertEquals(shared, Set.copyOf(store.tags("shared/repo")));
+    Descriptor bothTarget = TestImages.put(store, "tagged by both");
+    for (String id : List.of("a", "b")) {
+      Descriptor own = TestImages.put(store, "tagged by " + id);
+      assertEquals(count, store.tags("worker-" + id).size());
+      for (int i = 0; i < count; i++) {
+        assertEquals(java.util.Optional.of(own), store.tag("shared/repo", id + "-" + i));
+        assertEquals(java.util.Optional.of(own), store.tag("worker-" + id, "t-" + i));
+        assertEquals(java.util.Optional.of(bothTarget), store.tag("shared/repo", "both-" + i));
+      }
+      for (int n = 0; n < 7; n++) {
+        assertTrue(store.tags("worker-" + id + "/nested-" + n).size() >= count / 7);
+      }
+    }
+    List<String> repositories = store.repositories();
+    assertEquals(1 + 2 * 8, repositories.size(), repositories.toString());
+    assertEquals(List.of(), store.refs(), "tags are not refs");
+    assertArrayEquals(indexBefore, Files.readAllBytes(storeDir.resolve("index.json")),
+        "no tag write touched index.json");
+    FsckReport report = store.fsck();
+    assertTrue(report.clean(), report.toString());
+    assertEquals(List.of(), report.removedTempFiles(), "no temp file left behind");
+    assertEquals(List.of(), store.gc(Duration.ZERO).removed(), "every blob is tagged");
+  }
+
+  @Test
   void aWriterKilledWithSigkillLeavesAResumablePartialAndNoVisibleBlob() throws Exception {
     Path storeDir = dir.resolve("store");
     Store store = Store.open(storeDir);

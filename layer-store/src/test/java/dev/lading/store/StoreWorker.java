@@ -12,6 +12,8 @@ import java.util.Random;
  * A child JVM for the multi-process tests: {@code mix <store> <id> <count>} writes shared and own
  * images and refs; {@code slow <store> <size> <seed>} writes one blob slowly through a resumable
  * writer, printing {@code at <position>} after every flushed chunk, to be killed mid-way;
+ * {@code tags <store> <id> <count>} sets {@code count} repository tags in a shared repository, in
+ * its own repository and on tag names both workers use;
  * {@code where} prints {@link Store#defaultDirectory()}.
  */
 public final class StoreWorker {
@@ -25,6 +27,7 @@ public final class StoreWorker {
     Store store = Store.open(Path.of(args[1]));
     switch (args[0]) {
       case "mix" -> mix(store, args[2], Integer.parseInt(args[3]));
+      case "tags" -> tags(store, args[2], Integer.parseInt(args[3]));
       case "slow" -> slow(store, Integer.parseInt(args[2]), Long.parseLong(args[3]));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
@@ -64,6 +67,24 @@ public final class StoreWorker {
               store.put(MediaTypes.OCI_MANIFEST, manifest.getBytes(StandardCharsets.UTF_8)));
         }
       }
+    }
+  }
+
+  private static void tags(Store store, String id, int count) throws IOException {
+    Descriptor shared;
+    Descriptor own;
+    // Blobs are unnamed until the first tag: the lease keeps a concurrent gc off them meanwhile.
+    try (Lease lease = store.lease()) {
+      shared = TestImages.put(store, "tagged by both");
+      own = TestImages.put(store, "tagged by " + id);
+      store.setTag("shared/repo", "both-0", shared);
+      store.setTag("worker-" + id, "t-0", own);
+    }
+    for (int i = 0; i < count; i++) {
+      store.setTag("shared/repo", id + "-" + i, own);
+      store.setTag("shared/repo", "both-" + i, shared);
+      store.setTag("worker-" + id, "t-" + i, own);
+      store.setTag("worker-" + id + "/nested-" + (i % 7), "t-" + i, shared);
     }
   }
 

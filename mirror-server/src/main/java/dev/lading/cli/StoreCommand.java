@@ -1,5 +1,6 @@
 package dev.lading.cli;
 
+import dev.lading.model.Descriptor;
 import dev.lading.store.FsckReport;
 import dev.lading.store.GcReport;
 import dev.lading.store.Store;
@@ -23,14 +24,30 @@ final class StoreCommand {
   static final class Ls implements Callable<Integer> {
     @Mixin GlobalOptions global;
 
+    @Option(names = "--tags", description = "Also list the repository tags of the registry mirror"
+        + " (as repository:tag, after the named images).")
+    boolean tags;
+
     @Override
     public Integer call() throws Exception {
       Store store = global.openStore();
       for (StoreRef ref : store.refs()) {
-        System.out.printf("%s  %-52s %8s  %s%n", ref.descriptor().digest().shortHex(),
-            ref.descriptor().mediaType(), Sizes.human(ref.descriptor().size()), ref.name());
+        print(ref.descriptor(), ref.name());
+      }
+      if (tags) {
+        for (String repository : store.repositories()) {
+          for (String tag : store.tags(repository)) {
+            // A tag deleted between listing and reading is simply not shown.
+            store.tag(repository, tag).ifPresent(d -> print(d, repository + ":" + tag));
+          }
+        }
       }
       return 0;
+    }
+
+    private static void print(Descriptor d, String name) {
+      System.out.printf("%s  %-52s %8s  %s%n", d.digest().shortHex(), d.mediaType(),
+          Sizes.human(d.size()), name);
     }
   }
 
@@ -47,6 +64,10 @@ final class StoreCommand {
       for (FsckReport.Quarantined q : report.quarantined()) {
         System.out.println("corrupt: " + q.name() + " (content hashes to " + q.actual()
             + "), moved to " + q.movedTo());
+      }
+      for (FsckReport.QuarantinedTag t : report.quarantinedTags()) {
+        System.out.println("corrupt tag: " + t.repository() + ":" + t.tag() + " (" + t.reason()
+            + "), moved to " + t.movedTo() + "; set the tag again");
       }
       for (FsckReport.Missing m : report.missing()) {
         System.out.println("incomplete: " + m.ref() + " needs " + m.digest() + ": " + m.reason());
