@@ -13,6 +13,7 @@ import dev.lading.registry.RegistryClient;
 import dev.lading.registry.RegistryException;
 import dev.lading.store.BlobOrigin;
 import dev.lading.store.Store;
+import dev.lading.transfer.Mirrors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,17 +27,19 @@ import java.util.Optional;
 public final class BaseImages {
   private final Store store;
   private final RegistryClient client;
-  private final List<String> mirrors;
+  private final RegistryClient mirrorClient;
+  private final Mirrors mirrors;
   private final BuildListener listener;
 
   /**
    * @param client null when offline: everything must then come from the store
-   * @param mirrors registry hosts ({@code host:port}) tried before the base image's own registry
+   * @param mirrors registries tried before the base image's own registry
    */
-  public BaseImages(Store store, RegistryClient client, List<String> mirrors, BuildListener listener) {
+  public BaseImages(Store store, RegistryClient client, Mirrors mirrors, BuildListener listener) {
     this.store = store;
     this.client = client;
-    this.mirrors = List.copyOf(mirrors);
+    this.mirrorClient = Mirrors.clientFor(client);
+    this.mirrors = mirrors;
     this.listener = listener;
   }
 
@@ -105,10 +108,11 @@ public final class BaseImages {
 
   private ManifestResponse getManifest(ImageReference reference, String tagOrDigest) throws IOException {
     IOException mirrorFailure = null;
-    for (String mirror : mirrors) {
+    for (String mirror : mirrors.usable()) {
       try {
-        return client.getManifest(mirror, reference.repository(), tagOrDigest);
+        return mirrorClient.getManifest(mirror, reference.repository(), tagOrDigest);
       } catch (IOException e) {
+        mirrors.failed(mirror, e);
         mirrorFailure = e; // fall back to the origin
         listener.warn("mirror " + mirror + " failed for " + reference.repository() + ":" + tagOrDigest
             + " (" + e.getMessage() + "); pulling from " + reference.registry() + " instead");

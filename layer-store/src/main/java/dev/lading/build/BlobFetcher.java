@@ -5,9 +5,9 @@ import dev.lading.registry.RegistryClient;
 import dev.lading.store.BlobOrigin;
 import dev.lading.store.Store;
 import dev.lading.transfer.BlobNotAvailableException;
+import dev.lading.transfer.Mirrors;
 import dev.lading.transfer.OriginFetcher;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * The build's view of {@link OriginFetcher}: brings an absent blob into the store from its recorded
@@ -22,9 +22,9 @@ public final class BlobFetcher {
 
   /**
    * @param client null when offline: then only blobs already in the store are available
-   * @param mirrors registry hosts ({@code host:port}) to try before each origin's own registry
+   * @param mirrors registries to try before each origin's own registry
    */
-  public BlobFetcher(Store store, RegistryClient client, List<String> mirrors, BuildListener listener) {
+  public BlobFetcher(Store store, RegistryClient client, Mirrors mirrors, BuildListener listener) {
     this.store = store;
     this.fetcher = new OriginFetcher(store, client, mirrors);
     this.offline = client == null;

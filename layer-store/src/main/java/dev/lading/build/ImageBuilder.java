@@ -6,9 +6,9 @@ import dev.lading.layer.LayerEntry;
 import dev.lading.layer.LayerResult;
 import dev.lading.layer.ReproducibleLayer;
 import dev.lading.model.Descriptor;
-import dev.lading.model.ImageConfig;
 import dev.lading.model.ImageConfig.History;
 import dev.lading.model.ImageConfig.RunConfig;
+import dev.lading.model.ImageConfig;
 import dev.lading.model.ImageFormat;
 import dev.lading.model.ImageIndex;
 import dev.lading.model.ImageManifest;
@@ -18,6 +18,7 @@ import dev.lading.registry.RegistryClient;
 import dev.lading.store.BlobWriter;
 import dev.lading.store.Lease;
 import dev.lading.store.Store;
+import dev.lading.transfer.Mirrors;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.FileSystems;
@@ -58,9 +59,9 @@ public final class ImageBuilder {
 
   /**
    * @param client the registry client, or null to build offline from the store alone
-   * @param mirrors registry hosts tried first for base-image pulls
+   * @param mirrors registries tried first for base-image pulls
    */
-  public ImageBuilder(Store store, RegistryClient client, List<String> mirrors, BuildListener listener) {
+  public ImageBuilder(Store store, RegistryClient client, Mirrors mirrors, BuildListener listener) {
     this.store = store;
     this.baseImages = new BaseImages(store, client, mirrors, listener);
     this.cache = new LayerCache(store);

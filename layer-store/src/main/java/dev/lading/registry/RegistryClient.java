@@ -87,6 +87,24 @@ public final class RegistryClient {
     this.chunkSize = b.chunkSize;
   }
 
+  private RegistryClient(RegistryHttp http, TransferListener listener, long chunkedUploadThreshold,
+      long chunkSize) {
+    this.http = http;
+    this.listener = listener;
+    this.chunkedUploadThreshold = chunkedUploadThreshold;
+    this.chunkSize = chunkSize;
+  }
+
+  /**
+   * This client (same connections, credentials and tokens) with another retry policy: for example
+   * {@link RetryPolicy#none()} for an optional mirror, where a failure should fall back to the origin
+   * at once instead of being retried.
+   */
+  public RegistryClient withRetryPolicy(RetryPolicy policy) {
+    return new RegistryClient(http.withRetry(Objects.requireNonNull(policy, "policy")), listener,
+        chunkedUploadThreshold, chunkSize);
+  }
+
   /** A builder with the defaults: anonymous, HTTPS only (except loopback), 5 attempts. */
   public static Builder builder() {
     return new Builder();

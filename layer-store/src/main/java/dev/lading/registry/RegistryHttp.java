@@ -46,7 +46,7 @@ final class RegistryHttp {
   private final RetryPolicy retry;
   private final Authenticator auth;
   /** The scheme each host answered on, found by the first request to it. */
-  private final ConcurrentHashMap<String, String> schemes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, String> schemes;
 
   RegistryHttp(OkHttpClient base, Set<String> insecureHosts, String userAgent, RetryPolicy retry,
       CredentialProvider credentials) {
@@ -60,6 +60,23 @@ final class RegistryHttp {
     this.userAgent = userAgent;
     this.retry = retry;
     this.auth = new Authenticator(credentials, this::sendToken);
+    this.schemes = new ConcurrentHashMap<>();
+  }
+
+  private RegistryHttp(RegistryHttp from, RetryPolicy retry) {
+    this.cleartext = from.cleartext;
+    this.verifying = from.verifying;
+    this.trustingAll = from.trustingAll;
+    this.insecureHosts = from.insecureHosts;
+    this.userAgent = from.userAgent;
+    this.auth = from.auth;
+    this.schemes = from.schemes;
+    this.retry = retry;
+  }
+
+  /** The same connections, tokens and known schemes, retrying as {@code policy} says. */
+  RegistryHttp withRetry(RetryPolicy policy) {
+    return new RegistryHttp(this, policy);
   }
 
   RetryPolicy retryPolicy() {

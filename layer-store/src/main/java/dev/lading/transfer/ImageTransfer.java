@@ -61,7 +61,7 @@ public final class ImageTransfer {
     this.listener = b.listener;
     this.parallelism = b.parallelism;
     this.offline = b.offline;
-    this.origins = new OriginFetcher(store, offline ? null : client, b.mirrors);
+    this.origins = new OriginFetcher(store, offline ? null : client, new Mirrors(b.mirrors));
   }
 
   public static Builder builder() {

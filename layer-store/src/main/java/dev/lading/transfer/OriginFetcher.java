@@ -9,7 +9,6 @@ import dev.lading.store.BlobWriter;
 import dev.lading.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongConsumer;
@@ -23,17 +22,18 @@ import java.util.function.LongConsumer;
 public final class OriginFetcher {
   private final Store store;
   private final RegistryClient client;
-  private final List<String> mirrors;
+  private final RegistryClient mirrorClient;
+  private final Mirrors mirrors;
 
   /**
    * @param clientOrNull null when offline: then only blobs already in the store are available
-   * @param mirrors registry hosts ({@code host:port}) to try, with the origin's repository, before
-   *     each origin's own registry
+   * @param mirrors registries to try, with the origin's repository, before each origin's own registry
    */
-  public OriginFetcher(Store store, RegistryClient clientOrNull, List<String> mirrors) {
+  public OriginFetcher(Store store, RegistryClient clientOrNull, Mirrors mirrors) {
     this.store = Objects.requireNonNull(store, "store");
     this.client = clientOrNull;
-    this.mirrors = List.copyOf(mirrors);
+    this.mirrorClient = Mirrors.clientFor(clientOrNull);
+    this.mirrors = Objects.requireNonNull(mirrors, "mirrors");
   }
 
   /**
@@ -59,27 +59,33 @@ public final class OriginFetcher {
           + store.root() + " and no registry is known to hold it; copy or build the image again"
           + " from its registry");
     }
-    List<BlobOrigin> sources = new ArrayList<>();
-    for (BlobOrigin origin : origins) {
-      for (String mirror : mirrors) {
-        sources.add(new BlobOrigin(mirror, origin.repository()));
-      }
-      sources.add(origin);
-    }
     IOException last = null;
-    for (BlobOrigin source : sources) {
+    for (BlobOrigin origin : origins) {
+      for (String mirror : mirrors.usable()) {
+        try {
+          download(mirrorClient, store, new BlobOrigin(mirror, origin.repository()), blob, progress);
+          return true;
+        } catch (IOException e) {
+          mirrors.failed(mirror, e);
+          last = chain(e, last);
+        }
+      }
       try {
-        download(client, store, source, blob, progress);
+        download(client, store, origin, blob, progress);
         return true;
       } catch (IOException e) {
-        if (last != null) {
-          e.addSuppressed(last);
-        }
-        last = e;
+        last = chain(e, last);
       }
     }
     throw new BlobNotAvailableException("cannot fetch blob " + blob.digest() + " from " + join(origins)
         + ": " + last.getMessage(), last);
+  }
+
+  private static IOException chain(IOException latest, IOException earlier) {
+    if (earlier != null) {
+      latest.addSuppressed(earlier);
+    }
+    return latest;
   }
 
   private static String join(List<BlobOrigin> origins) {

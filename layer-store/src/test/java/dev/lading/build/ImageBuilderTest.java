@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lading.transfer.Mirrors;
 import dev.lading.build.BuildResult.LayerOutcome;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageConfig;
@@ -118,7 +119,7 @@ class ImageBuilderTest {
   }
 
   private BuildResult build(JavaImagePlan plan) throws IOException {
-    return new ImageBuilder(store, client, List.of(), BuildListener.NONE).build(plan);
+    return new ImageBuilder(store, client, Mirrors.none(), BuildListener.NONE).build(plan);
   }
 
   private ImageManifest manifest(Descriptor d) throws IOException {
@@ -187,7 +188,7 @@ class ImageBuilderTest {
     assertTrue(second.layers().stream().allMatch(LayerOutcome::cached));
     // Even with an empty cache (another machine, a fresh store) the bytes are the same.
     Store fresh = Store.open(tmp.resolve("fresh-store"));
-    BuildResult elsewhere = new ImageBuilder(fresh, client, List.of(), BuildListener.NONE).build(plan());
+    BuildResult elsewhere = new ImageBuilder(fresh, client, Mirrors.none(), BuildListener.NONE).build(plan());
     assertEquals(first.image().digest(), elsewhere.image().digest());
     assertTrue(elsewhere.layers().stream().noneMatch(LayerOutcome::cached));
   }
@@ -219,7 +220,7 @@ class ImageBuilderTest {
         lines.add(message);
       }
     };
-    new ImageBuilder(store, client, List.of(), listener).build(plan());
+    new ImageBuilder(store, client, Mirrors.none(), listener).build(plan());
 
     List<String> layerLines = lines.stream().filter(l -> l.startsWith("layer ")).toList();
     assertEquals(List.of("dependencies", "snapshot dependencies", "resources", "classes", "extra files"),
@@ -241,14 +242,14 @@ class ImageBuilderTest {
   @Test
   void worksOfflineFromTheStoreAndNamesAMissingBase() throws IOException {
     BuildResult online = build(plan());
-    BuildResult offline = new ImageBuilder(store, null, List.of(), BuildListener.NONE).build(plan());
+    BuildResult offline = new ImageBuilder(store, null, Mirrors.none(), BuildListener.NONE).build(plan());
     assertEquals(online.image(), offline.image());
 
     ImageReference unknown = ImageReference.parse(registry.hostPort() + "/library/other:9");
     JavaImagePlan missing = plan(registry.hostPort() + "/demo/app:2", ContainerSettings.ofMainClass("demo.Main"),
         ImageFormat.OCI, List.of(), unknown);
     ImageNotAvailableException e = assertThrows(ImageNotAvailableException.class,
-        () -> new ImageBuilder(store, null, List.of(), BuildListener.NONE).build(missing));
+        () -> new ImageBuilder(store, null, Mirrors.none(), BuildListener.NONE).build(missing));
     assertTrue(e.getMessage().contains(unknown.toString()) && e.getMessage().contains("image:seed"),
         e.getMessage());
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lading.transfer.Mirrors;
 import dev.lading.digest.Digest;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageFormat;
@@ -100,7 +101,7 @@ class LazyBaseTransferTest {
         ImageReference.parse(registry.hostPort() + "/" + repository + ":1.0"), List.of("latest"), ImageFormat.OCI,
         ContainerSettings.ofMainClass("demo.Main"), List.of(LayerSpec.of(JavaLayers.CLASSES,
             List.of(new FileMapping(tmp.resolve("classes"), "/app/classes")))), null, null);
-    BuildResult built = new ImageBuilder(store, client, List.of(), BuildListener.NONE).build(plan);
+    BuildResult built = new ImageBuilder(store, client, Mirrors.none(), BuildListener.NONE).build(plan);
     for (Descriptor layer : base.layers()) {
       assertFalse(store.has(layer.digest()), "the build must leave base layers lazy");
     }
@@ -216,7 +217,7 @@ class LazyBaseTransferTest {
         + "/library/base"), e.getMessage());
 
     ImageNotAvailableException fromBuild = assertThrows(ImageNotAvailableException.class,
-        () -> new BlobFetcher(store, null, List.of(), BuildListener.NONE).ensure(base.layers().get(0)));
+        () -> new BlobFetcher(store, null, Mirrors.none(), BuildListener.NONE).ensure(base.layers().get(0)));
     assertTrue(fromBuild.getMessage().contains("image:seed"), fromBuild.getMessage());
   }
 }

@@ -4,6 +4,7 @@ import dev.lading.build.BuildResult;
 import dev.lading.build.ImageBuilder;
 import dev.lading.build.JavaImagePlan;
 import dev.lading.store.Store;
+import dev.lading.transfer.Mirrors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,7 @@ public class BuildMojo extends AbstractImageMojo {
     MavenProgress progress = new MavenProgress(getLog(), "");
     Store store = openStore();
     ImageBuilder builder = new ImageBuilder(store,
-        client(progress, List.of(plan.base(), plan.target())), mirrorHosts(), progress);
+        client(progress, List.of(plan.base(), plan.target())), new Mirrors(mirrorHosts()), progress);
     BuildResult result = builder.build(plan);
     writeTarget("image.digest", result.imageDigest() + "\n");
     writeTarget("image.id", result.configDigest() + "\n");

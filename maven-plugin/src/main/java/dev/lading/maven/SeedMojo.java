@@ -7,6 +7,7 @@ import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
 import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
+import dev.lading.transfer.Mirrors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -55,8 +56,9 @@ public class SeedMojo extends AbstractImageMojo {
     MavenProgress progress = new MavenProgress(getLog(), "");
     Store store = openStore();
     RegistryClient client = client(progress, new ArrayList<>(images));
-    BaseImages bases = new BaseImages(store, client, mirrorHosts(), progress);
-    BlobFetcher fetcher = new BlobFetcher(store, client, mirrorHosts(), progress);
+    Mirrors mirrors = new Mirrors(mirrorHosts()); // one for the run: a dead mirror is asked once
+    BaseImages bases = new BaseImages(store, client, mirrors, progress);
+    BlobFetcher fetcher = new BlobFetcher(store, client, mirrors, progress);
     int layers = 0;
     int fetched = 0;
     for (ImageReference ref : images) {
