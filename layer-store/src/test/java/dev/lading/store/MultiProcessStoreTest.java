@@ -48,14 +48,13 @@ class MultiProcessStoreTest {
     return pb.start();
   }
 
-  @Test
-  void twoProcessesWriteTheSameAndDifferentBlobsAndRefsWithoutLosingAny() throws Exception {
-    Path storeDir = dir.resolve("store");
-    Store store = Store.open(storeDir);
-    int count = 30;
-    Process a = startWorker(dir.resolve("a.log"), "mix", storeDir.toString(), "a", "" + count);
-    Process b = startWorker(dir.resolve("b.log"), "mix", storeDir.toString(), "b", "" + count);
-    // Meanwhile this JVM collects garbage with no grace period: only leases protect the workers.
+  /**
+   * Runs workers "a" and "b" in {@code mode} on one store while this JVM runs gc with no grace period
+   * in a loop; both must exit 0, and gc must have run while they worked.
+   */
+  private void runTwoWorkersUnderGc(Store store, Path storeDir, String mode, int count) throws Exception {
+    Process a = startWorker(dir.resolve("a.log"), mode, storeDir.toString(), "a", "" + count);
+    Process b = startWorker(dir.resolve("b.log"), mode, storeDir.toString(), "b", "" + count);
     int gcRuns = 0;
     while (a.isAlive() || b.isAlive()) {
       store.gc(Duration.ZERO);
@@ -66,6 +65,15 @@ class MultiProcessStoreTest {
     assertEquals(0, a.exitValue(), Files.readString(dir.resolve("a.log")));
     assertEquals(0, b.exitValue(), Files.readString(dir.resolve("b.log")));
     assertTrue(gcRuns > 0);
+  }
+
+  @Test
+  void twoProcessesWriteTheSameAndDifferentBlobsAndRefsWithoutLosingAny() throws Exception {
+    Path storeDir = dir.resolve("store");
+    Store store = Store.open(storeDir);
+    int count = 30;
+    // Meanwhile this JVM collects garbage with no grace period: only leases protect the workers.
+    runTwoWorkersUnderGc(store, storeDir, "mix", count);
 
     Set<String> expected = new HashSet<>();
     for (int i = 0; i < count; i++) {
@@ -101,19 +109,8 @@ class MultiProcessStoreTest {
     Store store = Store.open(storeDir);
     byte[] indexBefore = Files.readAllBytes(storeDir.resolve("index.json"));
     int count = 300;
-    Process a = startWorker(dir.resolve("a.log"), "tags", storeDir.toString(), "a", "" + count);
-    Process b = startWorker(dir.resolve("b.log"), "tags", storeDir.toString(), "b", "" + count);
     // gc with no grace meanwhile: it must neither take tagged blobs nor prune a directory in use.
-    int gcRuns = 0;
-    while (a.isAlive() || b.isAlive()) {
-      store.gc(Duration.ZERO);
-      gcRuns++;
-      Thread.sleep(20);
-    }
-    assertTrue(a.waitFor(120, TimeUnit.SECONDS) && b.waitFor(120, TimeUnit.SECONDS));
-    assertEquals(0, a.exitValue(), Files.readString(dir.resolve("a.log")));
-    assertEquals(0, b.exitValue(), Files.readString(dir.resolve("b.log")));
-    assertTrue(gcRuns > 0);
+    runTwoWorkersUnderGc(store, storeDir, "tags", count);
 
     Set<String> shared = new HashSet<>();
     for (int i = 0; i < count; i++) {
