@@ -1,6 +1,7 @@
 package dev.lading.layer;
 
 import dev.lading.io.FileTrees;
+import dev.lading.io.Streams;
 import dev.lading.layer.OwnershipMap.Kind;
 import dev.lading.layer.OwnershipMap.Ownership;
 import java.io.BufferedInputStream;
@@ -656,16 +657,7 @@ public final class LayerExtractor {
 
     @Override
     public long skip(long n) throws IOException {
-      byte[] buffer = new byte[8192];
-      long skipped = 0;
-      while (skipped < n) {
-        int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-        if (r < 0) {
-          break;
-        }
-        skipped += r;
-      }
-      return skipped;
+      return Streams.skipByReading(this, n); // skipped bytes count toward the limit
     }
 
     /** Thrown by the stream; turned into a clear error by the extractor. */
