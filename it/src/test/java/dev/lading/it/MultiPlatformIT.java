@@ -22,7 +22,6 @@ import dev.lading.registry.ManifestResponse;
 import dev.lading.registry.RegistryClient;
 import dev.lading.testing.LocalRegistry;
 import dev.lading.testing.Processes;
-import dev.lading.testing.RequiredTool;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,12 +50,7 @@ class MultiPlatformIT {
 
   @BeforeAll
   static void registryWithTwoPlatformBase() throws IOException {
-    RequiredTool.require("docker-registry", "docker-registry");
-    RequiredTool.require("skopeo", "skopeo");
-    RequiredTool.require("umoci", "umoci");
-    if (!isRoot()) {
-      RequiredTool.require("proot", "proot");
-    }
+    Rootfs.requireTools();
     maven = new NestedMaven("multiplatform");
     registry = LocalRegistry.start();
     NestedMaven.pushBaseImage(registry.hostPort());
@@ -111,9 +105,6 @@ class MultiPlatformIT {
     return manifest.layers().size();
   }
 
-  private static boolean isRoot() {
-    return "root".equals(System.getProperty("user.name"));
-  }
 
   private static String skopeo(String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("skopeo"));
@@ -204,17 +195,9 @@ class MultiPlatformIT {
     Path bundle = maven.work().resolve("amd64-bundle");
     skopeo("copy", "--src-tls-verify=false", "--override-os", "linux", "--override-arch", "amd64", ref,
         "oci:" + layout + ":app");
-    List<String> unpack = new ArrayList<>(List.of("umoci", "unpack"));
-    if (!isRoot()) {
-      unpack.add("--rootless");
-    }
-    unpack.addAll(List.of("--image", layout + ":app", bundle.toString()));
-    Processes.check(unpack, 300);
-    Path rootfs = bundle.resolve("rootfs");
+    Path rootfs = Rootfs.unpack(layout, "app", bundle);
     assertTrue(Files.isRegularFile(rootfs.resolve("app/classes/demo/Main.class")));
-    List<String> cmd = new ArrayList<>(isRoot()
-        ? List.of("chroot", rootfs.toString())
-        : List.of("proot", "-r", rootfs.toString()));
+    List<String> cmd = new ArrayList<>(Rootfs.inside(rootfs));
     cmd.addAll(List.of("/usr/bin/env", "-i"));
     cmd.addAll(strings(amdConfig.get("config").get("Env")));
     cmd.addAll(entrypoint);

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lading.model.Json;
 import dev.lading.testing.LocalRegistry;
 import dev.lading.testing.Processes;
-import dev.lading.testing.RequiredTool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,12 +30,7 @@ class PluginIT {
 
   @BeforeAll
   static void registryWithBaseImage() throws IOException {
-    RequiredTool.require("docker-registry", "docker-registry");
-    RequiredTool.require("skopeo", "skopeo");
-    RequiredTool.require("umoci", "umoci");
-    if (!isRoot()) {
-      RequiredTool.require("proot", "proot");
-    }
+    Rootfs.requireTools();
     maven = new NestedMaven("plugin");
     registry = LocalRegistry.start();
     NestedMaven.pushBaseImage(registry.hostPort());
@@ -50,9 +44,6 @@ class PluginIT {
     }
   }
 
-  private static boolean isRoot() {
-    return "root".equals(System.getProperty("user.name"));
-  }
 
   private static Path copyProject(String name, String as) throws IOException {
     return maven.copyProject(name, as);
@@ -125,20 +116,12 @@ class PluginIT {
     Path layout = maven.work().resolve("hello-layout");
     Path bundle = maven.work().resolve("hello-bundle");
     skopeo("copy", "--src-tls-verify=false", ref, "oci:" + layout + ":hello");
-    List<String> unpack = new ArrayList<>(List.of("umoci", "unpack"));
-    if (!isRoot()) {
-      unpack.add("--rootless");
-    }
-    unpack.addAll(List.of("--image", layout + ":hello", bundle.toString()));
-    Processes.check(unpack, 300);
-    Path rootfs = bundle.resolve("rootfs");
+    Path rootfs = Rootfs.unpack(layout, "hello", bundle);
     assertTrue(Files.isRegularFile(rootfs.resolve("app/classes/demo/Main.class")));
     assertTrue(Files.isRegularFile(rootfs.resolve("app/resources/app.properties")));
     assertTrue(Files.isRegularFile(rootfs.resolve("app/libs/slf4j-api-2.0.16.jar")));
     assertTrue(Files.isExecutable(rootfs.resolve("opt/hello/run.sh")));
-    List<String> cmd = new ArrayList<>(isRoot()
-        ? List.of("chroot", rootfs.toString())
-        : List.of("proot", "-r", rootfs.toString()));
+    List<String> cmd = new ArrayList<>(Rootfs.inside(rootfs));
     cmd.addAll(List.of("/usr/bin/env", "-i"));
     cmd.addAll(env);
     cmd.addAll(List.of("/bin/sh", "-c", "mkdir -p \"$0\" && cd \"$0\" && exec \"$@\"", run.get("WorkingDir").asText()));
