@@ -19,8 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Builds that share one store at the same time: a multi-module project with {@code mvn -T 2C}, and two
- * Maven processes started together. Both must succeed and leave the store consistent (fsck clean).
+ * Two Maven processes started together on one store (the {@code mvn -T 2C} multi-module case is the
+ * invoker IT src/it/multi). Both must succeed and leave the store consistent (fsck clean).
  */
 class ConcurrencyIT {
   private static NestedMaven maven;
@@ -57,18 +57,6 @@ class ConcurrencyIT {
     FsckReport report = Store.open(storeDir).fsck();
     assertTrue(report.clean() && !report.indexRepaired() && report.blobsChecked() > 0, report.toString());
     assertFalse(report.lazy().isEmpty(), "base layers stay lazy: " + report);
-  }
-
-  @Test
-  void parallelModulesShareOneStore() throws IOException {
-    Path project = maven.copyProject("multi", "multi");
-    Path store = maven.work().resolve("store-multi");
-    Processes.Result r = maven.mvnOk(settings, project, registry.hostPort(), "-T", "2C", "package",
-        "image:build", "image:push", "-Dimage.store=" + store);
-    assertTrue(r.output().contains("demo/app-a:1.0") && r.output().contains("demo/app-b:1.0"), r.output());
-    assertInRegistry("demo/app-a");
-    assertInRegistry("demo/app-b");
-    assertClean(store);
   }
 
   @Test

@@ -105,23 +105,6 @@ class MultiPlatformIT {
     return manifest.layers().size();
   }
 
-
-  private static String skopeo(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("skopeo"));
-    cmd.addAll(List.of(args));
-    return Processes.check(cmd, 120);
-  }
-
-  private static JsonNode json(String text) throws IOException {
-    return Json.mapper().readTree(text);
-  }
-
-  private static List<String> strings(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(n -> out.add(n.asText()));
-    return out;
-  }
-
   /** Builds and pushes the sample for the platforms of its POM, to {@code demo/<name>:1.0}. */
   private static String buildAndPush(String name, String... extraArgs) throws IOException {
     Path project = maven.copyProject("multiarch", name);
@@ -151,8 +134,8 @@ class MultiPlatformIT {
   /** The layer digests of one entry's manifest. */
   private static List<String> layers(String target, JsonNode entry) throws IOException {
     String repository = target.substring(0, target.lastIndexOf(':'));
-    JsonNode manifest = json(skopeo("inspect", "--tls-verify=false", "--raw",
-        "docker://" + repository + "@" + entry.get("digest").asText()));
+    JsonNode manifest = Skopeo.json("inspect", "--tls-verify=false", "--raw",
+        "docker://" + repository + "@" + entry.get("digest").asText());
     List<String> digests = new ArrayList<>();
     manifest.get("layers").forEach(l -> digests.add(l.get("digest").asText()));
     return digests;
@@ -163,7 +146,7 @@ class MultiPlatformIT {
     String target = buildAndPush("multi-oci");
     String ref = "docker://" + target;
 
-    JsonNode index = json(skopeo("inspect", "--tls-verify=false", "--raw", ref));
+    JsonNode index = Skopeo.json("inspect", "--tls-verify=false", "--raw", ref);
     assertEquals(MediaTypes.OCI_INDEX, index.get("mediaType").asText(), index.toString());
     List<JsonNode> entries = entries(index, MediaTypes.OCI_MANIFEST);
 
@@ -177,31 +160,31 @@ class MultiPlatformIT {
         arm64Layers.subList(baseLayerCount, arm64Layers.size()));
     assertEquals(amd64Layers, arm64Layers);
 
-    JsonNode arm = json(skopeo("inspect", "--tls-verify=false", "--override-os", "linux", "--override-arch",
-        "arm64", ref));
+    JsonNode arm = Skopeo.json("inspect", "--tls-verify=false", "--override-os", "linux", "--override-arch",
+        "arm64", ref);
     assertEquals("arm64", arm.get("Architecture").asText(), arm.toString());
-    JsonNode armConfig = json(skopeo("inspect", "--tls-verify=false", "--override-os", "linux",
-        "--override-arch", "arm64", "--config", ref));
-    JsonNode amdConfig = json(skopeo("inspect", "--tls-verify=false", "--override-os", "linux",
-        "--override-arch", "amd64", "--config", ref));
+    JsonNode armConfig = Skopeo.json("inspect", "--tls-verify=false", "--override-os", "linux",
+        "--override-arch", "arm64", "--config", ref);
+    JsonNode amdConfig = Skopeo.json("inspect", "--tls-verify=false", "--override-os", "linux",
+        "--override-arch", "amd64", "--config", ref);
     assertEquals("amd64", amdConfig.get("architecture").asText());
     List<String> entrypoint = List.of("java", "-cp", "/app/resources:/app/classes:/app/libs/*", "demo.Main");
-    assertEquals(entrypoint, strings(armConfig.get("config").get("Entrypoint")));
-    assertEquals(entrypoint, strings(amdConfig.get("config").get("Entrypoint")));
-    assertEquals(List.of("from-args"), strings(armConfig.get("config").get("Cmd")));
+    assertEquals(entrypoint, Skopeo.strings(armConfig.get("config").get("Entrypoint")));
+    assertEquals(entrypoint, Skopeo.strings(amdConfig.get("config").get("Entrypoint")));
+    assertEquals(List.of("from-args"), Skopeo.strings(armConfig.get("config").get("Cmd")));
 
     // The amd64 image is the real JRE plus the application: unpack it and run it in a chroot.
     Path layout = maven.work().resolve("amd64-layout");
     Path bundle = maven.work().resolve("amd64-bundle");
-    skopeo("copy", "--src-tls-verify=false", "--override-os", "linux", "--override-arch", "amd64", ref,
+    Skopeo.run("copy", "--src-tls-verify=false", "--override-os", "linux", "--override-arch", "amd64", ref,
         "oci:" + layout + ":app");
     Path rootfs = Rootfs.unpack(layout, "app", bundle);
     assertTrue(Files.isRegularFile(rootfs.resolve("app/classes/demo/Main.class")));
     List<String> cmd = new ArrayList<>(Rootfs.inside(rootfs));
     cmd.addAll(List.of("/usr/bin/env", "-i"));
-    cmd.addAll(strings(amdConfig.get("config").get("Env")));
+    cmd.addAll(Skopeo.strings(amdConfig.get("config").get("Env")));
     cmd.addAll(entrypoint);
-    cmd.addAll(strings(amdConfig.get("config").get("Cmd")));
+    cmd.addAll(Skopeo.strings(amdConfig.get("config").get("Cmd")));
     String out = Processes.check(cmd, 120);
     assertTrue(out.contains("Hello from amd64 args=from-args"), out);
   }
@@ -213,18 +196,18 @@ class MultiPlatformIT {
         "-Dimage.from.platforms=linux/amd64,linux/arm64");
     String ref = "docker://" + target;
 
-    JsonNode list = json(skopeo("inspect", "--tls-verify=false", "--raw", ref));
+    JsonNode list = Skopeo.json("inspect", "--tls-verify=false", "--raw", ref);
     assertEquals(MediaTypes.DOCKER_MANIFEST_LIST, list.get("mediaType").asText(), list.toString());
     assertEquals("application/vnd.docker.distribution.manifest.list.v2+json", list.get("mediaType").asText());
     List<JsonNode> entries = entries(list, MediaTypes.DOCKER_MANIFEST);
     assertEquals(layers(target, entries.get(0)), layers(target, entries.get(1)));
 
-    JsonNode arm = json(skopeo("inspect", "--tls-verify=false", "--override-os", "linux", "--override-arch",
-        "arm64", "--raw", "--config", ref));
+    JsonNode arm = Skopeo.json("inspect", "--tls-verify=false", "--override-os", "linux", "--override-arch",
+        "arm64", "--raw", "--config", ref);
     assertEquals("arm64", arm.get("architecture").asText(), arm.toString());
     for (JsonNode e : entries) {
-      JsonNode manifest = json(skopeo("inspect", "--tls-verify=false", "--raw",
-          "docker://" + target.substring(0, target.lastIndexOf(':')) + "@" + e.get("digest").asText()));
+      JsonNode manifest = Skopeo.json("inspect", "--tls-verify=false", "--raw",
+          "docker://" + target.substring(0, target.lastIndexOf(':')) + "@" + e.get("digest").asText());
       assertEquals(MediaTypes.DOCKER_CONFIG, manifest.get("config").get("mediaType").asText());
       manifest.get("layers").forEach(l -> assertEquals(MediaTypes.DOCKER_LAYER_GZIP,
           l.get("mediaType").asText()));

@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Runs Maven on the sample projects of {@code src/it}, as PluginIT does: the plugin from the IT
- * repository, everything else from the outer local repository. Each IT class gets its own work folder.
+ * Runs Maven on copies of the sample projects of {@code src/it} for the failsafe ITs, those that need
+ * servers of their own (a registry with auth, a proxy, a mirror that goes down, a two-platform base)
+ * or two builds at once: the plugin from the IT repository, everything else from the outer local
+ * repository, as the invoker ITs do. Each IT class gets its own work folder.
  */
 final class NestedMaven {
   static final Path PROJECTS = Path.of(System.getProperty("it.projects", "src/it"));

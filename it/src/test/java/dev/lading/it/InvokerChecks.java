@@ -1,0 +1,205 @@
+package dev.lading.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lading.digest.Digest;
+import dev.lading.store.FsckReport;
+import dev.lading.store.Store;
+import dev.lading.testing.Processes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the {@code verify.groovy} of each invoker IT (src/it) checks, after maven-invoker-plugin has run
+ * the sample project's builds as its {@code invoker.properties} says. Plain Java with JUnit's
+ * assertions: a failed assertion fails that IT, and invoker:verify fails the build.
+ */
+public final class InvokerChecks {
+  private InvokerChecks() {}
+
+  // ---- hello: build, push, inspect, run, rebuild, export, change a line ----
+
+  public static void hello(Path project, String registry, String stores) throws IOException {
+    List<String> runs = invocations(project);
+    assertEquals(4, runs.size(), "build.log should hold 4 Maven runs");
+    String built = runs.get(0);
+    assertTrue(built.contains("main class: demo.Main (inferred"), built);
+    // The base image is on the same registry: its layers are mounted, never downloaded or uploaded.
+    assertTrue(built.contains("0 B fetched"), built);
+    String digest = Files.readString(project.resolve("target/image.digest")).trim();
+    String id = Files.readString(project.resolve("target/image.id")).trim();
+    assertTrue(digest.startsWith("sha256:") && id.startsWith("sha256:"), digest + " " + id);
+
+    String ref = "docker://" + registry + "/demo/hello:1.0";
+    JsonNode config = Skopeo.json("inspect", "--tls-verify=false", "--config", ref);
+    JsonNode run = config.get("config");
+    assertEquals(List.of("java", "-Xss512k", "-cp", "/app/resources:/app/classes:/app/libs/*", "demo.Main"),
+        Skopeo.strings(run.get("Entrypoint")));
+    assertEquals(List.of("from-args"), Skopeo.strings(run.get("Cmd")));
+    List<String> env = Skopeo.strings(run.get("Env"));
+    assertTrue(env.contains("APP_MODE=it"), env.toString());
+    assertTrue(env.stream().anyMatch(e -> e.startsWith("PATH=") && e.contains("java-17")), env.toString());
+    assertEquals("hello", run.get("Labels").get("org.opencontainers.image.title").asText());
+    assertTrue(run.get("ExposedPorts").has("8080/tcp") && run.get("ExposedPorts").has("9000/udp"));
+    assertEquals("1000:1000", run.get("User").asText());
+    assertEquals("/srv", run.get("WorkingDir").asText());
+    assertTrue(run.get("Volumes").has("/data"));
+    assertEquals("1970-01-01T00:00:00Z", config.get("created").asText());
+    assertEquals(id, "sha256:" + Digest.of(
+        Skopeo.run("inspect", "--tls-verify=false", "--raw", "--config", ref).getBytes(StandardCharsets.UTF_8)).hex());
+
+    // Run 2 rebuilt without changes: every layer from the cache, and the digest that run 1 pushed.
+    JsonNode inspect = Skopeo.json("inspect", "--tls-verify=false", ref);
+    assertEquals(digest, inspect.get("Digest").asText(), "an unchanged rebuild gave another digest");
+    assertTrue(runs.get(1).contains("0 built"), runs.get(1));
+    JsonNode base = Skopeo.json("inspect", "--tls-verify=false", "docker://" + registry + "/library/jre:17");
+    // dependencies, resources, classes, extra files (no snapshot dependencies: that layer is left out)
+    assertEquals(base.get("Layers").size() + 4, inspect.get("Layers").size());
+    assertEquals(digest, Skopeo.json("inspect", "--tls-verify=false",
+        "docker://" + registry + "/demo/hello:latest").get("Digest").asText());
+
+    // Unpack with umoci and run the entrypoint in a chroot, as a container runtime would.
+    Path work = Path.of(stores).resolveSibling("invoker-work");
+    Path layout = work.resolve("hello-layout");
+    Path bundle = work.resolve("hello-bundle");
+    dev.lading.testing.TestFiles.deleteRecursively(work);
+    Files.createDirectories(work);
+    Skopeo.run("copy", "--src-tls-verify=false", ref, "oci:" + layout + ":hello");
+    Path rootfs = Rootfs.unpack(layout, "hello", bundle);
+    assertTrue(Files.isRegularFile(rootfs.resolve("app/classes/demo/Main.class")));
+    assertTrue(Files.isRegularFile(rootfs.resolve("app/resources/app.properties")));
+    assertTrue(Files.isRegularFile(rootfs.resolve("app/libs/slf4j-api-2.0.16.jar")));
+    assertTrue(Files.isExecutable(rootfs.resolve("opt/hello/run.sh")));
+    List<String> cmd = new ArrayList<>(Rootfs.inside(rootfs));
+    cmd.addAll(List.of("/usr/bin/env", "-i"));
+    cmd.addAll(env);
+    cmd.addAll(List.of("/bin/sh", "-c", "mkdir -p \"$0\" && cd \"$0\" && exec \"$@\"", run.get("WorkingDir").asText()));
+    cmd.addAll(Skopeo.strings(run.get("Entrypoint")));
+    cmd.addAll(Skopeo.strings(run.get("Cmd")));
+    String out = Processes.check(cmd, 120);
+    assertTrue(out.contains("Hello from lading: hi mode=it args=from-args logger=SimpleLogger cwd=/srv"), out);
+
+    // Runs 3 and 4: docker-archive (the default) and oci-archive, both read by skopeo.
+    JsonNode docker = Skopeo.json("inspect", "docker-archive:" + project.resolve("target/image.tar"));
+    assertEquals(inspect.get("Layers").size(), docker.get("Layers").size());
+    JsonNode oci = Skopeo.json("inspect", "oci-archive:" + project.resolve("target/image-oci.tar"));
+    assertEquals(inspect.get("Layers").size(), oci.get("Layers").size());
+  }
+
+  /**
+   * After {@link #hello}: one line of code changed and built again (invoker cannot edit files between
+   * its runs, so this run is started here, with the same Maven, settings and repository).
+   */
+  public static void helloCodeChange(Path project, String registry, String stores, String mavenHome,
+      Path settingsTemplate, String outerRepositoryUrl, Path localRepository, String version)
+      throws IOException {
+    Path settings = project.resolve("code-change-settings.xml");
+    Files.writeString(settings, Files.readString(settingsTemplate)
+        .replace("@outerRepositoryUrl@", outerRepositoryUrl));
+    String before = Files.readString(project.resolve("target/image.digest")).trim();
+    Path main = project.resolve("src/main/java/demo/Main.java");
+    Files.writeString(main, Files.readString(main).replace("Hello from lading", "Hello again"));
+    List<String> mvn = List.of(Path.of(mavenHome, "bin", "mvn").toString(), "-B", "-s", settings.toString(),
+        "-Dmaven.repo.local=" + localRepository, "-f", project.resolve("pom.xml").toString(),
+        "-Dit.registry=" + registry, "-Dlading.version=" + version,
+        "-Dimage.store=" + Path.of(stores, "hello"), "package", "image:build");
+    Processes.Result changed = Processes.run(mvn, 300);
+    Files.writeString(project.resolve("build-code-change.log"), changed.output());
+    assertEquals(0, changed.exitCode(), changed.output());
+    assertNotEquals(before, Files.readString(project.resolve("target/image.digest")).trim());
+    assertTrue(changed.output().contains("layer classes: built"), changed.output());
+    assertTrue(changed.output().contains("(4 app layers: 1 built, 3 unchanged)"), changed.output());
+  }
+
+  // ---- offline: seed, then -o ----
+
+  public static void offline(Path project, String registry, String stores) throws IOException {
+    List<String> runs = invocations(project);
+    assertEquals(3, runs.size(), "build.log should hold 3 Maven runs");
+    assertTrue(runs.get(0).contains("image:seed"), runs.get(0));
+    assertTrue(runs.get(1).contains("image:build") && runs.get(1).contains("BUILD SUCCESS"), runs.get(1));
+    Skopeo.run("inspect", "docker-archive:" + project.resolve("target/image.tar"));
+    String missing = errorLine(runs.get(2), "image:build failed");
+    assertTrue(missing.contains("base image " + registry + "/library/jre:17 is not in the store")
+        && missing.contains("image:seed"), missing);
+    assertFalse(NestedMaven.hasStackTrace(runs.get(2)), runs.get(2));
+  }
+
+  // ---- errors: one clear line each ----
+
+  public static void errors(Path project, String registry, String stores) throws IOException {
+    List<String> runs = invocations(project);
+    assertEquals(5, runs.size(), "build.log should hold 5 Maven runs");
+    String image = registry + "/library/nope:1";
+    String unknown = failure(runs.get(1));
+    assertTrue(unknown.contains("unknown base image " + image) && unknown.contains("UNKNOWN")
+        && unknown.contains("from.image"), unknown);
+    String port = failure(runs.get(2));
+    assertTrue(port.contains("bad port 'abc'") && port.contains("8080"), port);
+    String platform = failure(runs.get(3));
+    assertTrue(platform.contains("bad platform 'linux'") && platform.contains("linux/amd64"), platform);
+    // With -e, Maven shows the trace for those who want it.
+    assertTrue(NestedMaven.hasStackTrace(runs.get(4)), runs.get(4));
+  }
+
+  // ---- nomain ----
+
+  public static void nomain(Path project, String registry, String stores) throws IOException {
+    List<String> runs = invocations(project);
+    String error = failure(runs.get(0));
+    assertTrue(error.contains("no main class found") && error.contains("<container><mainClass>"), error);
+  }
+
+  // ---- multi: -T 2C into one store ----
+
+  public static void multi(Path project, String registry, String stores) throws IOException {
+    String out = invocations(project).get(0);
+    assertTrue(out.contains("demo/app-a:1.0") && out.contains("demo/app-b:1.0"), out);
+    for (String app : List.of("app-a", "app-b")) {
+      JsonNode inspect = Skopeo.json("inspect", "--tls-verify=false", "docker://" + registry + "/demo/" + app + ":1.0");
+      assertEquals(Files.readString(project.resolve(app + "/target/image.digest")).trim(),
+          inspect.get("Digest").asText());
+    }
+    FsckReport report = Store.open(Path.of(stores, "multi")).fsck();
+    assertTrue(report.clean() && !report.indexRepaired() && report.blobsChecked() > 0, report.toString());
+    assertFalse(report.lazy().isEmpty(), "base layers stay lazy: " + report);
+  }
+
+  // ---- helpers ----
+
+  /** The output of each Maven run of the IT, in order: invoker appends them all to build.log. */
+  static List<String> invocations(Path project) throws IOException {
+    List<String> runs = new ArrayList<>();
+    StringBuilder current = null;
+    for (String line : Files.readAllLines(project.resolve("build.log"), StandardCharsets.UTF_8)) {
+      if (line.contains("Scanning for projects...")) {
+        current = new StringBuilder();
+        runs.add(null);
+      }
+      if (current != null) {
+        current.append(line).append('\n');
+        runs.set(runs.size() - 1, current.toString());
+      }
+    }
+    return runs;
+  }
+
+  /** The one [ERROR] line about the failed goal; the run must have failed without a stack trace. */
+  private static String failure(String output) {
+    assertTrue(output.contains("BUILD FAILURE"), output);
+    assertFalse(NestedMaven.hasStackTrace(output), output);
+    return errorLine(output, "image:build failed");
+  }
+
+  private static String errorLine(String output, String marker) {
+    return SettingsIT.errorLine(output, marker);
+  }
+}
