@@ -137,7 +137,7 @@ public final class InvokerChecks {
 
   public static void errors(Path project, String registry, String stores) throws IOException {
     List<String> runs = invocations(project);
-    assertEquals(5, runs.size(), "build.log should hold 5 Maven runs");
+    assertEquals(6, runs.size(), "build.log should hold 6 Maven runs");
     String image = registry + "/library/nope:1";
     String unknown = failure(runs.get(1));
     assertTrue(unknown.contains("unknown base image " + image) && unknown.contains("UNKNOWN")
@@ -148,6 +148,10 @@ public final class InvokerChecks {
     assertTrue(platform.contains("bad platform 'linux'") && platform.contains("linux/amd64"), platform);
     // With -e, Maven shows the trace for those who want it.
     assertTrue(NestedMaven.hasStackTrace(runs.get(4)), runs.get(4));
+    // `mvn clean image:build` would build an image without the application: refused.
+    String notCompiled = failure(runs.get(5));
+    assertTrue(notCompiled.contains("target/classes does not exist") && notCompiled.contains("mvn package image:build"),
+        notCompiled);
   }
 
   // ---- nomain ----

@@ -295,6 +295,11 @@ public abstract class AbstractImageMojo extends AbstractMojo {
   /** The build plan for this project. */
   protected JavaImagePlan plan() throws IOException {
     Path classes = Path.of(project.getBuild().getOutputDirectory());
+    if (!Files.isDirectory(classes)) {
+      // Without this, `mvn clean image:build` would build an image with no application in it.
+      throw new IllegalStateException(classes + " does not exist: compile the project before building"
+          + " its image, e.g. mvn package image:build (not mvn clean image:build)");
+    }
     List<JavaLayers.Dependency> dependencies = new ArrayList<>();
     for (Artifact a : project.getArtifacts()) {
       if (a.getFile() == null || !a.getArtifactHandler().isAddedToClasspath()
