@@ -1,0 +1,118 @@
+package dev.lading.maven;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.build.ContainerSettings;
+import dev.lading.build.JavaImagePlan;
+import dev.lading.model.ImageFormat;
+import dev.lading.model.Platform;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.maven.api.plugin.testing.InjectMojo;
+import org.apache.maven.api.plugin.testing.MojoTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The POM settings, configured by Maven's own configurator from the real plugin descriptor, and what
+ * the mojos make of them: the plan handed to the core. A wrong name in plugin.xml, a field the
+ * configurator cannot fill or a setting that is dropped on the way shows here.
+ */
+@MojoTest
+class MojoConfigurationTest {
+  private static final String FULL = "src/test/resources/unit/full/pom.xml";
+
+  @TempDir
+  Path dir;
+
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void everySettingOfThePomReachesThePlan(BuildMojo mojo) throws Exception {
+    RealMaven.attach(mojo, dir, false);
+    RealMaven.classes(dir);
+    JavaImagePlan plan = mojo.plan();
+
+    assertEquals("registry.example.com/library/jre:17", plan.base().toString());
+    assertEquals(List.of(Platform.of("linux", "amd64"), new Platform("arm64", "linux", null, null, "v8")),
+        plan.platforms());
+    assertEquals("registry.example.com/team/app:1.0", plan.target().toString());
+    assertEquals(List.of("latest", "stable"), plan.tags());
+    assertEquals(ImageFormat.DOCKER, plan.format());
+    assertEquals(Instant.parse("2024-05-01T12:00:00Z"), plan.creationTime());
+    assertEquals(Instant.parse("2024-05-01T00:00:00Z"), plan.filesModificationTime());
+    ContainerSettings c = plan.container();
+    assertEquals("demo.Main", c.mainClass());
+    assertEquals(List.of("-Xmx256m", "-Dmode=prod"), c.jvmFlags());
+    assertEquals(List.of("serve"), c.args());
+    assertEquals(Map.of("MODE", "prod", "TZ", "UTC"), c.environment());
+    assertEquals(Map.of("team", "core"), c.labels());
+    assertEquals(List.of("8080", "9000/udp"), c.ports());
+    assertEquals("1000:1000", c.user());
+    assertEquals("/srv", c.workingDirectory());
+    assertEquals(List.of("/data"), c.volumes());
+    assertTrue(plan.layers().stream().anyMatch(l -> l.files().stream()
+        .anyMatch(f -> f.source().endsWith("unit/full/extra") && f.target().equals("/opt/extra"))),
+        plan.layers().toString());
+    assertTrue(plan.layers().stream().anyMatch(l -> Integer.valueOf(0755).equals(l.permissions().get("/opt/extra/run.sh"))),
+        plan.layers().toString());
+    assertEquals(List.of("127.0.0.1:5000"), mojo.mirrorHosts());
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void userPropertiesWinOverThePom(BuildMojo mojo) throws Exception {
+    RealMaven.attach(mojo, dir, false, "image.from.image=other.example.com/jre:21",
+        "image.to.image=other.example.com/app:2.0", "image.to.tags=a, b", "image.from.platforms=linux/arm64",
+        "image.container.format=OCI", "image.container.mainClass=other.Main", "image.container.ports=1,2/udp",
+        "image.container.creationTime=EPOCH", "image.mirror=mirror.internal:5000");
+    RealMaven.classes(dir);
+    JavaImagePlan plan = mojo.plan();
+    assertEquals("other.example.com/jre:21", plan.base().toString());
+    assertEquals("other.example.com/app:2.0", plan.target().toString());
+    assertEquals(List.of("a", "b"), plan.tags());
+    assertEquals(List.of(Platform.of("linux", "arm64")), plan.platforms());
+    assertEquals(ImageFormat.OCI, plan.format());
+    assertEquals("other.Main", plan.container().mainClass());
+    assertEquals(List.of("1", "2/udp"), plan.container().ports());
+    assertEquals(Instant.EPOCH, plan.creationTime());
+    assertEquals(List.of("127.0.0.1:5000", "mirror.internal:5000"), mojo.mirrorHosts());
+  }
+
+  /** The message of the IllegalArgumentException that {@code plan()} throws with this user property. */
+  private String planFailure(BuildMojo mojo, String userProperty) throws Exception {
+    RealMaven.attach(mojo, dir, false, userProperty);
+    return assertThrows(IllegalArgumentException.class, mojo::plan).getMessage();
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void badValuesSayWhatIsExpected(BuildMojo mojo) throws Exception {
+    RealMaven.classes(dir);
+    String time = planFailure(mojo, "image.container.creationTime=yesterday");
+    assertTrue(time.contains("'yesterday'") && time.contains("USE_CURRENT_TIMESTAMP") && time.contains("ISO-8601"),
+        time);
+    String ref = planFailure(mojo, "image.to.image=Not A Reference");
+    assertTrue(ref.startsWith("to.image: "), ref);
+    String platform = planFailure(mojo, "image.from.platforms=linux");
+    assertTrue(platform.contains("'linux'"), platform);
+    String format = planFailure(mojo, "image.container.format=tarball");
+    assertTrue(format.contains("tarball"), format);
+
+    RealMaven.attach(mojo, dir, false, "image.mirror=http://mirror.internal:5000/v2/");
+    String mirror = assertThrows(IllegalArgumentException.class, mojo::mirrorHosts).getMessage();
+    assertTrue(mirror.contains("must be a registry host"), mirror);
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = "src/test/resources/unit/missing-extra/pom.xml")
+  void aMissingExtraDirectoryIsNamed(BuildMojo mojo) throws Exception {
+    RealMaven.attach(mojo, dir, false);
+    RealMaven.classes(dir);
+    String message = assertThrows(IllegalArgumentException.class, mojo::plan).getMessage();
+    assertTrue(message.contains("unit/no-such-directory") && message.contains("does not exist"), message);
+  }
+}

@@ -1,0 +1,125 @@
+package dev.lading.maven;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageConfig;
+import dev.lading.model.ImageFormat;
+import dev.lading.model.ImageManifest;
+import dev.lading.model.Json;
+import dev.lading.model.Platform;
+import dev.lading.store.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.maven.api.plugin.testing.InjectMojo;
+import org.apache.maven.api.plugin.testing.MojoTest;
+import org.apache.maven.plugin.MojoFailureException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The goals run for real on a real store, without a registry: offline (-o) builds from a seeded
+ * store, skipping, and the one-line failures a user meets first.
+ */
+@MojoTest
+class MojoExecutionTest {
+  private static final String SIMPLE = "src/test/resources/unit/simple/pom.xml";
+  private static final String BASE = "registry.example.com/library/base:1";
+
+  @TempDir
+  Path dir;
+
+  private String store() {
+    return "image.store=" + dir.resolve("store");
+  }
+
+  /** Puts a one-platform, layerless base image in the store under {@link #BASE}, as image:seed would. */
+  private void seedBase() throws Exception {
+    Store store = Store.open(dir.resolve("store"));
+    Descriptor config = store.put(ImageFormat.OCI.configType(),
+        Json.write(ImageConfig.scratch(Platform.of("linux", "amd64"))));
+    ImageManifest manifest = ImageManifest.of(ImageFormat.OCI, config, List.of());
+    store.setRef(BASE, store.put(manifest.contentType(), Json.write(manifest)));
+  }
+
+  private static String digest(Path project) throws Exception {
+    return Files.readString(project.resolve("target/image.digest")).trim();
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
+  void buildsOfflineFromTheStoreReproduciblyAndRebuildsOnAChange(BuildMojo mojo) throws Exception {
+    seedBase();
+    Path project = dir.resolve("app");
+    RealMaven.attach(mojo, project, true, store());
+    RealMaven.classes(project);
+    mojo.execute();
+    String first = digest(project);
+    assertTrue(first.startsWith("sha256:"), first);
+    assertTrue(Files.readString(project.resolve("target/image.id")).startsWith("sha256:"));
+    assertEquals(first, Store.open(dir.resolve("store")).ref("registry.example.com/team/app:1.0")
+        .orElseThrow().digest().toString());
+
+    mojo.execute();
+    assertEquals(first, digest(project), "an unchanged rebuild gave another digest");
+
+    Files.write(project.resolve("target/classes/demo/Main.class"), new byte[] {(byte) 0xCA, (byte) 0xFE, 1});
+    mojo.execute();
+    assertNotEquals(first, digest(project));
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
+  void offlineWithoutTheBaseSaysToSeed(BuildMojo mojo) throws Exception {
+    Path project = dir.resolve("app");
+    RealMaven.attach(mojo, project, true, store());
+    RealMaven.classes(project);
+    String message = assertThrows(MojoFailureException.class, mojo::execute).getMessage();
+    assertTrue(message.startsWith("image:build failed: base image " + BASE + " is not in the store")
+        && message.contains("image:seed"), message);
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
+  void nothingCompiledIsRefused(BuildMojo mojo) throws Exception {
+    seedBase();
+    RealMaven.attach(mojo, dir.resolve("app"), true, store());
+    String message = assertThrows(MojoFailureException.class, mojo::execute).getMessage();
+    assertTrue(message.contains("target/classes does not exist") && message.contains("mvn package image:build"),
+        message);
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
+  void skipAndPomPackagingTouchNothing(BuildMojo mojo) throws Exception {
+    Path project = dir.resolve("app");
+    RealMaven.attach(mojo, project, true, store(), "image.skip=true");
+    mojo.execute();
+    RealMaven.attach(mojo, project, true, store()).getModel().setPackaging("pom");
+    mojo.execute();
+    assertFalse(Files.exists(dir.resolve("store")), "a skipped goal opened the store");
+    assertFalse(Files.exists(project.resolve("target/image.digest")));
+  }
+
+  @Test
+  @InjectMojo(goal = "push", pom = SIMPLE)
+  void pushWithoutABuildSaysToBuildFirst(PushMojo mojo) throws Exception {
+    RealMaven.attach(mojo, dir.resolve("app"), false, store());
+    String message = assertThrows(MojoFailureException.class, mojo::execute).getMessage();
+    assertTrue(message.contains("registry.example.com/team/app:1.0 is not in the store")
+        && message.contains("run image:build first"), message);
+  }
+
+  @Test
+  @InjectMojo(goal = "push", pom = SIMPLE)
+  void pushRefusesToWorkOffline(PushMojo mojo) throws Exception {
+    RealMaven.attach(mojo, dir.resolve("app"), true, store());
+    String message = assertThrows(MojoFailureException.class, mojo::execute).getMessage();
+    assertTrue(message.contains("cannot work offline"), message);
+  }
+}
