@@ -84,6 +84,13 @@ class SettingsIT {
   }
 
   @Test
+  void pushesWithTheAuthOfToAsAJibUserWritesIt() throws IOException {
+    Path settings = maven.settings("settings-none-for-auth.xml", "");
+    assertPushed("demo/to-auth", pushToSecured(settings, "demo/to-auth",
+        "-Dimage.to.auth.username=" + USER, "-Dimage.to.auth.password=" + PASSWORD));
+  }
+
+  @Test
   void decryptsAnEncryptedServerPassword() throws IOException {
     Path security = maven.work().resolve("settings-security.xml");
     String master = encryptedValue(Processes.check(NestedMaven.command(maven.settings("bare.xml", ""), project,

@@ -24,6 +24,12 @@ public interface CredentialProvider {
     return host -> Optional.empty();
   }
 
+  /** {@code provider}, asked only about {@code registryHost} (Docker Hub by any of its names). */
+  static CredentialProvider onlyFor(String registryHost, CredentialProvider provider) {
+    String key = RegistryHosts.credentialKey(registryHost);
+    return host -> RegistryHosts.credentialKey(host).equals(key) ? provider.credentialsFor(host) : Optional.empty();
+  }
+
   /** Asks each provider in turn and uses the first that has credentials for the host. */
   static CredentialProvider chain(CredentialProvider... providers) {
     List<CredentialProvider> list = List.of(providers);

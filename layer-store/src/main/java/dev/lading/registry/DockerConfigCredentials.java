@@ -65,6 +65,15 @@ public final class DockerConfigCredentials implements CredentialProvider {
     return new DockerConfigCredentials(configJson, helperSearchPath);
   }
 
+  /**
+   * Credentials from one named helper for any host, whatever config.json says: Jib's
+   * {@code <credHelper>}. {@code name} is the helper's suffix ({@code ecr-login} runs
+   * {@code docker-credential-ecr-login} from the search path) or a path to the helper.
+   */
+  public CredentialProvider helper(String name) {
+    return host -> runHelper(name, RegistryHosts.credentialKey(host), "the build configuration");
+  }
+
   /** The file this provider reads. */
   public Path configFile() {
     return configFile;
@@ -82,7 +91,7 @@ public final class DockerConfigCredentials implements CredentialProvider {
       helper = config.get("credsStore").asText();
     }
     if (helper != null && !helper.isBlank()) {
-      Optional<Credential> fromHelper = runHelper(helper, key);
+      Optional<Credential> fromHelper = runHelper(helper, key, configFile.toString());
       if (fromHelper.isPresent()) {
         return fromHelper;
       }
@@ -143,14 +152,18 @@ public final class DockerConfigCredentials implements CredentialProvider {
     return Optional.empty();
   }
 
-  private Optional<Credential> runHelper(String name, String key) throws IOException {
-    String command = "docker-credential-" + name;
-    Path helper = helperSearchPath.stream()
-        .map(dir -> dir.resolve(command))
-        .filter(Files::isExecutable)
-        .findFirst()
-        .orElseThrow(() -> new IOException(command + " (configured in " + configFile
-            + ") is not on the PATH; install it or remove it from the config"));
+  private Optional<Credential> runHelper(String name, String key, String configuredIn) throws IOException {
+    boolean isPath = name.contains(File.separator);
+    String command = isPath ? name : "docker-credential-" + name;
+    Path helper = isPath
+        ? Optional.of(Path.of(name)).filter(Files::isExecutable).orElseThrow(() -> new IOException(
+            "credential helper " + name + " (configured in " + configuredIn + ") is not an executable file"))
+        : helperSearchPath.stream()
+            .map(dir -> dir.resolve(command))
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElseThrow(() -> new IOException(command + " (configured in " + configuredIn
+                + ") is not on the PATH; install it or remove it from there"));
     // The docker CLI stores Docker Hub under its historical v1 URL, everything else by host name.
     String serverUrl = RegistryHosts.DOCKER_HUB.equals(key) ? RegistryHosts.DOCKER_HUB_SERVER_URL : key;
     Process process = new ProcessBuilder(helper.toString(), "get").start();
@@ -178,7 +191,7 @@ public final class DockerConfigCredentials implements CredentialProvider {
         return Optional.empty();
       }
       throw new IOException(command + " get failed for " + serverUrl + " (exit " + process.exitValue()
-          + "): " + (out + " " + err).strip() + "; check the helper or remove it from " + configFile);
+          + "): " + (out + " " + err).strip() + "; check the helper or remove it from " + configuredIn);
     }
     JsonNode json;
     try {

@@ -120,4 +120,21 @@ class DockerConfigCredentialsTest {
     assertTrue(new Credential("u", "topsecret").toString().contains("***"));
     assertTrue(!new Credential("u", "topsecret").toString().contains("topsecret"));
   }
+
+  @Test
+  void aNamedHelperAnswersWhateverTheConfigSaysAndOnlyForItsHost() throws IOException {
+    DockerConfigCredentials nothingConfigured = DockerConfigCredentials.of(temp.resolve("absent.json"), List.of(bin));
+    CredentialProvider bySuffix = CredentialProvider.onlyFor("registry.example.com", nothingConfigured.helper("test"));
+    assertEquals(Optional.of(new Credential("helper-user", "helper-secret")),
+        bySuffix.credentialsFor("registry.example.com"));
+    assertEquals(Optional.empty(), bySuffix.credentialsFor("ghcr.io"), "another host is not asked");
+    CredentialProvider byPath = nothingConfigured.helper(bin.resolve("docker-credential-test").toString());
+    assertEquals(Optional.of(new Credential("hub-user", "hub-secret")), byPath.credentialsFor("index.docker.io"));
+    assertEquals(List.of("get registry.example.com", "get https://index.docker.io/v1/"), Files.readAllLines(calls));
+
+    IOException missing = assertThrows(IOException.class,
+        () -> nothingConfigured.helper("ecr-login").credentialsFor("ghcr.io"));
+    assertTrue(missing.getMessage().contains("docker-credential-ecr-login (configured in the build configuration)")
+        && missing.getMessage().contains("not on the PATH"), missing.getMessage());
+  }
 }

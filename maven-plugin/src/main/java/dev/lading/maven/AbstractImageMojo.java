@@ -16,6 +16,7 @@ import dev.lading.registry.HttpProxy;
 import dev.lading.registry.ProxyConfig;
 import dev.lading.registry.RegistryClient;
 import dev.lading.registry.RegistryException;
+import dev.lading.registry.StaticCredentials;
 import dev.lading.store.Store;
 import java.io.File;
 import java.io.IOException;
@@ -127,7 +128,8 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     if (e != null && e.isAuthenticationFailure() && e.registry() != null) {
       return "; with Maven, add to ~/.m2/settings.xml <servers><server><id>" + e.registry()
           + "</id><username>...</username><password>...</password></server></servers>"
-          + " (the password may be encrypted with mvn --encrypt-password)";
+          + " (the password may be encrypted with mvn --encrypt-password), or set <to><auth> / <from><auth>"
+          + " (-Dimage.to.auth.username=... -Dimage.to.auth.password=...)";
     }
     return "";
   }
@@ -165,6 +167,24 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       }
     }
     return out;
+  }
+
+  /** {@code -Dimage.<name>=k=v,k2=v2} (Jib's form), else the POM's map. */
+  private Map<String, String> mapProperty(String name, Map<String, String> fallback) {
+    List<String> entries = listProperty(name, null);
+    if (entries == null) {
+      return new LinkedHashMap<>(fallback);
+    }
+    Map<String, String> result = new LinkedHashMap<>();
+    for (String entry : entries) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("-D" + PREFIX + name + ": '" + entry + "' is not KEY=VALUE"
+            + " (e.g. -D" + PREFIX + name + "=MODE=prod,TZ=UTC)");
+      }
+      result.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+    }
+    return result;
   }
 
   protected ImageReference baseReference() {
@@ -261,9 +281,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     if (session.isOffline()) {
       return null;
     }
-    CredentialProvider credentials = CredentialProvider.chain(
-        new SettingsCredentials(session.getSettings().getServers(), settingsDecrypter),
-        DockerConfigCredentials.fromEnvironment());
+    CredentialProvider credentials = credentials();
     RegistryClient.Builder builder = RegistryClient.builder().credentials(credentials)
         .transferListener(progress).userAgent("lading-maven-plugin/" + pluginVersion());
     Optional<ProxyConfig> proxies = SettingsProxies.of(session.getSettings().getProxies(), settingsDecrypter);
@@ -285,6 +303,48 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       }
     }
     return builder.build();
+  }
+
+  /**
+   * Where registry credentials come from, first match per host: {@code <from>/<to>} {@code <auth>} (or
+   * {@code -Dimage.to.auth.username/password}), their {@code <credHelper>}, the settings.xml
+   * {@code <server>} whose id is the host, then docker's config.json and its helpers. When base and
+   * target share a host, the target's settings win.
+   */
+  CredentialProvider credentials() {
+    DockerConfigCredentials docker = DockerConfigCredentials.fromEnvironment();
+    List<CredentialProvider> chain = new ArrayList<>();
+    // The target's first: for a registry both images live on, pushing needs the stronger rights.
+    chain.addAll(imageCredentials("to", to.auth, to.credHelper, to.image, docker));
+    chain.addAll(imageCredentials("from", from.auth, from.credHelper, from.image, docker));
+    chain.add(new SettingsCredentials(session.getSettings().getServers(), settingsDecrypter));
+    chain.add(docker);
+    return CredentialProvider.chain(chain.toArray(CredentialProvider[]::new));
+  }
+
+  /** The {@code <auth>} and {@code <credHelper>} of {@code <from>} or {@code <to>}, for its host only. */
+  private List<CredentialProvider> imageCredentials(String which, Auth auth, String credHelper, String image,
+      DockerConfigCredentials docker) {
+    String reference = property(which + ".image", image);
+    if (reference == null) {
+      return List.of();
+    }
+    String host = parse(reference, which + ".image").registry();
+    List<CredentialProvider> result = new ArrayList<>();
+    String user = property(which + ".auth.username", auth.username);
+    String password = property(which + ".auth.password", auth.password);
+    if (user != null || password != null) {
+      if (user == null || password == null) {
+        throw new IllegalArgumentException(which + ".auth needs both <username> and <password> (or -Dimage."
+            + which + ".auth.username and -Dimage." + which + ".auth.password)");
+      }
+      result.add(StaticCredentials.of(host, user, password));
+    }
+    String helper = property(which + ".credHelper", credHelper);
+    if (helper != null) {
+      result.add(CredentialProvider.onlyFor(host, docker.helper(helper)));
+    }
+    return result;
   }
 
   private String pluginVersion() {
@@ -324,8 +384,8 @@ public abstract class AbstractImageMojo extends AbstractMojo {
           classes);
       getLog().info("main class: " + mainClass + " (inferred; set <container><mainClass> to choose)");
     }
-    Map<String, String> env = new LinkedHashMap<>(container.environment);
-    Map<String, String> labels = new LinkedHashMap<>(container.labels);
+    Map<String, String> env = mapProperty("container.environment", container.environment);
+    Map<String, String> labels = mapProperty("container.labels", container.labels);
     return new ContainerSettings(mainClass,
         listProperty("container.jvmFlags", container.jvmFlags),
         listProperty("container.args", container.args),

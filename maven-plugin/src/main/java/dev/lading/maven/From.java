@@ -9,4 +9,8 @@ public class From {
   String image;
   /** The platforms, as {@code <platform><os>linux</os><architecture>arm64</architecture></platform>}. */
   List<PlatformParameter> platforms = new ArrayList<>();
+  /** Credentials for the base image's registry; they come before settings.xml and docker's config. */
+  Auth auth = new Auth();
+  /** A docker credential helper for the base image's registry: its suffix ({@code ecr-login}) or path. */
+  String credHelper;
 }

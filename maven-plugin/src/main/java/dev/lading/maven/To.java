@@ -9,4 +9,8 @@ public class To {
   String image;
   /** Extra tags of the same repository. */
   List<String> tags = new ArrayList<>();
+  /** Credentials for the target image's registry; they come before settings.xml and docker's config. */
+  Auth auth = new Auth();
+  /** A docker credential helper for the target image's registry: its suffix ({@code ecr-login}) or path. */
+  String credHelper;
 }

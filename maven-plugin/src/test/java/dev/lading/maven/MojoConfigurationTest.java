@@ -8,10 +8,12 @@ import dev.lading.build.ContainerSettings;
 import dev.lading.build.JavaImagePlan;
 import dev.lading.model.ImageFormat;
 import dev.lading.model.Platform;
+import dev.lading.registry.Credential;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.maven.api.plugin.testing.InjectMojo;
 import org.apache.maven.api.plugin.testing.MojoTest;
 import org.junit.jupiter.api.Test;
@@ -68,7 +70,8 @@ class MojoConfigurationTest {
     RealMaven.attach(mojo, dir, false, "image.from.image=other.example.com/jre:21",
         "image.to.image=other.example.com/app:2.0", "image.to.tags=a, b", "image.from.platforms=linux/arm64",
         "image.container.format=OCI", "image.container.mainClass=other.Main", "image.container.ports=1,2/udp",
-        "image.container.creationTime=EPOCH", "image.mirror=mirror.internal:5000");
+        "image.container.creationTime=EPOCH", "image.mirror=mirror.internal:5000",
+        "image.container.environment=A=1, B=x=y", "image.container.labels=owner=ops");
     RealMaven.classes(dir);
     JavaImagePlan plan = mojo.plan();
     assertEquals("other.example.com/jre:21", plan.base().toString());
@@ -79,6 +82,8 @@ class MojoConfigurationTest {
     assertEquals("other.Main", plan.container().mainClass());
     assertEquals(List.of("1", "2/udp"), plan.container().ports());
     assertEquals(Instant.EPOCH, plan.creationTime());
+    assertEquals(Map.of("A", "1", "B", "x=y"), plan.container().environment());
+    assertEquals(Map.of("owner", "ops"), plan.container().labels());
     assertEquals(List.of("127.0.0.1:5000", "mirror.internal:5000"), mojo.mirrorHosts());
   }
 
@@ -101,6 +106,8 @@ class MojoConfigurationTest {
     assertTrue(platform.contains("'linux'"), platform);
     String format = planFailure(mojo, "image.container.format=tarball");
     assertTrue(format.contains("tarball"), format);
+    String env = planFailure(mojo, "image.container.environment=MODE");
+    assertTrue(env.contains("'MODE' is not KEY=VALUE"), env);
 
     RealMaven.attach(mojo, dir, false, "image.mirror=http://mirror.internal:5000/v2/");
     String mirror = assertThrows(IllegalArgumentException.class, mojo::mirrorHosts).getMessage();
@@ -114,5 +121,20 @@ class MojoConfigurationTest {
     RealMaven.classes(dir);
     String message = assertThrows(IllegalArgumentException.class, mojo::plan).getMessage();
     assertTrue(message.contains("unit/no-such-directory") && message.contains("does not exist"), message);
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void theImagesOwnCredentialsComeFirstAndOnlyForItsRegistry(BuildMojo mojo) throws Exception {
+    RealMaven.attach(mojo, dir, false);
+    assertEquals(Optional.of(new Credential("pusher", "s3cret")), mojo.credentials().credentialsFor("registry.example.com"));
+    assertEquals(Optional.empty(), mojo.credentials().credentialsFor("other.example.com"));
+
+    RealMaven.attach(mojo, dir, false, "image.to.auth.username=ci", "image.to.auth.password=token");
+    assertEquals(Optional.of(new Credential("ci", "token")), mojo.credentials().credentialsFor("registry.example.com"));
+
+    RealMaven.attach(mojo, dir, false, "image.from.auth.username=half");
+    String message = assertThrows(IllegalArgumentException.class, mojo::credentials).getMessage();
+    assertTrue(message.contains("from.auth needs both <username> and <password>"), message);
   }
 }
