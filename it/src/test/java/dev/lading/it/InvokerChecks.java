@@ -32,8 +32,9 @@ public final class InvokerChecks {
     assertEquals(4, runs.size(), "build.log should hold 4 Maven runs");
     String built = runs.get(0);
     assertTrue(built.contains("main class: demo.Main (inferred"), built);
-    // The base image is on the same registry: its layers are mounted, never downloaded or uploaded.
-    assertTrue(built.contains("0 B fetched"), built);
+    // The base image is on the same registry: its 2 layers are mounted, never downloaded or uploaded;
+    // the 4 app layers and the config are uploaded.
+    assertTrue(built.contains("(5 uploaded, 2 mounted, 0 already there;") && built.contains("0 B fetched"), built);
     String digest = Files.readString(project.resolve("target/image.digest")).trim();
     String id = Files.readString(project.resolve("target/image.id")).trim();
     assertTrue(digest.startsWith("sha256:") && id.startsWith("sha256:"), digest + " " + id);
