@@ -359,22 +359,38 @@ public final class RegistryClient {
    */
   public boolean pushBlob(String host, String repository, Descriptor blob, BlobSource source)
       throws IOException {
-    String api = apiHost(host);
     checkRepository(repository);
+    checkSize(blob, source);
+    if (blobSize(apiHost(host), repository, blob.digest(), AuthScope.push(repository)).isPresent()) {
+      return false;
+    }
+    uploadBlob(host, repository, blob, source);
+    return true;
+  }
+
+  private static void checkSize(Descriptor blob, BlobSource source) throws IOException {
     long size = source.size();
     if (size != blob.size()) {
       throw new IllegalArgumentException("the content for " + blob.digest() + " has " + size
           + " bytes but its descriptor says " + blob.size());
     }
+  }
+
+  /**
+   * Uploads a blob without asking first, as {@link #pushBlob} does after its HEAD: for a caller that
+   * has just asked itself (and tried a mount), so that a new blob costs one round trip less.
+   */
+  public void uploadBlob(String host, String repository, Descriptor blob, BlobSource source)
+      throws IOException {
+    String api = apiHost(host);
+    checkRepository(repository);
+    checkSize(blob, source);
     AuthScope scope = AuthScope.push(repository);
-    if (blobSize(api, repository, blob.digest(), scope).isPresent()) {
-      return false;
-    }
     RetryPolicy retry = http.retryPolicy();
     for (int attempt = 1; ; attempt++) {
       try {
         upload(api, repository, blob, source, scope);
-        return true;
+        return;
       } catch (RegistryException e) {
         if (!e.isTransient() || attempt >= retry.maxAttempts()) {
           throw e;
