@@ -137,8 +137,6 @@ public final class ImageTransfer {
         });
         dst.commit(tree);
       }
-      listener.info("copied " + source.text() + " to " + destination.text() + " ("
-          + tree.descriptor().digest() + ")");
       return new CopyResult(source, destination, top.descriptor(), tree.descriptor(), copied.get(),
           skipped.get(), mounted.get(), bytes.get(), fetched.get(), bytesFetched.get());
     }
