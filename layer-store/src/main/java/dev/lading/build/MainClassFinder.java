@@ -51,6 +51,29 @@ public final class MainClassFinder {
         + "); choose one with <container><mainClass>");
   }
 
+  /**
+   * Whether {@code mainClass} is on the image's class path: in the compiled classes or in one of the
+   * jars. The classes are looked at first (one file check), the jars only when that fails. A class
+   * named but absent makes a container that fails at start, so the build can say so at once.
+   */
+  public static boolean isOnClassPath(String mainClass, Path classesDirectory, List<Path> jars)
+      throws IOException {
+    String entry = mainClass.replace('.', '/') + ".class";
+    if (classesDirectory != null && Files.isRegularFile(classesDirectory.resolve(entry))) {
+      return true;
+    }
+    for (Path jar : jars) {
+      if (Files.isRegularFile(jar)) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+          if (file.getEntry(entry) != null) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
   /** The classes below {@code dir} that declare {@code public static void main(String[])}, sorted. */
   public static List<String> classesWithMain(Path dir) throws IOException {
     List<String> result = new ArrayList<>();

@@ -310,4 +310,16 @@ class ImageBuilderTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> MainClassFinder.find(null, empty));
     assertTrue(e.getMessage().contains("mainClass"), e.getMessage());
   }
+
+  @Test
+  void aConfiguredMainClassIsLookedForInTheClassesThenTheJars() throws IOException {
+    Path classes = project.resolve("target/classes");
+    List<Path> jars = List.of(project.resolve("libs/lib-1.0.jar"), project.resolve("libs/snap-1.0-SNAPSHOT.jar"));
+    assertTrue(MainClassFinder.isOnClassPath("demo.Main", classes, jars));
+    jar(project.resolve("libs/launcher.jar"), "org/launch/Launcher.class");
+    assertTrue(MainClassFinder.isOnClassPath("org.launch.Launcher", classes,
+        List.of(jars.get(0), project.resolve("libs/launcher.jar"))));
+    assertFalse(MainClassFinder.isOnClassPath("demo.Mian", classes, jars));
+    assertFalse(MainClassFinder.isOnClassPath("org.launch.Launcher", classes, jars));
+  }
 }

@@ -368,21 +368,28 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       }
       dependencies.add(new JavaLayers.Dependency(a.getFile().toPath(), a.getGroupId(), a.isSnapshot()));
     }
-    ContainerSettings settings = containerSettings(classes);
+    ContainerSettings settings = containerSettings(classes, dependencies);
     List<JavaLayers.ExtraDirectory> extras = extraDirectories();
     return new JavaImagePlan(baseReference(), platforms(), targetReference(), tags(), format(), settings,
         JavaLayers.of(dependencies, classes, extras, settings.appRoot()),
         creationTime(), filesModificationTime());
   }
 
-  private ContainerSettings containerSettings(Path classes) throws IOException {
+  private ContainerSettings containerSettings(Path classes, List<JavaLayers.Dependency> dependencies)
+      throws IOException {
     List<String> entrypoint = listProperty("container.entrypoint", container.entrypoint);
     String mainClass = property("container.mainClass", container.mainClass);
-    if (mainClass == null && (entrypoint == null || entrypoint.isEmpty())) {
+    boolean javaEntrypoint = entrypoint == null || entrypoint.isEmpty();
+    if (mainClass == null && javaEntrypoint) {
       File jar = project.getArtifact() == null ? null : project.getArtifact().getFile();
       mainClass = MainClassFinder.find(jar == null || !jar.getName().endsWith(".jar") ? null : jar.toPath(),
           classes);
       getLog().info("main class: " + mainClass + " (inferred; set <container><mainClass> to choose)");
+    } else if (mainClass != null && javaEntrypoint && !MainClassFinder.isOnClassPath(mainClass, classes,
+        dependencies.stream().map(JavaLayers.Dependency::file).toList())) {
+      // A typo here would only show when the container starts; say it now.
+      getLog().warn("main class " + mainClass + " is neither in " + classes + " nor in a runtime dependency:"
+          + " the container will fail to start; check <container><mainClass>");
     }
     Map<String, String> env = mapProperty("container.environment", container.environment);
     Map<String, String> labels = mapProperty("container.labels", container.labels);

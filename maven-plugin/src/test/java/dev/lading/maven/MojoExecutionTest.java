@@ -75,6 +75,30 @@ class MojoExecutionTest {
 
   @Test
   @InjectMojo(goal = "build", pom = SIMPLE)
+  void aMainClassThatIsNowhereIsAWarningThatNamesIt(BuildMojo mojo) throws Exception {
+    seedBase();
+    Path project = dir.resolve("app");
+    List<String> warnings = new java.util.ArrayList<>();
+    mojo.setLog(new org.apache.maven.plugin.logging.SystemStreamLog() {
+      @Override
+      public void warn(CharSequence content) {
+        warnings.add(content.toString());
+      }
+    });
+    RealMaven.attach(mojo, project, true, store());
+    RealMaven.classes(project);
+    mojo.execute();
+    assertEquals(List.of(), warnings, "demo.Main is in target/classes");
+
+    RealMaven.attach(mojo, project, true, store(), "image.container.mainClass=demo.Mian");
+    mojo.execute();
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).startsWith("main class demo.Mian is neither in ")
+        && warnings.get(0).contains("check <container><mainClass>"), warnings.get(0));
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
   void offlineWithoutTheBaseSaysToSeed(BuildMojo mojo) throws Exception {
     Path project = dir.resolve("app");
     RealMaven.attach(mojo, project, true, store());
