@@ -68,24 +68,12 @@ public final class InvokerChecks {
         "docker://" + registry + "/demo/hello:latest").get("Digest").asText());
 
     // Unpack with umoci and run the entrypoint in a chroot, as a container runtime would.
-    Path work = Path.of(stores).resolveSibling("invoker-work");
-    Path layout = work.resolve("hello-layout");
-    Path bundle = work.resolve("hello-bundle");
-    dev.lading.testing.TestFiles.deleteRecursively(work);
-    Files.createDirectories(work);
-    Skopeo.run("copy", "--src-tls-verify=false", ref, "oci:" + layout + ":hello");
-    Path rootfs = Rootfs.unpack(layout, "hello", bundle);
+    Path rootfs = unpack(ref, "hello", stores);
     assertTrue(Files.isRegularFile(rootfs.resolve("app/classes/demo/Main.class")));
     assertTrue(Files.isRegularFile(rootfs.resolve("app/resources/app.properties")));
     assertTrue(Files.isRegularFile(rootfs.resolve("app/libs/slf4j-api-2.0.16.jar")));
     assertTrue(Files.isExecutable(rootfs.resolve("opt/hello/run.sh")));
-    List<String> cmd = new ArrayList<>(Rootfs.inside(rootfs));
-    cmd.addAll(List.of("/usr/bin/env", "-i"));
-    cmd.addAll(env);
-    cmd.addAll(List.of("/bin/sh", "-c", "mkdir -p \"$0\" && cd \"$0\" && exec \"$@\"", run.get("WorkingDir").asText()));
-    cmd.addAll(Skopeo.strings(run.get("Entrypoint")));
-    cmd.addAll(Skopeo.strings(run.get("Cmd")));
-    String out = Processes.check(cmd, 120);
+    String out = runEntrypoint(rootfs, config);
     assertTrue(out.contains("Hello from lading: hi mode=it args=from-args logger=SimpleLogger cwd=/srv"), out);
 
     // Runs 3 and 4: docker-archive (the default) and oci-archive, both read by skopeo.
@@ -118,6 +106,24 @@ public final class InvokerChecks {
     assertNotEquals(before, Files.readString(project.resolve("target/image.digest")).trim());
     assertTrue(changed.output().contains("layer classes: built"), changed.output());
     assertTrue(changed.output().contains("(4 app layers: 1 built, 3 unchanged)"), changed.output());
+  }
+
+  // ---- packaged: the jar in /app/classpath, an extra class path entry ----
+
+  public static void packaged(Path project, String registry, String stores) throws IOException {
+    String ref = "docker://" + registry + "/demo/packaged:1.0";
+    JsonNode config = Skopeo.json("inspect", "--tls-verify=false", "--config", ref);
+    assertEquals(List.of("java", "-cp", "/opt/conf:/app/classpath/*:/app/libs/*", "demo.Main"),
+        Skopeo.strings(config.get("config").get("Entrypoint")));
+    JsonNode base = Skopeo.json("inspect", "--tls-verify=false", "docker://" + registry + "/library/jre:17");
+    // the jar and the extra files; no dependencies, no classes or resources layers
+    assertEquals(base.get("Layers").size() + 2,
+        Skopeo.json("inspect", "--tls-verify=false", ref).get("Layers").size());
+    Path rootfs = unpack(ref, "packaged", stores);
+    assertTrue(Files.isRegularFile(rootfs.resolve("app/classpath/packaged-1.0.jar")));
+    assertFalse(Files.exists(rootfs.resolve("app/classes")));
+    String out = runEntrypoint(rootfs, config);
+    assertTrue(out.contains("packaged: from-extra-classpath from file:/app/classpath/packaged-1.0.jar"), out);
   }
 
   // ---- offline: seed, then -o ----
@@ -179,6 +185,31 @@ public final class InvokerChecks {
   }
 
   // ---- helpers ----
+
+  /** Copies the image at {@code ref} to an OCI layout with skopeo and unpacks it with umoci; its rootfs. */
+  private static Path unpack(String ref, String name, String stores) throws IOException {
+    Path work = Path.of(stores).resolveSibling("invoker-work").resolve(name);
+    dev.lading.testing.TestFiles.deleteRecursively(work);
+    Files.createDirectories(work);
+    Skopeo.run("copy", "--src-tls-verify=false", ref, "oci:" + work.resolve("layout") + ":" + name);
+    return Rootfs.unpack(work.resolve("layout"), name, work.resolve("bundle"));
+  }
+
+  /** Runs the image's entrypoint and cmd in its rootfs, with its env and working directory; the output. */
+  private static String runEntrypoint(Path rootfs, JsonNode config) throws IOException {
+    JsonNode run = config.get("config");
+    List<String> cmd = new ArrayList<>(Rootfs.inside(rootfs));
+    cmd.addAll(List.of("/usr/bin/env", "-i"));
+    cmd.addAll(Skopeo.strings(run.get("Env")));
+    String workdir = run.hasNonNull("WorkingDir") && !run.get("WorkingDir").asText().isEmpty()
+        ? run.get("WorkingDir").asText() : "/";
+    cmd.addAll(List.of("/bin/sh", "-c", "mkdir -p \"$0\" && cd \"$0\" && exec \"$@\"", workdir));
+    cmd.addAll(Skopeo.strings(run.get("Entrypoint")));
+    if (run.hasNonNull("Cmd")) {
+      cmd.addAll(Skopeo.strings(run.get("Cmd")));
+    }
+    return Processes.check(cmd, 120);
+  }
 
   /** The output of each Maven run of the IT, in order: invoker appends them all to build.log. */
   static List<String> invocations(Path project) throws IOException {

@@ -26,6 +26,10 @@ import java.util.regex.Pattern;
  * @param workingDirectory an absolute path
  * @param volumes absolute paths
  * @param appRoot where classes, resources and libraries go (default {@code /app})
+ * @param extraClasspath in-image paths put before the application's on the class path (Jib's
+ *     {@code extraClasspath}, e.g. an agent's directory)
+ * @param packaged Jib's {@code containerizingMode packaged}: the project's jar in
+ *     {@code <appRoot>/classpath} instead of its classes and resources
  */
 public record ContainerSettings(
     String mainClass,
@@ -38,7 +42,17 @@ public record ContainerSettings(
     String user,
     String workingDirectory,
     List<String> volumes,
-    String appRoot) {
+    String appRoot,
+    List<String> extraClasspath,
+    boolean packaged) {
+
+  /** Settings of an exploded application (classes and resources as directories), no extra class path. */
+  public ContainerSettings(String mainClass, List<String> jvmFlags, List<String> args, List<String> entrypoint,
+      Map<String, String> environment, Map<String, String> labels, List<String> ports, String user,
+      String workingDirectory, List<String> volumes, String appRoot) {
+    this(mainClass, jvmFlags, args, entrypoint, environment, labels, ports, user, workingDirectory, volumes,
+        appRoot, List.of(), false);
+  }
 
   /** Jib's word for "keep the base image's entrypoint". */
   public static final String INHERIT = "INHERIT";
@@ -55,6 +69,7 @@ public record ContainerSettings(
     labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
     ports = ports == null ? List.of() : List.copyOf(ports);
     volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    extraClasspath = extraClasspath == null ? List.of() : List.copyOf(extraClasspath);
     appRoot = appRoot == null || appRoot.isBlank() ? DEFAULT_APP_ROOT : appRoot;
     if (!appRoot.startsWith("/")) {
       throw new IllegalArgumentException("appRoot '" + appRoot + "' must be an absolute path");
@@ -117,14 +132,23 @@ public record ContainerSettings(
 
   /**
    * The default Java command, as Jib builds it: {@code java <jvmFlags> -cp
-   * <appRoot>/resources:<appRoot>/classes:<appRoot>/libs/* <mainClass>}.
+   * [extraClasspath:]<appRoot>/resources:<appRoot>/classes:<appRoot>/libs/* <mainClass>}, with
+   * {@code <appRoot>/classpath/*} for the resources and classes when packaged.
    */
   public List<String> defaultEntrypoint(String resolvedMainClass) {
+    List<String> classpath = new ArrayList<>(extraClasspath);
+    if (packaged) {
+      classpath.add(appRoot + "/classpath/*");
+    } else {
+      classpath.add(appRoot + "/resources");
+      classpath.add(appRoot + "/classes");
+    }
+    classpath.add(appRoot + "/libs/*");
     List<String> cmd = new ArrayList<>();
     cmd.add("java");
     cmd.addAll(jvmFlags);
     cmd.add("-cp");
-    cmd.add(appRoot + "/resources:" + appRoot + "/classes:" + appRoot + "/libs/*");
+    cmd.add(String.join(":", classpath));
     cmd.add(resolvedMainClass);
     return cmd;
   }

@@ -20,6 +20,8 @@ public final class JavaLayers {
   public static final String RESOURCES = "resources";
   public static final String CLASSES = "classes";
   public static final String EXTRA_FILES = "extra files";
+  /** The project's jar, in place of resources and classes, when packaged (Jib's name). */
+  public static final String JAR = "jar";
 
   private JavaLayers() {}
 
@@ -52,6 +54,15 @@ public final class JavaLayers {
    */
   public static List<LayerSpec> of(List<Dependency> dependencies, Path classesDirectory,
       List<ExtraDirectory> extraDirectories, String appRoot) {
+    return of(dependencies, classesDirectory, null, extraDirectories, appRoot);
+  }
+
+  /**
+   * As {@link #of(List, Path, List, String)}; with a {@code packagedJar}, that jar goes to {@code
+   * <appRoot>/classpath} as one layer instead of the resources and classes layers (Jib's packaged mode).
+   */
+  public static List<LayerSpec> of(List<Dependency> dependencies, Path classesDirectory, Path packagedJar,
+      List<ExtraDirectory> extraDirectories, String appRoot) {
     Map<String, Integer> nameCount = new HashMap<>();
     for (Dependency d : dependencies) {
       nameCount.merge(d.file().getFileName().toString(), 1, Integer::sum);
@@ -66,12 +77,17 @@ public final class JavaLayers {
     List<LayerSpec> layers = new ArrayList<>();
     layers.add(LayerSpec.of(DEPENDENCIES, releases));
     layers.add(LayerSpec.of(SNAPSHOT_DEPENDENCIES, snapshots));
-    List<FileMapping> output = classesDirectory != null && Files.isDirectory(classesDirectory)
-        ? List.of(new FileMapping(classesDirectory, appRoot + "/resources")) : List.of();
-    layers.add(new LayerSpec(RESOURCES, output, p -> !isClassFile(p), "not *.class", null));
-    List<FileMapping> classes = output.isEmpty() ? List.of()
-        : List.of(new FileMapping(classesDirectory, appRoot + "/classes"));
-    layers.add(new LayerSpec(CLASSES, classes, JavaLayers::isClassFile, "*.class", null));
+    if (packagedJar != null) {
+      layers.add(LayerSpec.of(JAR, List.of(
+          new FileMapping(packagedJar, appRoot + "/classpath/" + packagedJar.getFileName()))));
+    } else {
+      List<FileMapping> output = classesDirectory != null && Files.isDirectory(classesDirectory)
+          ? List.of(new FileMapping(classesDirectory, appRoot + "/resources")) : List.of();
+      layers.add(new LayerSpec(RESOURCES, output, p -> !isClassFile(p), "not *.class", null));
+      List<FileMapping> classes = output.isEmpty() ? List.of()
+          : List.of(new FileMapping(classesDirectory, appRoot + "/classes"));
+      layers.add(new LayerSpec(CLASSES, classes, JavaLayers::isClassFile, "*.class", null));
+    }
     List<FileMapping> extras = new ArrayList<>();
     Map<String, Integer> permissions = new HashMap<>();
     for (ExtraDirectory extra : extraDirectories) {

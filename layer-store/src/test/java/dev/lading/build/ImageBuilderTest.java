@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarOutputStream;
@@ -309,6 +310,35 @@ class ImageBuilderTest {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> MainClassFinder.find(null, empty));
     assertTrue(e.getMessage().contains("mainClass"), e.getMessage());
+  }
+
+  @Test
+  void packagedPutsTheProjectJarInItsOwnLayerAndOnTheClassPath() throws IOException {
+    Path appJar = project.resolve("target/app-1.0.jar");
+    jar(appJar, "demo/Main.class");
+    ContainerSettings packaged = new ContainerSettings("demo.Main", List.of(), null, null, null, null, null,
+        null, null, null, null, List.of("/opt/agent/*"), true);
+    List<LayerSpec> layers = JavaLayers.of(
+        List.of(new JavaLayers.Dependency(project.resolve("libs/lib-1.0.jar"), "org.example", false)),
+        project.resolve("target/classes"), appJar, List.of(), packaged.appRoot());
+    BuildResult result = build(new JavaImagePlan(baseRef, List.of(),
+        ImageReference.parse(registry.hostPort() + "/demo/packaged:1"), List.of(), ImageFormat.OCI, packaged,
+        layers, null, null));
+
+    assertEquals(List.of("dependencies", "jar"), result.layers().stream().map(LayerOutcome::name).toList());
+    ImageConfig config = config(manifest(result.image()));
+    assertEquals(List.of("java", "-cp", "/opt/agent/*:/app/classpath/*:/app/libs/*", "demo.Main"),
+        config.configOrEmpty().entrypoint());
+    LayerOutcome jarLayer = result.layers().get(1);
+    List<String> paths = new ArrayList<>();
+    try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        new java.util.zip.GZIPInputStream(store.open(jarLayer.digest())))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        paths.add(e.getName());
+      }
+    }
+    assertTrue(paths.contains("app/classpath/app-1.0.jar"), paths.toString());
+    assertFalse(paths.stream().anyMatch(p -> p.startsWith("app/classes")), paths.toString());
   }
 
   @Test

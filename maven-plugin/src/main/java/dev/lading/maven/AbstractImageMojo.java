@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.maven.artifact.Artifact;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
@@ -90,6 +91,13 @@ public abstract class AbstractImageMojo extends AbstractMojo {
   /** Registry mirrors tried first for pulls ({@code http://127.0.0.1:5000} or {@code host:port}). */
   @Parameter
   protected List<String> mirrors = new ArrayList<>();
+
+  /**
+   * {@code exploded} (default): classes and resources as directories, one layer each; {@code packaged}:
+   * the project's jar as one layer in {@code <appRoot>/classpath} (Jib's setting of the same name).
+   */
+  @Parameter(property = "image.containerizingMode", defaultValue = "exploded")
+  protected String containerizingMode = "exploded";
 
   /** Comma-separated mirrors, added to {@code <mirrors>}. */
   @Parameter(property = "image.mirror")
@@ -368,15 +376,33 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       }
       dependencies.add(new JavaLayers.Dependency(a.getFile().toPath(), a.getGroupId(), a.isSnapshot()));
     }
-    ContainerSettings settings = containerSettings(classes, dependencies);
+    Path packagedJar = packagedJar();
+    ContainerSettings settings = containerSettings(classes, packagedJar, dependencies);
     List<JavaLayers.ExtraDirectory> extras = extraDirectories();
     return new JavaImagePlan(baseReference(), platforms(), targetReference(), tags(), format(), settings,
-        JavaLayers.of(dependencies, classes, extras, settings.appRoot()),
+        JavaLayers.of(dependencies, classes, packagedJar, extras, settings.appRoot()),
         creationTime(), filesModificationTime());
   }
 
-  private ContainerSettings containerSettings(Path classes, List<JavaLayers.Dependency> dependencies)
-      throws IOException {
+  /** The project's jar in packaged mode, else null. */
+  private Path packagedJar() {
+    String mode = property("containerizingMode", containerizingMode);
+    if (mode == null || mode.equals("exploded")) {
+      return null;
+    }
+    if (!mode.equals("packaged")) {
+      throw new IllegalArgumentException("containerizingMode '" + mode + "' is neither exploded nor packaged");
+    }
+    File jar = project.getArtifact() == null ? null : project.getArtifact().getFile();
+    if (jar == null || !jar.isFile() || !jar.getName().endsWith(".jar")) {
+      throw new IllegalStateException("containerizingMode packaged puts the project's jar in the image, and"
+          + " there is none yet: run the package phase first, e.g. mvn package image:build");
+    }
+    return jar.toPath();
+  }
+
+  private ContainerSettings containerSettings(Path classes, Path packagedJar,
+      List<JavaLayers.Dependency> dependencies) throws IOException {
     List<String> entrypoint = listProperty("container.entrypoint", container.entrypoint);
     String mainClass = property("container.mainClass", container.mainClass);
     boolean javaEntrypoint = entrypoint == null || entrypoint.isEmpty();
@@ -385,8 +411,9 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       mainClass = MainClassFinder.find(jar == null || !jar.getName().endsWith(".jar") ? null : jar.toPath(),
           classes);
       getLog().info("main class: " + mainClass + " (inferred; set <container><mainClass> to choose)");
-    } else if (mainClass != null && javaEntrypoint && !MainClassFinder.isOnClassPath(mainClass, classes,
-        dependencies.stream().map(JavaLayers.Dependency::file).toList())) {
+    } else if (mainClass != null && javaEntrypoint && !MainClassFinder.isOnClassPath(mainClass,
+        packagedJar == null ? classes : null, Stream.concat(Stream.ofNullable(packagedJar),
+            dependencies.stream().map(JavaLayers.Dependency::file)).toList())) {
       // A typo here would only show when the container starts; say it now.
       getLog().warn("main class " + mainClass + " is neither in " + classes + " nor in a runtime dependency:"
           + " the container will fail to start; check <container><mainClass>");
@@ -401,7 +428,9 @@ public abstract class AbstractImageMojo extends AbstractMojo {
         property("container.user", container.user),
         property("container.workingDirectory", container.workingDirectory),
         listProperty("container.volumes", container.volumes),
-        property("container.appRoot", container.appRoot));
+        property("container.appRoot", container.appRoot),
+        listProperty("container.extraClasspath", container.extraClasspath),
+        packagedJar != null);
   }
 
   private List<JavaLayers.ExtraDirectory> extraDirectories() {

@@ -25,4 +25,6 @@ public class Container {
   String format;
   /** Where the application goes in the image (default {@code /app}). */
   String appRoot;
+  /** In-image paths put before the application's on the class path, e.g. {@code /opt/agent/*}. */
+  List<String> extraClasspath = new ArrayList<>();
 }

@@ -6,15 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lading.build.ContainerSettings;
 import dev.lading.build.JavaImagePlan;
+import dev.lading.build.JavaLayers;
+import dev.lading.build.LayerSpec;
 import dev.lading.model.ImageFormat;
 import dev.lading.model.Platform;
 import dev.lading.registry.Credential;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.maven.api.plugin.testing.InjectMojo;
+import org.apache.maven.artifact.DefaultArtifact;
+import org.apache.maven.artifact.handler.DefaultArtifactHandler;
+import org.apache.maven.project.MavenProject;
 import org.apache.maven.api.plugin.testing.MojoTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +62,10 @@ class MojoConfigurationTest {
     assertEquals("1000:1000", c.user());
     assertEquals("/srv", c.workingDirectory());
     assertEquals(List.of("/data"), c.volumes());
+    assertEquals(List.of("/opt/agent/*"), c.extraClasspath());
+    assertEquals(false, c.packaged());
+    assertEquals(List.of("java", "-Xmx256m", "-Dmode=prod", "-cp",
+        "/opt/agent/*:/app/resources:/app/classes:/app/libs/*", "demo.Main"), c.defaultEntrypoint("demo.Main"));
     assertTrue(plan.layers().stream().anyMatch(l -> l.files().stream()
         .anyMatch(f -> f.source().endsWith("unit/full/extra") && f.target().equals("/opt/extra"))),
         plan.layers().toString());
@@ -136,5 +146,34 @@ class MojoConfigurationTest {
     RealMaven.attach(mojo, dir, false, "image.from.auth.username=half");
     String message = assertThrows(IllegalArgumentException.class, mojo::credentials).getMessage();
     assertTrue(message.contains("from.auth needs both <username> and <password>"), message);
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void packagedModeNeedsTheJarAndPutsItInItsOwnLayer(BuildMojo mojo) throws Exception {
+    RealMaven.classes(dir);
+    String unknown = planFailure(mojo, "image.containerizingMode=zip");
+    assertTrue(unknown.contains("'zip' is neither exploded nor packaged"), unknown);
+
+    MavenProject project = RealMaven.attach(mojo, dir, false, "image.containerizingMode=packaged");
+    String noJar = assertThrows(IllegalStateException.class, mojo::plan).getMessage();
+    assertTrue(noJar.contains("mvn package image:build"), noJar);
+
+    Path jar = dir.resolve("target/app-1.0.jar");
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(new java.util.zip.ZipEntry("demo/Main.class"));
+      out.closeEntry();
+    }
+    DefaultArtifact artifact = new DefaultArtifact("test", "app", "1.0", "compile", "jar", null,
+        new DefaultArtifactHandler("jar"));
+    artifact.setFile(jar.toFile());
+    project.setArtifact(artifact);
+    JavaImagePlan plan = mojo.plan();
+    assertTrue(plan.container().packaged());
+    assertEquals(List.of(JavaLayers.JAR), plan.layers().stream().map(LayerSpec::name)
+        .filter(n -> n.equals(JavaLayers.JAR) || n.equals(JavaLayers.CLASSES) || n.equals(JavaLayers.RESOURCES))
+        .toList());
+    assertTrue(plan.layers().stream().anyMatch(l -> l.files().stream()
+        .anyMatch(f -> f.source().equals(jar) && f.target().equals("/app/classpath/app-1.0.jar"))));
   }
 }
