@@ -178,6 +178,11 @@ public final class InvokerChecks {
       JsonNode inspect = Skopeo.json("inspect", "--tls-verify=false", "docker://" + registry + "/demo/" + app + ":1.0");
       assertEquals(Files.readString(project.resolve(app + "/target/image.digest")).trim(),
           inspect.get("Digest").asText());
+      // Jib's jib-image.json shape, with imagePushed set by image:push.
+      JsonNode summary = dev.lading.model.Json.mapper().readTree(project.resolve(app + "/target/image.json").toFile());
+      assertEquals(registry + "/demo/" + app + ":1.0", summary.get("image").asText());
+      assertEquals(inspect.get("Digest").asText(), summary.get("imageDigest").asText());
+      assertTrue(summary.get("imagePushed").asBoolean(), summary.toString());
     }
     FsckReport report = Store.open(Path.of(stores, "multi")).fsck();
     assertTrue(report.clean() && !report.indexRepaired() && report.blobsChecked() > 0, report.toString());

@@ -1,5 +1,7 @@
 package dev.lading.maven;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lading.build.ContainerSettings;
 import dev.lading.build.ImageNotAvailableException;
 import dev.lading.build.JavaImagePlan;
@@ -8,6 +10,7 @@ import dev.lading.build.MainClassFinder;
 import dev.lading.model.ImageFormat;
 import dev.lading.model.ImageReference;
 import dev.lading.model.InvalidImageException;
+import dev.lading.model.Json;
 import dev.lading.model.NoMatchingPlatformException;
 import dev.lading.model.Platform;
 import dev.lading.registry.CredentialProvider;
@@ -98,6 +101,10 @@ public abstract class AbstractImageMojo extends AbstractMojo {
    */
   @Parameter(property = "image.containerizingMode", defaultValue = "exploded")
   protected String containerizingMode = "exploded";
+
+  /** Where the digest, id, JSON summary and archive go (default: the build directory). */
+  @Parameter
+  protected OutputPaths outputPaths = new OutputPaths();
 
   /** Comma-separated mirrors, added to {@code <mirrors>}. */
   @Parameter(property = "image.mirror")
@@ -488,17 +495,39 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     }
   }
 
-  /** Writes a small text file in the build directory atomically. */
-  protected void writeTarget(String name, String content) throws IOException {
-    Path dir = Path.of(project.getBuild().getDirectory());
+  /** {@code configured} (an {@code <outputPaths>} entry), else {@code defaultName} in the build directory. */
+  protected Path outputPath(File configured, String defaultName) {
+    return configured != null ? configured.toPath().toAbsolutePath()
+        : Path.of(project.getBuild().getDirectory()).resolve(defaultName);
+  }
+
+  /** Writes a small text file atomically (a temporary file beside it, then a rename). */
+  protected static void writeOutput(Path file, String content) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
       Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /** The {@code image.json} summary, in Jib's shape, for CI scripts that read one. */
+  protected void writeImageJson(ImageReference target, String imageId, String imageDigest, boolean pushed)
+      throws IOException {
+    ObjectNode json = Json.mapper().createObjectNode();
+    json.put("image", target.toString());
+    json.put("imageId", imageId);
+    json.put("imageDigest", imageDigest);
+    ArrayNode tags = json.putArray("tags");
+    Set<String> all = new LinkedHashSet<>();
+    all.add(target.tag());
+    all.addAll(tags());
+    all.forEach(tags::add);
+    json.put("imagePushed", pushed);
+    writeOutput(outputPath(outputPaths.imageJson, "image.json"), json + "\n");
   }
 
   protected static String seconds(long startNanos) {

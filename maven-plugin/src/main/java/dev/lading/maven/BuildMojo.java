@@ -34,8 +34,9 @@ public class BuildMojo extends AbstractImageMojo {
     ImageBuilder builder = new ImageBuilder(store,
         client(progress, List.of(plan.base(), plan.target())), new Mirrors(mirrorHosts()), progress);
     BuildResult result = builder.build(plan);
-    writeTarget("image.digest", result.imageDigest() + "\n");
-    writeTarget("image.id", result.configDigest() + "\n");
+    writeOutput(outputPath(outputPaths.digest, "image.digest"), result.imageDigest() + "\n");
+    writeOutput(outputPath(outputPaths.imageId, "image.id"), result.configDigest() + "\n");
+    writeImageJson(plan.target(), result.configDigest().toString(), result.imageDigest().toString(), false);
     long built = result.layers().stream().filter(l -> !l.cached()).count();
     List<String> names = new ArrayList<>();
     plan.allTargets().forEach(r -> names.add(r.toString()));

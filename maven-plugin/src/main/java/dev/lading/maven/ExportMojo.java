@@ -36,8 +36,8 @@ public class ExportMojo extends AbstractImageMojo {
   @Parameter(property = "image.export.format", defaultValue = "docker-archive")
   protected String exportFormat;
 
-  /** The archive to write. */
-  @Parameter(property = "image.export.file", defaultValue = "${project.build.directory}/image.tar")
+  /** The archive to write (default {@code <outputPaths><tar>}, else {@code target/image.tar}). */
+  @Parameter(property = "image.export.file")
   protected File exportFile;
 
   @Override
@@ -52,7 +52,7 @@ public class ExportMojo extends AbstractImageMojo {
     Store store = openStore();
     Descriptor image = store.ref(target.toString()).orElseThrow(() -> new MojoFailureException(
         "image " + target + " is not in the store " + store.root() + "; run image:build first"));
-    Path file = exportFile.toPath().toAbsolutePath();
+    Path file = exportFile != null ? exportFile.toPath().toAbsolutePath() : outputPath(outputPaths.tar, "image.tar");
     if (file.toString().contains(":")) {
       throw new IllegalArgumentException("the export file " + file + " must not contain ':'");
     }

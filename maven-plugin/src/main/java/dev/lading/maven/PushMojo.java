@@ -1,7 +1,9 @@
 package dev.lading.maven;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
+import dev.lading.model.Json;
 import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
 import dev.lading.transfer.BlobNotAvailableException;
@@ -13,6 +15,8 @@ import dev.lading.transfer.RegistryLocation;
 import dev.lading.transfer.StoreLocation;
 import dev.lading.transfer.TransferListener;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.maven.plugin.MojoFailureException;
@@ -68,6 +72,7 @@ public class PushMojo extends AbstractImageMojo {
       throw new MojoFailureException(goal() + " failed: " + e.getMessage(), e);
     }
     Descriptor pushed = result.written();
+    markPushed(target, pushed);
     getLog().info("image:push " + target + " " + pushed.digest() + " (" + result.blobsCopied() + " uploaded, "
         + result.blobsMounted() + " mounted, " + result.blobsSkipped() + " already there; "
         + MavenProgress.human(result.bytesCopied()) + " uploaded, "
@@ -96,5 +101,18 @@ public class PushMojo extends AbstractImageMojo {
         progress.info(message);
       }
     };
+  }
+
+  /** Sets imagePushed in the image.json that image:build wrote for this very image (Jib's flag). */
+  private void markPushed(ImageReference target, Descriptor pushed) throws IOException {
+    Path file = outputPath(outputPaths.imageJson, "image.json");
+    if (!Files.isRegularFile(file)) {
+      return;
+    }
+    JsonNode json = Json.mapper().readTree(file.toFile());
+    if (json.path("imageDigest").asText().equals(pushed.digest().toString())
+        && json.path("image").asText().equals(target.toString())) {
+      writeImageJson(target, json.path("imageId").asText(), pushed.digest().toString(), true);
+    }
   }
 }

@@ -99,6 +99,31 @@ class MojoExecutionTest {
 
   @Test
   @InjectMojo(goal = "build", pom = SIMPLE)
+  void outputPathsPutTheDigestIdAndSummaryWhereTheyAreAskedFor(BuildMojo mojo) throws Exception {
+    seedBase();
+    Path project = dir.resolve("app");
+    RealMaven.attach(mojo, project, true, store(), "image.to.tags=1.0,latest");
+    RealMaven.classes(project);
+    OutputPaths paths = new OutputPaths();
+    paths.digest = dir.resolve("out/jib-image.digest").toFile();
+    paths.imageId = dir.resolve("out/jib-image.id").toFile();
+    org.apache.maven.api.plugin.testing.MojoExtension.setVariableValueToObject(mojo, "outputPaths", paths);
+    mojo.execute();
+
+    String digest = Files.readString(dir.resolve("out/jib-image.digest")).trim();
+    assertTrue(digest.startsWith("sha256:"), digest);
+    assertFalse(Files.exists(project.resolve("target/image.digest")), "the default path is not written too");
+    var json = Json.mapper().readTree(project.resolve("target/image.json").toFile());
+    assertEquals("registry.example.com/team/app:1.0", json.get("image").asText());
+    assertEquals(digest, json.get("imageDigest").asText());
+    assertEquals(Files.readString(dir.resolve("out/jib-image.id")).trim(), json.get("imageId").asText());
+    assertEquals(List.of("1.0", "latest"), List.of(json.get("tags").get(0).asText(), json.get("tags").get(1).asText()));
+    assertEquals(2, json.get("tags").size());
+    assertFalse(json.get("imagePushed").asBoolean());
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
   void offlineWithoutTheBaseSaysToSeed(BuildMojo mojo) throws Exception {
     Path project = dir.resolve("app");
     RealMaven.attach(mojo, project, true, store());
