@@ -122,6 +122,8 @@ public final class InvokerChecks {
     Path rootfs = unpack(ref, "packaged", stores);
     assertTrue(Files.isRegularFile(rootfs.resolve("app/classpath/packaged-1.0.jar")));
     assertFalse(Files.exists(rootfs.resolve("app/classes")));
+    assertTrue(Files.isRegularFile(rootfs.resolve("opt/conf/greeting.properties")));
+    assertFalse(Files.exists(rootfs.resolve("opt/conf/notes.md")), "excluded by **/*.md");
     String out = runEntrypoint(rootfs, config);
     assertTrue(out.contains("packaged: from-extra-classpath from file:/app/classpath/packaged-1.0.jar"), out);
   }

@@ -1,13 +1,18 @@
 package dev.lading.build;
 
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * One input of a layer: a file or directory on disk and where it goes in the image. A directory's
- * contents are placed below {@code target}.
+ * contents are placed below {@code target}; with {@code includes} or {@code excludes} (globs relative
+ * to the directory, as Jib's extraDirectories take them: {@code *.txt}, {@code **}{@code /*.sh}), only
+ * the files that match an include (any file when there is none) and no exclude.
  */
-public record FileMapping(Path source, String target) {
+public record FileMapping(Path source, String target, List<String> includes, List<String> excludes) {
   public FileMapping {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(target, "target");
@@ -16,5 +21,28 @@ public record FileMapping(Path source, String target) {
           + " must be absolute (start with '/')");
     }
     source = source.toAbsolutePath().normalize();
+    includes = includes == null ? List.of() : List.copyOf(includes);
+    excludes = excludes == null ? List.of() : List.copyOf(excludes);
+  }
+
+  /** All of {@code source}. */
+  public FileMapping(Path source, String target) {
+    this(source, target, List.of(), List.of());
+  }
+
+  /** True when includes or excludes pick some of a directory's files. */
+  public boolean selective() {
+    return !includes.isEmpty() || !excludes.isEmpty();
+  }
+
+  /** Whether this mapping takes the file at {@code relative} (its path below {@code source}, '/'-separated). */
+  public boolean selects(String relative) {
+    Path path = Path.of(relative);
+    return (includes.isEmpty() || matchers(includes).stream().anyMatch(m -> m.matches(path)))
+        && matchers(excludes).stream().noneMatch(m -> m.matches(path));
+  }
+
+  private static List<PathMatcher> matchers(List<String> globs) {
+    return globs.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
   }
 }

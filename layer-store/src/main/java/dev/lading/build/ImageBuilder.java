@@ -209,12 +209,18 @@ public final class ImageBuilder {
     for (FileMapping mapping : spec.files()) {
       Path source = mapping.source();
       if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+        // The entries' paths are absolute: "/opt/extra/sub/a.txt" for sub/a.txt into /opt/extra.
+        String target = Path.of(mapping.target()).normalize().toString();
+        String prefix = target.endsWith("/") ? target : target + "/";
         for (LayerEntry e : LayerEntries.fromDirectory(source, mapping.target())) {
           if (e.type() == LayerEntry.Type.DIRECTORY) {
             // A filtered layer (classes without resources) keeps only the directories its files need.
-            if (!filtered) {
+            if (!filtered && !mapping.selective()) {
               entries.add(e);
             }
+          } else if (mapping.selective() && !(e.path().startsWith(prefix)
+              && mapping.selects(e.path().substring(prefix.length())))) {
+            continue;
           } else if (e.content() instanceof LayerEntry.Content.OfPath p ? spec.filter().test(p.source())
               : !filtered) {
             entries.add(e);

@@ -39,12 +39,22 @@ public final class JavaLayers {
    * @param from the directory on disk
    * @param into the in-image directory, {@code /} for the root
    * @param permissions octal modes by in-image path or glob
+   * @param includes globs (relative to {@code from}) of the files to take; none means all
+   * @param excludes globs of the files to leave out
    */
-  public record ExtraDirectory(Path from, String into, Map<String, Integer> permissions) {
+  public record ExtraDirectory(Path from, String into, Map<String, Integer> permissions, List<String> includes,
+      List<String> excludes) {
     public ExtraDirectory {
       Objects.requireNonNull(from, "from");
       into = into == null || into.isEmpty() ? "/" : into;
       permissions = permissions == null ? Map.of() : Map.copyOf(permissions);
+      includes = includes == null ? List.of() : List.copyOf(includes);
+      excludes = excludes == null ? List.of() : List.copyOf(excludes);
+    }
+
+    /** All files of {@code from}. */
+    public ExtraDirectory(Path from, String into, Map<String, Integer> permissions) {
+      this(from, into, permissions, List.of(), List.of());
     }
   }
 
@@ -92,7 +102,7 @@ public final class JavaLayers {
     Map<String, Integer> permissions = new HashMap<>();
     for (ExtraDirectory extra : extraDirectories) {
       if (Files.isDirectory(extra.from())) {
-        extras.add(new FileMapping(extra.from(), extra.into()));
+        extras.add(new FileMapping(extra.from(), extra.into(), extra.includes(), extra.excludes()));
         permissions.putAll(extra.permissions());
       }
     }

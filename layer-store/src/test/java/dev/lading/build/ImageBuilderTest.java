@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lading.transfer.Mirrors;
 import dev.lading.build.BuildResult.LayerOutcome;
+import dev.lading.layer.LayerEntry;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageConfig;
 import dev.lading.model.ImageFormat;
@@ -339,6 +340,25 @@ class ImageBuilderTest {
     }
     assertTrue(paths.contains("app/classpath/app-1.0.jar"), paths.toString());
     assertFalse(paths.stream().anyMatch(p -> p.startsWith("app/classes")), paths.toString());
+  }
+
+  @Test
+  void extraDirectoryIncludesAndExcludesPickFilesByTheirPathBelowTheDirectory() throws IOException {
+    Path extra = Files.createDirectories(tmp.resolve("extra/sub"));
+    for (String f : List.of("a.txt", "hidden.txt", "sub/b.txt", "sub/c.sh")) {
+      Files.writeString(tmp.resolve("extra").resolve(f), f);
+    }
+    LayerSpec spec = JavaLayers.of(List.of(), null, List.of(new JavaLayers.ExtraDirectory(extra.getParent(),
+        "/opt/extra", Map.of(), List.of("*.txt", "**/*.txt"), List.of("hidden.txt"))), "/app").stream()
+        .filter(l -> l.name().equals(JavaLayers.EXTRA_FILES)).findFirst().orElseThrow();
+    assertEquals(List.of("/opt/extra/a.txt", "/opt/extra/sub/b.txt"),
+        ImageBuilder.entries(spec).stream().map(LayerEntry::path).toList());
+
+    LayerSpec all = JavaLayers.of(List.of(), null, List.of(new JavaLayers.ExtraDirectory(extra.getParent(),
+        "/opt/extra", Map.of())), "/app").stream()
+        .filter(l -> l.name().equals(JavaLayers.EXTRA_FILES)).findFirst().orElseThrow();
+    assertTrue(ImageBuilder.entries(all).stream().map(LayerEntry::path).toList()
+        .containsAll(List.of("/opt/extra/hidden.txt", "/opt/extra/sub/c.sh", "/opt/extra/sub")));
   }
 
   @Test

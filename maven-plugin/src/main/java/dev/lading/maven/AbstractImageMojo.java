@@ -462,7 +462,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       if (!Files.isDirectory(dir)) {
         throw new IllegalArgumentException("extra directory " + dir + " does not exist");
       }
-      result.add(new JavaLayers.ExtraDirectory(dir, d.into, permissions));
+      result.add(new JavaLayers.ExtraDirectory(dir, d.into, permissions, d.includes, d.excludes));
     }
     return result;
   }

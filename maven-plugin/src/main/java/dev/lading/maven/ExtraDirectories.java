@@ -12,6 +12,10 @@ public class ExtraDirectories {
   public static class ExtraDirectory {
     java.io.File from;
     String into = "/";
+    /** Globs relative to {@code from} of the files to take, e.g. {@code *.txt,**}{@code /*.txt}; none: all. */
+    List<String> includes = new ArrayList<>();
+    /** Globs of the files to leave out. */
+    List<String> excludes = new ArrayList<>();
 
     /** The short form: the directory, copied to the image root. */
     public void set(java.io.File directory) {

@@ -67,7 +67,8 @@ class MojoConfigurationTest {
     assertEquals(List.of("java", "-Xmx256m", "-Dmode=prod", "-cp",
         "/opt/agent/*:/app/resources:/app/classes:/app/libs/*", "demo.Main"), c.defaultEntrypoint("demo.Main"));
     assertTrue(plan.layers().stream().anyMatch(l -> l.files().stream()
-        .anyMatch(f -> f.source().endsWith("unit/full/extra") && f.target().equals("/opt/extra"))),
+        .anyMatch(f -> f.source().endsWith("unit/full/extra") && f.target().equals("/opt/extra")
+            && f.includes().equals(List.of("*.sh", "**/*.sh")) && f.excludes().equals(List.of("secret.sh")))),
         plan.layers().toString());
     assertTrue(plan.layers().stream().anyMatch(l -> Integer.valueOf(0755).equals(l.permissions().get("/opt/extra/run.sh"))),
         plan.layers().toString());
