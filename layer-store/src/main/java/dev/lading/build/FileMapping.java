@@ -4,6 +4,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.Objects;
 
 /**
@@ -35,11 +36,18 @@ public record FileMapping(Path source, String target, List<String> includes, Lis
     return !includes.isEmpty() || !excludes.isEmpty();
   }
 
-  /** Whether this mapping takes the file at {@code relative} (its path below {@code source}, '/'-separated). */
-  public boolean selects(String relative) {
-    Path path = Path.of(relative);
-    return (includes.isEmpty() || matchers(includes).stream().anyMatch(m -> m.matches(path)))
-        && matchers(excludes).stream().noneMatch(m -> m.matches(path));
+  /**
+   * Which files this mapping takes, by their path below {@code source} ('/'-separated); the globs are
+   * compiled once, here, for a caller that asks about every file of a directory.
+   */
+  public Predicate<String> selector() {
+    List<PathMatcher> in = matchers(includes);
+    List<PathMatcher> out = matchers(excludes);
+    return relative -> {
+      Path path = Path.of(relative);
+      return (in.isEmpty() || in.stream().anyMatch(m -> m.matches(path)))
+          && out.stream().noneMatch(m -> m.matches(path));
+    };
   }
 
   private static List<PathMatcher> matchers(List<String> globs) {

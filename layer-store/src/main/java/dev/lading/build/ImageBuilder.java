@@ -39,6 +39,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.zip.Deflater;
 
 /**
@@ -212,6 +213,7 @@ public final class ImageBuilder {
         // The entries' paths are absolute: "/opt/extra/sub/a.txt" for sub/a.txt into /opt/extra.
         String target = Path.of(mapping.target()).normalize().toString();
         String prefix = target.endsWith("/") ? target : target + "/";
+        Predicate<String> selected = mapping.selector();
         for (LayerEntry e : LayerEntries.fromDirectory(source, mapping.target())) {
           if (e.type() == LayerEntry.Type.DIRECTORY) {
             // A filtered layer (classes without resources) keeps only the directories its files need.
@@ -219,7 +221,7 @@ public final class ImageBuilder {
               entries.add(e);
             }
           } else if (mapping.selective() && !(e.path().startsWith(prefix)
-              && mapping.selects(e.path().substring(prefix.length())))) {
+              && selected.test(e.path().substring(prefix.length())))) {
             continue;
           } else if (e.content() instanceof LayerEntry.Content.OfPath p ? spec.filter().test(p.source())
               : !filtered) {
