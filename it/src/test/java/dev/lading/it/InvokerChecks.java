@@ -33,8 +33,8 @@ public final class InvokerChecks {
     String built = runs.get(0);
     assertTrue(built.contains("main class: demo.Main (inferred"), built);
     // The base image is on the same registry: its 2 layers are mounted, never downloaded or uploaded;
-    // the 4 app layers and the config are uploaded.
-    assertTrue(built.contains("(5 uploaded, 2 mounted, 0 already there;") && built.contains("0 B fetched"), built);
+    // the 5 app layers and the config are uploaded.
+    assertTrue(built.contains("(6 uploaded, 2 mounted, 0 already there;") && built.contains("0 B fetched"), built);
     String digest = Files.readString(project.resolve("target/image.digest")).trim();
     String id = Files.readString(project.resolve("target/image.id")).trim();
     assertTrue(digest.startsWith("sha256:") && id.startsWith("sha256:"), digest + " " + id);
@@ -42,7 +42,8 @@ public final class InvokerChecks {
     String ref = "docker://" + registry + "/demo/hello:1.0";
     JsonNode config = Skopeo.json("inspect", "--tls-verify=false", "--config", ref);
     JsonNode run = config.get("config");
-    assertEquals(List.of("java", "-Xss512k", "-cp", "/app/resources:/app/classes:/app/libs/*", "demo.Main"),
+    // Java 17: the class path comes from Jib's argument file, in Maven's order (see the rootfs below).
+    assertEquals(List.of("java", "-Xss512k", "-cp", "@/app/jib-classpath-file", "demo.Main"),
         Skopeo.strings(run.get("Entrypoint")));
     assertEquals(List.of("from-args"), Skopeo.strings(run.get("Cmd")));
     List<String> env = Skopeo.strings(run.get("Env"));
@@ -62,8 +63,9 @@ public final class InvokerChecks {
     assertEquals(digest, inspect.get("Digest").asText(), "an unchanged rebuild gave another digest");
     assertTrue(runs.get(1).contains("0 built"), runs.get(1));
     JsonNode base = Skopeo.json("inspect", "--tls-verify=false", "docker://" + registry + "/library/jre:17");
-    // dependencies, resources, classes, extra files (no snapshot dependencies: that layer is left out)
-    assertEquals(base.get("Layers").size() + 4, inspect.get("Layers").size());
+    // dependencies, resources, classes, jvm arg files, extra files (no snapshot dependencies: that layer
+    // is left out)
+    assertEquals(base.get("Layers").size() + 5, inspect.get("Layers").size());
     assertEquals(digest, Skopeo.json("inspect", "--tls-verify=false",
         "docker://" + registry + "/demo/hello:latest").get("Digest").asText());
 
@@ -73,6 +75,9 @@ public final class InvokerChecks {
     assertTrue(Files.isRegularFile(rootfs.resolve("app/resources/app.properties")));
     assertTrue(Files.isRegularFile(rootfs.resolve("app/libs/slf4j-api-2.0.16.jar")));
     assertTrue(Files.isExecutable(rootfs.resolve("opt/hello/run.sh")));
+    assertEquals("/app/resources:/app/classes:/app/libs/slf4j-api-2.0.16.jar:/app/libs/slf4j-simple-2.0.16.jar",
+        Files.readString(rootfs.resolve("app/jib-classpath-file")));
+    assertEquals("demo.Main", Files.readString(rootfs.resolve("app/jib-main-class-file")));
     String out = runEntrypoint(rootfs, config);
     assertTrue(out.contains("Hello from lading: hi mode=it args=from-args logger=SimpleLogger cwd=/srv"), out);
 
@@ -105,7 +110,7 @@ public final class InvokerChecks {
     assertEquals(0, changed.exitCode(), changed.output());
     assertNotEquals(before, Files.readString(project.resolve("target/image.digest")).trim());
     assertTrue(changed.output().contains("layer classes: built"), changed.output());
-    assertTrue(changed.output().contains("(4 app layers: 1 built, 3 unchanged)"), changed.output());
+    assertTrue(changed.output().contains("(5 app layers: 1 built, 4 unchanged)"), changed.output());
   }
 
   // ---- packaged: the jar in /app/classpath, an extra class path entry ----
@@ -113,15 +118,16 @@ public final class InvokerChecks {
   public static void packaged(Path project, String registry, String stores) throws IOException {
     String ref = "docker://" + registry + "/demo/packaged:1.0";
     JsonNode config = Skopeo.json("inspect", "--tls-verify=false", "--config", ref);
-    assertEquals(List.of("java", "-cp", "/opt/conf:/app/classpath/*:/app/libs/*", "demo.Main"),
+    assertEquals(List.of("java", "-cp", "@/app/jib-classpath-file", "demo.Main"),
         Skopeo.strings(config.get("config").get("Entrypoint")));
     JsonNode base = Skopeo.json("inspect", "--tls-verify=false", "docker://" + registry + "/library/jre:17");
-    // the jar and the extra files; no dependencies, no classes or resources layers
-    assertEquals(base.get("Layers").size() + 2,
+    // the jar, the jvm arg files and the extra files; no dependencies, no classes or resources layers
+    assertEquals(base.get("Layers").size() + 3,
         Skopeo.json("inspect", "--tls-verify=false", ref).get("Layers").size());
     Path rootfs = unpack(ref, "packaged", stores);
     assertTrue(Files.isRegularFile(rootfs.resolve("app/classpath/packaged-1.0.jar")));
     assertFalse(Files.exists(rootfs.resolve("app/classes")));
+    assertEquals("/opt/conf:/app/classpath/*", Files.readString(rootfs.resolve("app/jib-classpath-file")));
     assertTrue(Files.isRegularFile(rootfs.resolve("opt/conf/greeting.properties")));
     assertFalse(Files.exists(rootfs.resolve("opt/conf/notes.md")), "excluded by **/*.md");
     String out = runEntrypoint(rootfs, config);

@@ -154,8 +154,8 @@ class MultiPlatformIT {
     List<String> amd64Layers = layers(target, entries.get(0));
     List<String> arm64Layers = layers(target, entries.get(1));
     assertNotEquals(entries.get(0).get("digest"), entries.get(1).get("digest"));
-    // dependencies, classes (no resources, no extra files, no snapshots: those layers are left out)
-    assertEquals(baseLayerCount + 2, amd64Layers.size(), amd64Layers.toString());
+    // dependencies, classes, jvm arg files (no resources, no extra files, no snapshots: left out)
+    assertEquals(baseLayerCount + 3, amd64Layers.size(), amd64Layers.toString());
     assertEquals(amd64Layers.subList(baseLayerCount, amd64Layers.size()),
         arm64Layers.subList(baseLayerCount, arm64Layers.size()));
     assertEquals(amd64Layers, arm64Layers);
@@ -168,7 +168,7 @@ class MultiPlatformIT {
     JsonNode amdConfig = Skopeo.json("inspect", "--tls-verify=false", "--override-os", "linux",
         "--override-arch", "amd64", "--config", ref);
     assertEquals("amd64", amdConfig.get("architecture").asText());
-    List<String> entrypoint = List.of("java", "-cp", "/app/resources:/app/classes:/app/libs/*", "demo.Main");
+    List<String> entrypoint = List.of("java", "-cp", "@/app/jib-classpath-file", "demo.Main");
     assertEquals(entrypoint, Skopeo.strings(armConfig.get("config").get("Entrypoint")));
     assertEquals(entrypoint, Skopeo.strings(amdConfig.get("config").get("Entrypoint")));
     assertEquals(List.of("from-args"), Skopeo.strings(armConfig.get("config").get("Cmd")));

@@ -30,6 +30,10 @@ import java.util.regex.Pattern;
  *     {@code extraClasspath}, e.g. an agent's directory)
  * @param packaged Jib's {@code containerizingMode packaged}: the project's jar in
  *     {@code <appRoot>/classpath} instead of its classes and resources
+ * @param dependencyClasspath the in-image paths of the dependency jars in class path order (Maven's),
+ *     or null for {@code <appRoot>/libs/*}, whose order the JVM leaves to the directory listing
+ * @param classpathFile the default command reads its class path from {@code @<appRoot>/jib-classpath-file}
+ *     (an argument file: Java 9 and later), as Jib's does
  */
 public record ContainerSettings(
     String mainClass,
@@ -44,7 +48,18 @@ public record ContainerSettings(
     List<String> volumes,
     String appRoot,
     List<String> extraClasspath,
-    boolean packaged) {
+    boolean packaged,
+    List<String> dependencyClasspath,
+    boolean classpathFile) {
+
+  /** Settings whose default command puts {@code <appRoot>/libs/*} on the class path. */
+  public ContainerSettings(String mainClass, List<String> jvmFlags, List<String> args, List<String> entrypoint,
+      Map<String, String> environment, Map<String, String> labels, List<String> ports, String user,
+      String workingDirectory, List<String> volumes, String appRoot, List<String> extraClasspath,
+      boolean packaged) {
+    this(mainClass, jvmFlags, args, entrypoint, environment, labels, ports, user, workingDirectory, volumes,
+        appRoot, extraClasspath, packaged, null, false);
+  }
 
   /** Settings of an exploded application (classes and resources as directories), no extra class path. */
   public ContainerSettings(String mainClass, List<String> jvmFlags, List<String> args, List<String> entrypoint,
@@ -58,6 +73,10 @@ public record ContainerSettings(
   public static final String INHERIT = "INHERIT";
   /** Where Jib puts the application, so that switching keeps paths the same. */
   public static final String DEFAULT_APP_ROOT = "/app";
+  /** The class path, one line of {@code :}-separated paths, in {@code <appRoot>} (Jib's name). */
+  public static final String CLASSPATH_FILE = "jib-classpath-file";
+  /** The main class, in {@code <appRoot>} (Jib's name): custom entrypoints read both files. */
+  public static final String MAIN_CLASS_FILE = "jib-main-class-file";
 
   private static final Pattern PORT = Pattern.compile("(\\d+)(?:-(\\d+))?(?:/(tcp|udp|sctp))?");
 
@@ -70,6 +89,7 @@ public record ContainerSettings(
     ports = ports == null ? List.of() : List.copyOf(ports);
     volumes = volumes == null ? List.of() : List.copyOf(volumes);
     extraClasspath = extraClasspath == null ? List.of() : List.copyOf(extraClasspath);
+    dependencyClasspath = dependencyClasspath == null ? null : List.copyOf(dependencyClasspath);
     appRoot = appRoot == null || appRoot.isBlank() ? DEFAULT_APP_ROOT : appRoot;
     if (!appRoot.startsWith("/")) {
       throw new IllegalArgumentException("appRoot '" + appRoot + "' must be an absolute path");
@@ -131,11 +151,11 @@ public record ContainerSettings(
   }
 
   /**
-   * The default Java command, as Jib builds it: {@code java <jvmFlags> -cp
-   * [extraClasspath:]<appRoot>/resources:<appRoot>/classes:<appRoot>/libs/* <mainClass>}, with
-   * {@code <appRoot>/classpath/*} for the resources and classes when packaged.
+   * The application's class path in the image, as Jib orders it: {@code extraClasspath}, then
+   * {@code <appRoot>/resources} and {@code <appRoot>/classes} (or {@code <appRoot>/classpath/*} when
+   * packaged), then the dependencies (each jar in order, or {@code <appRoot>/libs/*}).
    */
-  public List<String> defaultEntrypoint(String resolvedMainClass) {
+  public List<String> classpath() {
     List<String> classpath = new ArrayList<>(extraClasspath);
     if (packaged) {
       classpath.add(appRoot + "/classpath/*");
@@ -143,12 +163,25 @@ public record ContainerSettings(
       classpath.add(appRoot + "/resources");
       classpath.add(appRoot + "/classes");
     }
-    classpath.add(appRoot + "/libs/*");
+    if (dependencyClasspath != null) {
+      classpath.addAll(dependencyClasspath);
+    } else {
+      classpath.add(appRoot + "/libs/*");
+    }
+    return classpath;
+  }
+
+  /**
+   * The default Java command, as Jib builds it: {@code java <jvmFlags> -cp <class path> <mainClass>},
+   * the class path being {@code @<appRoot>/jib-classpath-file} with {@code classpathFile}, else
+   * {@link #classpath()} joined with {@code :}.
+   */
+  public List<String> defaultEntrypoint(String resolvedMainClass) {
     List<String> cmd = new ArrayList<>();
     cmd.add("java");
     cmd.addAll(jvmFlags);
     cmd.add("-cp");
-    cmd.add(String.join(":", classpath));
+    cmd.add(classpathFile ? "@" + appRoot + "/" + CLASSPATH_FILE : String.join(":", classpath()));
     cmd.add(resolvedMainClass);
     return cmd;
   }

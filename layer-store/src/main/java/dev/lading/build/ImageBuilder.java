@@ -237,6 +237,7 @@ public final class ImageBuilder {
         throw new IOException(source + " (for layer " + spec.name() + ") does not exist");
       }
     }
+    entries.addAll(spec.generated());
     if (spec.permissions().isEmpty()) {
       return entries;
     }

@@ -1,5 +1,7 @@
 package dev.lading.build;
 
+import dev.lading.layer.LayerEntry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,9 +12,9 @@ import java.util.Objects;
 
 /**
  * Jib's layering of a Java application, one layer each, least often changed first: dependencies,
- * snapshot dependencies, resources, classes, extra directories. Dependencies go to {@code
- * <appRoot>/libs}, the build output to {@code <appRoot>/resources} (everything but {@code .class}
- * files) and {@code <appRoot>/classes}.
+ * snapshot dependencies, resources, classes, the JVM argument files, extra directories. Dependencies go
+ * to {@code <appRoot>/libs}, the build output to {@code <appRoot>/resources} (everything but {@code
+ * .class} files) and {@code <appRoot>/classes}.
  */
 public final class JavaLayers {
   public static final String DEPENDENCIES = "dependencies";
@@ -22,6 +24,8 @@ public final class JavaLayers {
   public static final String EXTRA_FILES = "extra files";
   /** The project's jar, in place of resources and classes, when packaged (Jib's name). */
   public static final String JAR = "jar";
+  /** {@code <appRoot>/jib-classpath-file} and {@code jib-main-class-file} (Jib's name). */
+  public static final String JVM_ARG_FILES = "jvm arg files";
 
   private JavaLayers() {}
 
@@ -73,16 +77,45 @@ public final class JavaLayers {
    */
   public static List<LayerSpec> of(List<Dependency> dependencies, Path classesDirectory, Path packagedJar,
       List<ExtraDirectory> extraDirectories, String appRoot) {
+    return of(dependencies, classesDirectory, packagedJar, extraDirectories, appRoot, null);
+  }
+
+  /**
+   * As {@link #of(List, Path, Path, List, String)}, with Jib's JVM argument files layer made from
+   * {@code container}: {@code <appRoot>/jib-classpath-file} holds its {@link ContainerSettings#classpath()}
+   * and {@code <appRoot>/jib-main-class-file} its main class (when it has one), so that the default
+   * command ({@code -cp @/app/jib-classpath-file}) and custom entrypoints can read them.
+   */
+  public static List<LayerSpec> of(List<Dependency> dependencies, Path classesDirectory, Path packagedJar,
+      List<ExtraDirectory> extraDirectories, ContainerSettings container) {
+    return of(dependencies, classesDirectory, packagedJar, extraDirectories, container.appRoot(), container);
+  }
+
+  /**
+   * Where each dependency goes in the image, in the order given (which is the class path's): {@code
+   * <appRoot>/libs/<file name>}, prefixed with the groupId when two jars share a file name, as Jib does.
+   */
+  public static List<String> dependencyPaths(List<Dependency> dependencies, String appRoot) {
     Map<String, Integer> nameCount = new HashMap<>();
     for (Dependency d : dependencies) {
       nameCount.merge(d.file().getFileName().toString(), 1, Integer::sum);
     }
-    List<FileMapping> releases = new ArrayList<>();
-    List<FileMapping> snapshots = new ArrayList<>();
+    List<String> result = new ArrayList<>(dependencies.size());
     for (Dependency d : dependencies) {
       String name = d.file().getFileName().toString();
-      String inImage = appRoot + "/libs/" + (nameCount.get(name) > 1 ? d.groupId() + "-" + name : name);
-      (d.snapshot() ? snapshots : releases).add(new FileMapping(d.file(), inImage));
+      result.add(appRoot + "/libs/" + (nameCount.get(name) > 1 ? d.groupId() + "-" + name : name));
+    }
+    return result;
+  }
+
+  private static List<LayerSpec> of(List<Dependency> dependencies, Path classesDirectory, Path packagedJar,
+      List<ExtraDirectory> extraDirectories, String appRoot, ContainerSettings container) {
+    List<String> inImage = dependencyPaths(dependencies, appRoot);
+    List<FileMapping> releases = new ArrayList<>();
+    List<FileMapping> snapshots = new ArrayList<>();
+    for (int i = 0; i < dependencies.size(); i++) {
+      Dependency d = dependencies.get(i);
+      (d.snapshot() ? snapshots : releases).add(new FileMapping(d.file(), inImage.get(i)));
     }
     List<LayerSpec> layers = new ArrayList<>();
     layers.add(LayerSpec.of(DEPENDENCIES, releases));
@@ -98,6 +131,9 @@ public final class JavaLayers {
           : List.of(new FileMapping(classesDirectory, appRoot + "/classes"));
       layers.add(new LayerSpec(CLASSES, classes, JavaLayers::isClassFile, "*.class", null));
     }
+    if (container != null) {
+      layers.add(jvmArgFiles(container));
+    }
     List<FileMapping> extras = new ArrayList<>();
     Map<String, Integer> permissions = new HashMap<>();
     for (ExtraDirectory extra : extraDirectories) {
@@ -108,6 +144,18 @@ public final class JavaLayers {
     }
     layers.add(new LayerSpec(EXTRA_FILES, extras, null, null, permissions));
     return layers;
+  }
+
+  private static LayerSpec jvmArgFiles(ContainerSettings container) {
+    String root = container.appRoot().endsWith("/") ? container.appRoot() : container.appRoot() + "/";
+    List<LayerEntry> files = new ArrayList<>();
+    files.add(LayerEntry.file(root + ContainerSettings.CLASSPATH_FILE,
+        String.join(":", container.classpath()).getBytes(StandardCharsets.UTF_8)));
+    if (container.mainClass() != null) {
+      files.add(LayerEntry.file(root + ContainerSettings.MAIN_CLASS_FILE,
+          container.mainClass().getBytes(StandardCharsets.UTF_8)));
+    }
+    return LayerSpec.generated(JVM_ARG_FILES, files);
   }
 
   private static boolean isClassFile(Path p) {

@@ -314,6 +314,64 @@ class ImageBuilderTest {
   }
 
   @Test
+  void java9PlusReadsTheClassPathFileThatListsJarsInMavenOrder() throws IOException {
+    // Maven's order interleaves releases and snapshots; two jars share a file name.
+    Path other = Files.createDirectories(project.resolve("other"));
+    jar(other.resolve("lib-1.0.jar"), "other/Lib.class");
+    List<JavaLayers.Dependency> deps = List.of(
+        new JavaLayers.Dependency(project.resolve("libs/snap-1.0-SNAPSHOT.jar"), "org.example", true),
+        new JavaLayers.Dependency(project.resolve("libs/lib-1.0.jar"), "org.example", false),
+        new JavaLayers.Dependency(other.resolve("lib-1.0.jar"), "com.other", false));
+    List<String> inImage = JavaLayers.dependencyPaths(deps, "/app");
+    assertEquals(List.of("/app/libs/snap-1.0-SNAPSHOT.jar", "/app/libs/org.example-lib-1.0.jar",
+        "/app/libs/com.other-lib-1.0.jar"), inImage);
+    ContainerSettings java17 = new ContainerSettings("demo.Main", List.of("-Xss512k"), null, null, null, null,
+        null, null, null, null, null, List.of("/opt/agent/*"), false, inImage, true);
+    List<LayerSpec> layers = JavaLayers.of(deps, project.resolve("target/classes"), null, List.of(), java17);
+    BuildResult result = build(new JavaImagePlan(baseRef, List.of(),
+        ImageReference.parse(registry.hostPort() + "/demo/argfile:1"), List.of(), ImageFormat.OCI, java17,
+        layers, null, null));
+
+    assertEquals(List.of("dependencies", "snapshot dependencies", "resources", "classes", "jvm arg files"),
+        result.layers().stream().map(LayerOutcome::name).toList());
+    assertEquals(List.of("java", "-Xss512k", "-cp", "@/app/jib-classpath-file", "demo.Main"),
+        config(manifest(result.image())).configOrEmpty().entrypoint());
+    Map<String, String> files = new java.util.TreeMap<>();
+    try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        new java.util.zip.GZIPInputStream(store.open(result.layers().get(4).digest())))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        files.put(e.getName() + " " + Integer.toOctalString(e.getMode() & 07777),
+            e.isDirectory() ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    assertEquals(Map.of("app/ 755", "",
+        "app/jib-classpath-file 644", "/opt/agent/*:/app/resources:/app/classes:/app/libs/snap-1.0-SNAPSHOT.jar"
+            + ":/app/libs/org.example-lib-1.0.jar:/app/libs/com.other-lib-1.0.jar",
+        "app/jib-main-class-file 644", "demo.Main"), files);
+
+    // The files are part of the layer cache key: a changed main class rebuilds that layer alone.
+    ContainerSettings otherMain = new ContainerSettings("demo.Other", java17.jvmFlags(), null, null, null, null,
+        null, null, null, null, null, java17.extraClasspath(), false, inImage, true);
+    BuildResult again = build(new JavaImagePlan(baseRef, List.of(),
+        ImageReference.parse(registry.hostPort() + "/demo/argfile:1"), List.of(), ImageFormat.OCI, otherMain,
+        JavaLayers.of(deps, project.resolve("target/classes"), null, List.of(), otherMain), null, null));
+    assertEquals(List.of("jvm arg files"), again.layers().stream().filter(l -> !l.cached())
+        .map(LayerOutcome::name).toList());
+  }
+
+  @Test
+  void java8NamesTheLibrariesDirectoryOrEachJarWhenExpanded() {
+    ContainerSettings wildcard = new ContainerSettings("demo.Main", null, null, null, null, null, null, null,
+        null, null, "/srv/app", List.of(), false, null, false);
+    assertEquals(List.of("java", "-cp", "/srv/app/resources:/srv/app/classes:/srv/app/libs/*", "demo.Main"),
+        wildcard.defaultEntrypoint("demo.Main"));
+    ContainerSettings expanded = new ContainerSettings("demo.Main", null, null, null, null, null, null, null,
+        null, null, "/srv/app", List.of(), true, List.of("/srv/app/libs/b.jar", "/srv/app/libs/a.jar"), false);
+    assertEquals(List.of("java", "-cp", "/srv/app/classpath/*:/srv/app/libs/b.jar:/srv/app/libs/a.jar",
+        "demo.Main"), expanded.defaultEntrypoint("demo.Main"));
+  }
+
+  @Test
   void packagedPutsTheProjectJarInItsOwnLayerAndOnTheClassPath() throws IOException {
     Path appJar = project.resolve("target/app-1.0.jar");
     jar(appJar, "demo/Main.class");

@@ -35,10 +35,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.maven.artifact.Artifact;
 import org.apache.maven.execution.MavenSession;
+import org.apache.maven.model.Plugin;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -46,6 +48,7 @@ import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
+import org.codehaus.plexus.util.xml.Xpp3Dom;
 
 /**
  * The configuration every goal shares (Jib's names) and its translation into core values: the plan,
@@ -160,7 +163,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
   /** {@code -Dimage.<name>=...} (user, then system, then project properties), else {@code fallback}. */
   protected String property(String name, String fallback) {
     String key = PREFIX + name;
-    for (java.util.Properties p : List.of(session.getUserProperties(), session.getSystemProperties(),
+    for (Properties p : List.of(session.getUserProperties(), session.getSystemProperties(),
         project.getProperties())) {
       String v = p.getProperty(key);
       if (v != null && !v.isBlank()) {
@@ -387,7 +390,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     ContainerSettings settings = containerSettings(classes, packagedJar, dependencies);
     List<JavaLayers.ExtraDirectory> extras = extraDirectories();
     return new JavaImagePlan(baseReference(), platforms(), targetReference(), tags(), format(), settings,
-        JavaLayers.of(dependencies, classes, packagedJar, extras, settings.appRoot()),
+        JavaLayers.of(dependencies, classes, packagedJar, extras, settings),
         creationTime(), filesModificationTime());
   }
 
@@ -414,9 +417,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     String mainClass = property("container.mainClass", container.mainClass);
     boolean javaEntrypoint = entrypoint == null || entrypoint.isEmpty();
     if (mainClass == null && javaEntrypoint) {
-      File jar = project.getArtifact() == null ? null : project.getArtifact().getFile();
-      mainClass = MainClassFinder.find(jar == null || !jar.getName().endsWith(".jar") ? null : jar.toPath(),
-          classes);
+      mainClass = MainClassFinder.find(projectJar(), classes);
       getLog().info("main class: " + mainClass + " (inferred; set <container><mainClass> to choose)");
     } else if (mainClass != null && javaEntrypoint && !MainClassFinder.isOnClassPath(mainClass,
         packagedJar == null ? classes : null, Stream.concat(Stream.ofNullable(packagedJar),
@@ -425,8 +426,19 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       getLog().warn("main class " + mainClass + " is neither in " + classes + " nor in a runtime dependency:"
           + " the container will fail to start; check <container><mainClass>");
     }
+    if (mainClass == null && !javaEntrypoint && !ContainerSettings.INHERIT.equals(entrypoint.get(0))) {
+      // Only for <appRoot>/jib-main-class-file, which a custom entrypoint may read: best effort.
+      mainClass = inferQuietly(projectJar(), classes);
+    }
     Map<String, String> env = mapProperty("container.environment", container.environment);
     Map<String, String> labels = mapProperty("container.labels", container.labels);
+    String appRoot = property("container.appRoot", container.appRoot);
+    appRoot = appRoot == null || appRoot.isBlank() ? ContainerSettings.DEFAULT_APP_ROOT : appRoot;
+    // As Jib: from Java 9 on, the command reads the class path from an argument file listing every jar in
+    // Maven's order; for Java 8 it names <appRoot>/libs/*, whose order the JVM takes from the directory.
+    int javaVersion = majorJavaVersion();
+    boolean expand = javaVersion >= 9 || Boolean.parseBoolean(property("container.expandClasspathDependencies",
+        String.valueOf(container.expandClasspathDependencies)));
     return new ContainerSettings(mainClass,
         listProperty("container.jvmFlags", container.jvmFlags),
         listProperty("container.args", container.args),
@@ -437,7 +449,54 @@ public abstract class AbstractImageMojo extends AbstractMojo {
         listProperty("container.volumes", container.volumes),
         property("container.appRoot", container.appRoot),
         listProperty("container.extraClasspath", container.extraClasspath),
-        packagedJar != null);
+        packagedJar != null,
+        expand ? JavaLayers.dependencyPaths(dependencies, appRoot) : null,
+        javaVersion >= 9);
+  }
+
+  /** The project's jar when it has been packaged, else null. */
+  private Path projectJar() {
+    File jar = project.getArtifact() == null ? null : project.getArtifact().getFile();
+    return jar == null || !jar.getName().endsWith(".jar") ? null : jar.toPath();
+  }
+
+  private static String inferQuietly(Path jar, Path classes) {
+    try {
+      return MainClassFinder.find(jar, classes);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The Java version the project compiles for, as Jib reads it: {@code maven.compiler.release} or
+   * {@code maven.compiler.target}, else the compiler plugin's {@code <release>} or {@code <target>};
+   * 8 when none is set (the compiler plugin's own default).
+   */
+  int majorJavaVersion() {
+    Properties p = project.getProperties();
+    List<String> candidates = new ArrayList<>();
+    candidates.add(p.getProperty("maven.compiler.release"));
+    candidates.add(p.getProperty("maven.compiler.target"));
+    Plugin compiler = project.getPlugin("org.apache.maven.plugins:maven-compiler-plugin");
+    if (compiler != null && compiler.getConfiguration() instanceof Xpp3Dom c) {
+      for (String name : List.of("release", "target")) {
+        Xpp3Dom child = c.getChild(name);
+        candidates.add(child == null ? null : child.getValue());
+      }
+    }
+    for (String v : candidates) {
+      if (v != null && !v.isBlank() && !v.contains("${")) {
+        String version = v.trim().startsWith("1.") ? v.trim().substring(2) : v.trim();
+        try {
+          return Integer.parseInt(version);
+        } catch (NumberFormatException e) {
+          getLog().warn("cannot read the Java version '" + v + "' of the project; assuming Java 8");
+          return 8;
+        }
+      }
+    }
+    return 8;
   }
 
   private List<JavaLayers.ExtraDirectory> extraDirectories() {

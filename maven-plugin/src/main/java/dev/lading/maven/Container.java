@@ -27,4 +27,9 @@ public class Container {
   String appRoot;
   /** In-image paths put before the application's on the class path, e.g. {@code /opt/agent/*}. */
   List<String> extraClasspath = new ArrayList<>();
+  /**
+   * Lists each dependency jar on the command line instead of {@code /app/libs/*} for a Java 8 project
+   * (from Java 9 on the class path file always lists them, in Maven's order).
+   */
+  boolean expandClasspathDependencies;
 }

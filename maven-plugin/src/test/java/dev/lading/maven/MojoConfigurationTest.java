@@ -98,6 +98,46 @@ class MojoConfigurationTest {
     assertEquals(List.of("127.0.0.1:5000", "mirror.internal:5000"), mojo.mirrorHosts());
   }
 
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void theProjectsJavaVersionChoosesHowTheClassPathIsWritten(BuildMojo mojo) throws Exception {
+    MavenProject project = RealMaven.attach(mojo, dir, false);
+    RealMaven.classes(dir);
+    java.util.Set<org.apache.maven.artifact.Artifact> artifacts = new java.util.LinkedHashSet<>();
+    for (String name : List.of("zeta", "alpha")) {
+      DefaultArtifactHandler jar = new DefaultArtifactHandler("jar");
+      jar.setAddedToClasspath(true);
+      DefaultArtifact a = new DefaultArtifact("org.example", name, "1.0", "runtime", "jar", null, jar);
+      a.setFile(Files.write(dir.resolve(name + "-1.0.jar"), new byte[0]).toFile());
+      artifacts.add(a);
+    }
+    project.setArtifacts(artifacts);
+
+    // No version set: the compiler plugin's default, Java 8, and Jib's /app/libs/*.
+    assertEquals(8, mojo.majorJavaVersion());
+    assertEquals("/opt/agent/*:/app/resources:/app/classes:/app/libs/*", mojo.plan().container().defaultEntrypoint(
+        "demo.Main").get(4));
+    // Java 8 with expandClasspathDependencies: each jar, in Maven's order, on the command line.
+    mojo.container.expandClasspathDependencies = true;
+    assertEquals("/opt/agent/*:/app/resources:/app/classes:/app/libs/zeta-1.0.jar:/app/libs/alpha-1.0.jar",
+        mojo.plan().container().defaultEntrypoint("demo.Main").get(4));
+    mojo.container.expandClasspathDependencies = false;
+
+    project.getProperties().setProperty("maven.compiler.target", "1.8");
+    assertEquals(8, mojo.majorJavaVersion());
+    project.getProperties().setProperty("maven.compiler.release", "17");
+    assertEquals(17, mojo.majorJavaVersion());
+    JavaImagePlan plan = mojo.plan();
+    assertEquals(List.of("java", "-Xmx256m", "-Dmode=prod", "-cp", "@/app/jib-classpath-file", "demo.Main"),
+        plan.container().defaultEntrypoint("demo.Main"));
+    assertEquals(List.of("/opt/agent/*", "/app/resources", "/app/classes", "/app/libs/zeta-1.0.jar",
+        "/app/libs/alpha-1.0.jar"), plan.container().classpath());
+    LayerSpec argFiles = plan.layers().stream().filter(l -> l.name().equals(JavaLayers.JVM_ARG_FILES))
+        .findFirst().orElseThrow();
+    assertEquals(List.of("/app/jib-classpath-file", "/app/jib-main-class-file"),
+        argFiles.generated().stream().map(e -> e.path()).toList());
+  }
+
   /** The message of the IllegalArgumentException that {@code plan()} throws with this user property. */
   private String planFailure(BuildMojo mojo, String userProperty) throws Exception {
     RealMaven.attach(mojo, dir, false, userProperty);
