@@ -105,6 +105,15 @@ public final class RegistryClient {
         chunkedUploadThreshold, chunkSize);
   }
 
+  /**
+   * This client (same connections, credentials and tokens) reporting byte progress to {@code listener}:
+   * for a front end that runs several commands against the same registries, each with its own output.
+   */
+  public RegistryClient withTransferListener(TransferListener listener) {
+    return new RegistryClient(http, Objects.requireNonNull(listener, "listener"), chunkedUploadThreshold,
+        chunkSize);
+  }
+
   /** A builder with the defaults: anonymous, HTTPS only (except loopback), 5 attempts. */
   public static Builder builder() {
     return new Builder();

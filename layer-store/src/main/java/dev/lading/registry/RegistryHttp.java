@@ -47,6 +47,7 @@ final class RegistryHttp {
   private final Authenticator auth;
   /** The scheme each host answered on, found by the first request to it. */
   private final ConcurrentHashMap<String, String> schemes;
+  private final ConcurrentHashMap<String, Object> probeLocks;
 
   RegistryHttp(OkHttpClient base, Set<String> insecureHosts, String userAgent, RetryPolicy retry,
       CredentialProvider credentials) {
@@ -61,6 +62,7 @@ final class RegistryHttp {
     this.retry = retry;
     this.auth = new Authenticator(credentials, this::sendToken);
     this.schemes = new ConcurrentHashMap<>();
+    this.probeLocks = new ConcurrentHashMap<>();
   }
 
   private RegistryHttp(RegistryHttp from, RetryPolicy retry) {
@@ -71,6 +73,7 @@ final class RegistryHttp {
     this.userAgent = from.userAgent;
     this.auth = from.auth;
     this.schemes = from.schemes;
+    this.probeLocks = from.probeLocks;
     this.retry = retry;
   }
 
@@ -287,15 +290,26 @@ final class RegistryHttp {
     if (known != null) {
       return known;
     }
+    // One probe per host: the parallel blob transfers that start a push would otherwise each ping
+    // (and each pay a TLS handshake) before any of them knew the answer.
+    synchronized (probeLocks.computeIfAbsent(host, h -> new Object())) {
+      known = schemes.get(host);
+      if (known == null) {
+        known = probe(host);
+        schemes.put(host, known);
+      }
+      return known;
+    }
+  }
+
+  private String probe(String host) throws IOException {
     if (RegistryHosts.isLoopback(host) && pingsPlainHttp(host)) {
       // A registry on this machine (a test registry, the mirror) nearly always speaks plain HTTP;
       // asking that first spares every command a failed TLS handshake and its start-up cost.
-      schemes.put(host, "http");
       return "http";
     }
     try {
       ping("https", host);
-      schemes.put(host, "https");
       return "https";
     } catch (SSLException | ConnectException httpsFailed) {
       if (!allowsInsecure(host)) {
@@ -303,7 +317,6 @@ final class RegistryHttp {
       }
     }
     ping("http", host);
-    schemes.put(host, "http");
     return "http";
   }
 

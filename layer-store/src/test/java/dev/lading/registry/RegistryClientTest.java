@@ -91,6 +91,39 @@ class RegistryClientTest {
   }
 
   @Test
+  void parallelFirstRequestsProbeTheRegistryOnceAndViewsShareWhatItLearnt() throws Exception {
+    try (LocalRegistry logged = LocalRegistry.startWithAccessLog()) {
+      String agent = "probe-test/" + System.nanoTime();
+      RegistryClient client = RegistryClient.builder().userAgent(agent).build();
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      try {
+        List<java.util.concurrent.Future<Boolean>> checks = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          Digest d = Digest.ofUtf8("blob " + i);
+          checks.add(pool.submit(() -> client.blobExists(logged.hostPort(), "probe/app", d)));
+        }
+        for (var c : checks) {
+          assertFalse(c.get());
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      // A view with another listener (what the Maven goals use) starts from what the client knows.
+      Map<Digest, Long> progress = new ConcurrentHashMap<>();
+      TestImage image = TestImage.create(3, 1000);
+      assertTrue(client.withTransferListener((blob, soFar, total) -> progress.put(blob, soFar))
+          .pushBlob(logged.hostPort(), "probe/app", image.layerDescriptor(0), BlobSource.of(image.layers().get(0))));
+      assertEquals(image.layerDescriptor(0).size(), progress.get(image.layerDescriptor(0).digest()));
+
+      List<String> ours = logged.log().lines().filter(l -> l.contains(agent)).toList();
+      assertEquals(1, ours.stream().filter(l -> l.contains("\"GET /v2/ HTTP/1.1\"")).count(), ours.toString());
+      // The 8 checks and the push's own check; no second probe for the view.
+      assertEquals(9, ours.stream().filter(l -> l.contains("\"HEAD /v2/probe/app/blobs/")).count(),
+          ours.toString());
+    }
+  }
+
+  @Test
   void skipsBlobsTheRegistryHasAndReportsProgress() throws Exception {
     Map<Digest, Long> lastProgress = new ConcurrentHashMap<>();
     RegistryClient client = RegistryClient.builder().retryPolicy(FAST_RETRIES)

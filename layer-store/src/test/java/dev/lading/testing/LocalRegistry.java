@@ -40,6 +40,18 @@ public final class LocalRegistry implements AutoCloseable {
    * section).
    */
   public static LocalRegistry start(List<String> extraConfig) throws IOException {
+    return start(extraConfig, false);
+  }
+
+  /**
+   * Starts an open registry whose {@link #log()} has an access-log line per request ({@code "GET /v2/
+   * HTTP/1.1" 200 ... "user-agent"}), for tests about what a client sends.
+   */
+  public static LocalRegistry startWithAccessLog() throws IOException {
+    return start(List.of(), true);
+  }
+
+  private static LocalRegistry start(List<String> extraConfig, boolean accessLog) throws IOException {
     Path binary = RequiredTool.require("docker-registry", "docker-registry");
     Path root = Files.createTempDirectory("lading-registry-");
     int port = freePort();
@@ -48,7 +60,7 @@ public final class LocalRegistry implements AutoCloseable {
         "log:",
         "  level: warn",
         "  accesslog:",
-        "    disabled: true",
+        "    disabled: " + !accessLog,
         "storage:",
         "  filesystem:",
         "    rootdirectory: " + root.resolve("data"),
