@@ -299,10 +299,23 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     if (session.isOffline()) {
       return null;
     }
-    CredentialProvider credentials = credentials();
-    RegistryClient.Builder builder = RegistryClient.builder().credentials(credentials)
-        .transferListener(progress).userAgent("lading-maven-plugin/" + pluginVersion());
     Optional<ProxyConfig> proxies = SettingsProxies.of(session.getSettings().getProxies(), settingsDecrypter);
+    Set<String> insecureHosts = new LinkedHashSet<>();
+    if (allowInsecureRegistries || Boolean.parseBoolean(property("allowInsecureRegistries", "false"))) {
+      references.forEach(r -> insecureHosts.add(r.registry()));
+      insecureHosts.addAll(mirrorHosts());
+    }
+    // image:build and image:push of one project share a client when their settings are the same: the
+    // push then reuses the build's connections (no second TLS handshake), scheme probe and tokens.
+    List<Object> settings = List.of(insecureHosts, proxies, credentialSettings());
+    @SuppressWarnings("unchecked")
+    Map<Object, Object> context = getPluginContext();
+    if (context != null && context.get(SHARED_CLIENT) instanceof SharedClient shared
+        && shared.settings().equals(settings)) {
+      return shared.client().withTransferListener(progress);
+    }
+    RegistryClient.Builder builder = RegistryClient.builder().credentials(credentials())
+        .userAgent("lading-maven-plugin/" + pluginVersion());
     if (proxies.isPresent()) {
       builder = builder.proxies(proxies.get());
       for (HttpProxy p : proxies.get().proxies()) {
@@ -310,17 +323,32 @@ public abstract class AbstractImageMojo extends AbstractMojo {
             + (p.nonProxyHosts().isEmpty() ? "" : " except " + String.join("|", p.nonProxyHosts())));
       }
     }
-    boolean insecure = allowInsecureRegistries
-        || Boolean.parseBoolean(property("allowInsecureRegistries", "false"));
-    if (insecure) {
-      for (ImageReference r : references) {
-        builder = builder.allowInsecure(r.registry());
-      }
-      for (String m : mirrorHosts()) {
-        builder = builder.allowInsecure(m);
-      }
+    for (String host : insecureHosts) {
+      builder = builder.allowInsecure(host);
     }
-    return builder.build();
+    RegistryClient client = builder.build();
+    if (context != null) {
+      context.put(SHARED_CLIENT, new SharedClient(settings, client));
+    }
+    return client.withTransferListener(progress);
+  }
+
+  private static final String SHARED_CLIENT = "dev.lading.registryClient";
+
+  /** A project's registry client and the settings it was made with. */
+  private record SharedClient(List<Object> settings, RegistryClient client) {}
+
+  /** Everything {@link #credentials()} reads from the configuration (settings.xml is fixed for a session). */
+  private List<String> credentialSettings() {
+    List<String> values = new ArrayList<>();
+    for (String which : List.of("to", "from")) {
+      Auth auth = which.equals("to") ? to.auth : from.auth;
+      values.add(property(which + ".image", which.equals("to") ? to.image : from.image));
+      values.add(property(which + ".auth.username", auth.username));
+      values.add(property(which + ".auth.password", auth.password));
+      values.add(property(which + ".credHelper", which.equals("to") ? to.credHelper : from.credHelper));
+    }
+    return java.util.Collections.unmodifiableList(values);
   }
 
   /**
