@@ -192,6 +192,21 @@ public final class InvokerChecks {
       assertEquals(inspect.get("Digest").asText(), summary.get("imageDigest").asText());
       assertTrue(summary.get("imagePushed").asBoolean(), summary.toString());
     }
+    assertTrue(out.contains("image:build skipped"), "the lib module has image.skip: " + out);
+
+    // app-a's library module has a layer of its own, after the third-party ones (there are none here).
+    String ref = "docker://" + registry + "/demo/app-a:1.0";
+    JsonNode config = Skopeo.json("inspect", "--tls-verify=false", "--config", ref);
+    List<String> history = new ArrayList<>();
+    config.get("history").forEach(h -> history.add(h.path("created_by").asText()));
+    assertTrue(history.containsAll(List.of("lading: project dependencies", "lading: classes")), history.toString());
+    assertFalse(history.contains("lading: dependencies"), history.toString());
+    Path rootfs = unpack(ref, "multi-app-a", stores);
+    assertEquals("/app/resources:/app/classes:/app/libs/lib-1.0.jar",
+        Files.readString(rootfs.resolve("app/jib-classpath-file")));
+    String run = runEntrypoint(rootfs, config);
+    assertTrue(run.contains("app-a with lib"), run);
+
     FsckReport report = Store.open(Path.of(stores, "multi")).fsck();
     assertTrue(report.clean() && !report.indexRepaired() && report.blobsChecked() > 0, report.toString());
     assertFalse(report.lazy().isEmpty(), "base layers stay lazy: " + report);

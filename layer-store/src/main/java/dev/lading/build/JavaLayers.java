@@ -12,13 +12,16 @@ import java.util.Objects;
 
 /**
  * Jib's layering of a Java application, one layer each, least often changed first: dependencies,
- * snapshot dependencies, resources, classes, the JVM argument files, extra directories. Dependencies go
+ * snapshot dependencies, project dependencies (modules of the same build), resources, classes, the JVM
+ * argument files, extra directories. Dependencies go
  * to {@code <appRoot>/libs}, the build output to {@code <appRoot>/resources} (everything but {@code
  * .class} files) and {@code <appRoot>/classes}.
  */
 public final class JavaLayers {
   public static final String DEPENDENCIES = "dependencies";
   public static final String SNAPSHOT_DEPENDENCIES = "snapshot dependencies";
+  /** Jars of other modules of the same build: they change with the code, not with the dependency list. */
+  public static final String PROJECT_DEPENDENCIES = "project dependencies";
   public static final String RESOURCES = "resources";
   public static final String CLASSES = "classes";
   public static final String EXTRA_FILES = "extra files";
@@ -29,11 +32,21 @@ public final class JavaLayers {
 
   private JavaLayers() {}
 
-  /** A runtime dependency jar. */
-  public record Dependency(Path file, String groupId, boolean snapshot) {
+  /**
+   * A runtime dependency jar.
+   *
+   * @param project a module of the same build (the Maven reactor): it goes into the project
+   *     dependencies layer, so that changing it does not rebuild (and re-push) the third-party jars
+   */
+  public record Dependency(Path file, String groupId, boolean snapshot, boolean project) {
     public Dependency {
       Objects.requireNonNull(file, "file");
       Objects.requireNonNull(groupId, "groupId");
+    }
+
+    /** A dependency from a repository (not a module of this build). */
+    public Dependency(Path file, String groupId, boolean snapshot) {
+      this(file, groupId, snapshot, false);
     }
   }
 
@@ -113,13 +126,15 @@ public final class JavaLayers {
     List<String> inImage = dependencyPaths(dependencies, appRoot);
     List<FileMapping> releases = new ArrayList<>();
     List<FileMapping> snapshots = new ArrayList<>();
+    List<FileMapping> modules = new ArrayList<>();
     for (int i = 0; i < dependencies.size(); i++) {
       Dependency d = dependencies.get(i);
-      (d.snapshot() ? snapshots : releases).add(new FileMapping(d.file(), inImage.get(i)));
+      (d.project() ? modules : d.snapshot() ? snapshots : releases).add(new FileMapping(d.file(), inImage.get(i)));
     }
     List<LayerSpec> layers = new ArrayList<>();
     layers.add(LayerSpec.of(DEPENDENCIES, releases));
     layers.add(LayerSpec.of(SNAPSHOT_DEPENDENCIES, snapshots));
+    layers.add(LayerSpec.of(PROJECT_DEPENDENCIES, modules));
     if (packagedJar != null) {
       layers.add(LayerSpec.of(JAR, List.of(
           new FileMapping(packagedJar, appRoot + "/classpath/" + packagedJar.getFileName()))));

@@ -360,6 +360,21 @@ class ImageBuilderTest {
   }
 
   @Test
+  void modulesOfTheSameBuildGetTheirOwnLayerAfterTheThirdPartyJars() {
+    List<JavaLayers.Dependency> deps = List.of(
+        new JavaLayers.Dependency(project.resolve("libs/lib-1.0.jar"), "org.example", false),
+        new JavaLayers.Dependency(project.resolve("module-1.0-SNAPSHOT.jar"), "org.mine", true, true),
+        new JavaLayers.Dependency(project.resolve("libs/snap-1.0-SNAPSHOT.jar"), "org.example", true));
+    List<LayerSpec> layers = JavaLayers.of(deps, project.resolve("target/classes"), List.of(), "/app");
+    assertEquals(List.of("dependencies", "snapshot dependencies", "project dependencies", "resources", "classes",
+        "extra files"), layers.stream().map(LayerSpec::name).toList());
+    assertEquals(List.of("/app/libs/module-1.0-SNAPSHOT.jar"),
+        layers.get(2).files().stream().map(FileMapping::target).toList());
+    assertEquals(List.of("/app/libs/snap-1.0-SNAPSHOT.jar"),
+        layers.get(1).files().stream().map(FileMapping::target).toList());
+  }
+
+  @Test
   void java8NamesTheLibrariesDirectoryOrEachJarWhenExpanded() {
     ContainerSettings wildcard = new ContainerSettings("demo.Main", null, null, null, null, null, null, null,
         null, null, "/srv/app", List.of(), false, null, false);

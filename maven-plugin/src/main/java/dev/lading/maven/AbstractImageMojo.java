@@ -406,13 +406,19 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       throw new IllegalStateException(classes + " does not exist: compile the project before building"
           + " its image, e.g. mvn package image:build (not mvn clean image:build)");
     }
+    // Modules of this build go into their own layer (as in Jib): they change with the code.
+    Set<String> modules = new java.util.HashSet<>();
+    for (MavenProject p : session.getProjects() == null ? List.<MavenProject>of() : session.getProjects()) {
+      modules.add(p.getGroupId() + ":" + p.getArtifactId() + ":" + p.getVersion());
+    }
     List<JavaLayers.Dependency> dependencies = new ArrayList<>();
     for (Artifact a : project.getArtifacts()) {
       if (a.getFile() == null || !a.getArtifactHandler().isAddedToClasspath()
           || !(Artifact.SCOPE_COMPILE.equals(a.getScope()) || Artifact.SCOPE_RUNTIME.equals(a.getScope()))) {
         continue;
       }
-      dependencies.add(new JavaLayers.Dependency(a.getFile().toPath(), a.getGroupId(), a.isSnapshot()));
+      dependencies.add(new JavaLayers.Dependency(a.getFile().toPath(), a.getGroupId(), a.isSnapshot(),
+          modules.contains(a.getGroupId() + ":" + a.getArtifactId() + ":" + a.getBaseVersion())));
     }
     Path packagedJar = packagedJar();
     ContainerSettings settings = containerSettings(classes, packagedJar, dependencies);

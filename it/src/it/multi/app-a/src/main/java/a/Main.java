@@ -5,6 +5,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.out.println("app-a");
+    System.out.println(lib.Greeting.of("app-a"));
   }
 }
