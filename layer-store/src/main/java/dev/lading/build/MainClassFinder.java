@@ -82,7 +82,11 @@ public final class MainClassFinder {
     }
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class")).sorted()::iterator) {
-        mainClassName(Files.readAllBytes(p)).ifPresent(result::add);
+        try {
+          mainClassName(Files.readAllBytes(p)).ifPresent(result::add);
+        } catch (java.io.EOFException | java.io.UTFDataFormatException notAClassFile) {
+          // Truncated or not a class file at all (a stray *.class resource): it cannot be run either.
+        }
       }
     }
     return result;

@@ -307,6 +307,8 @@ class ImageBuilderTest {
 
   @Test
   void findsTheMainClassInTheBuildOutput() throws IOException {
+    // A truncated or foreign *.class file (a resource named so) is not a candidate, nor an error.
+    Files.write(project.resolve("target/classes/demo/Stray.class"), new byte[] {(byte) 0xCA, (byte) 0xFE});
     assertEquals("demo.Main", MainClassFinder.find(null, project.resolve("target/classes")));
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> MainClassFinder.find(null, empty));

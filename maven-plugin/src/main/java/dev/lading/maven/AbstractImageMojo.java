@@ -160,14 +160,20 @@ public abstract class AbstractImageMojo extends AbstractMojo {
 
   // ---- configuration with user-property overrides ----
 
-  /** {@code -Dimage.<name>=...} (user, then system, then project properties), else {@code fallback}. */
+  /**
+   * {@code -Dimage.<name>=...} (user, then system, then project properties), else {@code fallback}. The
+   * target image may also be given as {@code -Dimage=...}, Jib's short form ({@code mvn jib:build
+   * -Dimage=...}), which wins as in Jib.
+   */
   protected String property(String name, String fallback) {
-    String key = PREFIX + name;
-    for (Properties p : List.of(session.getUserProperties(), session.getSystemProperties(),
-        project.getProperties())) {
-      String v = p.getProperty(key);
-      if (v != null && !v.isBlank()) {
-        return v.trim();
+    List<String> keys = name.equals("to.image") ? List.of("image", PREFIX + name) : List.of(PREFIX + name);
+    for (String key : keys) {
+      for (Properties p : List.of(session.getUserProperties(), session.getSystemProperties(),
+          project.getProperties())) {
+        String v = p.getProperty(key);
+        if (v != null && !v.isBlank()) {
+          return v.trim();
+        }
       }
     }
     return fallback;
@@ -451,7 +457,10 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     String mainClass = property("container.mainClass", container.mainClass);
     boolean javaEntrypoint = entrypoint == null || entrypoint.isEmpty();
     if (mainClass == null && javaEntrypoint) {
-      mainClass = MainClassFinder.find(projectJar(), classes);
+      mainClass = jarPluginMainClass();
+      if (mainClass == null) {
+        mainClass = MainClassFinder.find(projectJar(), classes);
+      }
       getLog().info("main class: " + mainClass + " (inferred; set <container><mainClass> to choose)");
     } else if (mainClass != null && javaEntrypoint && !MainClassFinder.isOnClassPath(mainClass,
         packagedJar == null ? classes : null, Stream.concat(Stream.ofNullable(packagedJar),
@@ -486,6 +495,21 @@ public abstract class AbstractImageMojo extends AbstractMojo {
         packagedJar != null,
         expand ? JavaLayers.dependencyPaths(dependencies, appRoot) : null,
         javaVersion >= 9);
+  }
+
+  /**
+   * The {@code <archive><manifest><mainClass>} of maven-jar-plugin, which Jib reads first when it infers
+   * the main class: it names the application even before the jar is built or when several classes have
+   * a main method.
+   */
+  private String jarPluginMainClass() {
+    Plugin jar = project.getPlugin("org.apache.maven.plugins:maven-jar-plugin");
+    Xpp3Dom node = jar == null || !(jar.getConfiguration() instanceof Xpp3Dom c) ? null : c;
+    for (String child : List.of("archive", "manifest", "mainClass")) {
+      node = node == null ? null : node.getChild(child);
+    }
+    String value = node == null ? null : node.getValue();
+    return value == null || value.isBlank() || value.contains("${") ? null : value.trim();
   }
 
   /** The project's jar when it has been packaged, else null. */

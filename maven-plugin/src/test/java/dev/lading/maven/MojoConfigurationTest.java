@@ -138,6 +138,28 @@ class MojoConfigurationTest {
         argFiles.generated().stream().map(e -> e.path()).toList());
   }
 
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void jibsShortFormsWork(BuildMojo mojo) throws Exception {
+    // mvn ... -Dimage=... names the target, as `mvn jib:build -Dimage=...` does (and wins over the rest).
+    MavenProject project = RealMaven.attach(mojo, dir, false, "image=short.example.com/app:3",
+        "image.to.image=long.example.com/app:2");
+    RealMaven.classes(dir);
+    assertEquals("short.example.com/app:3", mojo.plan().target().toString());
+
+    // Without <mainClass>, the jar plugin's <archive><manifest><mainClass> names it, as Jib reads it.
+    mojo.container.mainClass = null;
+    org.apache.maven.model.Plugin jar = new org.apache.maven.model.Plugin();
+    jar.setGroupId("org.apache.maven.plugins");
+    jar.setArtifactId("maven-jar-plugin");
+    jar.setConfiguration(org.codehaus.plexus.util.xml.Xpp3DomBuilder.build(new java.io.StringReader(
+        "<configuration><archive><manifest><mainClass>demo.FromJarPlugin</mainClass></manifest></archive>"
+            + "</configuration>")));
+    project.getBuild().addPlugin(jar);
+    project.getBuild().flushPluginMap();
+    assertEquals("demo.FromJarPlugin", mojo.plan().container().mainClass());
+  }
+
   /** The message of the IllegalArgumentException that {@code plan()} throws with this user property. */
   private String planFailure(BuildMojo mojo, String userProperty) throws Exception {
     RealMaven.attach(mojo, dir, false, userProperty);
