@@ -134,6 +134,39 @@ public final class InvokerChecks {
     assertTrue(out.contains("packaged: from-extra-classpath from file:/app/classpath/packaged-1.0.jar"), out);
   }
 
+  // ---- war: the exploded WAR under Jetty's webapps/ROOT, the base's entrypoint kept ----
+
+  public static void war(Path project, String registry, String stores) throws IOException {
+    String ref = "docker://" + registry + "/demo/web:1.0";
+    JsonNode config = Skopeo.json("inspect", "--tls-verify=false", "--config", ref);
+    JsonNode base = Skopeo.json("inspect", "--tls-verify=false", "--config",
+        "docker://" + registry + "/library/jre:17");
+    // The servlet container of the base runs the application: its entrypoint and cmd are kept.
+    assertEquals(base.get("config").path("Entrypoint"), config.get("config").path("Entrypoint"));
+    assertEquals(base.get("config").path("Cmd"), config.get("config").path("Cmd"));
+    assertTrue(config.get("config").get("ExposedPorts").has("8080/tcp"));
+    List<String> history = new ArrayList<>();
+    config.get("history").forEach(h -> history.add(h.path("created_by").asText()));
+    assertEquals(List.of("lading: dependencies", "lading: resources", "lading: classes"),
+        history.subList(history.size() - 3, history.size()));
+
+    Path rootfs = unpack(ref, "war", stores);
+    Path root = rootfs.resolve("var/lib/jetty/webapps/ROOT");
+    assertTrue(Files.isRegularFile(root.resolve("index.html")));
+    assertTrue(Files.isRegularFile(root.resolve("WEB-INF/classes/web/Hello.class")));
+    assertTrue(Files.isRegularFile(root.resolve("WEB-INF/classes/app.properties")));
+    assertTrue(Files.isRegularFile(root.resolve("WEB-INF/lib/slf4j-api-2.0.16.jar")));
+    assertFalse(Files.exists(rootfs.resolve("app")), "a war goes to the app root of the web server only");
+    // What a servlet container would load, run with the image's own java.
+    List<String> cmd = new ArrayList<>(Rootfs.inside(rootfs));
+    cmd.addAll(List.of("/usr/bin/env", "-i"));
+    cmd.addAll(Skopeo.strings(config.get("config").get("Env")));
+    cmd.addAll(List.of("/bin/sh", "-c", "exec java -cp /var/lib/jetty/webapps/ROOT/WEB-INF/classes:"
+        + "/var/lib/jetty/webapps/ROOT/WEB-INF/lib/* web.Hello"));
+    String out = Processes.check(cmd, 120);
+    assertTrue(out.contains("web: hello from WEB-INF/classes with LoggerFactory"), out);
+  }
+
   // ---- offline: seed, then -o ----
 
   public static void offline(Path project, String registry, String stores) throws IOException {

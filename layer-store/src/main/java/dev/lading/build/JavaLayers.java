@@ -149,6 +149,57 @@ public final class JavaLayers {
     if (container != null) {
       layers.add(jvmArgFiles(container));
     }
+    layers.add(extraFiles(extraDirectories));
+    return layers;
+  }
+
+  /** Where Jib puts a WAR by default: the root web application of the Jetty base images. */
+  public static final String DEFAULT_WAR_APP_ROOT = "/var/lib/jetty/webapps/ROOT";
+
+  /**
+   * The layers of a web application, from the exploded WAR that maven-war-plugin leaves in the build
+   * directory, as Jib makes them: the jars of {@code WEB-INF/lib} (split into dependencies, snapshot
+   * dependencies and project dependencies), resources (everything else but the class files of
+   * {@code WEB-INF/classes}), classes, extra directories; all below {@code appRoot}.
+   *
+   * @param projectJars file names of {@code WEB-INF/lib} jars built by modules of the same build
+   * @throws IOException when {@code WEB-INF/lib} cannot be listed
+   */
+  public static List<LayerSpec> ofWar(Path explodedWar, java.util.Set<String> projectJars,
+      List<ExtraDirectory> extraDirectories, String appRoot) throws java.io.IOException {
+    String root = appRoot.endsWith("/") ? appRoot.substring(0, Math.max(1, appRoot.length() - 1)) : appRoot;
+    Path webInfLib = explodedWar.resolve("WEB-INF/lib");
+    Path webInfClasses = explodedWar.resolve("WEB-INF/classes");
+    List<FileMapping> releases = new ArrayList<>();
+    List<FileMapping> snapshots = new ArrayList<>();
+    List<FileMapping> modules = new ArrayList<>();
+    if (Files.isDirectory(webInfLib)) {
+      try (java.util.stream.Stream<Path> jars = Files.list(webInfLib)) {
+        for (Path jar : jars.filter(Files::isRegularFile).sorted().toList()) {
+          String name = jar.getFileName().toString();
+          (projectJars.contains(name) ? modules : name.contains("SNAPSHOT") ? snapshots : releases)
+              .add(new FileMapping(jar, root + "/WEB-INF/lib/" + name));
+        }
+      }
+    }
+    List<LayerSpec> layers = new ArrayList<>();
+    layers.add(LayerSpec.of(DEPENDENCIES, releases));
+    layers.add(LayerSpec.of(SNAPSHOT_DEPENDENCIES, snapshots));
+    layers.add(LayerSpec.of(PROJECT_DEPENDENCIES, modules));
+    boolean exploded = Files.isDirectory(explodedWar);
+    layers.add(new LayerSpec(RESOURCES,
+        exploded ? List.of(new FileMapping(explodedWar, root)) : List.of(),
+        p -> !p.startsWith(webInfLib) && !(p.startsWith(webInfClasses) && isClassFile(p)),
+        "war: not WEB-INF/lib, not WEB-INF/classes/*.class", null));
+    layers.add(new LayerSpec(CLASSES,
+        Files.isDirectory(webInfClasses) ? List.of(new FileMapping(webInfClasses, root + "/WEB-INF/classes"))
+            : List.of(),
+        JavaLayers::isClassFile, "*.class", null));
+    layers.add(extraFiles(extraDirectories));
+    return layers;
+  }
+
+  private static LayerSpec extraFiles(List<ExtraDirectory> extraDirectories) {
     List<FileMapping> extras = new ArrayList<>();
     Map<String, Integer> permissions = new HashMap<>();
     for (ExtraDirectory extra : extraDirectories) {
@@ -157,8 +208,7 @@ public final class JavaLayers {
         permissions.putAll(extra.permissions());
       }
     }
-    layers.add(new LayerSpec(EXTRA_FILES, extras, null, null, permissions));
-    return layers;
+    return new LayerSpec(EXTRA_FILES, extras, null, null, permissions);
   }
 
   private static LayerSpec jvmArgFiles(ContainerSettings container) {

@@ -377,6 +377,35 @@ class ImageBuilderTest {
   }
 
   @Test
+  void anExplodedWarGoesUnderTheAppRootSplitAsJibSplitsIt() throws IOException {
+    Path war = project.resolve("target/web-1.0");
+    Files.createDirectories(war.resolve("WEB-INF/lib"));
+    Files.createDirectories(war.resolve("WEB-INF/classes/web"));
+    for (String jar : List.of("lib-1.0.jar", "snap-1.0-SNAPSHOT.jar", "module-1.0.jar")) {
+      jar(war.resolve("WEB-INF/lib/" + jar), "x.txt");
+    }
+    Files.write(war.resolve("WEB-INF/classes/web/Hello.class"), new byte[] {1});
+    Files.writeString(war.resolve("WEB-INF/classes/app.properties"), "a=b");
+    Files.writeString(war.resolve("WEB-INF/web.xml"), "<web-app/>");
+    Files.writeString(war.resolve("index.html"), "<p>");
+    List<LayerSpec> layers = JavaLayers.ofWar(war, java.util.Set.of("module-1.0.jar"), List.of(),
+        JavaLayers.DEFAULT_WAR_APP_ROOT);
+
+    Map<String, List<String>> files = new java.util.LinkedHashMap<>();
+    for (LayerSpec layer : layers) {
+      files.put(layer.name(), ImageBuilder.entries(layer).stream()
+          .filter(e -> e.type() == dev.lading.layer.LayerEntry.Type.FILE).map(e -> e.path()).sorted().toList());
+    }
+    String root = "/var/lib/jetty/webapps/ROOT";
+    assertEquals(List.of(root + "/WEB-INF/lib/lib-1.0.jar"), files.get("dependencies"));
+    assertEquals(List.of(root + "/WEB-INF/lib/snap-1.0-SNAPSHOT.jar"), files.get("snapshot dependencies"));
+    assertEquals(List.of(root + "/WEB-INF/lib/module-1.0.jar"), files.get("project dependencies"));
+    assertEquals(List.of(root + "/WEB-INF/classes/app.properties", root + "/WEB-INF/web.xml", root + "/index.html"),
+        files.get("resources"));
+    assertEquals(List.of(root + "/WEB-INF/classes/web/Hello.class"), files.get("classes"));
+  }
+
+  @Test
   void java8NamesTheLibrariesDirectoryOrEachJarWhenExpanded() {
     ContainerSettings wildcard = new ContainerSettings("demo.Main", null, null, null, null, null, null, null,
         null, null, "/srv/app", List.of(), false, null, false);

@@ -426,12 +426,58 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       dependencies.add(new JavaLayers.Dependency(a.getFile().toPath(), a.getGroupId(), a.isSnapshot(),
           modules.contains(a.getGroupId() + ":" + a.getArtifactId() + ":" + a.getBaseVersion())));
     }
+    if (isWar()) {
+      return warPlan();
+    }
     Path packagedJar = packagedJar();
     ContainerSettings settings = containerSettings(classes, packagedJar, dependencies);
     List<JavaLayers.ExtraDirectory> extras = extraDirectories();
     return new JavaImagePlan(baseReference(), platforms(), targetReference(), tags(), format(), settings,
         JavaLayers.of(dependencies, classes, packagedJar, extras, settings),
         creationTime(), filesModificationTime());
+  }
+
+  private boolean isWar() {
+    return "war".equals(project.getPackaging());
+  }
+
+  /**
+   * A web application, as Jib builds one: the exploded WAR below {@code appRoot} (default Jetty's
+   * {@code /var/lib/jetty/webapps/ROOT}; Tomcat's is {@code /usr/local/tomcat/webapps/ROOT}), run by
+   * the base image's own entrypoint (a servlet container) unless {@code <entrypoint>} says otherwise.
+   */
+  private JavaImagePlan warPlan() throws IOException {
+    String finalName = project.getBuild().getFinalName() != null ? project.getBuild().getFinalName()
+        : project.getArtifactId() + "-" + project.getVersion();
+    Path exploded = Path.of(project.getBuild().getDirectory(), finalName);
+    if (!Files.isDirectory(exploded.resolve("WEB-INF"))) {
+      throw new IllegalStateException("no exploded WAR at " + exploded + ": a war project's image is made"
+          + " from what maven-war-plugin leaves there; run the package phase first, e.g. mvn package image:build");
+    }
+    if (!"exploded".equals(property("containerizingMode", containerizingMode))) {
+      throw new IllegalArgumentException("containerizingMode packaged is for jar projects; a war project is"
+          + " always put in the image exploded");
+    }
+    List<String> entrypoint = listProperty("container.entrypoint", container.entrypoint);
+    if (property("container.mainClass", container.mainClass) != null
+        || !listProperty("container.jvmFlags", container.jvmFlags).isEmpty()
+        || !listProperty("container.extraClasspath", container.extraClasspath).isEmpty()) {
+      getLog().warn("mainClass, jvmFlags and extraClasspath are ignored for a war project: the base image's"
+          + " servlet container runs it (set <container><entrypoint> to run something else)");
+    }
+    String appRoot = property("container.appRoot", container.appRoot);
+    appRoot = appRoot == null || appRoot.isBlank() ? JavaLayers.DEFAULT_WAR_APP_ROOT : appRoot;
+    ContainerSettings settings = settings(null, List.of(),
+        entrypoint == null || entrypoint.isEmpty() ? List.of(ContainerSettings.INHERIT) : entrypoint, appRoot,
+        List.of(), false, null, false);
+    // maven-war-plugin names a module's jar artifactId-version.jar in WEB-INF/lib.
+    Set<String> moduleJars = new java.util.HashSet<>();
+    for (MavenProject p : session.getProjects() == null ? List.<MavenProject>of() : session.getProjects()) {
+      moduleJars.add(p.getArtifactId() + "-" + p.getVersion() + ".jar");
+    }
+    return new JavaImagePlan(baseReference(), platforms(), targetReference(), tags(), format(), settings,
+        JavaLayers.ofWar(exploded, moduleJars, extraDirectories(), appRoot), creationTime(),
+        filesModificationTime());
   }
 
   /** The project's jar in packaged mode, else null. */
@@ -473,8 +519,6 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       // Only for <appRoot>/jib-main-class-file, which a custom entrypoint may read: best effort.
       mainClass = inferQuietly(projectJar(), classes);
     }
-    Map<String, String> env = mapProperty("container.environment", container.environment);
-    Map<String, String> labels = mapProperty("container.labels", container.labels);
     String appRoot = property("container.appRoot", container.appRoot);
     appRoot = appRoot == null || appRoot.isBlank() ? ContainerSettings.DEFAULT_APP_ROOT : appRoot;
     // As Jib: from Java 9 on, the command reads the class path from an argument file listing every jar in
@@ -482,19 +526,25 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     int javaVersion = majorJavaVersion();
     boolean expand = javaVersion >= 9 || Boolean.parseBoolean(property("container.expandClasspathDependencies",
         String.valueOf(container.expandClasspathDependencies)));
-    return new ContainerSettings(mainClass,
-        listProperty("container.jvmFlags", container.jvmFlags),
+    return settings(mainClass, listProperty("container.jvmFlags", container.jvmFlags), entrypoint, appRoot,
+        listProperty("container.extraClasspath", container.extraClasspath), packagedJar != null,
+        expand ? JavaLayers.dependencyPaths(dependencies, appRoot) : null, javaVersion >= 9);
+  }
+
+  /** The container settings: these values, and the rest (args, environment, ports, ...) as configured. */
+  private ContainerSettings settings(String mainClass, List<String> jvmFlags, List<String> entrypoint,
+      String appRoot, List<String> extraClasspath, boolean packaged, List<String> dependencyClasspath,
+      boolean classpathFile) {
+    return new ContainerSettings(mainClass, jvmFlags,
         listProperty("container.args", container.args),
-        entrypoint, env, labels,
+        entrypoint,
+        mapProperty("container.environment", container.environment),
+        mapProperty("container.labels", container.labels),
         listProperty("container.ports", container.ports),
         property("container.user", container.user),
         property("container.workingDirectory", container.workingDirectory),
         listProperty("container.volumes", container.volumes),
-        property("container.appRoot", container.appRoot),
-        listProperty("container.extraClasspath", container.extraClasspath),
-        packagedJar != null,
-        expand ? JavaLayers.dependencyPaths(dependencies, appRoot) : null,
-        javaVersion >= 9);
+        appRoot, extraClasspath, packaged, dependencyClasspath, classpathFile);
   }
 
   /**

@@ -160,6 +160,25 @@ class MojoConfigurationTest {
     assertEquals("demo.FromJarPlugin", mojo.plan().container().mainClass());
   }
 
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void aWarProjectIsTheExplodedWarRunByTheBaseImage(BuildMojo mojo) throws Exception {
+    MavenProject project = RealMaven.attach(mojo, dir, false);
+    RealMaven.classes(dir);
+    project.setPackaging("war");
+    IllegalStateException notPackaged = assertThrows(IllegalStateException.class, mojo::plan);
+    assertTrue(notPackaged.getMessage().contains("no exploded WAR at " + dir.resolve("target/app-1.0"))
+        && notPackaged.getMessage().contains("mvn package image:build"), notPackaged.getMessage());
+
+    Files.createDirectories(dir.resolve("target/app-1.0/WEB-INF/classes"));
+    mojo.container.entrypoint = null;
+    JavaImagePlan plan = mojo.plan();
+    assertTrue(plan.container().inheritsEntrypoint(), plan.container().toString());
+    assertEquals(JavaLayers.DEFAULT_WAR_APP_ROOT, plan.container().appRoot());
+    assertEquals(List.of("dependencies", "snapshot dependencies", "project dependencies", "resources", "classes",
+        "extra files"), plan.layers().stream().map(LayerSpec::name).toList());
+  }
+
   /** The message of the IllegalArgumentException that {@code plan()} throws with this user property. */
   private String planFailure(BuildMojo mojo, String userProperty) throws Exception {
     RealMaven.attach(mojo, dir, false, userProperty);
