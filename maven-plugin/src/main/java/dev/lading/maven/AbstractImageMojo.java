@@ -423,6 +423,12 @@ public abstract class AbstractImageMojo extends AbstractMojo {
           || !(Artifact.SCOPE_COMPILE.equals(a.getScope()) || Artifact.SCOPE_RUNTIME.equals(a.getScope()))) {
         continue;
       }
+      if (a.getFile().isDirectory()) {
+        // Maven hands out a module's target/classes when the build stops before package.
+        throw new IllegalStateException("dependency " + a.getArtifactId() + " is a module of this build that has"
+            + " not been packaged (Maven gives its " + a.getFile() + "); build the image after the package"
+            + " phase, e.g. mvn package image:build");
+      }
       dependencies.add(new JavaLayers.Dependency(a.getFile().toPath(), a.getGroupId(), a.isSnapshot(),
           modules.contains(a.getGroupId() + ":" + a.getArtifactId() + ":" + a.getBaseVersion())));
     }

@@ -179,6 +179,21 @@ class MojoConfigurationTest {
         "extra files"), plan.layers().stream().map(LayerSpec::name).toList());
   }
 
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void aModuleNotYetPackagedIsNamedWithWhatToRun(BuildMojo mojo) throws Exception {
+    MavenProject project = RealMaven.attach(mojo, dir, false);
+    RealMaven.classes(dir);
+    DefaultArtifactHandler jar = new DefaultArtifactHandler("jar");
+    jar.setAddedToClasspath(true);
+    DefaultArtifact module = new DefaultArtifact("test", "lib", "1.0", "compile", "jar", null, jar);
+    module.setFile(Files.createDirectories(dir.resolve("lib/target/classes")).toFile());
+    project.setArtifacts(java.util.Set.of(module));
+    String message = assertThrows(IllegalStateException.class, mojo::plan).getMessage();
+    assertTrue(message.contains("dependency lib is a module of this build that has not been packaged")
+        && message.contains("mvn package image:build"), message);
+  }
+
   /** The message of the IllegalArgumentException that {@code plan()} throws with this user property. */
   private String planFailure(BuildMojo mojo, String userProperty) throws Exception {
     RealMaven.attach(mojo, dir, false, userProperty);
