@@ -48,6 +48,7 @@ import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
+import org.codehaus.plexus.configuration.PlexusConfiguration;
 import org.codehaus.plexus.util.xml.Xpp3Dom;
 
 /**
@@ -113,6 +114,13 @@ public abstract class AbstractImageMojo extends AbstractMojo {
   @Parameter(property = "image.mirror")
   protected String mirror;
 
+  /**
+   * Jib's plugin extensions. Not supported: accepted only so that a Jib user's POM gets a message
+   * saying so, not Maven's "Cannot find 'pluginExtensions'".
+   */
+  @Parameter
+  protected PlexusConfiguration pluginExtensions;
+
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
     if (skip || Boolean.parseBoolean(property("skip", "false"))) {
@@ -122,6 +130,11 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     if ("pom".equals(project.getPackaging())) {
       getLog().info(goal() + " skipped: " + project.getArtifactId() + " has pom packaging");
       return;
+    }
+    if (pluginExtensions != null && pluginExtensions.getChildCount() > 0) {
+      throw new MojoFailureException(goal() + " failed: <pluginExtensions> (Jib's extension framework) is"
+          + " not supported; remove it. The layering it often adds is built in (project dependencies,"
+          + " Jib's class path files); for files, ownership or permissions use <extraDirectories>.");
     }
     try {
       run();

@@ -52,6 +52,15 @@ class MojoExecutionTest {
   }
 
   @Test
+  @InjectMojo(goal = "build", pom = "src/test/resources/unit/jib-extensions/pom.xml")
+  void jibPluginExtensionsAreRefusedWithWhatToDoInstead(BuildMojo mojo) throws Exception {
+    RealMaven.attach(mojo, dir.resolve("app"), true, store());
+    MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
+    assertTrue(e.getMessage().startsWith("image:build failed: <pluginExtensions> (Jib's extension framework) is"
+        + " not supported; remove it."), e.getMessage());
+  }
+
+  @Test
   @InjectMojo(goal = "build", pom = SIMPLE)
   void buildsOfflineFromTheStoreReproduciblyAndRebuildsOnAChange(BuildMojo mojo) throws Exception {
     seedBase();
