@@ -71,7 +71,16 @@ public final class DockerConfigCredentials implements CredentialProvider {
    * {@code docker-credential-ecr-login} from the search path) or a path to the helper.
    */
   public CredentialProvider helper(String name) {
-    return host -> runHelper(name, RegistryHosts.credentialKey(host), "the build configuration");
+    return helper(name, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #helper(String)}, the helper run with {@code environment} added to this process's (Jib's
+   * {@code <credHelper><environment>}, e.g. {@code AWS_PROFILE} for {@code ecr-login}).
+   */
+  public CredentialProvider helper(String name, java.util.Map<String, String> environment) {
+    java.util.Map<String, String> env = java.util.Map.copyOf(environment);
+    return host -> runHelper(name, RegistryHosts.credentialKey(host), "the build configuration", env);
   }
 
   /** The file this provider reads. */
@@ -91,7 +100,7 @@ public final class DockerConfigCredentials implements CredentialProvider {
       helper = config.get("credsStore").asText();
     }
     if (helper != null && !helper.isBlank()) {
-      Optional<Credential> fromHelper = runHelper(helper, key, configFile.toString());
+      Optional<Credential> fromHelper = runHelper(helper, key, configFile.toString(), java.util.Map.of());
       if (fromHelper.isPresent()) {
         return fromHelper;
       }
@@ -152,7 +161,8 @@ public final class DockerConfigCredentials implements CredentialProvider {
     return Optional.empty();
   }
 
-  private Optional<Credential> runHelper(String name, String key, String configuredIn) throws IOException {
+  private Optional<Credential> runHelper(String name, String key, String configuredIn,
+      java.util.Map<String, String> environment) throws IOException {
     boolean isPath = name.contains(File.separator);
     String command = isPath ? name : "docker-credential-" + name;
     Path helper = isPath
@@ -166,7 +176,9 @@ public final class DockerConfigCredentials implements CredentialProvider {
                 + ") is not on the PATH; install it or remove it from there"));
     // The docker CLI stores Docker Hub under its historical v1 URL, everything else by host name.
     String serverUrl = RegistryHosts.DOCKER_HUB.equals(key) ? RegistryHosts.DOCKER_HUB_SERVER_URL : key;
-    Process process = new ProcessBuilder(helper.toString(), "get").start();
+    ProcessBuilder builder = new ProcessBuilder(helper.toString(), "get");
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     CompletableFuture<byte[]> stderr = readAsync(process.getErrorStream());
     byte[] stdout;
     try {

@@ -122,6 +122,17 @@ class DockerConfigCredentialsTest {
   }
 
   @Test
+  void aNamedHelperRunsWithTheEnvironmentGivenToIt() throws IOException {
+    Path envHelper = bin.resolve("docker-credential-env");
+    Files.writeString(envHelper, String.join("\n", "#!/bin/sh", "read -r server",
+        "printf '{\"Username\":\"%s\",\"Secret\":\"s\"}' \"$AWS_PROFILE\"", ""));
+    Files.setPosixFilePermissions(envHelper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    DockerConfigCredentials nothingConfigured = DockerConfigCredentials.of(temp.resolve("absent.json"), List.of(bin));
+    assertEquals(Optional.of(new Credential("ci-profile", "s")),
+        nothingConfigured.helper("env", java.util.Map.of("AWS_PROFILE", "ci-profile")).credentialsFor("x.example.com"));
+  }
+
+  @Test
   void aNamedHelperAnswersWhateverTheConfigSaysAndOnlyForItsHost() throws IOException {
     DockerConfigCredentials nothingConfigured = DockerConfigCredentials.of(temp.resolve("absent.json"), List.of(bin));
     CredentialProvider bySuffix = CredentialProvider.onlyFor("registry.example.com", nothingConfigured.helper("test"));

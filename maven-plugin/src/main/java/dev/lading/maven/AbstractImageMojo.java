@@ -365,7 +365,9 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       values.add(property(which + ".image", which.equals("to") ? to.image : from.image));
       values.add(property(which + ".auth.username", auth.username));
       values.add(property(which + ".auth.password", auth.password));
-      values.add(property(which + ".credHelper", which.equals("to") ? to.credHelper : from.credHelper));
+      CredHelper helper = which.equals("to") ? to.credHelper : from.credHelper;
+      values.add(property(which + ".credHelper", helper.helper));
+      values.add(String.valueOf(helper.environment));
     }
     return java.util.Collections.unmodifiableList(values);
   }
@@ -388,7 +390,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
   }
 
   /** The {@code <auth>} and {@code <credHelper>} of {@code <from>} or {@code <to>}, for its host only. */
-  private List<CredentialProvider> imageCredentials(String which, Auth auth, String credHelper, String image,
+  private List<CredentialProvider> imageCredentials(String which, Auth auth, CredHelper credHelper, String image,
       DockerConfigCredentials docker) {
     String reference = property(which + ".image", image);
     if (reference == null) {
@@ -405,9 +407,9 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       }
       result.add(StaticCredentials.of(host, user, password));
     }
-    String helper = property(which + ".credHelper", credHelper);
+    String helper = property(which + ".credHelper", credHelper.helper);
     if (helper != null) {
-      result.add(CredentialProvider.onlyFor(host, docker.helper(helper)));
+      result.add(CredentialProvider.onlyFor(host, docker.helper(helper, credHelper.environment)));
     }
     return result;
   }

@@ -11,6 +11,6 @@ public class From {
   List<PlatformParameter> platforms = new ArrayList<>();
   /** Credentials for the base image's registry; they come before settings.xml and docker's config. */
   Auth auth = new Auth();
-  /** A docker credential helper for the base image's registry: its suffix ({@code ecr-login}) or path. */
-  String credHelper;
+  /** A docker credential helper for the base image's registry (see {@link CredHelper}). */
+  CredHelper credHelper = new CredHelper();
 }

@@ -194,6 +194,22 @@ class MojoConfigurationTest {
         && message.contains("mvn package image:build"), message);
   }
 
+  @Test
+  @InjectMojo(goal = "build", pom = "src/test/resources/unit/credhelper/pom.xml")
+  void credHelperTakesBothOfJibsForms(BuildMojo mojo) throws Exception {
+    assertEquals("ecr-login", mojo.to.credHelper.helper);
+    assertEquals("env-test", mojo.from.credHelper.helper);
+    assertEquals(Map.of("AWS_PROFILE", "ci-profile"), mojo.from.credHelper.environment);
+
+    // The helper runs with that environment (here a script given by path on the command line).
+    Path helper = dir.resolve("docker-credential-env-test");
+    Files.writeString(helper, "#!/bin/sh\nread -r server\n"
+        + "printf '{\"Username\":\"%s\",\"Secret\":\"s\"}' \"$AWS_PROFILE\"\n");
+    Files.setPosixFilePermissions(helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    RealMaven.attach(mojo, dir, false, "image.from.credHelper=" + helper);
+    assertEquals(Optional.of(new Credential("ci-profile", "s")), mojo.credentials().credentialsFor("base.example.com"));
+  }
+
   /** The message of the IllegalArgumentException that {@code plan()} throws with this user property. */
   private String planFailure(BuildMojo mojo, String userProperty) throws Exception {
     RealMaven.attach(mojo, dir, false, userProperty);
