@@ -523,6 +523,12 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     List<String> entrypoint = listProperty("container.entrypoint", container.entrypoint);
     String mainClass = property("container.mainClass", container.mainClass);
     boolean javaEntrypoint = entrypoint == null || entrypoint.isEmpty();
+    if (!javaEntrypoint && (mainClass != null || !listProperty("container.jvmFlags", container.jvmFlags).isEmpty()
+        || !listProperty("container.extraClasspath", container.extraClasspath).isEmpty())) {
+      // As Jib says: they only shape the default java command (mainClass still fills jib-main-class-file).
+      getLog().warn("jvmFlags, extraClasspath and mainClass do not change a configured <entrypoint>: "
+          + String.join(" ", entrypoint));
+    }
     if (mainClass == null && javaEntrypoint) {
       mainClass = jarPluginMainClass();
       if (mainClass == null) {

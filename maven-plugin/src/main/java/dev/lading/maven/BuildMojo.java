@@ -1,6 +1,7 @@
 package dev.lading.maven;
 
 import dev.lading.build.BuildResult;
+import dev.lading.build.ContainerSettings;
 import dev.lading.build.ImageBuilder;
 import dev.lading.build.JavaImagePlan;
 import dev.lading.store.Store;
@@ -29,6 +30,10 @@ public class BuildMojo extends AbstractImageMojo {
   protected void run() throws IOException {
     long start = System.nanoTime();
     JavaImagePlan plan = plan();
+    ContainerSettings c = plan.container();
+    // What will run, as Jib prints it: the first thing to check when a container does not start.
+    getLog().info(c.inheritsEntrypoint() ? "entrypoint: the base image's"
+        : "entrypoint: " + String.join(" ", c.entrypoint() != null ? c.entrypoint() : c.defaultEntrypoint(c.mainClass())));
     MavenProgress progress = new MavenProgress(getLog(), "");
     Store store = openStore();
     ImageBuilder builder = new ImageBuilder(store,
