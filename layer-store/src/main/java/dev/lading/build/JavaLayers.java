@@ -1,6 +1,7 @@
 package dev.lading.build;
 
 import dev.lading.layer.LayerEntry;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Jib's layering of a Java application, one layer each, least often changed first: dependencies,
@@ -165,8 +168,8 @@ public final class JavaLayers {
    * @param projectJars file names of {@code WEB-INF/lib} jars built by modules of the same build
    * @throws IOException when {@code WEB-INF/lib} cannot be listed
    */
-  public static List<LayerSpec> ofWar(Path explodedWar, java.util.Set<String> projectJars,
-      List<ExtraDirectory> extraDirectories, String appRoot) throws java.io.IOException {
+  public static List<LayerSpec> ofWar(Path explodedWar, Set<String> projectJars,
+      List<ExtraDirectory> extraDirectories, String appRoot) throws IOException {
     String root = appRoot.endsWith("/") ? appRoot.substring(0, Math.max(1, appRoot.length() - 1)) : appRoot;
     Path webInfLib = explodedWar.resolve("WEB-INF/lib");
     Path webInfClasses = explodedWar.resolve("WEB-INF/classes");
@@ -174,7 +177,7 @@ public final class JavaLayers {
     List<FileMapping> snapshots = new ArrayList<>();
     List<FileMapping> modules = new ArrayList<>();
     if (Files.isDirectory(webInfLib)) {
-      try (java.util.stream.Stream<Path> jars = Files.list(webInfLib)) {
+      try (Stream<Path> jars = Files.list(webInfLib)) {
         for (Path jar : jars.filter(Files::isRegularFile).sorted().toList()) {
           String name = jar.getFileName().toString();
           (projectJars.contains(name) ? modules : name.contains("SNAPSHOT") ? snapshots : releases)

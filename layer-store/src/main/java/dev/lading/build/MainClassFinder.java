@@ -2,8 +2,10 @@ package dev.lading.build;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UTFDataFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,7 +86,7 @@ public final class MainClassFinder {
       for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class")).sorted()::iterator) {
         try {
           mainClassName(Files.readAllBytes(p)).ifPresent(result::add);
-        } catch (java.io.EOFException | java.io.UTFDataFormatException notAClassFile) {
+        } catch (EOFException | UTFDataFormatException notAClassFile) {
           // Truncated or not a class file at all (a stray *.class resource): it cannot be run either.
         }
       }

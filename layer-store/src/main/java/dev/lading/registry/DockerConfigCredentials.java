@@ -71,15 +71,15 @@ public final class DockerConfigCredentials implements CredentialProvider {
    * {@code docker-credential-ecr-login} from the search path) or a path to the helper.
    */
   public CredentialProvider helper(String name) {
-    return helper(name, java.util.Map.of());
+    return helper(name, Map.of());
   }
 
   /**
    * As {@link #helper(String)}, the helper run with {@code environment} added to this process's (Jib's
    * {@code <credHelper><environment>}, e.g. {@code AWS_PROFILE} for {@code ecr-login}).
    */
-  public CredentialProvider helper(String name, java.util.Map<String, String> environment) {
-    java.util.Map<String, String> env = java.util.Map.copyOf(environment);
+  public CredentialProvider helper(String name, Map<String, String> environment) {
+    Map<String, String> env = Map.copyOf(environment);
     return host -> runHelper(name, RegistryHosts.credentialKey(host), "the build configuration", env);
   }
 
@@ -100,7 +100,7 @@ public final class DockerConfigCredentials implements CredentialProvider {
       helper = config.get("credsStore").asText();
     }
     if (helper != null && !helper.isBlank()) {
-      Optional<Credential> fromHelper = runHelper(helper, key, configFile.toString(), java.util.Map.of());
+      Optional<Credential> fromHelper = runHelper(helper, key, configFile.toString(), Map.of());
       if (fromHelper.isPresent()) {
         return fromHelper;
       }
@@ -162,7 +162,7 @@ public final class DockerConfigCredentials implements CredentialProvider {
   }
 
   private Optional<Credential> runHelper(String name, String key, String configuredIn,
-      java.util.Map<String, String> environment) throws IOException {
+      Map<String, String> environment) throws IOException {
     boolean isPath = name.contains(File.separator);
     String command = isPath ? name : "docker-credential-" + name;
     Path helper = isPath

@@ -30,6 +30,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -369,7 +371,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       values.add(property(which + ".credHelper", helper.helper));
       values.add(String.valueOf(helper.environment));
     }
-    return java.util.Collections.unmodifiableList(values);
+    return Collections.unmodifiableList(values);
   }
 
   /**
@@ -428,7 +430,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
           + " its image, e.g. mvn package image:build (not mvn clean image:build)");
     }
     // Modules of this build go into their own layer (as in Jib): they change with the code.
-    Set<String> modules = new java.util.HashSet<>();
+    Set<String> modules = new HashSet<>();
     for (MavenProject p : session.getProjects() == null ? List.<MavenProject>of() : session.getProjects()) {
       modules.add(p.getGroupId() + ":" + p.getArtifactId() + ":" + p.getVersion());
     }
@@ -492,7 +494,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
         entrypoint == null || entrypoint.isEmpty() ? List.of(ContainerSettings.INHERIT) : entrypoint, appRoot,
         List.of(), false, null, false);
     // maven-war-plugin names a module's jar artifactId-version.jar in WEB-INF/lib.
-    Set<String> moduleJars = new java.util.HashSet<>();
+    Set<String> moduleJars = new HashSet<>();
     for (MavenProject p : session.getProjects() == null ? List.<MavenProject>of() : session.getProjects()) {
       moduleJars.add(p.getArtifactId() + "-" + p.getVersion() + ".jar");
     }
