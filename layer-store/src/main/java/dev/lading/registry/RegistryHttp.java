@@ -14,7 +14,9 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
@@ -47,7 +49,8 @@ final class RegistryHttp {
   private final Authenticator auth;
   /** The scheme each host answered on, found by the first request to it. */
   private final ConcurrentHashMap<String, String> schemes;
-  private final ConcurrentHashMap<String, Object> probeLocks;
+  /** The probe running for a host, if any. */
+  private final ConcurrentHashMap<String, CompletableFuture<String>> probes;
 
   RegistryHttp(OkHttpClient base, Set<String> insecureHosts, String userAgent, RetryPolicy retry,
       CredentialProvider credentials) {
@@ -62,7 +65,7 @@ final class RegistryHttp {
     this.retry = retry;
     this.auth = new Authenticator(credentials, this::sendToken);
     this.schemes = new ConcurrentHashMap<>();
-    this.probeLocks = new ConcurrentHashMap<>();
+    this.probes = new ConcurrentHashMap<>();
   }
 
   private RegistryHttp(RegistryHttp from, RetryPolicy retry) {
@@ -73,7 +76,7 @@ final class RegistryHttp {
     this.userAgent = from.userAgent;
     this.auth = from.auth;
     this.schemes = from.schemes;
-    this.probeLocks = from.probeLocks;
+    this.probes = from.probes;
     this.retry = retry;
   }
 
@@ -290,15 +293,40 @@ final class RegistryHttp {
     if (known != null) {
       return known;
     }
-    // One probe per host: the parallel blob transfers that start a push would otherwise each ping
-    // (and each pay a TLS handshake) before any of them knew the answer.
-    synchronized (probeLocks.computeIfAbsent(host, h -> new Object())) {
-      known = schemes.get(host);
-      if (known == null) {
-        known = probe(host);
-        schemes.put(host, known);
+    // One probe per host at a time: the parallel blob transfers that start a push would otherwise each
+    // ping (and each pay a TLS handshake). Threads that arrive while it runs take its answer or its
+    // failure; a later request after a failure probes again.
+    CompletableFuture<String> mine = new CompletableFuture<>();
+    CompletableFuture<String> running = probes.putIfAbsent(host, mine);
+    if (running == null) {
+      try {
+        known = schemes.get(host); // a probe may have finished between our two looks
+        if (known == null) {
+          known = probe(host);
+          schemes.put(host, known);
+        }
+        mine.complete(known);
+        return known;
+      } catch (IOException | RuntimeException e) {
+        mine.completeExceptionally(e);
+        throw e;
+      } finally {
+        probes.remove(host, mine);
       }
-      return known;
+    }
+    try {
+      return running.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException("probing " + host + " failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for " + host + " to answer");
     }
   }
 

@@ -124,6 +124,52 @@ class RegistryClientTest {
   }
 
   @Test
+  void parallelRequestsToASilentHostShareOneFailedProbe() throws Exception {
+    // A host that accepts connections and never answers: each probe costs a read timeout. The
+    // threads waiting for the first probe take its failure instead of probing again one by one.
+    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    List<java.net.Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(silent.accept());
+            connections.incrementAndGet();
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      RegistryClient client = RegistryClient.builder().retryPolicy(RetryPolicy.none())
+          .timeouts(Duration.ofSeconds(2), Duration.ofMillis(700)).build();
+      String silentHost = "127.0.0.1:" + silent.getLocalPort();
+      ExecutorService pool = Executors.newFixedThreadPool(6);
+      try {
+        List<Future<Boolean>> checks = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          Digest d = Digest.ofUtf8("silent " + i);
+          checks.add(pool.submit(() -> client.blobExists(silentHost, "silent/app", d)));
+        }
+        for (Future<Boolean> c : checks) {
+          java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+              c::get);
+          assertTrue(e.getCause() instanceof java.io.IOException, String.valueOf(e.getCause()));
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      // One probe: plain HTTP first (loopback), then HTTPS; not one such pair per thread.
+      assertTrue(connections.get() <= 2, connections.get() + " connections");
+    } finally {
+      for (java.net.Socket s : held) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
   void skipsBlobsTheRegistryHasAndReportsProgress() throws Exception {
     Map<Digest, Long> lastProgress = new ConcurrentHashMap<>();
     RegistryClient client = RegistryClient.builder().retryPolicy(FAST_RETRIES)
