@@ -200,7 +200,7 @@ public final class ImageBuilder {
     return new Built(
         new BuildResult.LayerOutcome(spec.name(), result.diffId(), result.digest(), result.size(), false),
         "layer " + spec.name() + ": built " + result.digest().shortHex() + " (" + result.size() + " bytes, "
-            + entries.size() + " entries)");
+            + entries.size() + (entries.size() == 1 ? " entry)" : " entries)"));
   }
 
   /** The layer entries of a spec: files and directory trees, filtered, with permission overrides. */

@@ -41,8 +41,8 @@ final class MavenProgress implements BuildListener, TransferListener {
   public void blobDone(String action, Digest digest, long size) {
     int n = blobs.incrementAndGet();
     long total = action.equals("pushed") || action.equals("pulled") ? bytes.addAndGet(size) : bytes.get();
-    log.info(prefix + action + " " + digest.shortHex() + " (" + human(size) + "); " + n + " blobs done, "
-        + human(total) + " moved");
+    log.info(prefix + action + " " + digest.shortHex() + " (" + human(size) + "); " + n
+        + (n == 1 ? " blob" : " blobs") + " done, " + human(total) + " moved");
   }
 
   @Override

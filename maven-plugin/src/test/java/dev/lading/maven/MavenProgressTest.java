@@ -34,7 +34,7 @@ class MavenProgressTest {
         "  " + big.shortHex() + ": 10.0 MiB of 40.0 MiB",
         "  " + big.shortHex() + ": 20.0 MiB of 40.0 MiB",
         "  " + big.shortHex() + ": 30.0 MiB of 40.0 MiB",
-        "pulled " + big.shortHex() + " (40.0 MiB); 1 blobs done, 40.0 MiB moved",
+        "pulled " + big.shortHex() + " (40.0 MiB); 1 blob done, 40.0 MiB moved",
         "skipped " + small.shortHex() + " (100 B); 2 blobs done, 40.0 MiB moved"), lines);
   }
 
