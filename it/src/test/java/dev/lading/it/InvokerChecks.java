@@ -226,6 +226,9 @@ public final class InvokerChecks {
       assertTrue(summary.get("imagePushed").asBoolean(), summary.toString());
     }
     assertTrue(out.contains("image:build skipped"), "the lib module has image.skip: " + out);
+    // -T 2C: the modules' step and progress lines interleave, so each names its module.
+    assertTrue(out.contains("[INFO] [app-a] layer classes: built") && out.contains("[INFO] [app-b] entrypoint: java"),
+        out);
 
     // app-a's library module has a layer of its own, after the third-party ones (there are none here).
     String ref = "docker://" + registry + "/demo/app-a:1.0";

@@ -167,6 +167,14 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     return "";
   }
 
+  /**
+   * {@code [artifactId] } when Maven builds modules in parallel ({@code -T}): their step and progress
+   * lines interleave and would not say which image they are about; else nothing.
+   */
+  protected String logPrefix() {
+    return session != null && session.isParallel() ? "[" + project.getArtifactId() + "] " : "";
+  }
+
   /** The goal's work. */
   protected abstract void run() throws IOException, MojoExecutionException, MojoFailureException;
 
@@ -528,7 +536,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     if (!javaEntrypoint && (mainClass != null || !listProperty("container.jvmFlags", container.jvmFlags).isEmpty()
         || !listProperty("container.extraClasspath", container.extraClasspath).isEmpty())) {
       // As Jib says: they only shape the default java command (mainClass still fills jib-main-class-file).
-      getLog().warn("jvmFlags, extraClasspath and mainClass do not change a configured <entrypoint>: "
+      getLog().warn(logPrefix() + "jvmFlags, extraClasspath and mainClass do not change a configured <entrypoint>: "
           + String.join(" ", entrypoint));
     }
     if (mainClass == null && javaEntrypoint) {
@@ -536,12 +544,12 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       if (mainClass == null) {
         mainClass = MainClassFinder.find(projectJar(), classes);
       }
-      getLog().info("main class: " + mainClass + " (inferred; set <container><mainClass> to choose)");
+      getLog().info(logPrefix() + "main class: " + mainClass + " (inferred; set <container><mainClass> to choose)");
     } else if (mainClass != null && javaEntrypoint && !MainClassFinder.isOnClassPath(mainClass,
         packagedJar == null ? classes : null, Stream.concat(Stream.ofNullable(packagedJar),
             dependencies.stream().map(JavaLayers.Dependency::file)).toList())) {
       // A typo here would only show when the container starts; say it now.
-      getLog().warn("main class " + mainClass + " is neither in " + classes + " nor in a runtime dependency:"
+      getLog().warn(logPrefix() + "main class " + mainClass + " is neither in " + classes + " nor in a runtime dependency:"
           + " the container will fail to start; check <container><mainClass>");
     }
     if (mainClass == null && !javaEntrypoint && !ContainerSettings.INHERIT.equals(entrypoint.get(0))) {

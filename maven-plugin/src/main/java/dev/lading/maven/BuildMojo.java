@@ -32,9 +32,10 @@ public class BuildMojo extends AbstractImageMojo {
     JavaImagePlan plan = plan();
     ContainerSettings c = plan.container();
     // What will run, as Jib prints it: the first thing to check when a container does not start.
-    getLog().info(c.inheritsEntrypoint() ? "entrypoint: the base image's"
-        : "entrypoint: " + String.join(" ", c.entrypoint() != null ? c.entrypoint() : c.defaultEntrypoint(c.mainClass())));
-    MavenProgress progress = new MavenProgress(getLog(), "");
+    String command = c.inheritsEntrypoint() ? "the base image's"
+        : String.join(" ", c.entrypoint() != null ? c.entrypoint() : c.defaultEntrypoint(c.mainClass()));
+    getLog().info(logPrefix() + "entrypoint: " + command);
+    MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     Store store = openStore();
     ImageBuilder builder = new ImageBuilder(store,
         client(progress, List.of(plan.base(), plan.target())), new Mirrors(mirrorHosts()), progress);

@@ -64,7 +64,7 @@ public class ExportMojo extends AbstractImageMojo {
       default -> throw new IllegalArgumentException("image.export.format '" + exportFormat
           + "' is neither docker-archive nor oci-archive");
     };
-    MavenProgress progress = new MavenProgress(getLog(), "");
+    MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     List<ImageReference> involved = new ArrayList<>(List.of(target));
     String base = property("from.image", from.image);
     if (base != null) {

@@ -53,7 +53,7 @@ public class PushMojo extends AbstractImageMojo {
     Descriptor image = store.ref(target.toString()).orElseThrow(() -> new MojoFailureException(
         "image " + target + " is not in the store " + store.root() + "; run image:build first"
         + " (e.g. mvn package image:build image:push)"));
-    MavenProgress progress = new MavenProgress(getLog(), "");
+    MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     List<ImageReference> involved = new ArrayList<>(List.of(target));
     String base = property("from.image", from.image);
     if (base != null) {

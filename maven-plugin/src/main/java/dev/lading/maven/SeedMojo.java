@@ -53,7 +53,7 @@ public class SeedMojo extends AbstractImageMojo {
     if (images.isEmpty()) {
       throw new IllegalArgumentException("nothing to seed: set <from><image> or <seed><image>...</image></seed>");
     }
-    MavenProgress progress = new MavenProgress(getLog(), "");
+    MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     Store store = openStore();
     RegistryClient client = client(progress, new ArrayList<>(images));
     Mirrors mirrors = new Mirrors(mirrorHosts()); // one for the run: a dead mirror is asked once
