@@ -123,6 +123,14 @@ public abstract class AbstractImageMojo extends AbstractMojo {
   @Parameter
   protected PlexusConfiguration pluginExtensions;
 
+  /** Jib's settings for its Docker-daemon goal, which has no counterpart here: ignored, with a warning. */
+  @Parameter
+  protected PlexusConfiguration dockerClient;
+
+  /** Jib's settings for Skaffold's file sync: ignored, with a warning. */
+  @Parameter
+  protected PlexusConfiguration skaffold;
+
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
     if (skip || Boolean.parseBoolean(property("skip", "false"))) {
@@ -138,6 +146,8 @@ public abstract class AbstractImageMojo extends AbstractMojo {
           + " not supported; remove it. The layering it often adds is built in (project dependencies,"
           + " Jib's class path files); for files, ownership or permissions use <extraDirectories>.");
     }
+    warnIgnored(dockerClient, "it configures Jib's Docker-daemon goal, which has no counterpart here");
+    warnIgnored(skaffold, "it configures Skaffold's use of Jib");
     try {
       run();
     } catch (RegistryException e) {
@@ -149,6 +159,12 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       throw new MojoFailureException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
     } catch (IOException e) {
       throw new MojoExecutionException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
+    }
+  }
+
+  private void warnIgnored(PlexusConfiguration setting, String why) {
+    if (setting != null && (setting.getChildCount() > 0 || setting.getValue(null) != null)) {
+      getLog().warn("<" + setting.getName() + "> is ignored: " + why);
     }
   }
 

@@ -47,6 +47,18 @@ class MojoExecutionTest {
     store.setRef(BASE, store.put(manifest.contentType(), Json.write(manifest)));
   }
 
+  /** The mojo's warnings, collected from now on (other lines still go to the console). */
+  private static List<String> recordWarnings(AbstractImageMojo mojo) {
+    List<String> warnings = new java.util.ArrayList<>();
+    mojo.setLog(new org.apache.maven.plugin.logging.SystemStreamLog() {
+      @Override
+      public void warn(CharSequence content) {
+        warnings.add(content.toString());
+      }
+    });
+    return warnings;
+  }
+
   private static String digest(Path project) throws Exception {
     return Files.readString(project.resolve("target/image.digest")).trim();
   }
@@ -83,17 +95,26 @@ class MojoExecutionTest {
   }
 
   @Test
+  @InjectMojo(goal = "build", pom = "src/test/resources/unit/jib-docker/pom.xml")
+  void jibsDockerClientAndSkaffoldSettingsAreIgnoredWithAWarning(BuildMojo mojo) throws Exception {
+    seedBase();
+    Path project = dir.resolve("app");
+    List<String> warnings = recordWarnings(mojo);
+    RealMaven.attach(mojo, project, true, store());
+    RealMaven.classes(project);
+    mojo.execute();
+    assertTrue(digest(project).startsWith("sha256:"));
+    assertEquals(List.of(
+        "<dockerClient> is ignored: it configures Jib's Docker-daemon goal, which has no counterpart here",
+        "<skaffold> is ignored: it configures Skaffold's use of Jib"), warnings);
+  }
+
+  @Test
   @InjectMojo(goal = "build", pom = SIMPLE)
   void aMainClassThatIsNowhereIsAWarningThatNamesIt(BuildMojo mojo) throws Exception {
     seedBase();
     Path project = dir.resolve("app");
-    List<String> warnings = new java.util.ArrayList<>();
-    mojo.setLog(new org.apache.maven.plugin.logging.SystemStreamLog() {
-      @Override
-      public void warn(CharSequence content) {
-        warnings.add(content.toString());
-      }
-    });
+    List<String> warnings = recordWarnings(mojo);
     RealMaven.attach(mojo, project, true, store());
     RealMaven.classes(project);
     mojo.execute();
