@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.maven.artifact.Artifact;
 import org.apache.maven.execution.MavenSession;
@@ -50,6 +51,7 @@ import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
+import org.eclipse.aether.SessionData;
 import org.codehaus.plexus.configuration.PlexusConfiguration;
 import org.codehaus.plexus.util.xml.Xpp3Dom;
 
@@ -350,15 +352,14 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       references.forEach(r -> insecureHosts.add(r.registry()));
       insecureHosts.addAll(mirrorHosts());
     }
-    // image:build and image:push of one project share a client when their settings are the same: the
-    // push then reuses the build's connections (no second TLS handshake), scheme probe and tokens.
-    List<Object> settings = List.of(insecureHosts, proxies, credentialSettings());
-    @SuppressWarnings("unchecked")
-    Map<Object, Object> context = getPluginContext();
-    if (context != null && context.get(SHARED_CLIENT) instanceof SharedClient shared
-        && shared.settings().equals(settings)) {
-      return shared.client().withTransferListener(progress);
-    }
+    // One client per build session and settings: image:build and image:push, and every module pushing to
+    // the same registry, reuse its connections (no second TLS handshake), scheme probe and tokens.
+    List<Object> settings = List.of(insecureHosts, proxies, credentialSettings(), pluginVersion());
+    RegistryClient client = sessionClients().computeIfAbsent(settings, s -> newClient(proxies, insecureHosts));
+    return client.withTransferListener(progress);
+  }
+
+  private RegistryClient newClient(Optional<ProxyConfig> proxies, Set<String> insecureHosts) {
     RegistryClient.Builder builder = RegistryClient.builder().credentials(credentials())
         .userAgent("lading-maven-plugin/" + pluginVersion());
     if (proxies.isPresent()) {
@@ -371,24 +372,39 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     for (String host : insecureHosts) {
       builder = builder.allowInsecure(host);
     }
-    RegistryClient client = builder.build();
-    if (context != null) {
-      context.put(SHARED_CLIENT, new SharedClient(settings, client));
-    }
-    return client.withTransferListener(progress);
+    return builder.build();
   }
 
-  private static final String SHARED_CLIENT = "dev.lading.registryClient";
+  /**
+   * The registry clients of this build session, kept in the resolver session's data (one per Maven
+   * invocation, shared by all modules). Keyed by this class's own identity too: another plugin realm
+   * (another version, or the plugin loaded as an extension by one module) has classes of its own.
+   */
+  @SuppressWarnings("unchecked")
+  private Map<List<Object>, RegistryClient> sessionClients() {
+    String key = "dev.lading.registryClients@" + System.identityHashCode(RegistryClient.class);
+    SessionData data = session.getRepositorySession() == null ? null : session.getRepositorySession().getData();
+    if (data == null) {
+      return new ConcurrentHashMap<>(); // no session to keep it in (a bare test session): not shared
+    }
+    Object clients = data.get(key);
+    while (clients == null) {
+      data.set(key, null, new ConcurrentHashMap<List<Object>, RegistryClient>());
+      clients = data.get(key);
+    }
+    return (Map<List<Object>, RegistryClient>) clients;
+  }
 
-  /** A project's registry client and the settings it was made with. */
-  private record SharedClient(List<Object> settings, RegistryClient client) {}
-
-  /** Everything {@link #credentials()} reads from the configuration (settings.xml is fixed for a session). */
+  /**
+   * Everything {@link #credentials()} reads from the configuration (settings.xml is fixed for a session);
+   * of the images only their registries, so that modules pushing to one registry share a client.
+   */
   private List<String> credentialSettings() {
     List<String> values = new ArrayList<>();
     for (String which : List.of("to", "from")) {
       Auth auth = which.equals("to") ? to.auth : from.auth;
-      values.add(property(which + ".image", which.equals("to") ? to.image : from.image));
+      String image = property(which + ".image", which.equals("to") ? to.image : from.image);
+      values.add(image == null ? null : parse(image, which + ".image").registry());
       values.add(property(which + ".auth.username", auth.username));
       values.add(property(which + ".auth.password", auth.password));
       CredHelper helper = which.equals("to") ? to.credHelper : from.credHelper;
