@@ -169,6 +169,49 @@ class RegistryClientTest {
     }
   }
 
+  /** An IPv4 address of this machine that is not loopback (a registry there is treated as remote). */
+  private static String nonLoopbackAddress() throws java.net.SocketException {
+    for (java.net.NetworkInterface ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      if (ni.isUp() && !ni.isLoopback()) {
+        for (java.net.InetAddress a : java.util.Collections.list(ni.getInetAddresses())) {
+          if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+            return a.getHostAddress();
+          }
+        }
+      }
+    }
+    throw new AssertionError("this test needs an IPv4 address other than loopback (none is up)");
+  }
+
+  @Test
+  void aTlsRegistryWithAnUntrustedCertificateIsRefusedUnlessAllowed() throws Exception {
+    // Not on loopback: there, as with Docker, plain HTTP and unverified TLS are allowed by default.
+    String address = nonLoopbackAddress();
+    Path openssl = RequiredTool.require("openssl", "openssl");
+    Path cert = temp.resolve("cert.pem");
+    Path key = temp.resolve("key.pem");
+    Processes.check(List.of(openssl.toString(), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-subj", "/CN=" + address, "-addext", "subjectAltName=IP:" + address,
+        "-keyout", key.toString(), "-out", cert.toString()), 60);
+    try (LocalRegistry tls = LocalRegistry.startOn(address,
+        List.of("  tls:", "    certificate: " + cert, "    key: " + key))) {
+      TestImage image = TestImage.create(11, 3000);
+      java.io.IOException refused = assertThrows(java.io.IOException.class,
+          () -> image.push(client(), tls.hostPort(), "tls/app", "v1"));
+      // One line that names the host, the certificate problem and the setting that allows it.
+      assertTrue(refused.getMessage().contains("TLS failed with " + tls.hostPort())
+          && refused.getMessage().contains("allowInsecureRegistries"), refused.getMessage());
+
+      RegistryClient allowed = RegistryClient.builder().retryPolicy(FAST_RETRIES).allowInsecure(tls.hostPort())
+          .build();
+      Digest pushed = image.push(allowed, tls.hostPort(), "tls/app", "v1");
+      assertEquals(pushed, allowed.getManifest(tls.hostPort(), "tls/app", "v1").digest());
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      allowed.fetchBlob(tls.hostPort(), "tls/app", image.layerDescriptor(0), BlobSink.of(out));
+      assertArrayEquals(image.layers().get(0), out.toByteArray());
+    }
+  }
+
   @Test
   void skipsBlobsTheRegistryHasAndReportsProgress() throws Exception {
     Map<Digest, Long> lastProgress = new ConcurrentHashMap<>();

@@ -19,12 +19,14 @@ import java.util.List;
  */
 public final class LocalRegistry implements AutoCloseable {
   private final Process process;
+  private final String address;
   private final int port;
   private final Path root;
   private final Path log;
 
-  private LocalRegistry(Process process, int port, Path root, Path log) {
+  private LocalRegistry(Process process, String address, int port, Path root, Path log) {
     this.process = process;
+    this.address = address;
     this.port = port;
     this.root = root;
     this.log = log;
@@ -40,7 +42,15 @@ public final class LocalRegistry implements AutoCloseable {
    * section).
    */
   public static LocalRegistry start(List<String> extraConfig) throws IOException {
-    return start(extraConfig, false);
+    return start("127.0.0.1", extraConfig, false);
+  }
+
+  /**
+   * As {@link #start(List)}, listening on {@code address} (an address of this machine) instead of
+   * loopback: for what clients treat differently on loopback (plain HTTP, unverified TLS).
+   */
+  public static LocalRegistry startOn(String address, List<String> extraConfig) throws IOException {
+    return start(address, extraConfig, false);
   }
 
   /**
@@ -48,10 +58,11 @@ public final class LocalRegistry implements AutoCloseable {
    * HTTP/1.1" 200 ... "user-agent"}), for tests about what a client sends.
    */
   public static LocalRegistry startWithAccessLog() throws IOException {
-    return start(List.of(), true);
+    return start("127.0.0.1", List.of(), true);
   }
 
-  private static LocalRegistry start(List<String> extraConfig, boolean accessLog) throws IOException {
+  private static LocalRegistry start(String address, List<String> extraConfig, boolean accessLog)
+      throws IOException {
     Path binary = RequiredTool.require("docker-registry", "docker-registry");
     Path root = Files.createTempDirectory("lading-registry-");
     int port = freePort();
@@ -67,7 +78,7 @@ public final class LocalRegistry implements AutoCloseable {
         "  delete:",
         "    enabled: true",
         "http:",
-        "  addr: 127.0.0.1:" + port));
+        "  addr: " + address + ":" + port));
     config.addAll(extraConfig);
     Path configFile = root.resolve("config.yml");
     Files.write(configFile, config, StandardCharsets.UTF_8);
@@ -76,14 +87,14 @@ public final class LocalRegistry implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
-    LocalRegistry registry = new LocalRegistry(process, port, root, log);
+    LocalRegistry registry = new LocalRegistry(process, address, port, root, log);
     registry.awaitReady(Duration.ofSeconds(20));
     return registry;
   }
 
-  /** {@code 127.0.0.1:PORT}. */
+  /** {@code 127.0.0.1:PORT}, or the address it was started on. */
   public String hostPort() {
-    return "127.0.0.1:" + port;
+    return address + ":" + port;
   }
 
   public int port() {
@@ -117,7 +128,8 @@ public final class LocalRegistry implements AutoCloseable {
         c.setReadTimeout(500);
         int code = c.getResponseCode();
         c.disconnect();
-        if (code == 200 || code == 401) {
+        // 400: a TLS registry answering plain HTTP ("Client sent an HTTP request to an HTTPS server").
+        if (code == 200 || code == 401 || code == 400) {
           return;
         }
       } catch (IOException notYet) {
