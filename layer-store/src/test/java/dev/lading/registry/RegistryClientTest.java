@@ -184,7 +184,7 @@ class RegistryClientTest {
   }
 
   @Test
-  void aTlsRegistryWithAnUntrustedCertificateIsRefusedUnlessAllowed() throws Exception {
+  void aTlsRegistryIsVerifiedAgainstTheJvmTrustStoreOrAllowedExplicitly() throws Exception {
     // Not on loopback: there, as with Docker, plain HTTP and unverified TLS are allowed by default.
     String address = nonLoopbackAddress();
     Path openssl = RequiredTool.require("openssl", "openssl");
@@ -201,6 +201,21 @@ class RegistryClientTest {
       // One line that names the host, the certificate problem and the setting that allows it.
       assertTrue(refused.getMessage().contains("TLS failed with " + tls.hostPort())
           && refused.getMessage().contains("allowInsecureRegistries"), refused.getMessage());
+
+      // A certificate the JVM trusts (a corporate CA in -Djavax.net.ssl.trustStore) is verified, not skipped.
+      Path trustStore = temp.resolve("trust.p12");
+      Processes.check(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-importcert",
+          "-noprompt", "-alias", "registry", "-file", cert.toString(), "-keystore", trustStore.toString(),
+          "-storetype", "PKCS12", "-storepass", "changeit"), 60);
+      System.setProperty("javax.net.ssl.trustStore", trustStore.toString());
+      System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
+      try {
+        Digest trusted = image.push(client(), tls.hostPort(), "tls/trusted", "v1");
+        assertEquals(trusted, client().getManifest(tls.hostPort(), "tls/trusted", "v1").digest());
+      } finally {
+        System.clearProperty("javax.net.ssl.trustStore");
+        System.clearProperty("javax.net.ssl.trustStorePassword");
+      }
 
       RegistryClient allowed = RegistryClient.builder().retryPolicy(FAST_RETRIES).allowInsecure(tls.hostPort())
           .build();
