@@ -31,7 +31,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,11 +38,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.maven.artifact.Artifact;
 import org.apache.maven.execution.MavenSession;
-import org.apache.maven.model.Plugin;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -51,9 +48,7 @@ import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
-import org.eclipse.aether.SessionData;
 import org.codehaus.plexus.configuration.PlexusConfiguration;
-import org.codehaus.plexus.util.xml.Xpp3Dom;
 
 /**
  * The configuration every goal shares (Jib's names) and its translation into core values: the plan,
@@ -355,7 +350,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     // One client per build session and settings: image:build and image:push, and every module pushing to
     // the same registry, reuse its connections (no second TLS handshake), scheme probe and tokens.
     List<Object> settings = List.of(insecureHosts, proxies, credentialSettings(), pluginVersion());
-    RegistryClient client = sessionClients().computeIfAbsent(settings, s -> newClient(proxies, insecureHosts));
+    RegistryClient client = SessionClients.get(session, settings, () -> newClient(proxies, insecureHosts));
     return client.withTransferListener(progress);
   }
 
@@ -373,26 +368,6 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       builder = builder.allowInsecure(host);
     }
     return builder.build();
-  }
-
-  /**
-   * The registry clients of this build session, kept in the resolver session's data (one per Maven
-   * invocation, shared by all modules). Keyed by this class's own identity too: another plugin realm
-   * (another version, or the plugin loaded as an extension by one module) has classes of its own.
-   */
-  @SuppressWarnings("unchecked")
-  private Map<List<Object>, RegistryClient> sessionClients() {
-    String key = "dev.lading.registryClients@" + System.identityHashCode(RegistryClient.class);
-    SessionData data = session.getRepositorySession() == null ? null : session.getRepositorySession().getData();
-    if (data == null) {
-      return new ConcurrentHashMap<>(); // no session to keep it in (a bare test session): not shared
-    }
-    Object clients = data.get(key);
-    while (clients == null) {
-      data.set(key, null, new ConcurrentHashMap<List<Object>, RegistryClient>());
-      clients = data.get(key);
-    }
-    return (Map<List<Object>, RegistryClient>) clients;
   }
 
   /**
@@ -470,10 +445,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
           + " its image, e.g. mvn package image:build (not mvn clean image:build)");
     }
     // Modules of this build go into their own layer (as in Jib): they change with the code.
-    Set<String> modules = new HashSet<>();
-    for (MavenProject p : session.getProjects() == null ? List.<MavenProject>of() : session.getProjects()) {
-      modules.add(p.getGroupId() + ":" + p.getArtifactId() + ":" + p.getVersion());
-    }
+    Set<String> modules = ProjectFacts.moduleKeys(session);
     List<JavaLayers.Dependency> dependencies = new ArrayList<>();
     for (Artifact a : project.getArtifacts()) {
       if (a.getFile() == null || !a.getArtifactHandler().isAddedToClasspath()
@@ -510,9 +482,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
    * the base image's own entrypoint (a servlet container) unless {@code <entrypoint>} says otherwise.
    */
   private JavaImagePlan warPlan() throws IOException {
-    String finalName = project.getBuild().getFinalName() != null ? project.getBuild().getFinalName()
-        : project.getArtifactId() + "-" + project.getVersion();
-    Path exploded = Path.of(project.getBuild().getDirectory(), finalName);
+    Path exploded = ProjectFacts.explodedWar(project);
     if (!Files.isDirectory(exploded.resolve("WEB-INF"))) {
       throw new IllegalStateException("no exploded WAR at " + exploded + ": a war project's image is made"
           + " from what maven-war-plugin leaves there; run the package phase first, e.g. mvn package image:build");
@@ -533,13 +503,8 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     ContainerSettings settings = settings(null, List.of(),
         entrypoint == null || entrypoint.isEmpty() ? List.of(ContainerSettings.INHERIT) : entrypoint, appRoot,
         List.of(), false, null, false);
-    // maven-war-plugin names a module's jar artifactId-version.jar in WEB-INF/lib.
-    Set<String> moduleJars = new HashSet<>();
-    for (MavenProject p : session.getProjects() == null ? List.<MavenProject>of() : session.getProjects()) {
-      moduleJars.add(p.getArtifactId() + "-" + p.getVersion() + ".jar");
-    }
     return new JavaImagePlan(baseReference(), platforms(), targetReference(), tags(), format(), settings,
-        JavaLayers.ofWar(exploded, moduleJars, extraDirectories(), appRoot), creationTime(),
+        JavaLayers.ofWar(exploded, ProjectFacts.moduleJarNames(session), extraDirectories(), appRoot), creationTime(),
         filesModificationTime());
   }
 
@@ -572,9 +537,9 @@ public abstract class AbstractImageMojo extends AbstractMojo {
           + String.join(" ", entrypoint));
     }
     if (mainClass == null && javaEntrypoint) {
-      mainClass = jarPluginMainClass();
+      mainClass = ProjectFacts.jarPluginMainClass(project);
       if (mainClass == null) {
-        mainClass = MainClassFinder.find(projectJar(), classes);
+        mainClass = MainClassFinder.find(ProjectFacts.projectJar(project), classes);
       }
       getLog().info(logPrefix() + "main class: " + mainClass + " (inferred; set <container><mainClass> to choose)");
     } else if (mainClass != null && javaEntrypoint && !MainClassFinder.isOnClassPath(mainClass,
@@ -586,7 +551,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     }
     if (mainClass == null && !javaEntrypoint && !ContainerSettings.INHERIT.equals(entrypoint.get(0))) {
       // Only for <appRoot>/jib-main-class-file, which a custom entrypoint may read: best effort.
-      mainClass = inferQuietly(projectJar(), classes);
+      mainClass = inferQuietly(ProjectFacts.projectJar(project), classes);
     }
     String appRoot = property("container.appRoot", container.appRoot);
     appRoot = appRoot == null || appRoot.isBlank() ? ContainerSettings.DEFAULT_APP_ROOT : appRoot;
@@ -616,27 +581,6 @@ public abstract class AbstractImageMojo extends AbstractMojo {
         appRoot, extraClasspath, packaged, dependencyClasspath, classpathFile);
   }
 
-  /**
-   * The {@code <archive><manifest><mainClass>} of maven-jar-plugin, which Jib reads first when it infers
-   * the main class: it names the application even before the jar is built or when several classes have
-   * a main method.
-   */
-  private String jarPluginMainClass() {
-    Plugin jar = project.getPlugin("org.apache.maven.plugins:maven-jar-plugin");
-    Xpp3Dom node = jar == null || !(jar.getConfiguration() instanceof Xpp3Dom c) ? null : c;
-    for (String child : List.of("archive", "manifest", "mainClass")) {
-      node = node == null ? null : node.getChild(child);
-    }
-    String value = node == null ? null : node.getValue();
-    return value == null || value.isBlank() || value.contains("${") ? null : value.trim();
-  }
-
-  /** The project's jar when it has been packaged, else null. */
-  private Path projectJar() {
-    File jar = project.getArtifact() == null ? null : project.getArtifact().getFile();
-    return jar == null || !jar.getName().endsWith(".jar") ? null : jar.toPath();
-  }
-
   private static String inferQuietly(Path jar, Path classes) {
     try {
       return MainClassFinder.find(jar, classes);
@@ -645,35 +589,13 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     }
   }
 
-  /**
-   * The Java version the project compiles for, as Jib reads it: {@code maven.compiler.release} or
-   * {@code maven.compiler.target}, else the compiler plugin's {@code <release>} or {@code <target>};
-   * 8 when none is set (the compiler plugin's own default).
-   */
+  /** The Java version the project compiles for (see {@link ProjectFacts#javaVersion}). */
   int majorJavaVersion() {
-    Properties p = project.getProperties();
-    List<String> candidates = new ArrayList<>();
-    candidates.add(p.getProperty("maven.compiler.release"));
-    candidates.add(p.getProperty("maven.compiler.target"));
-    Plugin compiler = project.getPlugin("org.apache.maven.plugins:maven-compiler-plugin");
-    if (compiler != null && compiler.getConfiguration() instanceof Xpp3Dom c) {
-      for (String name : List.of("release", "target")) {
-        Xpp3Dom child = c.getChild(name);
-        candidates.add(child == null ? null : child.getValue());
-      }
+    ProjectFacts.JavaVersion v = ProjectFacts.javaVersion(project);
+    if (v.unreadable() != null) {
+      getLog().warn("cannot read the Java version '" + v.unreadable() + "' of the project; assuming Java 8");
     }
-    for (String v : candidates) {
-      if (v != null && !v.isBlank() && !v.contains("${")) {
-        String version = v.trim().startsWith("1.") ? v.trim().substring(2) : v.trim();
-        try {
-          return Integer.parseInt(version);
-        } catch (NumberFormatException e) {
-          getLog().warn("cannot read the Java version '" + v + "' of the project; assuming Java 8");
-          return 8;
-        }
-      }
-    }
-    return 8;
+    return v.major();
   }
 
   private List<JavaLayers.ExtraDirectory> extraDirectories() {
