@@ -444,6 +444,9 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       throw new IllegalStateException(classes + " does not exist: compile the project before building"
           + " its image, e.g. mvn package image:build (not mvn clean image:build)");
     }
+    if (isWar()) {
+      return warPlan(); // its jars are the ones maven-war-plugin put in WEB-INF/lib
+    }
     // Modules of this build go into their own layer (as in Jib): they change with the code.
     Set<String> modules = ProjectFacts.moduleKeys(session);
     List<JavaLayers.Dependency> dependencies = new ArrayList<>();
@@ -461,15 +464,19 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       dependencies.add(new JavaLayers.Dependency(a.getFile().toPath(), a.getGroupId(), a.isSnapshot(),
           modules.contains(a.getGroupId() + ":" + a.getArtifactId() + ":" + a.getBaseVersion())));
     }
-    if (isWar()) {
-      return warPlan();
-    }
     Path packagedJar = packagedJar();
     ContainerSettings settings = containerSettings(classes, packagedJar, dependencies);
     List<JavaLayers.ExtraDirectory> extras = extraDirectories();
     return new JavaImagePlan(baseReference(), platforms(), targetReference(), tags(), format(), settings,
         JavaLayers.of(dependencies, classes, packagedJar, extras, settings),
         creationTime(), filesModificationTime());
+  }
+
+  /** Whether mainClass, jvmFlags or extraClasspath are set: they only shape the default java command. */
+  private boolean hasJavaCommandSettings() {
+    return property("container.mainClass", container.mainClass) != null
+        || !listProperty("container.jvmFlags", container.jvmFlags).isEmpty()
+        || !listProperty("container.extraClasspath", container.extraClasspath).isEmpty();
   }
 
   private boolean isWar() {
@@ -492,11 +499,9 @@ public abstract class AbstractImageMojo extends AbstractMojo {
           + " always put in the image exploded");
     }
     List<String> entrypoint = listProperty("container.entrypoint", container.entrypoint);
-    if (property("container.mainClass", container.mainClass) != null
-        || !listProperty("container.jvmFlags", container.jvmFlags).isEmpty()
-        || !listProperty("container.extraClasspath", container.extraClasspath).isEmpty()) {
-      getLog().warn("mainClass, jvmFlags and extraClasspath are ignored for a war project: the base image's"
-          + " servlet container runs it (set <container><entrypoint> to run something else)");
+    if (hasJavaCommandSettings()) {
+      getLog().warn(logPrefix() + "mainClass, jvmFlags and extraClasspath are ignored for a war project: the"
+          + " base image's servlet container runs it (set <container><entrypoint> to run something else)");
     }
     String appRoot = property("container.appRoot", container.appRoot);
     appRoot = appRoot == null || appRoot.isBlank() ? JavaLayers.DEFAULT_WAR_APP_ROOT : appRoot;
@@ -530,8 +535,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     List<String> entrypoint = listProperty("container.entrypoint", container.entrypoint);
     String mainClass = property("container.mainClass", container.mainClass);
     boolean javaEntrypoint = entrypoint == null || entrypoint.isEmpty();
-    if (!javaEntrypoint && (mainClass != null || !listProperty("container.jvmFlags", container.jvmFlags).isEmpty()
-        || !listProperty("container.extraClasspath", container.extraClasspath).isEmpty())) {
+    if (!javaEntrypoint && hasJavaCommandSettings()) {
       // As Jib says: they only shape the default java command (mainClass still fills jib-main-class-file).
       getLog().warn(logPrefix() + "jvmFlags, extraClasspath and mainClass do not change a configured <entrypoint>: "
           + String.join(" ", entrypoint));

@@ -47,6 +47,21 @@ class MojoExecutionTest {
     store.setRef(BASE, store.put(manifest.contentType(), Json.write(manifest)));
   }
 
+  /**
+   * Seeds the base, then gives the mojo an offline project in {@code app} with a compiled class and these
+   * user properties (besides the store); the project's directory.
+   */
+  private Path offlineProject(AbstractImageMojo mojo, String... userProperties) throws Exception {
+    seedBase();
+    Path project = dir.resolve("app");
+    String[] properties = new String[userProperties.length + 1];
+    properties[0] = store();
+    System.arraycopy(userProperties, 0, properties, 1, userProperties.length);
+    RealMaven.attach(mojo, project, true, properties);
+    RealMaven.classes(project);
+    return project;
+  }
+
   /** The mojo's warnings, collected from now on (other lines still go to the console). */
   private static List<String> recordWarnings(AbstractImageMojo mojo) {
     List<String> warnings = new java.util.ArrayList<>();
@@ -75,10 +90,7 @@ class MojoExecutionTest {
   @Test
   @InjectMojo(goal = "build", pom = SIMPLE)
   void buildsOfflineFromTheStoreReproduciblyAndRebuildsOnAChange(BuildMojo mojo) throws Exception {
-    seedBase();
-    Path project = dir.resolve("app");
-    RealMaven.attach(mojo, project, true, store());
-    RealMaven.classes(project);
+    Path project = offlineProject(mojo);
     mojo.execute();
     String first = digest(project);
     assertTrue(first.startsWith("sha256:"), first);
@@ -97,11 +109,8 @@ class MojoExecutionTest {
   @Test
   @InjectMojo(goal = "build", pom = "src/test/resources/unit/jib-docker/pom.xml")
   void jibsDockerClientAndSkaffoldSettingsAreIgnoredWithAWarning(BuildMojo mojo) throws Exception {
-    seedBase();
-    Path project = dir.resolve("app");
     List<String> warnings = recordWarnings(mojo);
-    RealMaven.attach(mojo, project, true, store());
-    RealMaven.classes(project);
+    Path project = offlineProject(mojo);
     mojo.execute();
     assertTrue(digest(project).startsWith("sha256:"));
     assertEquals(List.of(
@@ -112,11 +121,8 @@ class MojoExecutionTest {
   @Test
   @InjectMojo(goal = "build", pom = SIMPLE)
   void aMainClassThatIsNowhereIsAWarningThatNamesIt(BuildMojo mojo) throws Exception {
-    seedBase();
-    Path project = dir.resolve("app");
     List<String> warnings = recordWarnings(mojo);
-    RealMaven.attach(mojo, project, true, store());
-    RealMaven.classes(project);
+    Path project = offlineProject(mojo);
     mojo.execute();
     assertEquals(List.of(), warnings, "demo.Main is in target/classes");
 
@@ -130,10 +136,7 @@ class MojoExecutionTest {
   @Test
   @InjectMojo(goal = "build", pom = SIMPLE)
   void outputPathsPutTheDigestIdAndSummaryWhereTheyAreAskedFor(BuildMojo mojo) throws Exception {
-    seedBase();
-    Path project = dir.resolve("app");
-    RealMaven.attach(mojo, project, true, store(), "image.to.tags=1.0,latest");
-    RealMaven.classes(project);
+    Path project = offlineProject(mojo, "image.to.tags=1.0,latest");
     OutputPaths paths = new OutputPaths();
     paths.digest = dir.resolve("out/jib-image.digest").toFile();
     paths.imageId = dir.resolve("out/jib-image.id").toFile();
