@@ -5,9 +5,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.UUID;
 
 /** Crash-safe file writes: temp file in the target's directory, fsync, atomic rename, fsync dir. */
@@ -35,6 +37,24 @@ final class AtomicFiles {
       Files.deleteIfExists(tmp);
     }
     syncDirectory(dir);
+  }
+
+  /**
+   * As {@link #write}, unless {@code target} already holds exactly {@code bytes} (creating its directory
+   * when needed): rewriting a ref or tag with its own value then costs one read, no fsync.
+   *
+   * @return false when nothing was written
+   */
+  static boolean writeIfChanged(Path target, byte[] bytes) throws IOException {
+    try {
+      if (Arrays.equals(Files.readAllBytes(target), bytes)) {
+        return false;
+      }
+    } catch (NoSuchFileException absent) {
+      Files.createDirectories(target.getParent());
+    }
+    write(target, bytes);
+    return true;
   }
 
   /** Atomically renames {@code from} to {@code to}, replacing it. Both must be on one file system. */

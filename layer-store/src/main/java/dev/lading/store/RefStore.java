@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -161,17 +160,7 @@ final class RefStore {
    *     regenerated: re-pulling a cached tag or rebuilding an unchanged image is then O(1))
    */
   boolean write(String name, Descriptor target) throws IOException {
-    byte[] content = Json.write(new RefFile(name, stripRefName(target)));
-    Path file = file(name);
-    try {
-      if (Arrays.equals(Files.readAllBytes(file), content)) {
-        return false;
-      }
-    } catch (NoSuchFileException absent) {
-      Files.createDirectories(layout.refs());
-    }
-    AtomicFiles.write(file, content);
-    return true;
+    return AtomicFiles.writeIfChanged(file(name), Json.write(new RefFile(name, stripRefName(target))));
   }
 
   /** Caller holds the index lock. */
@@ -225,13 +214,7 @@ final class RefStore {
    * @return true when the file was rewritten
    */
   boolean regenerateIndex() throws IOException {
-    byte[] wanted = indexBytes();
-    Path index = layout.index();
-    if (Files.isRegularFile(index) && Arrays.equals(Files.readAllBytes(index), wanted)) {
-      return false;
-    }
-    AtomicFiles.write(index, wanted);
-    return true;
+    return AtomicFiles.writeIfChanged(layout.index(), indexBytes());
   }
 
   /**

@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -168,17 +167,7 @@ final class RepositoryTags {
    * @return false when the tag already pointed there and nothing was written
    */
   boolean write(String repository, String tag, Descriptor target) throws IOException {
-    byte[] content = Json.write(target);
-    Path file = file(repository, tag);
-    try {
-      if (Arrays.equals(Files.readAllBytes(file), content)) {
-        return false;
-      }
-    } catch (NoSuchFileException absent) {
-      Files.createDirectories(file.getParent());
-    }
-    AtomicFiles.write(file, content);
-    return true;
+    return AtomicFiles.writeIfChanged(file(repository, tag), Json.write(target));
   }
 
   boolean delete(String repository, String tag) throws IOException {

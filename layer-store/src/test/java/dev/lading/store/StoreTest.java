@@ -264,8 +264,7 @@ class StoreTest {
   void fsckCountsAbsentBlobsWithOriginsAsLazyAndGcKeepsTheirRecordsWhileNeeded() throws IOException {
     Store store = Store.open(dir);
     Descriptor image = TestImages.put(store, "lazy base");
-    JsonNode manifest = Json.mapper().readTree(store.bytes(image.digest()));
-    Digest layer = Digest.parse(manifest.get("layers").get(0).get("digest").asText());
+    Digest layer = TestImages.layer(store, image);
     store.setRef("app", image);
     Files.delete(store.blobPath(layer)); // as a build leaves a base layer it never downloaded
     BlobOrigin origin = BlobOrigin.parse("registry.example/library/base");
@@ -432,8 +431,7 @@ class StoreTest {
     Store store = Store.open(dir);
     Descriptor image = TestImages.put(store, "will be damaged");
     store.setRef("victim", image);
-    JsonNode manifest = Json.mapper().readTree(store.bytes(image.digest()));
-    Digest layer = Digest.parse(manifest.get("layers").get(0).get("digest").asText());
+    Digest layer = TestImages.layer(store, image);
     Path layerFile = store.blobPath(layer);
     byte[] bytes = Files.readAllBytes(layerFile);
     bytes[bytes.length / 2] ^= 0x55;

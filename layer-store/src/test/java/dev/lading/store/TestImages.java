@@ -2,6 +2,8 @@ package dev.lading.store;
 
 import dev.lading.digest.Digest;
 import dev.lading.model.Descriptor;
+import dev.lading.model.ImageManifest;
+import dev.lading.model.Json;
 import dev.lading.model.MediaTypes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,6 +17,11 @@ final class TestImages {
   private TestImages() {}
 
   /** A one-layer image whose only file {@code hello.txt} holds {@code text}; returns its manifest. */
+  /** The digest of the (only) layer of an image that {@link #put} stored. */
+  static Digest layer(Store store, Descriptor image) throws IOException {
+    return Json.read(store.bytes(image.digest()), ImageManifest.class, "manifest").layers().get(0).digest();
+  }
+
   static Descriptor put(Store store, String text) throws IOException {
     byte[] tar = tar("hello.txt", text.getBytes(StandardCharsets.UTF_8));
     byte[] layer = gzip(tar);
