@@ -88,6 +88,9 @@ final class ProcessLocks {
 
   /** One lock file: the JVM's only channel on it, and who in this JVM holds it. */
   private static final class Entry {
+    /** strerror(EDEADLK) on Linux, as the JDK reports a failed F_SETLKW. */
+    private static final String DEADLOCK_MESSAGE = "Resource deadlock avoided";
+
     private enum Mode { FREE, ACQUIRING, SHARED, EXCLUSIVE }
 
     final Path path;
@@ -129,7 +132,7 @@ final class ProcessLocks {
       FileLock lock = null;
       try {
         ch = openChannel();
-        lock = block ? ch.lock(0, Long.MAX_VALUE, shared) : ch.tryLock(0, Long.MAX_VALUE, shared);
+        lock = block ? lockWaiting(ch, shared) : ch.tryLock(0, Long.MAX_VALUE, shared);
       } finally {
         synchronized (this) {
           if (lock == null) {
@@ -145,6 +148,33 @@ final class ProcessLocks {
         }
       }
       return lock != null;
+    }
+
+    /**
+     * Waits for the OS lock. fcntl's deadlock detection sees processes, not threads: when thread A of
+     * this JVM holds lock 1 and waits for lock 2 held by process P, while P waits for lock 3 held by
+     * thread B of this JVM, the kernel reports EDEADLK although B will release 3 without waiting for
+     * anything of A's. The store takes its locks in one order (the lease first, then one other), so
+     * a real deadlock cannot happen: on EDEADLK, wait a little and ask again.
+     */
+    private FileLock lockWaiting(FileChannel ch, boolean shared) throws IOException {
+      long pauseMillis = 1;
+      while (true) {
+        try {
+          return ch.lock(0, Long.MAX_VALUE, shared);
+        } catch (IOException e) {
+          if (!DEADLOCK_MESSAGE.equals(e.getMessage())) {
+            throw e;
+          }
+        }
+        try {
+          Thread.sleep(pauseMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting for lock " + path);
+        }
+        pauseMillis = Math.min(pauseMillis * 2, 50);
+      }
     }
 
     private static void closeQuietly(FileChannel ch) {

@@ -41,7 +41,7 @@ public final class Store {
   /** Temp files and partial downloads older than this are leftovers that fsck deletes. */
   public static final Duration DEFAULT_TEMP_MAX_AGE = Duration.ofHours(1);
   /** Environment variable naming the default store directory. */
-  public static final String STORE_ENV = "LADING_STORE";
+  public static final String STORE_ENV = StoreDirectory.ENV;
 
   private static final byte[] OCI_LAYOUT_JSON =
       "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
@@ -83,13 +83,12 @@ public final class Store {
     return store;
   }
 
-  /** {@code $LADING_STORE} when set, else {@code ~/.lading/store}. */
-  public static Path defaultDirectory() {
-    String env = System.getenv(STORE_ENV);
-    if (env != null && !env.isBlank()) {
-      return Path.of(env);
-    }
-    return Path.of(System.getProperty("user.home"), ".lading", "store");
+  /**
+   * {@code $LADING_STORE} when set, else {@code ~/.lading/store}, else a fallback for users without
+   * a writable home; see {@link StoreDirectory} for the fallbacks and the notice to show.
+   */
+  public static StoreDirectory defaultDirectory() throws IOException {
+    return StoreDirectory.resolve();
   }
 
   /** The layout directory. */

@@ -455,7 +455,7 @@ public final class ImageTransfer {
     public ImageTransfer build() {
       if (store == null) {
         throw new IllegalStateException("an ImageTransfer needs a store: call"
-            + " store(Store.open(Store.defaultDirectory()))");
+            + " store(Store.open(Store.defaultDirectory().path()))");
       }
       return new ImageTransfer(this);
     }

@@ -6,7 +6,12 @@ import dev.lading.model.MediaTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A child JVM for the multi-process tests: {@code mix <store> <id> <count>} writes shared and own
@@ -14,6 +19,8 @@ import java.util.Random;
  * writer, printing {@code at <position>} after every flushed chunk, to be killed mid-way;
  * {@code tags <store> <id> <count>} sets {@code count} repository tags in a shared repository, in
  * its own repository and on tag names both workers use;
+ * {@code pulls <store> <id> <threads> <images>} pulls overlapping images the way a registry pull does
+ * (one resumable writer per layer, several threads, each layer written in slow chunks, then a ref);
  * {@code where} prints {@link Store#defaultDirectory()}.
  */
 public final class StoreWorker {
@@ -21,7 +28,7 @@ public final class StoreWorker {
 
   public static void main(String[] args) throws Exception {
     if (args[0].equals("where")) {
-      System.out.println(Store.defaultDirectory());
+      System.out.println(Store.defaultDirectory().path());
       return;
     }
     Store store = Store.open(Path.of(args[1]));
@@ -29,6 +36,7 @@ public final class StoreWorker {
       case "mix" -> mix(store, args[2], Integer.parseInt(args[3]));
       case "tags" -> tags(store, args[2], Integer.parseInt(args[3]));
       case "slow" -> slow(store, Integer.parseInt(args[2]), Long.parseLong(args[3]));
+      case "pulls" -> pulls(store, args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
     System.out.println("done");
@@ -85,6 +93,64 @@ public final class StoreWorker {
       store.setTag("shared/repo", "both-" + i, shared);
       store.setTag("worker-" + id, "t-" + i, own);
       store.setTag("worker-" + id + "/nested-" + (i % 7), "t-" + i, shared);
+    }
+  }
+
+  /** The layers of overlapping image {@code i}: layers i, i+1 and i+2 of one pool. */
+  static List<byte[]> pullLayers(int image) {
+    List<byte[]> layers = new ArrayList<>();
+    for (int l = image; l < image + 3; l++) {
+      layers.add(content(256 * 1024 + l, 1000 + l));
+    }
+    return layers;
+  }
+
+  private static void pulls(Store store, String id, int threads, int images) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> pulls = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        // Each thread pulls every image, starting at its own offset: the same and overlapping
+        // layers are wanted by several threads of several processes at once, in different orders.
+        int offset = t + id.hashCode();
+        pulls.add(pool.submit(() -> {
+          for (int k = 0; k < images; k++) {
+            pullImage(store, Math.floorMod(offset + k, images));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> pull : pulls) {
+        pull.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void pullImage(Store store, int image) throws Exception {
+    try (Lease lease = store.lease()) {
+      StringBuilder layers = new StringBuilder();
+      for (byte[] layer : pullLayers(image)) {
+        Digest digest = Digest.of(layer);
+        try (BlobWriter writer = store.resumableWriter(digest)) {
+          if (!writer.alreadyStored()) {
+            for (int at = (int) writer.position(); at < layer.length; at += 32 * 1024) {
+              writer.write(layer, at, Math.min(32 * 1024, layer.length - at));
+              Thread.sleep(1); // a network's pace, so that writers overlap
+            }
+          }
+          writer.commit();
+        }
+        layers.append(layers.length() == 0 ? "" : ",").append(TestImages.descriptorJson(
+            Descriptor.of(MediaTypes.OCI_LAYER_GZIP, digest, layer.length)));
+      }
+      String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST
+          + "\",\"config\":" + TestImages.descriptorJson(store.put(MediaTypes.OCI_CONFIG,
+              ("{\"image\":" + image + "}").getBytes(StandardCharsets.UTF_8)))
+          + ",\"layers\":[" + layers + "]}";
+      store.setRef("pulled/img:" + image,
+          store.put(MediaTypes.OCI_MANIFEST, manifest.getBytes(StandardCharsets.UTF_8)));
     }
   }
 

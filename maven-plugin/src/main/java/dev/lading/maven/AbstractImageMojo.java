@@ -21,6 +21,7 @@ import dev.lading.registry.RegistryClient;
 import dev.lading.registry.RegistryException;
 import dev.lading.registry.StaticCredentials;
 import dev.lading.store.Store;
+import dev.lading.store.StoreDirectory;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -326,8 +327,13 @@ public abstract class AbstractImageMojo extends AbstractMojo {
 
   protected Store openStore() throws IOException {
     String dir = property("store", null);
-    Path path = dir != null ? Path.of(dir) : store != null ? store.toPath() : Store.defaultDirectory();
-    return Store.open(path);
+    if (dir != null || store != null) {
+      return Store.open(dir != null ? Path.of(dir) : store.toPath());
+    }
+    // A CI user without a writable home gets a fallback, named in the log (see StoreDirectory).
+    StoreDirectory fallback = Store.defaultDirectory();
+    fallback.notice().ifPresent(getLog()::warn);
+    return Store.open(fallback.path());
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.lading.cli;
 
 import dev.lading.store.Store;
+import dev.lading.store.StoreDirectory;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Option;
 /** Options every command takes. */
 final class GlobalOptions {
   @Option(names = "--store", paramLabel = "DIR",
-      description = "The store directory (default: $LADING_STORE, else ~/.lading/store).")
+      description = "The store directory (default: $LADING_STORE, else ~/.lading/store; without a"
+          + " writable home, $XDG_CACHE_HOME/lading/store, else $TMPDIR/lading-$USER/store).")
   Path store;
 
   @Option(names = "--debug", description = "Print stack traces of failures.")
@@ -18,8 +20,20 @@ final class GlobalOptions {
   @Option(names = {"-q", "--quiet"}, description = "Print no progress, only results and errors.")
   boolean quiet;
 
+  /** The store named by --store, or the default one (with a notice on stderr when it is a fallback). */
   Store openStore() throws IOException {
-    return Store.open(store != null ? store : Store.defaultDirectory());
+    if (store != null) {
+      return Store.open(store);
+    }
+    StoreDirectory dir = Store.defaultDirectory();
+    dir.notice().ifPresent(notice -> System.err.println("lading: " + notice));
+    return Store.open(dir.path());
+  }
+
+  /** True when the user named a store (--store or $LADING_STORE), so a command must use that one. */
+  boolean storeChosen() {
+    String env = System.getenv(StoreDirectory.ENV);
+    return store != null || (env != null && !env.isBlank());
   }
 
   static boolean debugRequested(CommandLine.ParseResult parsed) {
