@@ -101,9 +101,17 @@ public final class LayerEntries {
     return List.copyOf(entries);
   }
 
-  private static String inLayer(Path root, Path file, String target) {
+  private static String inLayer(Path root, Path file, String target) throws IOException {
     Path relative = root.relativize(file);
     String rel = relative.toString();
+    // A name that is not valid in the JVM's file-name charset decodes with replacement characters;
+    // written so, it would name another file. Refuse it, showing its bytes as the URI escapes them.
+    if (!relative.getFileSystem().getPath(rel).equals(relative)) {
+      throw new IOException(file.getParent() + ": the file name '" + file.toUri().getRawPath()
+          .substring(file.getParent().toUri().getRawPath().length()).replaceAll("/$", "")
+          + "' is not valid UTF-8 (or not in this Java's file-name charset, "
+          + System.getProperty("sun.jnu.encoding") + "); rename it, or run with LC_ALL=C.UTF-8");
+    }
     if (rel.isEmpty()) {
       return target.isEmpty() ? null : target;
     }

@@ -9,6 +9,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -28,11 +29,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
@@ -53,7 +54,8 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * <p>With {@code preserveOwnership} (the default when running as root) owners are set with lchown and
  * device nodes are created. Without it, files belong to the extracting user, directories keep u+rwx and
  * files u+rw on disk so later steps can write them, device nodes become empty mode-0 placeholders, and
- * the intended type, mode and owner of every path go to an {@link OwnershipMap} sidecar for fakeroot.
+ * the intended type, mode and owner of every path go to an {@link OwnershipMap} sidecar for fakeroot,
+ * kept in the file the caller names (nowhere by default).
  *
  * <p>Assumes nothing else changes the root while a layer is applied. Not thread-safe per root;
  * instances are immutable and may be shared.
@@ -66,6 +68,8 @@ public final class LayerExtractor {
   private static final int MAX_SYMLINKS = 255;
   private static final String WHITEOUT = ".wh.";
   private static final String OPAQUE = ".wh..wh..opq";
+  /** The charset this JVM writes file names in; a name it cannot hold is refused, never altered. */
+  private static final Charset FILE_NAMES = fileNameCharset();
 
   private final boolean preserveOwnership;
   private final long maxBytes;
@@ -89,13 +93,13 @@ public final class LayerExtractor {
     return preserveOwnership;
   }
 
-  /** Where the ownership sidecar of {@code root} lives: the configured file or {@code <root>.ownership.json}. */
-  public Path ownershipFile(Path root) {
-    if (ownershipFile != null) {
-      return ownershipFile;
-    }
-    Path abs = root.toAbsolutePath().normalize();
-    return abs.resolveSibling(abs.getFileName() + ".ownership.json");
+  /**
+   * Where an unprivileged extraction keeps its {@link OwnershipMap} between layers, if anywhere: a
+   * file the caller chose (the RUN executor's work directory, or one the user asked for). Never a
+   * default next to the root: a command must not write outside the directory it was given.
+   */
+  public Optional<Path> ownershipFile() {
+    return Optional.ofNullable(ownershipFile);
   }
 
   /** What applying one layer did. */
@@ -126,20 +130,31 @@ public final class LayerExtractor {
       throw new LayerExtractionException(layerName, null, "the root directory " + root + " does not exist");
     }
     Path realRoot = root.toRealPath();
-    OwnershipMap ownership = preserveOwnership ? null : OwnershipMap.load(ownershipFile(root));
+    OwnershipMap ownership = preserveOwnership ? null
+        : ownershipFile != null ? OwnershipMap.load(ownershipFile) : OwnershipMap.empty();
     Run run = new Run(realRoot, layerName, ownership);
     BufferedInputStream buffered = new BufferedInputStream(new NonClosingInputStream(layer), 64 * 1024);
     LimitedInputStream tar = new LimitedInputStream(decompress(buffered, layerName), maxBytes);
-    try (TarArchiveInputStream entries = new TarArchiveInputStream(tar, StandardCharsets.UTF_8.name())) {
+    try (ExactNameTarInputStream entries = new ExactNameTarInputStream(tar)) {
       for (TarArchiveEntry entry; (entry = nextEntry(entries, tar, layerName, run)) != null; ) {
         if (++run.entries > maxEntries) {
           throw new LayerExtractionException(layerName, null, "layer has more than " + maxEntries
               + " entries; raise the limit with LayerExtractor.builder().maxEntries(...) if the image"
               + " is trusted");
         }
-        String entryName = entry.getName();
+        ExactNameTarInputStream.Names raw = entries.rawNames();
+        String entryName = ExactNameTarInputStream.escape(raw.name());
         try {
-          run.entry(entry, entries);
+          String name;
+          String linkName;
+          try {
+            name = ExactNameTarInputStream.decode(raw.name(), FILE_NAMES);
+            linkName = entry.isLink() || entry.isSymbolicLink()
+                ? ExactNameTarInputStream.decode(raw.linkName(), FILE_NAMES) : "";
+          } catch (IllegalArgumentException e) {
+            throw new LayerExtractionException(layerName, entryName, e.getMessage());
+          }
+          run.entry(entry, name, linkName, entries);
         } catch (LayerExtractionException e) {
           throw e;
         } catch (IOException e) {
@@ -154,13 +169,13 @@ public final class LayerExtractor {
       throw tooLarge(tar, layerName).orElseThrow();
     }
     run.finish();
-    if (ownership != null) {
-      run.ownershipMap().save(ownershipFile(root));
+    if (ownership != null && ownershipFile != null) {
+      run.ownershipMap().save(ownershipFile);
     }
     return new Applied(layerName, run.entries, tar.count, run.notes);
   }
 
-  private TarArchiveEntry nextEntry(TarArchiveInputStream entries, LimitedInputStream tar,
+  private TarArchiveEntry nextEntry(ExactNameTarInputStream entries, LimitedInputStream tar,
       String layerName, Run run) throws IOException {
     try {
       return entries.getNextEntry();
@@ -171,11 +186,11 @@ public final class LayerExtractor {
     }
   }
 
-  private java.util.Optional<LayerExtractionException> tooLarge(LimitedInputStream tar, String layer) {
+  private Optional<LayerExtractionException> tooLarge(LimitedInputStream tar, String layer) {
     if (!tar.exceeded) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(new LayerExtractionException(layer, null, "layer expands beyond "
+    return Optional.of(new LayerExtractionException(layer, null, "layer expands beyond "
         + maxBytes + " bytes; raise the limit with LayerExtractor.builder().maxUncompressedBytes(...)"
         + " if the image is trusted"));
   }
@@ -224,8 +239,7 @@ public final class LayerExtractor {
       return new OwnershipMap(OwnershipMap.VERSION, ownership);
     }
 
-    void entry(TarArchiveEntry e, InputStream data) throws IOException {
-      String name = e.getName();
+    void entry(TarArchiveEntry e, String name, String linkName, InputStream data) throws IOException {
       lastEntry = name;
       List<String> parts = LayerPaths.clean(name);
       if (parts.isEmpty()) {
@@ -245,7 +259,7 @@ public final class LayerExtractor {
       Kind kind = kindOf(e, name);
       Path dir = resolveDirectory(name, parentParts, true);
       Path path = dir.resolve(base);
-      Path linkTarget = kind == null ? resolveHardlinkTarget(name, e.getLinkName()) : null;
+      Path linkTarget = kind == null ? resolveHardlinkTarget(name, linkName) : null;
       BasicFileAttributes existing = lstat(path);
       if (existing != null && !(existing.isDirectory() && kind == Kind.DIRECTORY)) {
         touch(dir);
@@ -270,7 +284,7 @@ public final class LayerExtractor {
               Files.createDirectory(path);
             }
           }
-          case SYMLINK -> createSymlink(path, e.getLinkName(), name);
+          case SYMLINK -> createSymlink(path, linkName, name);
           case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> createSpecial(path, meta, name);
           default -> throw new AssertionError(kind);
         }
@@ -508,13 +522,28 @@ public final class LayerExtractor {
         Files.setAttribute(path, "unix:uid", (int) meta.uid(), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(path, "unix:gid", (int) meta.gid(), LinkOption.NOFOLLOW_LINKS);
       }
-      if (!symlink) {
-        Files.setAttribute(path, "unix:mode", diskMode(meta), LinkOption.NOFOLLOW_LINKS);
+      if (isSpecialOnDisk(meta.kind())) {
+        // The JDK's chmod and utimes open the file first, and opening a FIFO blocks until a writer
+        // comes (opening a device may do worse): chmod(1) and touch(1) work on the path alone.
+        FileTime t = meta.mtime();
+        run(List.of("sh", "-c", "chmod \"$1\" \"$3\" && touch -h -d \"$2\" \"$3\"", "sh",
+            Integer.toOctalString(diskMode(meta)), "@" + t.toInstant().getEpochSecond() + "."
+            + String.format("%09d", t.toInstant().getNano()), path.toString()), "/" + relative(path));
+      } else {
+        if (!symlink) {
+          Files.setAttribute(path, "unix:mode", diskMode(meta), LinkOption.NOFOLLOW_LINKS);
+        }
+        Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .setTimes(meta.mtime(), meta.mtime(), null);
       }
-      Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-          .setTimes(meta.mtime(), meta.mtime(), null);
       record(path, Ownership.of(meta.kind(), meta.mode(), meta.uid(), meta.gid(), meta.devMajor(),
           meta.devMinor()));
+    }
+
+    /** True for what exists on disk as a FIFO or a device node (not as a placeholder file). */
+    private boolean isSpecialOnDisk(Kind kind) {
+      return kind == Kind.FIFO
+          || (preserveOwnership && (kind == Kind.CHAR_DEVICE || kind == Kind.BLOCK_DEVICE));
     }
 
     private int diskMode(Meta meta) {
@@ -607,6 +636,14 @@ public final class LayerExtractor {
     static Meta of(TarArchiveEntry e, Kind kind) {
       return new Meta(kind, e.getMode() & 07777, e.getLongUserId(), e.getLongGroupId(),
           e.getLastModifiedTime(), e.getDevMajor(), e.getDevMinor());
+    }
+  }
+
+  private static Charset fileNameCharset() {
+    try {
+      return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+    } catch (IllegalArgumentException e) {
+      return StandardCharsets.US_ASCII; // unknown: accept only what every charset writes alike
     }
   }
 
@@ -716,7 +753,10 @@ public final class LayerExtractor {
       return this;
     }
 
-    /** Where to keep the ownership sidecar; default {@code <root>.ownership.json} next to the root. */
+    /**
+     * Where to keep the ownership sidecar of an unprivileged extraction (loaded before and saved after
+     * each layer); by default there is none and the intended owners are not kept.
+     */
     public Builder ownershipFile(Path file) {
       this.ownershipFile = file;
       return this;

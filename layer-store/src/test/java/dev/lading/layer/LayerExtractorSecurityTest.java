@@ -24,11 +24,13 @@ class LayerExtractorSecurityTest {
   @TempDir Path tmp;
   private Sandbox sandbox;
   private Map<String, String> before;
-  private final LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(false).build();
+  private LayerExtractor extractor;
 
   @BeforeEach
   void setUp() throws IOException {
     sandbox = Sandbox.create(tmp);
+    extractor = LayerExtractor.builder().preserveOwnership(false)
+        .ownershipFile(tmp.resolve("ownership.json")).build();
     before = sandbox.outsideSnapshot();
   }
 
@@ -170,7 +172,7 @@ class LayerExtractorSecurityTest {
     assertEquals(0L, Files.size(placeholder));
     assertEquals(0, (int) Files.getAttribute(placeholder, "unix:mode") & 07777);
     assertTrue(applied.notes().get(0).contains("placeholder"), applied.notes().toString());
-    OwnershipMap.Ownership recorded = OwnershipMap.load(extractor.ownershipFile(sandbox.root()))
+    OwnershipMap.Ownership recorded = OwnershipMap.load(extractor.ownershipFile().orElseThrow())
         .entries().get("/dev/sda");
     assertEquals(OwnershipMap.Kind.BLOCK_DEVICE, recorded.type());
     assertEquals(8, recorded.devMajor());

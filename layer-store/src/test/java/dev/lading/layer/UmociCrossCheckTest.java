@@ -110,7 +110,11 @@ class UmociCrossCheckTest {
 
   private Path extractAll(List<Path> layerFiles, String name, boolean preserveOwnership) throws IOException {
     Path root = Files.createDirectory(tmp.resolve(name));
-    LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(preserveOwnership).build();
+    LayerExtractor.Builder builder = LayerExtractor.builder().preserveOwnership(preserveOwnership);
+    if (!preserveOwnership) {
+      builder.ownershipFile(tmp.resolve(name + ".ownership.json"));
+    }
+    LayerExtractor extractor = builder.build();
     for (Path file : layerFiles) {
       extractor.apply(root, file);
     }
