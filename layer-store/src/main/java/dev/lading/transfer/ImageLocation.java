@@ -65,6 +65,12 @@ public sealed interface ImageLocation
   /** The location in the text form {@link #parse} reads. */
   String text();
 
+  /** True for a layout or an archive on this machine: readable without a registry or the store. */
+  default boolean isLocalFile() {
+    return this instanceof LayoutLocation || this instanceof OciArchiveLocation
+        || this instanceof DockerArchiveLocation;
+  }
+
   private static ImageReference reference(String text, String reference) {
     if (reference.isEmpty()) {
       throw bad(text, "the image reference is empty");

@@ -8,6 +8,7 @@ import dev.lading.store.Store;
 import dev.lading.transfer.InspectResult.RawDocument;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.LongConsumer;
 
@@ -30,6 +31,14 @@ interface ImageSource extends Closeable {
    * @return true when this call (or this source, while opening) moved its bytes into the store
    */
   boolean fetchInto(Store store, Descriptor d, LongConsumer progress) throws IOException;
+
+  /**
+   * A file on this machine that holds {@code d}'s bytes as the source has them (not yet verified), so
+   * a reader that needs no store can read it in place; empty for sources that must fetch.
+   */
+  default Optional<Path> localBlob(Descriptor d) {
+    return Optional.empty();
+  }
 
   /** The registry repository this image is known to come from, for cross-repository mounts. */
   default Optional<ImageReference> origin() {

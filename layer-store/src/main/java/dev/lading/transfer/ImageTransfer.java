@@ -1,5 +1,6 @@
 package dev.lading.transfer;
 
+import dev.lading.digest.Digest;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageFormat;
 import dev.lading.model.ImageIndex;
@@ -24,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -166,23 +169,46 @@ public final class ImageTransfer {
       manifest.layers().forEach(l -> layers.putIfAbsent(l.digest().toString(), l));
       // Layers download in parallel while the extractor applies them in order: layer 1 is unpacked
       // as soon as it is in the store, not after the last one arrives.
+      // A layer already in a file on this machine (an OCI layout) is verified and read in place:
+      // copying it into the store first would only cost time and space.
+      Map<Digest, Path> inPlace = new ConcurrentHashMap<>();
       try (ParallelBlobs downloads = ParallelBlobs.start(layers.values(), parallelism, blob -> {
         listener.blobStarted(blob);
+        Optional<Path> local = store.has(blob.digest()) ? Optional.empty() : src.localBlob(blob);
+        if (local.isPresent()) {
+          inPlace.put(blob.digest(), verifiedFile(local.get(), blob, source));
+          listener.blobDone(blob, BlobOutcome.SKIPPED_EXISTS);
+          return;
+        }
         boolean moved = src.fetchInto(store, blob, done -> listener.blobProgress(blob, done));
         listener.blobDone(blob, moved ? BlobOutcome.COPIED : BlobOutcome.SKIPPED_EXISTS);
       })) {
-        return extract(image, manifest, target, opts, downloads);
+        return extract(image, manifest, target, opts, downloads, inPlace);
       }
     }
   }
 
+  private static Path verifiedFile(Path file, Descriptor blob, ImageLocation source) throws IOException {
+    long size = Files.size(file);
+    Digest actual = Digest.of(file);
+    if (size != blob.size() || !actual.equals(blob.digest())) {
+      throw new InvalidImageException(source.text() + ": blob " + blob.digest() + " (" + blob.size()
+          + " bytes) has content " + actual + " (" + size + " bytes) in " + file
+          + "; the source is corrupt, copy the image into it again");
+    }
+    return file;
+  }
+
   private UnpackResult extract(ImageNode image, ImageManifest manifest, Path target,
-      UnpackOptions opts, ParallelBlobs downloads) throws IOException {
+      UnpackOptions opts, ParallelBlobs downloads, Map<Digest, Path> inPlace) throws IOException {
     LayerExtractor.Builder extractorBuilder = LayerExtractor.builder()
         .maxUncompressedBytes(opts.maxLayerBytes())
         .maxEntries(opts.maxLayerEntries());
     if (opts.preserveOwnership() != null) {
       extractorBuilder = extractorBuilder.preserveOwnership(opts.preserveOwnership());
+    }
+    if (opts.ownershipFile() != null) {
+      extractorBuilder = extractorBuilder.ownershipFile(opts.ownershipFile().toAbsolutePath());
     }
     LayerExtractor extractor = extractorBuilder.build();
     Files.createDirectories(target);
@@ -194,7 +220,9 @@ public final class ImageTransfer {
       number++;
       downloads.await(layer);
       listener.info("applying layer " + number + "/" + manifest.layers().size() + " " + layer.digest());
-      LayerExtractor.Applied applied = extractor.apply(target, store.blobPath(layer.digest()));
+      Path file = inPlace.get(layer.digest());
+      LayerExtractor.Applied applied = extractor.apply(target,
+          file != null ? file : store.blobPath(layer.digest()));
       entries += applied.entries();
       uncompressed += applied.uncompressedBytes();
       notes.addAll(applied.notes());

@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 
 /**
@@ -114,6 +115,12 @@ final class LayoutSource implements ImageSource {
       writer.commit(); // verifies the digest
       return true;
     }
+  }
+
+  @Override
+  public Optional<Path> localBlob(Descriptor d) {
+    Path file = blobFile(d.digest());
+    return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
   }
 
   private Path blobFile(Digest digest) {

@@ -4,6 +4,8 @@ import dev.lading.model.Descriptor;
 import dev.lading.store.Store;
 import dev.lading.transfer.InspectResult.RawDocument;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 
 /** Reads an {@code oci-archive}: the tarball is extracted privately and read as a layout. */
@@ -34,6 +36,11 @@ final class OciArchiveSource implements ImageSource {
   @Override
   public boolean fetchInto(Store store, Descriptor d, LongConsumer progress) throws IOException {
     return layout.fetchInto(store, d, progress);
+  }
+
+  @Override
+  public Optional<Path> localBlob(Descriptor d) {
+    return layout.localBlob(d);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.lading.transfer;
 
 import dev.lading.model.Platform;
+import java.nio.file.Path;
 
 /**
  * How to unpack an image into a directory.
@@ -11,9 +12,11 @@ import dev.lading.model.Platform;
  * @param preserveOwnership true to chown files and create device nodes (needs root), false to record
  *     owners in a sidecar file; null lets the extractor decide (true exactly when running as root)
  * @param allowNonEmptyTarget unpack over what the target directory already holds instead of refusing
+ * @param ownershipFile where an unprivileged unpack records the owners, modes and types the image
+ *     intends (an {@link dev.lading.layer.OwnershipMap}, for fakeroot); null keeps no record
  */
 public record UnpackOptions(Platform platform, long maxLayerBytes, long maxLayerEntries,
-    Boolean preserveOwnership, boolean allowNonEmptyTarget) {
+    Boolean preserveOwnership, boolean allowNonEmptyTarget, Path ownershipFile) {
 
   /** Default extractor limits: 64 GiB and 5 million entries per layer. */
   public static final long DEFAULT_MAX_LAYER_BYTES = 64L << 30;
@@ -28,23 +31,32 @@ public record UnpackOptions(Platform platform, long maxLayerBytes, long maxLayer
 
   /** This machine's platform, default limits, ownership as the extractor decides, empty target only. */
   public static UnpackOptions defaults() {
-    return new UnpackOptions(null, DEFAULT_MAX_LAYER_BYTES, DEFAULT_MAX_LAYER_ENTRIES, null, false);
+    return new UnpackOptions(null, DEFAULT_MAX_LAYER_BYTES, DEFAULT_MAX_LAYER_ENTRIES, null, false, null);
   }
 
   public UnpackOptions withPlatform(Platform value) {
-    return new UnpackOptions(value, maxLayerBytes, maxLayerEntries, preserveOwnership, allowNonEmptyTarget);
+    return new UnpackOptions(value, maxLayerBytes, maxLayerEntries, preserveOwnership, allowNonEmptyTarget,
+        ownershipFile);
   }
 
   public UnpackOptions withLimits(long bytes, long entries) {
-    return new UnpackOptions(platform, bytes, entries, preserveOwnership, allowNonEmptyTarget);
+    return new UnpackOptions(platform, bytes, entries, preserveOwnership, allowNonEmptyTarget,
+        ownershipFile);
   }
 
   public UnpackOptions withPreserveOwnership(Boolean value) {
-    return new UnpackOptions(platform, maxLayerBytes, maxLayerEntries, value, allowNonEmptyTarget);
+    return new UnpackOptions(platform, maxLayerBytes, maxLayerEntries, value, allowNonEmptyTarget,
+        ownershipFile);
   }
 
   public UnpackOptions withAllowNonEmptyTarget(boolean value) {
-    return new UnpackOptions(platform, maxLayerBytes, maxLayerEntries, preserveOwnership, value);
+    return new UnpackOptions(platform, maxLayerBytes, maxLayerEntries, preserveOwnership, value,
+        ownershipFile);
+  }
+
+  public UnpackOptions withOwnershipFile(Path value) {
+    return new UnpackOptions(platform, maxLayerBytes, maxLayerEntries, preserveOwnership,
+        allowNonEmptyTarget, value);
   }
 
   /** The platform to select: the one asked for, else this machine's. */

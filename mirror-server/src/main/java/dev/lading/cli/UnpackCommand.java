@@ -4,6 +4,8 @@ import dev.lading.store.Store;
 import dev.lading.transfer.ImageLocation;
 import dev.lading.transfer.UnpackOptions;
 import dev.lading.transfer.UnpackResult;
+import dev.lading.io.FileTrees;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,19 +35,38 @@ final class UnpackCommand implements Callable<Integer> {
       description = "Refuse layers that expand beyond this many bytes (default 64 GiB).")
   Long maxLayerBytes;
 
+  @picocli.CommandLine.Option(names = "--ownership-file", paramLabel = "FILE",
+      description = "When not run as root: record the owners, modes and device numbers the image"
+          + " intends (which an unprivileged user cannot set on disk) in FILE, as JSON.")
+  Path ownershipFile;
+
   private UnpackOptions unpackOptions() {
     UnpackOptions o = UnpackOptions.defaults();
     return new UnpackOptions(transfer.platformOrNull(),
         maxLayerBytes != null ? maxLayerBytes : o.maxLayerBytes(), o.maxLayerEntries(),
-        o.preserveOwnership(), force);
+        o.preserveOwnership(), force, ownershipFile);
+  }
+
+  private UnpackResult unpack(Store store, ImageLocation src) throws Exception {
+    return transfer.transfer(store, global.quiet, List.of(src)).unpack(src, target, unpackOptions());
   }
 
   @Override
   public Integer call() throws Exception {
     ImageLocation src = ImageLocation.parse(source);
-    Store store = global.openStore();
-    UnpackResult result = transfer.transfer(store, global.quiet, List.of(src))
-        .unpack(src, target, unpackOptions());
+    UnpackResult result;
+    if (src.isLocalFile() && !global.storeChosen()) {
+      // Unpacking a layout or an archive needs no store: read it in place (an archive is opened in
+      // a private scratch directory), so no user store is created or filled.
+      Path scratch = Files.createTempDirectory("lading-unpack-");
+      try {
+        result = unpack(Store.open(scratch), src);
+      } finally {
+        FileTrees.deleteTree(scratch);
+      }
+    } else {
+      result = unpack(global.openStore(), src);
+    }
     if (!global.quiet) {
       System.err.println("unpacked " + result.layers().size() + " layers (" + result.entries()
           + " entries, " + Sizes.human(result.uncompressedBytes()) + ") into " + target);
