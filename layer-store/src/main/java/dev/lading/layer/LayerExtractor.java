@@ -1,11 +1,10 @@
 package dev.lading.layer;
 
 import dev.lading.io.FileTrees;
-import dev.lading.io.Streams;
+import dev.lading.io.NonClosingInputStream;
 import dev.lading.layer.OwnershipMap.Kind;
 import dev.lading.layer.OwnershipMap.Ownership;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -172,7 +171,7 @@ public final class LayerExtractor {
     if (ownership != null && ownershipFile != null) {
       run.ownershipMap().save(ownershipFile);
     }
-    return new Applied(layerName, run.entries, tar.count, run.notes);
+    return new Applied(layerName, run.entries, tar.count(), run.notes);
   }
 
   private TarArchiveEntry nextEntry(ExactNameTarInputStream entries, LimitedInputStream tar,
@@ -187,7 +186,7 @@ public final class LayerExtractor {
   }
 
   private Optional<LayerExtractionException> tooLarge(LimitedInputStream tar, String layer) {
-    if (!tar.exceeded) {
+    if (!tar.exceeded()) {
       return Optional.empty();
     }
     return Optional.of(new LayerExtractionException(layer, null, "layer expands beyond "
@@ -661,61 +660,6 @@ public final class LayerExtractor {
     }
   }
 
-
-  /** Counts bytes and stops at the limit, so a small blob cannot expand without bound. */
-  private static final class LimitedInputStream extends FilterInputStream {
-    private final long limit;
-    private long count;
-    private boolean exceeded;
-
-    LimitedInputStream(InputStream in, long limit) {
-      super(in);
-      this.limit = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        count += n;
-        if (count > limit) {
-          exceeded = true;
-          throw new LimitExceeded();
-        }
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      return Streams.skipByReading(this, n); // skipped bytes count toward the limit
-    }
-
-    /** Thrown by the stream; turned into a clear error by the extractor. */
-    static final class LimitExceeded extends IOException {
-      LimitExceeded() {
-        super("uncompressed size limit exceeded");
-      }
-    }
-  }
-
-  /** Keeps the caller's stream open when the decompressor is closed. */
-  private static final class NonClosingInputStream extends FilterInputStream {
-    NonClosingInputStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public void close() {
-      // the caller owns the stream
-    }
-  }
 
   /** Settings for a {@link LayerExtractor}. */
   public static final class Builder {
