@@ -3,6 +3,9 @@ package dev.lading.cli;
 import dev.lading.store.Store;
 import dev.lading.store.StoreDirectory;
 import java.io.IOException;
+import dev.lading.io.FileTrees;
+import dev.lading.transfer.ImageLocation;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -28,6 +31,34 @@ final class GlobalOptions {
     StoreDirectory dir = Store.defaultDirectory();
     dir.notice().ifPresent(notice -> System.err.println("lading: " + notice));
     return Store.open(dir.path());
+  }
+
+  /**
+   * The store for a command that reads {@code source}: the user's, except that a layout or an
+   * archive, which needs no store, gets a private scratch store in the temp directory when the user
+   * named none, so that no user store is created or filled. Close it to delete the scratch store.
+   */
+  CommandStore storeFor(ImageLocation source) throws IOException {
+    if (source.isLocalFile() && !storeChosen()) {
+      Path scratch = Files.createTempDirectory("lading-");
+      try {
+        return new CommandStore(Store.open(scratch), scratch);
+      } catch (IOException | RuntimeException e) {
+        FileTrees.deleteTree(scratch);
+        throw e;
+      }
+    }
+    return new CommandStore(openStore(), null);
+  }
+
+  /** A store and, for a scratch store, the directory to delete when the command is done. */
+  record CommandStore(Store store, Path scratch) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      if (scratch != null) {
+        FileTrees.deleteTree(scratch);
+      }
+    }
   }
 
   /** True when the user named a store (--store or $LADING_STORE), so a command must use that one. */

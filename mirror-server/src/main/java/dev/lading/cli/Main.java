@@ -11,10 +11,11 @@ import picocli.CommandLine.Command;
     name = "lading",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
-    description = "Daemonless container images: copy, unpack and inspect images; maintain the store.",
+    description = "Daemonless container images: copy, unpack, inspect and run images; maintain the store.",
     subcommands = {
         CopyCommand.class,
         UnpackCommand.class,
+        RunCommand.class,
         InspectCommand.class,
         StoreCommand.class,
         CommandLine.HelpCommand.class

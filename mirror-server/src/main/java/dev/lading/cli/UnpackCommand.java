@@ -4,8 +4,6 @@ import dev.lading.store.Store;
 import dev.lading.transfer.ImageLocation;
 import dev.lading.transfer.UnpackOptions;
 import dev.lading.transfer.UnpackResult;
-import dev.lading.io.FileTrees;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -55,17 +53,8 @@ final class UnpackCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ImageLocation src = ImageLocation.parse(source);
     UnpackResult result;
-    if (src.isLocalFile() && !global.storeChosen()) {
-      // Unpacking a layout or an archive needs no store: read it in place (an archive is opened in
-      // a private scratch directory), so no user store is created or filled.
-      Path scratch = Files.createTempDirectory("lading-unpack-");
-      try {
-        result = unpack(Store.open(scratch), src);
-      } finally {
-        FileTrees.deleteTree(scratch);
-      }
-    } else {
-      result = unpack(global.openStore(), src);
+    try (GlobalOptions.CommandStore store = global.storeFor(src)) {
+      result = unpack(store.store(), src);
     }
     if (!global.quiet) {
       System.err.println("unpacked " + result.layers().size() + " layers (" + result.entries()

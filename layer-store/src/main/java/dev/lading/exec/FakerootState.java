@@ -1,0 +1,125 @@
+package dev.lading.exec;
+
+import dev.lading.layer.OwnershipMap;
+import dev.lading.layer.OwnershipMap.Kind;
+import dev.lading.layer.OwnershipMap.Ownership;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Carries the owners and modes an image intends across unprivileged steps. Before a step the
+ * {@link OwnershipMap} (keyed by path) becomes fakeroot's state (keyed by device and inode); after
+ * it, fakeroot's saved state and the tree on disk give the new map: what the step chowned or
+ * chmodded comes from fakeroot, what it created without that belongs to root with the mode on disk,
+ * what it deleted is gone. proot records nothing, so after a proot step only the tree is read.
+ */
+final class FakerootState {
+  private FakerootState() {}
+
+  /** One line of fakeroot's state file. */
+  private record Entry(int mode, long uid, long gid, long rdev) {}
+
+  /** The map after a step; {@code stateFile} is fakeroot's saved state, null for proot. */
+  static OwnershipMap after(Path root, OwnershipMap before, Path stateFile) throws IOException {
+    Map<String, Entry> state = stateFile == null ? Map.of() : read(stateFile);
+    TreeMap<String, Ownership> entries = new TreeMap<>();
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        visit(dir);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        visit(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      private void visit(Path path) throws IOException {
+        Map<String, Object> a = Files.readAttributes(path, "unix:dev,ino,mode", LinkOption.NOFOLLOW_LINKS);
+        String key = "/" + root.relativize(path);
+        if (key.equals("/")) {
+          key = "/";
+        }
+        int diskMode = (Integer) a.get("mode");
+        Entry faked = state.get(inodeKey(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue()));
+        Ownership previous = before.entries().get(key);
+        Ownership now;
+        if (faked != null) {
+          now = Ownership.of(kind(faked.mode()), faked.mode(), faked.uid(), faked.gid(),
+              major(faked.rdev()), minor(faked.rdev()));
+        } else if (previous != null && previous.type() == kindOnDisk(diskMode, previous)) {
+          now = previous; // untouched by the step (proot keeps no record)
+        } else {
+          now = Ownership.of(kind(diskMode), diskMode, 0, 0, 0, 0); // made by the step, as root
+        }
+        entries.put(key, now);
+      }
+    });
+    return new OwnershipMap(OwnershipMap.VERSION, entries);
+  }
+
+  /** A device placeholder (an empty file on disk) keeps its recorded device type. */
+  private static Kind kindOnDisk(int diskMode, Ownership previous) {
+    Kind disk = kind(diskMode);
+    boolean device = previous.type() == Kind.CHAR_DEVICE || previous.type() == Kind.BLOCK_DEVICE;
+    return device && disk == Kind.FILE ? previous.type() : disk;
+  }
+
+  private static Map<String, Entry> read(Path stateFile) throws IOException {
+    Map<String, Entry> entries = new HashMap<>();
+    if (!Files.exists(stateFile)) {
+      return entries;
+    }
+    for (String line : Files.readAllLines(stateFile, StandardCharsets.UTF_8)) {
+      Map<String, String> fields = new HashMap<>();
+      for (String field : line.split(",")) {
+        int eq = field.indexOf('=');
+        if (eq > 0) {
+          fields.put(field.substring(0, eq), field.substring(eq + 1));
+        }
+      }
+      try {
+        entries.put(inodeKey(Long.parseLong(fields.get("dev"), 16), Long.parseUnsignedLong(fields.get("ino"))),
+            new Entry(Integer.parseInt(fields.get("mode"), 8), Long.parseLong(fields.get("uid")),
+                Long.parseLong(fields.get("gid")), Long.parseUnsignedLong(fields.get("rdev"))));
+      } catch (RuntimeException e) {
+        throw new IOException("fakeroot's state file " + stateFile + " has a line this Lading cannot"
+            + " read: '" + line + "'", e);
+      }
+    }
+    return entries;
+  }
+
+  private static String inodeKey(long dev, long ino) {
+    return Long.toHexString(dev) + ":" + Long.toUnsignedString(ino);
+  }
+
+  private static Kind kind(int mode) {
+    for (Kind k : Kind.values()) {
+      if ((mode & 0170000) == k.typeBits()) {
+        return k;
+      }
+    }
+    return Kind.FILE; // sockets: recorded as files; layers cannot hold them
+  }
+
+  /** glibc's major()/minor(), the inverse of {@code OwnershipMap.makedev}. */
+  private static int major(long rdev) {
+    return (int) (((rdev >>> 32) & 0xfffff000L) | ((rdev >>> 8) & 0xfffL));
+  }
+
+  private static int minor(long rdev) {
+    return (int) (((rdev >>> 12) & 0xffffff00L) | (rdev & 0xffL));
+  }
+}

@@ -1,0 +1,47 @@
+package dev.lading.exec;
+
+import dev.lading.layer.OwnershipMap;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code proot -0 -r ROOTFS ...}: ptrace translates paths and fakes root for any program, static or
+ * dynamic, whatever its libc. Slower on syscall-heavy steps, and it keeps no record of ownership:
+ * {@code chown} succeeds and is forgotten, so files a step creates belong to root in the layer.
+ */
+public final class ProotExecutor implements RootfsExecutor {
+  @Override
+  public String name() {
+    return "proot";
+  }
+
+  @Override
+  public int run(RunSpec spec, Consumer<String> output) throws IOException {
+    Path proot = HostTools.require("proot", "proot", name());
+    Path root = spec.rootfs().toRealPath();
+    ImageUser user = ImageUser.resolve(root, spec.user());
+    OwnershipMap before = spec.ownershipFile() == null ? OwnershipMap.empty()
+        : OwnershipMap.load(spec.ownershipFile());
+    List<String> command = new ArrayList<>(List.of(proot.toString(), "-r", root.toString(),
+        "-b", "/dev", "-b", "/proc", "-b", "/sys", "-w", "/"));
+    if (user.uid() == 0 && user.gid() == 0) {
+      command.add("-0");
+    } else {
+      command.addAll(List.of("-i", user.uid() + ":" + user.gid()));
+    }
+    command.addAll(CommandLine.inWorkdir(spec));
+    Map<String, String> env = spec.environment();
+    env.putIfAbsent("HOME", user.home());
+    // proot keeps its own temp files out of the root; a writable place is all it needs.
+    env.put("PROOT_TMP_DIR", System.getProperty("java.io.tmpdir"));
+    int exit = CommandLine.run(command, env, root, output);
+    if (spec.ownershipFile() != null) {
+      FakerootState.after(root, before, null).save(spec.ownershipFile());
+    }
+    return exit;
+  }
+}

@@ -1,0 +1,53 @@
+package dev.lading.exec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One command to run inside a root file system, as a container would run it.
+ *
+ * @param rootfs the unpacked root file system
+ * @param argv the program and its arguments (a shell-form RUN is {@code ["/bin/sh", "-c", "..."]})
+ * @param env the environment inside, as {@code NAME=value} entries (the image's Env plus the step's)
+ * @param workdir the working directory inside the root, absolute; created when missing
+ * @param user the user to run as, {@code name|uid[:group|gid]}; empty for root
+ * @param ownershipFile the image's intended owners and modes ({@link dev.lading.layer.OwnershipMap}),
+ *     read before and updated after the command; null when the tree's owners are real (root)
+ */
+public record RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
+    Path ownershipFile) {
+  /** PATH when the image sets none, as Docker's default. */
+  public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  public RunSpec {
+    Objects.requireNonNull(rootfs, "rootfs");
+    argv = List.copyOf(argv);
+    if (argv.isEmpty()) {
+      throw new IllegalArgumentException("nothing to run: the command is empty and the image has no"
+          + " entrypoint or cmd");
+    }
+    env = List.copyOf(env);
+    workdir = workdir == null || workdir.isBlank() ? "/" : workdir;
+    if (!workdir.startsWith("/")) {
+      throw new IllegalArgumentException("working directory '" + workdir + "' must be absolute");
+    }
+    user = user == null ? "" : user;
+  }
+
+  /** The environment as a map, with PATH defaulted; later entries win, as in Docker. */
+  public Map<String, String> environment() {
+    Map<String, String> map = new java.util.LinkedHashMap<>();
+    map.put("PATH", DEFAULT_PATH);
+    for (String entry : env) {
+      int eq = entry.indexOf('=');
+      if (eq > 0) {
+        map.put(entry.substring(0, eq), entry.substring(eq + 1));
+      } else if (eq < 0 && !entry.isEmpty()) {
+        map.put(entry, "");
+      }
+    }
+    return map;
+  }
+}

@@ -1,0 +1,117 @@
+package dev.lading.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lading run} as a CI user would: as {@code nobody} with home {@code /nonexistent} (and as
+ * root), on a base image made from the host's binaries, through fakechroot+fakeroot and proot.
+ */
+class RunIT {
+  @TempDir static Path shared;
+  private static Path jar;
+  private static String image;
+
+  @BeforeAll
+  static void makeABaseImage() throws IOException {
+    RequiredTool.require("umoci", "umoci");
+    RequiredTool.require("fakechroot", "fakechroot");
+    RequiredTool.require("fakeroot", "fakeroot");
+    RequiredTool.require("proot", "proot");
+    // Everything nobody reads lives in a world-readable directory: the checkout may not be.
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+    jar = Files.copy(Path.of(System.getProperty("lading.jar", "target/lading.jar")), shared.resolve("lading.jar"),
+        StandardCopyOption.REPLACE_EXISTING);
+    Path script = Path.of(System.getProperty("lading.tools", "../tools")).resolve("make-base-image.sh");
+    // The script prints the layout reference last (its progress lines come before, on stderr).
+    List<String> printed = Processes.check(List.of("bash", script.toString(), "minimal", "--out",
+        shared.resolve("bases").toString()), 600).trim().lines().toList();
+    image = printed.get(printed.size() - 1);
+    Processes.check(List.of("chmod", "-R", "a+rX", shared.toString()), 60);
+  }
+
+  private static boolean root() throws IOException {
+    return (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+  }
+
+  /** Runs {@code lading run ARGS} as nobody (when this is root; as this user otherwise). */
+  private static Processes.Result runAsNobody(String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    if (root()) {
+      command.addAll(List.of("runuser", "-u", "nobody", "--", "env", "HOME=/nonexistent"));
+    }
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", jar.toString(), "run"));
+    command.addAll(List.of(args));
+    return Processes.run(command, 120);
+  }
+
+  @Test
+  void aCommandRunsAsFakeRootAndItsExitCodeComesBack() throws IOException {
+    Processes.Result r = runAsNobody(image, "--", "/bin/sh", "-c",
+        "id -u; ls -ln /etc/passwd; touch /made; chown 7:8 /made; ls -ln /made; exit 3");
+    assertEquals(3, r.exitCode(), r.output());
+    String out = r.output();
+    assertTrue(out.contains("executor: fakechroot (image and host: glibc"), out);
+    assertTrue(out.lines().anyMatch(l -> l.equals("0")), "id -u inside: " + out);
+    assertTrue(out.contains(" 0 0 ") && out.contains("/etc/passwd"), "the image's owners: " + out);
+    assertTrue(out.lines().anyMatch(l -> l.matches(".* 7 8 .*/made")), "chown is seen: " + out);
+  }
+
+  @Test
+  void userWorkdirAndEnvironmentAreApplied() throws IOException {
+    Processes.Result r = runAsNobody("-u", "nobody", "-w", "/srv/app", "-e", "GREETING=hi", image, "--",
+        "/bin/sh", "-c", "id -u; pwd; echo $GREETING; echo $HOME");
+    assertEquals(0, r.exitCode(), r.output());
+    List<String> lines = r.output().lines().filter(l -> !l.startsWith("executor:")).toList();
+    assertEquals(List.of("65534", "/srv/app", "hi", "/nonexistent"), lines, r.output());
+  }
+
+  @Test
+  void prootRunsTheSameImageAndSaysWhatItCannotRecord() throws IOException {
+    Processes.Result r = runAsNobody("--executor", "proot", "-w", "/tmp", image, "--", "/bin/sh", "-c",
+        "id -u; pwd; cat /etc/os-release | head -1");
+    assertEquals(0, r.exitCode(), r.output());
+    assertTrue(r.output().contains("proot does not record chown"), r.output());
+    assertTrue(r.output().lines().anyMatch(l -> l.equals("0")), r.output());
+    assertTrue(r.output().lines().anyMatch(l -> l.equals("/tmp")), r.output());
+  }
+
+  @Test
+  void anUnknownUserIsOneLineThatSaysWhatToDo() throws IOException {
+    Processes.Result r = runAsNobody("-u", "app", image, "--", "/bin/true");
+    assertEquals(1, r.exitCode(), r.output());
+    assertTrue(r.output().contains("lading: unable to find user app"), r.output());
+    assertFalse(r.output().contains("Exception"), r.output());
+  }
+
+  @Test
+  void nothingIsLeftBehindInTheTempDirectory() throws IOException {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    List<String> before = listLading(tmp);
+    assertEquals(0, runAsNobody(image, "--", "/bin/true").exitCode());
+    assertEquals(before, listLading(tmp));
+  }
+
+  private static List<String> listLading(Path tmp) throws IOException {
+    try (Stream<Path> s = Files.list(tmp)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("lading-") && !n.equals("lading-nobody"))
+          .sorted().toList();
+    }
+  }
+}
