@@ -58,6 +58,10 @@ final class TestTars {
     return add(e, null);
   }
 
+  TestTars fifo(String name, int mode) {
+    return add(entry(name, TarConstants.LF_FIFO, mode), null);
+  }
+
   /** Sets the owner of the entry added last. */
   TestTars owner(long uid, long gid) {
     TarArchiveEntry last = entries.get(entries.size() - 1);
