@@ -179,6 +179,8 @@ public final class HostileLayers {
             .entry(utf8("link"), '1', 0644, utf8("ignored"), new byte[0], true).bytes()));
     c.add(refused("pax-linkpath-hardlink-absolute", "link",
         raw().pax('x', records("linkpath", v + "/secret")).hardlink(utf8("link"), utf8("ignored")).bytes()));
+    c.add(refused("hardlink-through-symlink-of-earlier-layer", "link",
+        tar().dir("d", 0755), tar().symlink("d", up), tar().hardlink("link", "d/secret")));
     c.add(refused("hardlink-before-its-target", "link",
         tar().hardlink("link", "target").file("target", "x")));
     c.add(refused("hardlink-to-directory", "link", tar().dir("d", 0755).hardlink("link", "d")));
@@ -190,6 +192,8 @@ public final class HostileLayers {
         tar().file("keep", "x"), tar().file(up + "/.wh.secret", "")));
     c.add(extracted("whiteout-absolute", tree().file("keep", "x"),
         tar().file("keep", "x"), tar().file(v + "/.wh.secret", "")));
+    c.add(extracted("opaque-dotdot", tree().file("b", "y"),
+        tar().file("a", "x"), tar().file("../.wh..wh..opq", "").file("b", "y")));
     c.add(refused("whiteout-of-dotdot", ".wh...", tar().file("keep", "x"), tar().file(".wh...", "")));
     c.add(refused("whiteout-of-root", ".wh..", tar().file("keep", "x"), tar().file(".wh..", "")));
     c.add(extracted("opaque-at-root", tree().file("b", "y"),
@@ -205,13 +209,14 @@ public final class HostileLayers {
     c.add(extracted("opaque-directory-holding-outside-symlink", tree().dir("d"),
         tar().dir("d", 0755).symlink("d/evil", v).file("d/f", "x"), tar().file("d/.wh..wh..opq", "")));
 
-    // Special files and permission bits: what the image says, as far as the user may create it.
+    // Special files and permission bits: what the image says, as far as the user may create it
+    // (bin/su belongs to another user: chown after chmod would clear its setuid bit).
     c.add(extracted("fifo", tree().dir("tmp").fifo("tmp/f"), tar().dir("tmp", 0755).fifo("tmp/f", 0644)));
     c.add(extracted("devices", tree().device("dev/null", false, 1, 3).device("dev/loop0", true, 7, 0),
         tar().dir("dev", 0755).device("dev/null", false, 1, 3).device("dev/loop0", true, 7, 0)));
     c.add(extracted("setuid-setgid-sticky",
         tree().file("bin/su", "su", 04755).file("bin/wall", "wall", 02755).dir("tmp", 01777),
-        tar().dir("bin", 0755).file("bin/su", utf8("su"), 04755).file("bin/wall", utf8("wall"), 02755)
+        tar().dir("bin", 0755).file("bin/su", utf8("su"), 04755).owner(1000, 1000).file("bin/wall", utf8("wall"), 02755)
             .dir("tmp", 01777)));
 
     // Duplicates: the last entry wins, as it does for runtimes.
