@@ -25,7 +25,9 @@ import java.util.zip.GZIPOutputStream;
  * Every class of layer an attacker or a broken builder produces, generated at test time (no checked-in
  * binaries), each with what unpacking it must do: extract what a container runtime would see, or refuse
  * with one line naming the entry and the layer. Cases are built for a given {@code victim}: a directory
- * beside the unpack target that absolute names and links aim at, and that must never change.
+ * beside the unpack target that absolute names and links aim at, and that must never change. The
+ * in-process {@link AttackCorpus} attacks are all here too, for the CLI; this adds what needs raw header
+ * bytes (GNU long records, PAX, non-UTF-8 names, broken blobs) and the expected trees.
  */
 public final class HostileLayers {
   private HostileLayers() {}

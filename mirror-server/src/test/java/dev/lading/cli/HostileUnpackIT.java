@@ -142,7 +142,7 @@ class HostileUnpackIT {
     Path store = null;
     if (withStore) {
       store = Files.createDirectories(work.resolve("stores").resolve(mode.name()));
-      openToAll(store.getParent());
+      Files.setPosixFilePermissions(store.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
       if (mode.asNobody()) {
         chownTree(store, NOBODY);
       }
