@@ -37,7 +37,6 @@ final class ExactNameTarInputStream extends TarArchiveInputStream {
   private ByteArrayOutputStream paxData; // non-null while the data of a PAX header is being read
   private boolean paxIsGlobal;
   private Map<String, byte[]> localPax = Map.of();
-  private final Map<String, byte[]> globalPax = new HashMap<>();
   private byte[] gnuLongName;
   private byte[] gnuLongLink;
 
@@ -72,12 +71,14 @@ final class ExactNameTarInputStream extends TarArchiveInputStream {
     return new Names(name, link);
   }
 
+  /**
+   * A per-entry PAX record wins over a GNU long name, which wins over the ustar header. A global
+   * header's {@code path} is ignored, as container runtimes (Go's archive/tar) ignore global headers:
+   * applied to every later entry, it would give them all one name.
+   */
   private byte[] pick(String paxKey, byte[] gnu, byte[] header) {
     if (localPax.containsKey(paxKey)) {
       return localPax.get(paxKey);
-    }
-    if (globalPax.containsKey(paxKey)) {
-      return globalPax.get(paxKey);
     }
     return gnu != null ? trimNuls(gnu) : header;
   }
@@ -128,6 +129,10 @@ final class ExactNameTarInputStream extends TarArchiveInputStream {
     finishPaxData();
     byte[] record = super.readRecord();
     if (record != null && !isEOFRecord(record)) {
+      if (!checksumMatches(record)) {
+        // commons-compress does not check it; GNU tar and Go refuse such a header, and so do we.
+        throw new IOException("a tar header's checksum does not match its bytes");
+      }
       lastHeader = record;
       byte type = record[TYPEFLAG];
       if (type == 'x' || type == 'X' || type == 'g') {
@@ -170,9 +175,7 @@ final class ExactNameTarInputStream extends TarArchiveInputStream {
     }
     Map<String, byte[]> records = parsePax(paxData.toByteArray());
     paxData = null;
-    if (paxIsGlobal) {
-      globalPax.putAll(records);
-    } else {
+    if (!paxIsGlobal) {
       localPax = records;
     }
   }
@@ -206,6 +209,30 @@ final class ExactNameTarInputStream extends TarArchiveInputStream {
       at = end;
     }
     return records;
+  }
+
+  /**
+   * The header checksum (octal, bytes 148-155): the sum of the header's bytes with the checksum
+   * field read as spaces, unsigned, or signed as some old tars computed it.
+   */
+  static boolean checksumMatches(byte[] header) {
+    long unsigned = 0;
+    long signed = 0;
+    for (int i = 0; i < header.length; i++) {
+      int b = i >= 148 && i < 156 ? ' ' : header[i];
+      unsigned += b & 0xff;
+      signed += (byte) b;
+    }
+    String field = new String(header, 148, 8, StandardCharsets.US_ASCII).replace('\0', ' ').trim();
+    if (field.isEmpty()) {
+      return false;
+    }
+    try {
+      long stored = Long.parseLong(field, 8);
+      return stored == unsigned || stored == signed;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private byte[] ustarName() {

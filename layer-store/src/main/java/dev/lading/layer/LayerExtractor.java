@@ -133,7 +133,16 @@ public final class LayerExtractor {
         : ownershipFile != null ? OwnershipMap.load(ownershipFile) : OwnershipMap.empty();
     Run run = new Run(realRoot, layerName, ownership);
     BufferedInputStream buffered = new BufferedInputStream(new NonClosingInputStream(layer), 64 * 1024);
-    LimitedInputStream tar = new LimitedInputStream(decompress(buffered, layerName), maxBytes);
+    InputStream decompressed;
+    try {
+      decompressed = decompress(buffered, layerName);
+    } catch (LayerExtractionException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new LayerExtractionException(layerName, null, "not a readable gzip or tar stream ("
+          + describe(e) + "); the blob is corrupt or not a layer, pull it again");
+    }
+    LimitedInputStream tar = new LimitedInputStream(decompressed, maxBytes);
     try (ExactNameTarInputStream entries = new ExactNameTarInputStream(tar)) {
       for (TarArchiveEntry entry; (entry = nextEntry(entries, tar, layerName, run)) != null; ) {
         if (++run.entries > maxEntries) {
@@ -210,9 +219,19 @@ public final class LayerExtractor {
     return in;
   }
 
-  private static String describe(IOException e) {
-    String what = e.getClass().getSimpleName();
-    return e.getMessage() == null ? what : what + ": " + e.getMessage();
+  /** What went wrong, in words: a user reads this, so no Java class names. */
+  static String describe(IOException e) {
+    if (e instanceof java.io.EOFException) {
+      return "the data ends too early";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason().toLowerCase(java.util.Locale.ROOT);
+    }
+    String message = e.getMessage();
+    if (message == null || message.isBlank()) {
+      return "an I/O error";
+    }
+    return message.endsWith(".") ? message.substring(0, message.length() - 1) : message;
   }
 
   /** The state of applying one layer. */
@@ -529,11 +548,13 @@ public final class LayerExtractor {
             Integer.toOctalString(diskMode(meta)), "@" + t.toInstant().getEpochSecond() + "."
             + String.format("%09d", t.toInstant().getNano()), path.toString()), "/" + relative(path));
       } else {
+        // Times first: the JDK opens the file to set them, which a mode of 0 (an unprivileged
+        // device placeholder, a root-only file) would then forbid.
+        Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .setTimes(meta.mtime(), meta.mtime(), null);
         if (!symlink) {
           Files.setAttribute(path, "unix:mode", diskMode(meta), LinkOption.NOFOLLOW_LINKS);
         }
-        Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-            .setTimes(meta.mtime(), meta.mtime(), null);
       }
       record(path, Ownership.of(meta.kind(), meta.mode(), meta.uid(), meta.gid(), meta.devMajor(),
           meta.devMinor()));
