@@ -28,11 +28,13 @@ public record LayerEntry(
     long gid,
     String uname,
     String gname,
-    Instant mtime) {
+    Instant mtime,
+    int devMajor,
+    int devMinor) {
 
   /** The kinds of entry a layer built by Lading may hold. */
   public enum Type {
-    FILE, DIRECTORY, SYMLINK, HARDLINK
+    FILE, DIRECTORY, SYMLINK, HARDLINK, FIFO, CHAR_DEVICE, BLOCK_DEVICE
   }
 
   /** Default permissions of a regular file or hardlink. */
@@ -84,60 +86,81 @@ public record LayerEntry(
           throw new IllegalArgumentException("hardlink " + path + " points at itself");
         }
       }
+      case FIFO, CHAR_DEVICE, BLOCK_DEVICE -> {
+        if (content != null || linkTarget != null) {
+          throw new IllegalArgumentException(type.name().toLowerCase() + " " + path
+              + " has no content or link target");
+        }
+      }
       default -> throw new AssertionError(type);
+    }
+    if (type != Type.CHAR_DEVICE && type != Type.BLOCK_DEVICE && (devMajor != 0 || devMinor != 0)) {
+      throw new IllegalArgumentException(path + " is no device but has device numbers");
     }
   }
 
   /** A regular file whose bytes are read from {@code source} when the layer is written. */
   public static LayerEntry file(String path, Path source) {
     return new LayerEntry(path, Type.FILE, new Content.OfPath(source), null, DEFAULT_FILE_MODE,
-        0, 0, "", "", null);
+        0, 0, "", "", null, 0, 0);
   }
 
   /** A regular file holding {@code bytes} (copied). */
   public static LayerEntry file(String path, byte[] bytes) {
     return new LayerEntry(path, Type.FILE, new Content.OfBytes(bytes), null, DEFAULT_FILE_MODE,
-        0, 0, "", "", null);
+        0, 0, "", "", null, 0, 0);
   }
 
   /** A directory. */
   public static LayerEntry directory(String path) {
-    return new LayerEntry(path, Type.DIRECTORY, null, null, DEFAULT_DIRECTORY_MODE, 0, 0, "", "", null);
+    return new LayerEntry(path, Type.DIRECTORY, null, null, DEFAULT_DIRECTORY_MODE, 0, 0, "", "", null, 0, 0);
   }
 
   /** A symlink whose target text is stored exactly as given (absolute or relative). */
   public static LayerEntry symlink(String path, String target) {
-    return new LayerEntry(path, Type.SYMLINK, null, target, SYMLINK_MODE, 0, 0, "", "", null);
+    return new LayerEntry(path, Type.SYMLINK, null, target, SYMLINK_MODE, 0, 0, "", "", null, 0, 0);
   }
 
   /** A hardlink to the regular file at in-layer path {@code target}, which must be in the same layer. */
   public static LayerEntry hardlink(String path, String target) {
-    return new LayerEntry(path, Type.HARDLINK, null, target, DEFAULT_FILE_MODE, 0, 0, "", "", null);
+    return new LayerEntry(path, Type.HARDLINK, null, target, DEFAULT_FILE_MODE, 0, 0, "", "", null, 0, 0);
+  }
+
+  /** A named pipe. */
+  public static LayerEntry fifo(String path) {
+    return new LayerEntry(path, Type.FIFO, null, null, DEFAULT_FILE_MODE, 0, 0, "", "", null, 0, 0);
+  }
+
+  /** A character or block device node with its major and minor numbers. */
+  public static LayerEntry device(String path, boolean block, int major, int minor) {
+    return new LayerEntry(path, block ? Type.BLOCK_DEVICE : Type.CHAR_DEVICE, null, null,
+        DEFAULT_FILE_MODE, 0, 0, "", "", null, major, minor);
   }
 
   /** This entry with other permission bits ({@code 0755}, {@code 04755} ...). */
   public LayerEntry withMode(int newMode) {
-    return new LayerEntry(path, type, content, linkTarget, newMode, uid, gid, uname, gname, mtime);
+    return new LayerEntry(path, type, content, linkTarget, newMode, uid, gid, uname, gname, mtime, devMajor, devMinor);
   }
 
   /** This entry owned by numeric {@code uid:gid}. */
   public LayerEntry withOwner(long newUid, long newGid) {
-    return new LayerEntry(path, type, content, linkTarget, mode, newUid, newGid, uname, gname, mtime);
+    return new LayerEntry(path, type, content, linkTarget, mode, newUid, newGid, uname, gname, mtime, devMajor, devMinor);
   }
 
   /** This entry with user and group names recorded next to the numeric ids. */
   public LayerEntry withOwnerNames(String newUname, String newGname) {
-    return new LayerEntry(path, type, content, linkTarget, mode, uid, gid, newUname, newGname, mtime);
+    return new LayerEntry(path, type, content, linkTarget, mode, uid, gid, newUname, newGname, mtime, devMajor, devMinor);
   }
 
   /** This entry with its own mtime instead of the layer default. */
   public LayerEntry withMtime(Instant newMtime) {
-    return new LayerEntry(path, type, content, linkTarget, mode, uid, gid, uname, gname, newMtime);
+    return new LayerEntry(path, type, content, linkTarget, mode, uid, gid, uname, gname, newMtime, devMajor, devMinor);
   }
 
   /** This entry moved to another path (used when hardlink groups are re-rooted). */
   LayerEntry withPath(String newPath) {
-    return new LayerEntry(newPath, type, content, linkTarget, mode, uid, gid, uname, gname, mtime);
+    return new LayerEntry(newPath, type, content, linkTarget, mode, uid, gid, uname, gname, mtime,
+        devMajor, devMinor);
   }
 
   /** The bytes of a regular file entry. */

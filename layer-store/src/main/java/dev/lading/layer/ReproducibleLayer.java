@@ -159,6 +159,9 @@ public final class ReproducibleLayer {
       case DIRECTORY -> TarConstants.LF_DIR;
       case SYMLINK -> TarConstants.LF_SYMLINK;
       case HARDLINK -> TarConstants.LF_LINK;
+      case FIFO -> TarConstants.LF_FIFO;
+      case CHAR_DEVICE -> TarConstants.LF_CHR;
+      case BLOCK_DEVICE -> TarConstants.LF_BLK;
     };
     TarArchiveEntry header = new TarArchiveEntry(ustarName(name), flag, true);
     header.setMode(entry.mode());
@@ -169,6 +172,10 @@ public final class ReproducibleLayer {
     header.setGroupName(clip(entry.gname(), USTAR_OWNER_NAME_MAX));
     header.setLastModifiedTime(mtime);
     header.setSize(size);
+    if (entry.type() == LayerEntry.Type.CHAR_DEVICE || entry.type() == LayerEntry.Type.BLOCK_DEVICE) {
+      header.setDevMajor(entry.devMajor());
+      header.setDevMinor(entry.devMinor());
+    }
     if (!link.isEmpty()) {
       header.setLinkName(ustarName(link));
     }
@@ -270,6 +277,8 @@ public final class ReproducibleLayer {
     private final Map<String, LayerEntry> byPath = new LinkedHashMap<>();
     private Instant mtime = Instant.EPOCH;
     private int compressionLevel = Deflater.DEFAULT_COMPRESSION;
+    private boolean implicitParents = true;
+    private boolean lowerHardlinks;
 
     private Builder() {}
 
@@ -308,6 +317,24 @@ public final class ReproducibleLayer {
     }
 
     /**
+     * Whether missing parent directories are added (default). A layer that records what a build
+     * step changed holds only what changed, as buildah's do: its parents exist in lower layers.
+     */
+    public Builder implicitParents(boolean value) {
+      this.implicitParents = value;
+      return this;
+    }
+
+    /**
+     * Allows hardlinks to files of lower layers (a step that links to a file it did not change);
+     * by default a hardlink's target must be in the same layer.
+     */
+    public Builder hardlinksToLowerLayers(boolean value) {
+      this.lowerHardlinks = value;
+      return this;
+    }
+
+    /**
      * The normalised layer.
      *
      * @throws IllegalArgumentException when an entry needs a parent that is not a directory, or a
@@ -320,9 +347,11 @@ public final class ReproducibleLayer {
         Instant own = entry.mtime() == null ? defaultMtime : truncate(entry.mtime());
         resolved.put(entry.path(), entry.withMtime(own));
       }
-      rerootHardlinks(resolved);
-      for (LayerEntry entry : List.copyOf(resolved.values())) {
-        addParents(resolved, entry, defaultMtime);
+      rerootHardlinks(resolved, lowerHardlinks);
+      if (implicitParents) {
+        for (LayerEntry entry : List.copyOf(resolved.values())) {
+          addParents(resolved, entry, defaultMtime);
+        }
       }
       List<LayerEntry> sorted = new ArrayList<>(resolved.values());
       sorted.sort(Comparator.comparing(LayerEntry::path, ReproducibleLayer::comparePaths));
@@ -348,10 +377,11 @@ public final class ReproducibleLayer {
     }
 
     /** Points every hardlink at the path of its group that sorts first and stores the content there. */
-    private static void rerootHardlinks(Map<String, LayerEntry> resolved) {
+    private static void rerootHardlinks(Map<String, LayerEntry> resolved, boolean lowerHardlinks) {
       Map<String, List<String>> groups = new TreeMap<>();
       for (LayerEntry entry : resolved.values()) {
-        if (entry.type() == LayerEntry.Type.HARDLINK) {
+        if (entry.type() == LayerEntry.Type.HARDLINK
+            && !(lowerHardlinks && !resolved.containsKey(entry.linkTarget()))) {
           String file = followHardlinks(resolved, entry);
           groups.computeIfAbsent(file, k -> new ArrayList<>()).add(entry.path());
         }
@@ -378,7 +408,7 @@ public final class ReproducibleLayer {
 
     private static LayerEntry link(LayerEntry at, String target) {
       return new LayerEntry(at.path(), LayerEntry.Type.HARDLINK, null, target, at.mode(), at.uid(),
-          at.gid(), at.uname(), at.gname(), at.mtime());
+          at.gid(), at.uname(), at.gname(), at.mtime(), 0, 0);
     }
 
     private static String followHardlinks(Map<String, LayerEntry> resolved, LayerEntry link) {

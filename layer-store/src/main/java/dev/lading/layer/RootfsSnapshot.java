@@ -1,0 +1,112 @@
+package dev.lading.layer;
+
+import dev.lading.layer.OwnershipMap.Kind;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What a root file system holds, path by path, without reading file contents: taken before and
+ * after a build step, two snapshots tell what the step changed ({@link RootfsDiff}). Any write to a
+ * file changes its ctime, so comparing metadata finds every change a step makes on disk.
+ *
+ * <p>The contents of {@code /proc}, {@code /sys} and {@code /dev} are not part of an image (a runtime
+ * mounts them), so they are left out; the directories themselves are kept.
+ */
+public final class RootfsSnapshot {
+  private static final Set<String> MOUNT_POINTS = Set.of("/proc", "/sys", "/dev");
+
+  private final Path root;
+  private final Map<String, Stat> entries;
+
+  private RootfsSnapshot(Path root, Map<String, Stat> entries) {
+    this.root = root;
+    this.entries = Collections.unmodifiableMap(entries);
+  }
+
+  /**
+   * What one path is on disk.
+   *
+   * @param kind its type
+   * @param mode the permission bits ({@code 07777}) on disk
+   * @param size bytes of a regular file
+   * @param mtime modification time
+   * @param ctime status change time: moves on every write, chmod, chown or link
+   * @param inode device and inode, to find hardlinks and replaced files
+   * @param nlink the link count
+   * @param linkTarget a symlink's target as stored, else null
+   */
+  public record Stat(Kind kind, int mode, long size, FileTime mtime, FileTime ctime, Object inode,
+      long nlink, String linkTarget) {}
+
+  /** Walks {@code root} (never following symlinks). */
+  public static RootfsSnapshot take(Path root) throws IOException {
+    Path real = root.toRealPath();
+    Map<String, Stat> entries = new TreeMap<>();
+    Files.walkFileTree(real, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        String key = key(real, dir);
+        entries.put(key, stat(dir));
+        return MOUNT_POINTS.contains(key) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        entries.put(key(real, file), stat(file));
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    return new RootfsSnapshot(real, entries);
+  }
+
+  /** True for {@code /proc}, {@code /sys} and {@code /dev}, which runtimes mount over. */
+  static boolean isMountPoint(String path) {
+    return MOUNT_POINTS.contains(path);
+  }
+
+  /** The real path of the root this snapshot was taken of. */
+  public Path root() {
+    return root;
+  }
+
+  /** Every path, as an absolute in-image path ({@code /}, {@code /etc}, {@code /etc/passwd}), sorted. */
+  public Map<String, Stat> entries() {
+    return entries;
+  }
+
+  private static String key(Path root, Path path) {
+    String rel = root.relativize(path).toString();
+    return rel.isEmpty() ? "/" : "/" + rel;
+  }
+
+  private static Stat stat(Path path) throws IOException {
+    Map<String, Object> a = Files.readAttributes(path,
+        "unix:mode,size,lastModifiedTime,ctime,dev,ino,nlink", LinkOption.NOFOLLOW_LINKS);
+    int mode = (Integer) a.get("mode");
+    Kind kind = kind(mode);
+    String target = kind == Kind.SYMLINK ? Files.readSymbolicLink(path).toString() : null;
+    Object inode = a.get("dev") + ":" + a.get("ino");
+    return new Stat(kind, mode & 07777, kind == Kind.FILE ? (Long) a.get("size") : 0,
+        (FileTime) a.get("lastModifiedTime"), (FileTime) a.get("ctime"), inode,
+        ((Number) a.get("nlink")).longValue(), target);
+  }
+
+  static Kind kind(int mode) {
+    for (Kind k : Kind.values()) {
+      if ((mode & 0170000) == k.typeBits()) {
+        return k;
+      }
+    }
+    return null; // a socket: no layer can hold it
+  }
+}
