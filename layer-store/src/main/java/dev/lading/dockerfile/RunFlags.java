@@ -66,7 +66,7 @@ final class RunFlags {
         case "type": type = required(key, value).toLowerCase(Locale.ROOT); break;
         case "target": case "dst": case "destination": target = required(key, value); break;
         case "id": id = required(key, value); break;
-        case "sharing": sharing = required(key, value).toLowerCase(Locale.ROOT); break;
+        case "sharing": sharing = required(key, value); break;
         case "readonly": case "ro": readOnly = bool(key, value); break;
         case "readwrite": case "rw": readOnly = !bool(key, value); break;
         case "mode": mode = required(key, value); break;
@@ -91,14 +91,13 @@ final class RunFlags {
     }
     CacheMount mount = new CacheMount(target, Optional.ofNullable(id), sharing, readOnly,
         Optional.ofNullable(mode), Optional.ofNullable(uid), Optional.ofNullable(gid));
-    if (!spec.contains("$")) {
-      validate(mount);
-    }
-    return mount;
+    return spec.contains("$") ? mount : validate(mount);
   }
 
   /** Checks the values that can only be judged once expanded. */
-  static CacheMount validate(CacheMount mount) throws DockerfileException {
+  static CacheMount validate(CacheMount given) throws DockerfileException {
+    CacheMount mount = new CacheMount(given.target(), given.id(), given.sharing().toLowerCase(Locale.ROOT),
+        given.readOnly(), given.mode(), given.uid(), given.gid());
     if (!List.of("shared", "private", "locked").contains(mount.sharing())) {
       throw DockerfileException.of("RUN --mount: unsupported sharing value \"" + mount.sharing()
           + "\"; use shared, private or locked");
