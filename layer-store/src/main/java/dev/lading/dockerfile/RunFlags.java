@@ -58,12 +58,24 @@ final class RunFlags {
     String mode = null;
     String uid = null;
     String gid = null;
-    for (String field : csv(spec)) {
+    List<String> fields = csv(spec);
+    // The type decides which keys make sense: judge it first, so a bind mount is named as such.
+    for (String field : fields) {
+      if (field.strip().toLowerCase(Locale.ROOT).startsWith("type=")) {
+        type = field.substring(field.indexOf('=') + 1).toLowerCase(Locale.ROOT);
+      }
+    }
+    if (!type.equals("cache")) {
+      throw DockerfileException.of("RUN --mount=type=" + type + " is not supported"
+          + (spec.toLowerCase(Locale.ROOT).contains("type=") ? "" : " (a mount without type= is a bind mount)")
+          + "; only --mount=type=cache,target=... is");
+    }
+    for (String field : fields) {
       int eq = field.indexOf('=');
       String key = (eq < 0 ? field : field.substring(0, eq)).strip().toLowerCase(Locale.ROOT);
       String value = eq < 0 ? null : field.substring(eq + 1);
       switch (key) {
-        case "type": type = required(key, value).toLowerCase(Locale.ROOT); break;
+        case "type": required(key, value); break;
         case "target": case "dst": case "destination": target = required(key, value); break;
         case "id": id = required(key, value); break;
         case "sharing": sharing = required(key, value); break;
@@ -80,11 +92,6 @@ final class RunFlags {
         default:
           throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' in '" + field + "'");
       }
-    }
-    if (!type.equals("cache")) {
-      throw DockerfileException.of("RUN --mount=type=" + type + " is not supported"
-          + (spec.toLowerCase(Locale.ROOT).contains("type=") ? "" : " (a mount without type= is a bind mount)")
-          + "; only --mount=type=cache,target=... is");
     }
     if (target == null || target.isEmpty()) {
       throw DockerfileException.of("RUN --mount=type=cache needs target=PATH");
