@@ -39,7 +39,8 @@ public final class Dockerfile {
     }
   }
 
-  private static Dockerfile parseChecked(String text) throws DockerfileException {
+  /** As {@link #parse}, without the safety net, so tests can see any defect. */
+  static Dockerfile parseChecked(String text) throws DockerfileException {
     LineParser.Result lines = LineParser.parse(text);
     InstructionParser parser = new InstructionParser(lines.escape());
     List<Instruction.Arg> globals = new ArrayList<>();
