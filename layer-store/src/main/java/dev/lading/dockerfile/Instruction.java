@@ -1,0 +1,240 @@
+package dev.lading.dockerfile;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One Dockerfile instruction as written, with the lines it came from. The words are kept as written
+ * (quotes and {@code $VAR} included); {@link Expander#expand} gives the expanded copy.
+ */
+public sealed interface Instruction {
+
+  /** Where the instruction was written. */
+  Location location();
+
+  /** The instruction keyword in upper case ({@code RUN}, {@code COPY}, ...). */
+  default String keyword() {
+    return getClass().getSimpleName().toUpperCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * The lines an instruction spans.
+   *
+   * @param line the first line, 1-based
+   * @param endLine the last line, heredoc bodies included
+   * @param text the logical line as parsed: continuations joined, comments removed
+   */
+  record Location(int line, int endLine, String text) {
+    public Location {
+      Objects.requireNonNull(text, "text");
+    }
+  }
+
+  /**
+   * A command in exec form ({@code ["a","b"]}, run as is) or shell form (one string, run by the
+   * stage's SHELL).
+   */
+  record CommandLine(List<String> args, boolean execForm) {
+    public CommandLine {
+      args = List.copyOf(args);
+    }
+
+    /** The shell-form text, or the exec-form words joined by spaces. */
+    public String text() {
+      return String.join(" ", args);
+    }
+  }
+
+  /** A {@code key=value} pair of ENV or LABEL. */
+  record KeyValue(String key, String value) {
+    public KeyValue {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(value, "value");
+    }
+  }
+
+  /** One name of an ARG instruction, with its default when one is written. */
+  record ArgDeclaration(String name, Optional<String> defaultValue) {
+    public ArgDeclaration {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(defaultValue, "defaultValue");
+    }
+  }
+
+  /**
+   * {@code FROM [--platform=p] image [AS name]}: starts a stage.
+   *
+   * @param image the base as written: an image reference, {@code scratch} or an earlier stage
+   * @param stageName the stage name in lower case, when {@code AS name} is written
+   * @param platform the {@code --platform} value as written, when given
+   */
+  record From(Location location, String image, Optional<String> stageName, Optional<String> platform)
+      implements Instruction {}
+
+  /**
+   * {@code RUN}: a command run in the stage's filesystem.
+   *
+   * @param command the command; a lone {@code <<EOF} means "run the heredoc as a script"
+   * @param mounts its {@code --mount=type=cache} mounts
+   * @param heredocs the here-documents of the line, in order
+   */
+  record Run(Location location, CommandLine command, List<CacheMount> mounts, List<Heredoc> heredocs)
+      implements Instruction {
+    public Run {
+      mounts = List.copyOf(mounts);
+      heredocs = List.copyOf(heredocs);
+    }
+  }
+
+  /**
+   * A {@code RUN --mount=type=cache,...} mount: a directory kept between builds.
+   *
+   * @param target where it is mounted
+   * @param id the cache's identity, when {@code id=} is written
+   * @param sharing {@code shared} (the default), {@code private} or {@code locked}
+   * @param readOnly whether it is mounted read-only
+   * @param mode the directory mode as written (octal), when given
+   * @param uid the directory owner, when given
+   * @param gid the directory group, when given
+   */
+  record CacheMount(String target, Optional<String> id, String sharing, boolean readOnly,
+      Optional<String> mode, Optional<String> uid, Optional<String> gid) {
+    /** The identity the cache is kept under: {@code id}, else the target, as BuildKit does. */
+    public String cacheId() {
+      return id.filter(s -> !s.isEmpty()).orElse(target);
+    }
+  }
+
+  /**
+   * {@code COPY [--from=src] [--chown=u:g] [--chmod=m] [--link] src... dest}.
+   *
+   * @param sources the source paths (in the context, or in {@code from})
+   * @param inlineSources heredoc sources ({@code COPY <<EOF /file}); each becomes a file named like
+   *     its delimiter
+   * @param destination the destination path
+   * @param from a stage name, stage index or image, when {@code --from} is given
+   * @param chown {@code --chown}, when given
+   * @param chmod {@code --chmod}, when given
+   * @param link whether {@code --link} was given (accepted: it only changes layer caching)
+   */
+  record Copy(Location location, List<String> sources, List<Heredoc> inlineSources, String destination,
+      Optional<String> from, Optional<String> chown, Optional<String> chmod, boolean link)
+      implements Instruction {
+    public Copy {
+      sources = List.copyOf(sources);
+      inlineSources = List.copyOf(inlineSources);
+    }
+  }
+
+  /**
+   * {@code ADD [--chown] [--chmod] [--link] src... dest}: as COPY from the context, but a local tar
+   * archive is extracted and a URL is downloaded.
+   */
+  record Add(Location location, List<String> sources, List<Heredoc> inlineSources, String destination,
+      Optional<String> chown, Optional<String> chmod, boolean link) implements Instruction {
+    public Add {
+      sources = List.copyOf(sources);
+      inlineSources = List.copyOf(inlineSources);
+    }
+  }
+
+  /** {@code ENV k=v ...} (or legacy {@code ENV k v}). */
+  record Env(Location location, List<KeyValue> pairs) implements Instruction {
+    public Env {
+      pairs = List.copyOf(pairs);
+    }
+  }
+
+  /** {@code LABEL k=v ...}. */
+  record Label(Location location, List<KeyValue> pairs) implements Instruction {
+    public Label {
+      pairs = List.copyOf(pairs);
+    }
+  }
+
+  /**
+   * {@code MAINTAINER name}: deprecated; Docker records it as the image config's {@code Author}.
+   * {@link #asLabel()} gives the label Docker's documentation recommends instead.
+   */
+  record Maintainer(Location location, String name) implements Instruction {
+    /** The {@code org.opencontainers.image.authors} label saying the same. */
+    public Label asLabel() {
+      return new Label(location, List.of(new KeyValue("org.opencontainers.image.authors", name)));
+    }
+  }
+
+  /** {@code ARG name[=default] ...}: a build argument declared globally or in a stage. */
+  record Arg(Location location, List<ArgDeclaration> declarations) implements Instruction {
+    public Arg {
+      declarations = List.copyOf(declarations);
+    }
+  }
+
+  /** {@code WORKDIR path}. */
+  record Workdir(Location location, String path) implements Instruction {}
+
+  /** {@code USER user[:group]}. */
+  record User(Location location, String user) implements Instruction {
+    /** The part before {@code :}. */
+    public String name() {
+      int colon = user.indexOf(':');
+      return colon < 0 ? user : user.substring(0, colon);
+    }
+
+    /** The part after {@code :}, when written. */
+    public Optional<String> group() {
+      int colon = user.indexOf(':');
+      return colon < 0 ? Optional.empty() : Optional.of(user.substring(colon + 1));
+    }
+  }
+
+  /** {@code ENTRYPOINT}. */
+  record Entrypoint(Location location, CommandLine command) implements Instruction {}
+
+  /** {@code CMD}. */
+  record Cmd(Location location, CommandLine command) implements Instruction {}
+
+  /** {@code SHELL ["exe", "arg"]}: the shell for later shell-form commands (exec form only). */
+  record Shell(Location location, List<String> shell) implements Instruction {
+    public Shell {
+      shell = List.copyOf(shell);
+    }
+  }
+
+  /** {@code EXPOSE port[/proto] ...}. */
+  record Expose(Location location, List<String> ports) implements Instruction {
+    public Expose {
+      ports = List.copyOf(ports);
+    }
+  }
+
+  /** {@code VOLUME ["/a"]} or {@code VOLUME /a /b}. */
+  record Volume(Location location, List<String> paths) implements Instruction {
+    public Volume {
+      paths = List.copyOf(paths);
+    }
+  }
+
+  /** {@code STOPSIGNAL signal}. */
+  record StopSignal(Location location, String signal) implements Instruction {}
+
+  /**
+   * {@code HEALTHCHECK [options] CMD command} or {@code HEALTHCHECK NONE}. Durations not given are
+   * zero (the runtime's default applies), retries not given are 0.
+   *
+   * @param test the command, empty when {@code NONE}
+   */
+  record Healthcheck(Location location, boolean none, Optional<CommandLine> test, Duration interval,
+      Duration timeout, Duration startPeriod, Duration startInterval, int retries)
+      implements Instruction {}
+
+  /**
+   * {@code ONBUILD instruction}: a trigger stored in the image for builds that use it as a base.
+   *
+   * @param expression the trigger as Docker stores it (heredoc bodies appended)
+   * @param trigger the trigger parsed, to check it now rather than in a later build
+   */
+  record Onbuild(Location location, String expression, Instruction trigger) implements Instruction {}
+}

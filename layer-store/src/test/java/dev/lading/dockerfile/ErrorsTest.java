@@ -1,0 +1,94 @@
+package dev.lading.dockerfile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** Unsupported or broken input is an error naming the line and the instruction, never ignored. */
+class ErrorsTest {
+
+  private static DockerfileException error(String text) {
+    return assertThrows(DockerfileException.class, () -> Dockerfile.parse(text));
+  }
+
+  @Test
+  void theMessageNamesLineInstructionAndRemedy() {
+    DockerfileException e = error("FROM alpine\n\n# no network please\n\n\n\nRUN --network=none wget x\n");
+    assertEquals("line 7: RUN --network=none is not supported; remove the flag "
+        + "(only --network=default is accepted)", e.getMessage());
+    assertEquals(7, e.line());
+    assertEquals("RUN", e.instruction());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '~', value = {
+      "RUN --network=host make                         | RUN --network=host is not supported",
+      "RUN --security=insecure make                    | RUN --security=insecure is not supported",
+      "RUN --device=/dev/fuse make                     | RUN --device is not supported",
+      "RUN --mount=type=secret,id=npmrc npm ci         | RUN --mount=type=secret is not supported",
+      "RUN --mount=type=ssh git clone x                | RUN --mount=type=ssh is not supported",
+      "RUN --mount=type=bind,source=.,target=/src make | RUN --mount=type=bind is not supported",
+      "RUN --mount=target=/src make                    | a mount without type= is a bind mount",
+      "RUN --mount=type=tmpfs,target=/tmp make         | RUN --mount=type=tmpfs is not supported",
+      "RUN --mount=type=cache,target=/c,from=deps make | a cache seeded from another stage",
+      "RUN --mount=type=cache make                     | needs target=PATH",
+      "RUN --mount=type=cache,target=/c,sharing=no x   | unsupported sharing value",
+      "RUN --mount=type=cache,target=/c,mode=rwx x     | invalid value rwx for mode",
+      "RUN --mount=type=cache,target=/c,size=1g x      | unexpected key 'size'",
+      "RUN --mount=type=cache,target=/c,colour=red x   | unexpected key 'colour'",
+      "RUN --mount=type=cache,target=/c,ro=maybe x     | invalid value for ro",
+      "RUN --mount=type=cache,target=/c,id x           | must be a key=value pair",
+      "COPY --exclude=*.md . /src                      | COPY --exclude is not supported",
+      "COPY --parents a/b /src                         | COPY --parents is not supported",
+      "ADD --checksum=sha256:abc https://x/y /y        | ADD --checksum is not supported",
+      "ADD --keep-git-dir https://x/y.git /y           | ADD --keep-git-dir is not supported",
+      "ADD --unpack x.tar /y                           | ADD --unpack is not supported",
+      "ADD --from=build a /b                           | unknown flag: --from",
+      "COPY --chown a /b                               | missing a value on flag: --chown",
+      "COPY --link=perhaps a /b                        | expecting boolean value for flag --link",
+      "COPY --from=a --from=b x /y                     | duplicate flag specified: --from",
+      "ENV --force A=1                                 | unknown flag: --force (this instruction takes no flags)",
+      "FROBNICATE everything                           | unknown instruction: FROBNICATE",
+      "RUN                                             | RUN requires at least one argument",
+      "USER                                            | USER requires exactly one argument",
+      "ARG =x                                          | ARG names can not be blank",
+      "COPY <<EOF <<EOD                                | COPY cannot accept a heredoc as a destination",
+  })
+  void refusesWithAClearMessage(String line, String expected) {
+    DockerfileException e = error("FROM alpine\n" + line.strip() + "\nEOF\nEOD\n");
+    assertEquals(2, e.line(), e.getMessage());
+    assertTrue(e.getMessage().startsWith("line 2: "), e.getMessage());
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+
+  @Test
+  void onlyArgMayComeBeforeFrom() {
+    DockerfileException e = error("ARG A=1\nENV B=2\nFROM x\n");
+    assertEquals("line 2: ENV is not allowed before the first FROM (only ARG is); start the stage with FROM",
+        e.getMessage());
+  }
+
+  @Test
+  void aDockerfileNeedsAFrom() {
+    assertTrue(error("").getMessage().contains("no instructions"));
+    assertTrue(error("# only a comment\n\n").getMessage().contains("no instructions"));
+    assertTrue(error("ARG A\n").getMessage().contains("has no FROM"));
+  }
+
+  @Test
+  void anErrorInAContinuedLineNamesItsFirstLine() {
+    DockerfileException e = error("FROM x\nRUN \\\n  --network=none \\\n  make\n");
+    assertEquals(2, e.line());
+  }
+
+  @Test
+  void anErrorInAnOnbuildTriggerNamesTheOnbuild() {
+    DockerfileException e = error("FROM x\nONBUILD RUN --network=host make\n");
+    assertEquals(2, e.line());
+    assertTrue(e.getMessage().contains("--network=host"), e.getMessage());
+  }
+}
