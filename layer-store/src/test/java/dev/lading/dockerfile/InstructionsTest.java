@@ -97,8 +97,8 @@ class InstructionsTest {
     assertEquals("/dest/", copy.destination());
     assertEquals(Optional.of("0644"), copy.chmod());
     assertEquals(Optional.empty(), copy.from());
-    Add add = (Add) only("ADD --link --chown=0:0 app.tar.gz https://example.com/x.txt /opt/\n");
-    assertEquals(List.of("app.tar.gz", "https://example.com/x.txt"), add.sources());
+    Add add = (Add) only("ADD --link --chown=0:0 app.tar.gz config/ /opt/\n");
+    assertEquals(List.of("app.tar.gz", "config/"), add.sources());
     assertEquals("/opt/", add.destination());
     assertTrue(add.link());
     assertEquals(Optional.of("0:0"), add.chown());
