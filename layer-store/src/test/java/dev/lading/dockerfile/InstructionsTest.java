@@ -218,6 +218,21 @@ class InstructionsTest {
   }
 
   @Test
+  void aBaseImageTriggerParsesAsOneInstruction() throws Exception {
+    Copy copy = (Copy) Dockerfile.parseTrigger("COPY . /app/src");
+    assertEquals("/app/src", copy.destination());
+    Run run = (Run) Dockerfile.parseTrigger("RUN <<EOF\nmake\nEOF");
+    assertEquals("make\n", run.heredocs().get(0).content());
+    DockerfileException twice = assertThrows(DockerfileException.class,
+        () -> Dockerfile.parseTrigger("RUN a\nRUN b"));
+    assertTrue(twice.getMessage().contains("exactly one instruction"), twice.getMessage());
+    DockerfileException from = assertThrows(DockerfileException.class,
+        () -> Dockerfile.parseTrigger("FROM alpine"));
+    assertTrue(from.getMessage().startsWith("ONBUILD: the base image's trigger \"FROM alpine\""),
+        from.getMessage());
+  }
+
+  @Test
   void locationKeepsTheLogicalText() throws Exception {
     Instruction i = only("RUN echo a \\\n  b\n");
     assertEquals("RUN echo a   b", i.location().text());
