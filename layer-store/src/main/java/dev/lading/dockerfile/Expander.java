@@ -24,6 +24,9 @@ import java.util.function.Function;
  * the stage; {@code ARG NAME} without a default takes the {@code --build-arg} value, else the global
  * ARG's value; a {@code --build-arg} beats a default. FROM lines see only the global scope
  * ({@link #expandFrom}).
+ *
+ * <p>One expander per stage, used in instruction order by one thread: it keeps the stage's state.
+ * Per-stage {@code FROM --platform} does not change the {@code TARGET*} args (they are the build's).
  */
 public final class Expander {
   /** One word's expansion. */
