@@ -79,6 +79,34 @@ public final class Dockerfile {
     return new Dockerfile(globals, stages, lines.escape());
   }
 
+  /**
+   * Parses one ONBUILD trigger of a base image's config (as Docker stores it: {@code RUN make},
+   * heredoc bodies included), to run it at the start of a stage built on that image.
+   *
+   * @throws DockerfileException naming the trigger when it cannot be used
+   */
+  public static Instruction parseTrigger(String expression) throws DockerfileException {
+    Objects.requireNonNull(expression, "expression");
+    try {
+      List<LineParser.RawLine> lines = LineParser.parse(expression).lines();
+      if (lines.size() != 1) {
+        throw DockerfileException.of("it must hold exactly one instruction");
+      }
+      Instruction trigger = new InstructionParser('\\').parse(lines.get(0));
+      if (trigger instanceof Instruction.From || trigger instanceof Instruction.Onbuild
+          || trigger instanceof Instruction.Maintainer) {
+        throw DockerfileException.of(trigger.keyword() + " isn't allowed as an ONBUILD trigger");
+      }
+      return trigger;
+    } catch (DockerfileException e) {
+      throw new DockerfileException(0, "ONBUILD", "the base image's trigger \"" + expression
+          + "\" cannot be used: " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw new DockerfileException(0, "ONBUILD", "the base image's trigger \"" + expression
+          + "\" cannot be parsed (" + e + ")");
+    }
+  }
+
   /** The ARG instructions before the first FROM: the only variables FROM lines can use. */
   public List<Instruction.Arg> globalArgs() {
     return globalArgs;

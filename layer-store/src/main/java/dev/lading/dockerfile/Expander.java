@@ -24,6 +24,9 @@ import java.util.function.Function;
  * the stage; {@code ARG NAME} without a default takes the {@code --build-arg} value, else the global
  * ARG's value; a {@code --build-arg} beats a default. FROM lines see only the global scope
  * ({@link #expandFrom}).
+ *
+ * <p>One expander per stage, used in instruction order by one thread: it keeps the stage's state.
+ * Per-stage {@code FROM --platform} does not change the {@code TARGET*} args (they are the build's).
  */
 public final class Expander {
   /** One word's expansion. */
@@ -91,7 +94,13 @@ public final class Expander {
       return new Instruction.Copy(c.location(), all(c.sources(), c), heredocs(c.inlineSources(), c),
           at(c, w, c.destination()), opt(c.from(), c), opt(c.chown(), c), opt(c.chmod(), c), c.link());
     } else if (instruction instanceof Instruction.Add a) {
-      return new Instruction.Add(a.location(), all(a.sources(), a), heredocs(a.inlineSources(), a),
+      List<String> sources = all(a.sources(), a);
+      try {
+        InstructionParser.refuseRemote(sources);
+      } catch (DockerfileException e) {
+        throw e.at(a.location().line(), "ADD");
+      }
+      return new Instruction.Add(a.location(), sources, heredocs(a.inlineSources(), a),
           at(a, w, a.destination()), opt(a.chown(), a), opt(a.chmod(), a), a.link());
     } else if (instruction instanceof Instruction.Workdir d) {
       return new Instruction.Workdir(d.location(), at(d, w, d.path()));

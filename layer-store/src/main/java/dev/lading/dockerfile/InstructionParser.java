@@ -84,6 +84,9 @@ final class InstructionParser {
       throws DockerfileException {
     List<String> json = args.isEmpty() ? null : Json.parse(args);
     if (json != null) {
+      if (json.isEmpty() && !emptyAllowed) {
+        throw DockerfileException.of(keyword + " requires at least one argument");
+      }
       return new CommandLine(json, true);
     }
     if (args.isEmpty()) {
@@ -141,8 +144,24 @@ final class InstructionParser {
       return new Instruction.Copy(at, sources, inline, destination, flags.get("from"),
           flags.get("chown"), flags.get("chmod"), flags.isTrue("link"));
     }
+    refuseRemote(sources);
     return new Instruction.Add(at, sources, inline, destination, flags.get("chown"), flags.get("chmod"),
         flags.isTrue("link"));
+  }
+
+  private static final Pattern REMOTE = Pattern.compile("^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|git@).*", Pattern.DOTALL);
+
+  /**
+   * ADD of a URL or a git repository: Lading builds from the context only (the parser does no
+   * I/O, and a download would make the build depend on the network), so it is an error.
+   */
+  static void refuseRemote(List<String> sources) throws DockerfileException {
+    for (String source : sources) {
+      if (REMOTE.matcher(source).matches()) {
+        throw DockerfileException.of("ADD from a URL or git repository (" + source + ") is not "
+            + "supported; download it in a RUN step, or put it in the build context and ADD it from there");
+      }
+    }
   }
 
   /** Flags BuildKit knows but Lading does not implement: an error rather than a silent no-op. */

@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The word processor of Dockerfile instructions, as BuildKit's shell lexer does it: quotes,
@@ -325,7 +323,7 @@ final class ShellLexer {
         default:
           boolean greedy = !word.isEmpty() && word.charAt(0) == ch;
           String glob = greedy ? word.substring(1) : word;
-          return trim(set ? value : "", glob, ch == '#', greedy);
+          return ShellPatterns.trim(set ? value : "", glob, ch == '#', greedy);
       }
     }
 
@@ -348,7 +346,7 @@ final class ShellLexer {
         return "${" + name + "/" + glob + "/" + replacement + "}";
       }
       String text = value == null ? "" : value;
-      Matcher m = globRegex(glob, true).matcher(text);
+      Matcher m = ShellPatterns.globRegex(glob).matcher(text);
       String literal = Matcher.quoteReplacement(replacement);
       return all ? m.replaceAll(literal) : m.replaceFirst(literal);
     }
@@ -386,52 +384,6 @@ final class ShellLexer {
         out.append((char) next());
       }
       return out.toString();
-    }
-  }
-
-  /** {@code ${v#glob}} and friends: the shortest (or, greedy, longest) match removed from one end. */
-  private static String trim(String value, String glob, boolean prefix, boolean greedy)
-      throws DockerfileException {
-    Pattern p = globRegex(glob, true);
-    int n = value.length();
-    for (int k = 0; k <= n; k++) {
-      int len = greedy ? n - k : k;
-      String part = prefix ? value.substring(0, len) : value.substring(n - len);
-      if (p.matcher(part).matches()) {
-        return prefix ? value.substring(len) : value.substring(0, n - len);
-      }
-    }
-    return value;
-  }
-
-  private static Pattern globRegex(String glob, boolean greedy) throws DockerfileException {
-    StringBuilder re = new StringBuilder();
-    for (int i = 0; i < glob.length(); i++) {
-      char c = glob.charAt(i);
-      if (c == '*') {
-        re.append(greedy ? ".*" : ".*?");
-      } else if (c == '?') {
-        re.append('.');
-      } else if (c == '\\') {
-        char n = i + 1 < glob.length() ? glob.charAt(i + 1) : 0;
-        if (n == '}' || n == '/') {
-          continue;
-        }
-        if (n != '*' && n != '?' && n != '\\') {
-          throw DockerfileException.of("invalid pattern (" + glob + ") in substitution: invalid escape");
-        }
-        re.append('\\').append(n);
-        i++;
-      } else if (Character.isLetterOrDigit(c)) {
-        re.append(c);
-      } else {
-        re.append('\\').append(c);
-      }
-    }
-    try {
-      return Pattern.compile(re.toString(), Pattern.DOTALL);
-    } catch (PatternSyntaxException e) {
-      throw DockerfileException.of("invalid pattern (" + glob + ") in substitution");
     }
   }
 }

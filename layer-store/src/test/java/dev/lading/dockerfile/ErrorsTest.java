@@ -47,6 +47,9 @@ class ErrorsTest {
       "ADD --checksum=sha256:abc https://x/y /y        | ADD --checksum is not supported",
       "ADD --keep-git-dir https://x/y.git /y           | ADD --keep-git-dir is not supported",
       "ADD --unpack x.tar /y                           | ADD --unpack is not supported",
+      "ADD https://example.com/x.tgz /y                | ADD from a URL or git repository",
+      "ADD git@github.com:moby/buildkit.git /src       | ADD from a URL or git repository",
+      "RUN []                                          | RUN requires at least one argument",
       "ADD --from=build a /b                           | unknown flag: --from",
       "COPY --chown a /b                               | missing a value on flag: --chown",
       "COPY --link=perhaps a /b                        | expecting boolean value for flag --link",
@@ -63,6 +66,16 @@ class ErrorsTest {
     assertEquals(2, e.line(), e.getMessage());
     assertTrue(e.getMessage().startsWith("line 2: "), e.getMessage());
     assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+
+  @Test
+  void anAddThatExpandsToAUrlIsRefusedToo() throws DockerfileException {
+    Dockerfile df = Dockerfile.parse("FROM x\nARG SRC=https://example.com/a.tgz\nADD $SRC /a\n");
+    Expander ex = Expander.forStage(df, BuildArgs.none(), java.util.Map.of());
+    ex.expand(df.lastStage().instructions().get(0));
+    DockerfileException e = assertThrows(DockerfileException.class,
+        () -> ex.expand(df.lastStage().instructions().get(1)));
+    assertTrue(e.getMessage().startsWith("line 3: ADD from a URL"), e.getMessage());
   }
 
   @Test

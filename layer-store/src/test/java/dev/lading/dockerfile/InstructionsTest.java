@@ -97,8 +97,8 @@ class InstructionsTest {
     assertEquals("/dest/", copy.destination());
     assertEquals(Optional.of("0644"), copy.chmod());
     assertEquals(Optional.empty(), copy.from());
-    Add add = (Add) only("ADD --link --chown=0:0 app.tar.gz https://example.com/x.txt /opt/\n");
-    assertEquals(List.of("app.tar.gz", "https://example.com/x.txt"), add.sources());
+    Add add = (Add) only("ADD --link --chown=0:0 app.tar.gz config/ /opt/\n");
+    assertEquals(List.of("app.tar.gz", "config/"), add.sources());
     assertEquals("/opt/", add.destination());
     assertTrue(add.link());
     assertEquals(Optional.of("0:0"), add.chown());
@@ -215,6 +215,21 @@ class InstructionsTest {
     assertThrows(DockerfileException.class, () -> only("ONBUILD FROM alpine\n"));
     assertThrows(DockerfileException.class, () -> only("ONBUILD MAINTAINER me\n"));
     assertThrows(DockerfileException.class, () -> only("ONBUILD FROBNICATE\n"));
+  }
+
+  @Test
+  void aBaseImageTriggerParsesAsOneInstruction() throws Exception {
+    Copy copy = (Copy) Dockerfile.parseTrigger("COPY . /app/src");
+    assertEquals("/app/src", copy.destination());
+    Run run = (Run) Dockerfile.parseTrigger("RUN <<EOF\nmake\nEOF");
+    assertEquals("make\n", run.heredocs().get(0).content());
+    DockerfileException twice = assertThrows(DockerfileException.class,
+        () -> Dockerfile.parseTrigger("RUN a\nRUN b"));
+    assertTrue(twice.getMessage().contains("exactly one instruction"), twice.getMessage());
+    DockerfileException from = assertThrows(DockerfileException.class,
+        () -> Dockerfile.parseTrigger("FROM alpine"));
+    assertTrue(from.getMessage().startsWith("ONBUILD: the base image's trigger \"FROM alpine\""),
+        from.getMessage());
   }
 
   @Test
