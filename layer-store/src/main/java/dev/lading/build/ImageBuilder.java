@@ -15,7 +15,6 @@ import dev.lading.model.ImageManifest;
 import dev.lading.model.ImageReference;
 import dev.lading.model.Json;
 import dev.lading.registry.RegistryClient;
-import dev.lading.store.BlobWriter;
 import dev.lading.store.Lease;
 import dev.lading.store.Store;
 import dev.lading.transfer.Mirrors;
@@ -187,15 +186,7 @@ public final class ImageBuilder {
     }
     ReproducibleLayer layer = ReproducibleLayer.builder().addAll(entries)
         .mtime(plan.filesModificationTime()).compressionLevel(COMPRESSION).build();
-    LayerResult result;
-    try (BlobWriter writer = store.writer(null)) {
-      result = layer.writeTo(writer);
-      Digest stored = writer.commit();
-      if (!stored.equals(result.digest())) {
-        throw new IOException("layer " + spec.name() + " was stored as " + stored + " but hashed as "
-            + result.digest() + " while written; the store or the disk is faulty (run fsck)");
-      }
-    }
+    LayerResult result = StoredLayers.write(store, layer, spec.name());
     cache.put(key, result);
     return new Built(
         new BuildResult.LayerOutcome(spec.name(), result.diffId(), result.digest(), result.size(), false),

@@ -1,5 +1,6 @@
 package dev.lading.exec;
 
+import dev.lading.layer.RootPaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ public record ImageUser(long uid, long gid, String home) {
   }
 
   private static List<String[]> table(Path rootfs, String file) throws IOException {
-    Optional<Path> path = InRoot.resolve(rootfs, file);
+    Optional<Path> path = RootPaths.resolve(rootfs, file);
     if (path.isEmpty() || !Files.isRegularFile(path.get())) {
       return List.of();
     }

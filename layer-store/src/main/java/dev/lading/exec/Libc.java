@@ -1,5 +1,6 @@
 package dev.lading.exec;
 
+import dev.lading.layer.RootPaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,13 +33,13 @@ public record Libc(Kind kind, String version) {
   /** The C library of the root file system at {@code root} ({@code /} for the host). */
   public static Libc of(Path root) throws IOException {
     for (String candidate : LIBC_PATHS) {
-      Optional<Path> file = InRoot.resolve(root, candidate);
+      Optional<Path> file = RootPaths.resolve(root, candidate);
       if (file.isPresent() && Files.isRegularFile(file.get(), LinkOption.NOFOLLOW_LINKS)) {
         return new Libc(Kind.GLIBC, glibcVersion(file.get()).orElse(""));
       }
     }
     for (String dir : List.of("lib", "usr/lib")) {
-      Optional<Path> d = InRoot.resolve(root, dir);
+      Optional<Path> d = RootPaths.resolve(root, dir);
       if (d.isPresent() && Files.isDirectory(d.get())) {
         try (var names = Files.list(d.get())) {
           if (names.anyMatch(p -> MUSL_LOADER.matcher(p.getFileName().toString()).matches())) {

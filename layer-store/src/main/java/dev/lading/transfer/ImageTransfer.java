@@ -174,7 +174,8 @@ public final class ImageTransfer {
       Map<Digest, Path> inPlace = new ConcurrentHashMap<>();
       try (ParallelBlobs downloads = ParallelBlobs.start(layers.values(), parallelism, blob -> {
         listener.blobStarted(blob);
-        Optional<Path> local = store.has(blob.digest()) ? Optional.empty() : src.localBlob(blob);
+        Optional<Path> local = store.has(blob.digest()) || opts.layersIntoStore() ? Optional.empty()
+            : src.localBlob(blob);
         if (local.isPresent()) {
           inPlace.put(blob.digest(), verifiedFile(local.get(), blob, source));
           listener.blobDone(blob, BlobOutcome.SKIPPED_EXISTS);

@@ -11,11 +11,12 @@ import picocli.CommandLine.Command;
     name = "lading",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
-    description = "Daemonless container images: copy, unpack, inspect and run images; maintain the store.",
+    description = "Daemonless container images: build, copy, unpack, inspect and run images; maintain the store.",
     subcommands = {
         CopyCommand.class,
         UnpackCommand.class,
         RunCommand.class,
+        BuildCommand.class,
         InspectCommand.class,
         StoreCommand.class,
         CommandLine.HelpCommand.class

@@ -42,7 +42,7 @@ final class UnpackCommand implements Callable<Integer> {
     UnpackOptions o = UnpackOptions.defaults();
     return new UnpackOptions(transfer.platformOrNull(),
         maxLayerBytes != null ? maxLayerBytes : o.maxLayerBytes(), o.maxLayerEntries(),
-        o.preserveOwnership(), force, ownershipFile);
+        o.preserveOwnership(), force, ownershipFile, false);
   }
 
   private UnpackResult unpack(Store store, ImageLocation src) throws Exception {

@@ -1,0 +1,146 @@
+package dev.lading.build.dockerfile;
+
+import dev.lading.dockerfile.DockerIgnore;
+import dev.lading.dockerfile.Heredoc;
+import dev.lading.dockerfile.Instruction;
+import dev.lading.io.FileTrees;
+import dev.lading.layer.LayerExtractor;
+import dev.lading.layer.OwnershipMap;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The sources of a COPY or ADD, found in the build context (or a stage's or image's root) as Docker
+ * finds them: glob patterns ({@code *.jar}, {@code conf/?}), directories copied by their contents,
+ * {@code .dockerignore} honoured, nothing outside the context; and put at the destination by Docker's
+ * rules (a trailing {@code /} or an existing directory means "into"). ADD extracts a local tar
+ * (plain or gzip) into the destination.
+ */
+final class ContextSources {
+  private ContextSources() {}
+
+  static void copy(FileCopier copier, Path root, DockerIgnore ignore, List<String> patterns,
+      List<Heredoc> inline, String dest, boolean add, Instruction.Location location, String keyword)
+      throws IOException {
+    List<Path> matches = new ArrayList<>();
+    for (String pattern : patterns) {
+      if (pattern.contains("://")) {
+        throw new BuildException("line " + location.line() + ": " + keyword + " " + pattern + ": "
+            + "sources from URLs are not supported yet; download in a RUN step or COPY the file");
+      }
+      matches.addAll(find(root, ignore, pattern, location, keyword));
+    }
+    int count = matches.size() + inline.size();
+    boolean into = dest.endsWith("/");
+    if (count > 1 && !into) {
+      throw new BuildException("line " + location.line() + ": with more than one source, " + keyword
+          + "'s destination must be a directory and end with a /: write " + dest + "/");
+    }
+    for (Path match : matches) {
+      String rel = root.relativize(match).toString();
+      if (Files.isDirectory(match)) {
+        copier.copyTree(match, dest, inner -> excluded(ignore, rel.isEmpty() ? inner : rel + "/" + inner,
+            match.resolve(inner)), null);
+      } else if (add && isTar(match)) {
+        extractInto(copier, match, dest);
+      } else {
+        String name = match.getFileName().toString();
+        String target = into || copier.isDirectory(dest) ? slash(dest) + name : dest;
+        copier.copyFile(match, target);
+      }
+    }
+    for (Heredoc heredoc : inline) {
+      copier.writeFile(heredoc.content().getBytes(StandardCharsets.UTF_8),
+          into ? dest + heredoc.name() : dest);
+    }
+  }
+
+  /** The paths a source pattern names, sorted; a missing or ignored one is an error. */
+  private static List<Path> find(Path root, DockerIgnore ignore, String pattern,
+      Instruction.Location location, String keyword) throws IOException {
+    String clean = Path.of("/" + pattern).normalize().toString().substring(1);
+    if (clean.startsWith("..")) {
+      throw new BuildException("line " + location.line() + ": " + keyword + " " + pattern
+          + " points outside the build context; sources must be inside it");
+    }
+    Path realRoot = root.toRealPath();
+    if (!clean.matches(".*[*?\\[].*")) {
+      Path path = clean.isEmpty() ? realRoot : realRoot.resolve(clean);
+      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) || (!clean.isEmpty()
+          && excluded(ignore, clean, path))) {
+        throw new BuildException("line " + location.line() + ": " + keyword + " " + pattern
+            + ": not found in the build context (or excluded by .dockerignore)");
+      }
+      // A named source that is a link is followed, but only within the context.
+      Path real = path.toRealPath();
+      if (!real.startsWith(realRoot)) {
+        throw new BuildException("line " + location.line() + ": " + keyword + " " + pattern
+            + " is a link that leads outside the build context");
+      }
+      return List.of(real);
+    }
+    PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + clean);
+    List<Path> found = new ArrayList<>();
+    try (Stream<Path> all = Files.walk(realRoot)) {
+      all.filter(p -> !p.equals(realRoot)).forEach(p -> {
+        Path rel = realRoot.relativize(p);
+        if (matcher.matches(rel) && !excluded(ignore, rel.toString(), p)) {
+          found.add(p);
+        }
+      });
+    }
+    if (found.isEmpty()) {
+      throw new BuildException("line " + location.line() + ": " + keyword + " " + pattern
+          + ": no file in the build context matches it");
+    }
+    found.sort(null);
+    return found;
+  }
+
+  private static boolean excluded(DockerIgnore ignore, String rel, Path path) {
+    boolean directory = Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS);
+    return ignore.excluded(rel, directory) && !(directory && ignore.mayReinclude(rel));
+  }
+
+  /** A plain or gzip tar: what ADD extracts (other files are copied as they are). */
+  private static boolean isTar(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
+    byte[] head;
+    try (InputStream in = Files.newInputStream(file)) {
+      head = in.readNBytes(512);
+    }
+    if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+      return true;
+    }
+    return head.length >= 262 && new String(head, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
+  }
+
+  private static void extractInto(FileCopier copier, Path archive, String dest) throws IOException {
+    Path temp = Files.createTempDirectory(archive.getFileSystem().getPath(System.getProperty("java.io.tmpdir")),
+        "lading-add-");
+    try {
+      Path into = Files.createDirectory(temp.resolve("root"));
+      Path owners = temp.resolve("ownership.json");
+      LayerExtractor.builder().preserveOwnership(false).ownershipFile(owners).build().apply(into, archive);
+      OwnershipMap recorded = OwnershipMap.load(owners);
+      copier.copyTree(into, dest, rel -> false, path -> recorded.entries().get(path));
+    } finally {
+      FileTrees.deleteTree(temp);
+    }
+  }
+
+  private static String slash(String dir) {
+    return dir.endsWith("/") ? dir : dir + "/";
+  }
+}

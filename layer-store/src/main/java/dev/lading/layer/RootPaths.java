@@ -1,0 +1,113 @@
+package dev.lading.layer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Resolves a path inside a root file system as a process chrooted there would, following symlinks
+ * with the root as {@code /}, so that reading an image's {@code /etc/passwd} or {@code libc.so.6}
+ * never reads a host file through an absolute link.
+ */
+public final class RootPaths {
+  private static final int MAX_LINKS = 40;
+
+  private RootPaths() {}
+
+  /** The host path of {@code path} (absolute or relative to the root) inside {@code root}, if it exists. */
+  public static Optional<Path> resolve(Path root, String path) throws IOException {
+    Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
+    List<String> current = new ArrayList<>();
+    int links = 0;
+    while (!todo.isEmpty()) {
+      String part = todo.pop();
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        if (!current.isEmpty()) {
+          current.remove(current.size() - 1);
+        }
+        continue;
+      }
+      Path candidate = join(root, current).resolve(part);
+      if (Files.isSymbolicLink(candidate)) {
+        if (++links > MAX_LINKS) {
+          return Optional.empty();
+        }
+        String target = Files.readSymbolicLink(candidate).toString();
+        if (target.startsWith("/")) {
+          current.clear();
+        }
+        String[] parts = target.split("/");
+        for (int i = parts.length - 1; i >= 0; i--) {
+          todo.push(parts[i]);
+        }
+      } else if (Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
+        current.add(part);
+      } else {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(join(root, current));
+  }
+
+  /**
+   * The host path of directory {@code path} inside {@code root}, created (with its missing parents)
+   * when absent; each directory created is passed to {@code created}.
+   *
+   * @throws IOException when a component exists and is not a directory (nor a link to one)
+   */
+  public static Path directory(Path root, String path, Consumer<Path> created) throws IOException {
+    Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
+    List<String> current = new ArrayList<>();
+    int links = 0;
+    while (!todo.isEmpty()) {
+      String part = todo.pop();
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        if (!current.isEmpty()) {
+          current.remove(current.size() - 1);
+        }
+        continue;
+      }
+      Path candidate = join(root, current).resolve(part);
+      if (Files.isSymbolicLink(candidate)) {
+        if (++links > MAX_LINKS) {
+          throw new IOException(path + ": too many levels of symbolic links in the image");
+        }
+        String target = Files.readSymbolicLink(candidate).toString();
+        if (target.startsWith("/")) {
+          current.clear();
+        }
+        String[] parts = target.split("/");
+        for (int i = parts.length - 1; i >= 0; i--) {
+          todo.push(parts[i]);
+        }
+        continue;
+      }
+      if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(candidate);
+        created.accept(candidate);
+      } else if (!Files.isDirectory(candidate, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException("/" + String.join("/", current) + (current.isEmpty() ? "" : "/") + part
+            + " is not a directory in the image");
+      }
+      current.add(part);
+    }
+    return join(root, current);
+  }
+
+  private static Path join(Path root, List<String> parts) {
+    return parts.isEmpty() ? root : root.resolve(String.join("/", parts));
+  }
+}

@@ -1,0 +1,172 @@
+package dev.lading.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lading build} of Dockerfiles with RUN steps as a CI user would run it: as {@code nobody}
+ * (home {@code /nonexistent}), on a base image made from the host's binaries; the layers are read
+ * back entry by entry, the image is run with {@code lading run} and read by skopeo.
+ */
+class BuildIT {
+  @TempDir static Path shared;
+  private static Path jar;
+  private static String base;
+
+  @BeforeAll
+  static void makeABaseImage() throws IOException {
+    RequiredTool.require("umoci", "umoci");
+    RequiredTool.require("skopeo", "skopeo");
+    RequiredTool.require("fakechroot", "fakechroot");
+    RequiredTool.require("fakeroot", "fakeroot");
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    jar = Files.copy(Path.of(System.getProperty("lading.jar", "target/lading.jar")), shared.resolve("lading.jar"),
+        StandardCopyOption.REPLACE_EXISTING);
+    Path script = Path.of(System.getProperty("lading.tools", "../tools")).resolve("make-base-image.sh");
+    List<String> printed = Processes.check(List.of("bash", script.toString(), "minimal", "--out",
+        shared.resolve("bases").toString()), 600).trim().lines().toList();
+    base = printed.get(printed.size() - 1);
+    Processes.check(List.of("chmod", "-R", "a+rX", shared.toString()), 60);
+  }
+
+  private static boolean root() throws IOException {
+    return (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+  }
+
+  /** Runs {@code lading ARGS} as nobody (when root) with a store in the shared directory. */
+  private static Processes.Result lading(String store, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    if (root()) {
+      command.addAll(List.of("runuser", "-u", "nobody", "--"));
+    }
+    command.addAll(List.of("env", "HOME=/nonexistent", "LADING_STORE=" + shared.resolve(store),
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+    command.addAll(List.of(args));
+    return Processes.run(command, 300);
+  }
+
+  private static Path context(String name, String dockerfile) throws IOException {
+    Path dir = Files.createDirectories(shared.resolve(name));
+    Files.writeString(dir.resolve("Dockerfile"), dockerfile.replace("BASE", base));
+    Processes.check(List.of("chmod", "-R", "a+rX", dir.toString()), 60);
+    return dir;
+  }
+
+  /** Each layer of the built image (bottom first): path -> "type mode uid:gid [-> target]". */
+  private static List<TreeMap<String, String>> layers(String store, String ref) throws IOException {
+    String manifest = Processes.check(List.of("skopeo", "inspect", "--raw", "oci:" + shared.resolve(store)
+        + ":" + ref), 60);
+    List<TreeMap<String, String>> layers = new ArrayList<>();
+    for (String digest : dev.lading.model.Json.mapper().readTree(manifest).findValuesAsText("digest")) {
+      Path blob = shared.resolve(store).resolve("blobs/sha256").resolve(digest.substring(7));
+      if (Files.size(blob) > 100_000 || !digest.startsWith("sha256:")) {
+        layers.add(new TreeMap<>()); // the base layer: not what these tests look at
+        continue;
+      }
+      TreeMap<String, String> entries = new TreeMap<>();
+      try (InputStream in = new GZIPInputStream(Files.newInputStream(blob));
+          TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+        for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+          String type = e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : e.isLink() ? "h" : e.isFIFO() ? "p" : "f";
+          entries.put(e.getName(), type + " " + Integer.toOctalString(e.getMode() & 07777) + " "
+              + e.getLongUserId() + ":" + e.getLongGroupId()
+              + (e.isSymbolicLink() || e.isLink() ? " -> " + e.getLinkName() : ""));
+        }
+      } catch (java.util.zip.ZipException notGzip) {
+        continue; // the config blob
+      }
+      layers.add(entries);
+    }
+    return layers;
+  }
+
+  @Test
+  void runCopyAndMetadataStepsMakeTheLayersARootBuildWould() throws IOException {
+    Path ctx = context("app", "FROM BASE\n"
+        + "ARG GREETING=hello\n"
+        + "ENV APP_HOME=/opt/app\n"
+        + "WORKDIR $APP_HOME\n"
+        + "COPY conf/ conf/\n"
+        + "COPY --chmod=0755 --chown=1000:1000 run.sh /usr/local/bin/\n"
+        + "RUN echo \"$GREETING world\" > greeting.txt && mkdir data && chown 1000:1000 data \\\n"
+        + "    && ln -s /etc/passwd pw && ln greeting.txt again && rm /etc/os-release\n"
+        + "RUN <<EOF\n"
+        + "echo from heredoc > /opt/app/heredoc.txt\n"
+        + "EOF\n"
+        + "RUN true\n"
+        + "USER 1000\n"
+        + "CMD [\"/usr/local/bin/run.sh\"]\n");
+    Files.createDirectories(ctx.resolve("conf"));
+    Files.writeString(ctx.resolve("conf/app.conf"), "setting=1\n");
+    Files.writeString(ctx.resolve("conf/secret.key"), "not for the image\n");
+    Files.writeString(ctx.resolve(".dockerignore"), "conf/*.key\n");
+    Files.writeString(ctx.resolve("run.sh"), "#!/bin/sh\necho \"run.sh says hi as $(id -u)\"\n");
+    Processes.check(List.of("chmod", "-R", "a+rX", ctx.toString()), 60);
+
+    Processes.Result build = lading("store-a", "build", "-t", "demo:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    assertTrue(build.output().contains("executor: fakechroot (image and host: glibc"), build.output());
+    assertTrue(build.output().contains("built 5 layers into the store as docker.io/library/demo:1"),
+        build.output());
+
+    List<TreeMap<String, String>> layers = layers("store-a", "docker.io/library/demo:1");
+    assertEquals(6, layers.size(), "base, COPY, COPY, RUN, RUN heredoc, RUN true: " + layers);
+    assertEquals("{opt/=d 755 0:0, opt/app/=d 755 0:0, opt/app/conf/=d 755 0:0, opt/app/conf/app.conf=f 644 0:0}",
+        layers.get(1).toString(), ".dockerignore keeps the key out");
+    assertEquals("f 755 1000:1000", layers.get(2).get("usr/local/bin/run.sh"));
+    TreeMap<String, String> run = layers.get(3);
+    assertEquals("d 755 1000:1000", run.get("opt/app/data/"), "chown under fakeroot reaches the layer");
+    assertEquals("l 777 0:0 -> /etc/passwd", run.get("opt/app/pw"), "the target as written, no host path");
+    assertTrue(run.get("opt/app/greeting.txt").startsWith("h ") || run.get("opt/app/again").startsWith("h "),
+        "a hardlink stays a hardlink: " + run);
+    assertEquals("f 0 0:0", run.get("etc/.wh.os-release"), "a deletion is a whiteout");
+    assertTrue(layers.get(4).containsKey("opt/app/heredoc.txt"), layers.get(4).toString());
+    assertEquals(0, layers.get(5).size(), "a step that changes nothing still has its (empty) layer");
+
+    Processes.Result started = lading("store-a", "run", "-q", "store:demo:1");
+    assertEquals(0, started.exitCode(), started.output());
+    assertEquals("run.sh says hi as 1000", started.output().strip());
+    Processes.Result inside = lading("store-a", "run", "-q", "store:demo:1", "--", "sh", "-c",
+        "cat greeting.txt heredoc.txt; ls /etc/os-release 2>&1 || true");
+    assertTrue(inside.output().contains("hello world\nfrom heredoc"), inside.output());
+    assertTrue(inside.output().contains("No such file"), inside.output());
+  }
+
+  @Test
+  void aFailingRunFailsTheBuildWithItsExitCodeAndLastLines() throws IOException {
+    Path ctx = context("failing", "FROM BASE\nRUN echo about to fail && exit 7\n");
+    Processes.Result build = lading("store-b", "build", ctx.toString());
+    assertEquals(1, build.exitCode(), build.output());
+    assertTrue(build.output().contains("lading: line 2: RUN echo about to fail && exit 7 failed with exit code 7"),
+        build.output());
+    assertTrue(build.output().contains("  about to fail"), build.output());
+    assertFalse(build.output().contains("Exception"), build.output());
+  }
+
+  @Test
+  void anUnsupportedFlagIsAnErrorNamingTheLine() throws IOException {
+    Path ctx = context("mount", "FROM BASE\n\nRUN --mount=type=cache,target=/root/.m2 true\n");
+    Processes.Result build = lading("store-c", "build", ctx.toString());
+    assertEquals(1, build.exitCode(), build.output());
+    assertTrue(build.output().contains("line 3: RUN --mount=type=cache is not supported yet"), build.output());
+  }
+}
