@@ -40,8 +40,8 @@ public class BuildMojo extends AbstractImageMojo {
     ImageBuilder builder = new ImageBuilder(store,
         client(progress, List.of(plan.base(), plan.target())), new Mirrors(mirrorHosts()), progress);
     BuildResult result = builder.build(plan);
-    writeOutput(outputPath(outputPaths.digest, "image.digest"), result.imageDigest() + "\n");
-    writeOutput(outputPath(outputPaths.imageId, "image.id"), result.configDigest() + "\n");
+    writeOutput(outputPath("digest", outputPaths.digest, "image.digest"), result.imageDigest() + "\n");
+    writeOutput(outputPath("imageId", outputPaths.imageId, "image.id"), result.configDigest() + "\n");
     writeImageJson(plan.target(), result.configDigest().toString(), result.imageDigest().toString(), false);
     long built = result.layers().stream().filter(l -> !l.cached()).count();
     List<String> names = new ArrayList<>();

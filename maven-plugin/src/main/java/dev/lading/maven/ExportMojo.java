@@ -52,7 +52,7 @@ public class ExportMojo extends AbstractImageMojo {
     Store store = openStore();
     Descriptor image = store.ref(target.toString()).orElseThrow(() -> new MojoFailureException(
         "image " + target + " is not in the store " + store.root() + "; run image:build first"));
-    Path file = exportFile != null ? exportFile.toPath().toAbsolutePath() : outputPath(outputPaths.tar, "image.tar");
+    Path file = exportFile != null ? exportFile.toPath().toAbsolutePath() : outputPath("tar", outputPaths.tar, "image.tar");
     if (file.toString().contains(":")) {
       throw new IllegalArgumentException("the export file " + file + " must not contain ':'");
     }
