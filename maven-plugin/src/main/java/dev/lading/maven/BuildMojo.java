@@ -49,5 +49,11 @@ public class BuildMojo extends AbstractImageMojo {
     getLog().info("image:build " + String.join(", ", names) + " " + result.imageDigest() + " ("
         + result.layers().size() + " app layers: " + built + " built, " + (result.layers().size() - built)
         + " unchanged) into " + store.root() + " in " + seconds(start));
+    if (!PushPlan.follows(session, project)) {
+      // Jib's build goal pushed: whoever switched must not believe this one did.
+      getLog().warn(logPrefix() + "built into the store as " + plan.target() + ", not pushed: no image:push in"
+          + " this build (Jib's build goal pushed; add image:push to the command, or to the <goals> of the"
+          + " execution that binds image:build)");
+    }
   }
 }

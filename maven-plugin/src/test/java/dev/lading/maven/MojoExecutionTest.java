@@ -62,8 +62,26 @@ class MojoExecutionTest {
     return project;
   }
 
-  /** The mojo's warnings, collected from now on (other lines still go to the console). */
+  /**
+   * The mojo's warnings, collected from now on (other lines still go to the console), but for the
+   * "not pushed" line that every image:build without a push in the build ends with.
+   */
   private static List<String> recordWarnings(AbstractImageMojo mojo) {
+    List<String> warnings = new java.util.ArrayList<>();
+    mojo.setLog(new org.apache.maven.plugin.logging.SystemStreamLog() {
+      @Override
+      public void warn(CharSequence content) {
+        if (!content.toString().contains(", not pushed: ")) {
+          warnings.add(content.toString());
+        }
+      }
+    });
+    return warnings;
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
+  void aBuildWithoutAPushInTheSameBuildSaysItWasNotPushed(BuildMojo mojo) throws Exception {
     List<String> warnings = new java.util.ArrayList<>();
     mojo.setLog(new org.apache.maven.plugin.logging.SystemStreamLog() {
       @Override
@@ -71,7 +89,32 @@ class MojoExecutionTest {
         warnings.add(content.toString());
       }
     });
-    return warnings;
+    offlineProject(mojo);
+    mojo.session.getRequest().setGoals(List.of("package"));
+    mojo.execute();
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).startsWith("built into the store as registry.example.com/team/app:1.0, not pushed:")
+        && warnings.get(0).contains("image:push"), warnings.get(0));
+
+    // image:push on the command line, or bound in <executions> to a phase the build reaches: no warning.
+    warnings.clear();
+    mojo.session.getRequest().setGoals(List.of("package", "image:push"));
+    mojo.execute();
+    org.apache.maven.model.Plugin plugin = new org.apache.maven.model.Plugin();
+    plugin.setGroupId("dev.lading");
+    plugin.setArtifactId("image-maven-plugin");
+    org.apache.maven.model.PluginExecution push = new org.apache.maven.model.PluginExecution();
+    push.setId("image");
+    push.setPhase("package");
+    push.setGoals(List.of("build", "push"));
+    plugin.addExecution(push);
+    mojo.project.getBuild().addPlugin(plugin);
+    mojo.session.getRequest().setGoals(List.of("verify"));
+    mojo.execute();
+    assertEquals(List.of(), warnings);
+    mojo.session.getRequest().setGoals(List.of("compile", "image:build"));
+    mojo.execute();
+    assertEquals(1, warnings.size(), warnings.toString());
   }
 
   private static String digest(Path project) throws Exception {
