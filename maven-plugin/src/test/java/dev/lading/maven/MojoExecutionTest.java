@@ -80,6 +80,35 @@ class MojoExecutionTest {
   }
 
   @Test
+  @InjectMojo(goal = "export", pom = SIMPLE)
+  void exportAloneBuildsTheImageAndWritesItsGzipLayersAsTheyAre(ExportMojo mojo) throws Exception {
+    Path project = offlineProject(mojo);
+    mojo.execute();
+    String digest = digest(project);
+    assertTrue(digest.startsWith("sha256:"), "built first: " + digest);
+    java.util.Map<String, byte[]> heads = new java.util.TreeMap<>();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        Files.newInputStream(project.resolve("target/image.tar")))) {
+      for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        heads.put(e.getName(), tar.readNBytes(2));
+      }
+    }
+    List<String> layers = heads.keySet().stream().filter(n -> n.endsWith(".tar.gz")).toList();
+    assertTrue(!layers.isEmpty() && layers.stream().allMatch(n -> heads.get(n)[0] == (byte) 0x1f
+        && heads.get(n)[1] == (byte) 0x8b), heads.keySet().toString());
+
+    // Uncompressed on request, as docker save writes them.
+    mojo.exportUncompressed = true;
+    mojo.execute();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        Files.newInputStream(project.resolve("target/image.tar")))) {
+      for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        assertFalse(e.getName().endsWith(".tar.gz"), e.getName());
+      }
+    }
+  }
+
+  @Test
   @InjectMojo(goal = "build", pom = SIMPLE)
   void aBuildWithoutAPushInTheSameBuildSaysItWasNotPushed(BuildMojo mojo) throws Exception {
     List<String> warnings = new java.util.ArrayList<>();
