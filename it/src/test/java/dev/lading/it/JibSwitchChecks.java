@@ -98,6 +98,8 @@ public final class JibSwitchChecks {
     Skopeo.run("copy", "docker-archive:" + tar, "oci:" + work.resolve("layout") + ":inherit");
     Path rootfs = Rootfs.unpack(work.resolve("layout"), "inherit", work.resolve("bundle"));
     assertEquals("demo.App", Files.readString(rootfs.resolve("app/jib-main-class-file")));
+    // No resources, but the directories of target/classes: /app/resources on the class path exists, as in Jib.
+    assertTrue(Files.isDirectory(rootfs.resolve("app/resources/demo")), "app/resources/demo");
     String out = InvokerChecks.runEntrypoint(rootfs, config);
     assertTrue(out.contains("inherit: started by the base image's entrypoint with LoggerFactory"), out);
   }
