@@ -20,10 +20,7 @@ import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
-/**
- * What the {@code jibswitch} invoker IT checks: projects written for Jib, switched by changing only the
- * plugin's coordinates and prefix, build what their Jib POMs promise or say clearly what they did not.
- */
+/** What the {@code jibswitch} invoker IT checks: projects written for Jib, switched by changing the plugin only. */
 public final class JibSwitchChecks {
   private JibSwitchChecks() {}
 

@@ -6,11 +6,7 @@ import org.apache.maven.model.Plugin;
 import org.apache.maven.model.PluginExecution;
 import org.apache.maven.project.MavenProject;
 
-/**
- * Whether this Maven invocation will run image:push for a project: named on the command line, or bound
- * in the project's {@code <executions>} to a phase the command line reaches. Jib's build goal pushed;
- * ours does not, so image:build says so when no push follows.
- */
+/** Whether image:push runs later in this Maven invocation (Jib's build goal pushed; ours says when not). */
 final class PushPlan {
   static final String PLUGIN_KEY = "dev.lading:image-maven-plugin";
   /** Maven's default lifecycle, in order. */
@@ -24,7 +20,10 @@ final class PushPlan {
 
   private PushPlan() {}
 
-  /** True when image:push runs later in this build for {@code project}. */
+  /**
+   * True when image:push runs later in this build for {@code project}: named on the command line, or
+   * bound in the project's {@code <executions>} to a phase the command line reaches.
+   */
   static boolean follows(MavenSession session, MavenProject project) {
     List<String> goals = session.getGoals();
     if (goals == null) {

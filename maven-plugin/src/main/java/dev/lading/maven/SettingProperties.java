@@ -8,15 +8,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-/**
- * Settings given as properties: ours ({@code image.<name>}) and Jib's ({@code jib.<name>}, read as
- * aliases so that a POM switched from Jib keeps its {@code <properties>} and command lines).
- *
- * <p>Precedence: each name keeps the order of the plugin that defines it. Ours is Maven's (user, then
- * system, then project properties); Jib's is Jib's (user, then project, then system). Merged: user
- * {@code image.*}, user {@code jib.*}, system {@code image.*}, project {@code image.*}, project {@code
- * jib.*}, system {@code jib.*}. The target may also be given as {@code -Dimage=...}, which wins (as in Jib).
- */
+/** Settings given as properties: ours ({@code image.<name>}) and Jib's ({@code jib.<name>}) as aliases. */
 final class SettingProperties {
   static final String PREFIX = "image.";
   static final String JIB_PREFIX = "jib.";
@@ -59,7 +51,13 @@ final class SettingProperties {
     this.project = project;
   }
 
-  /** The value of setting {@code name} (e.g. {@code container.appRoot}), trimmed, or null. */
+  /**
+   * The value of setting {@code name} (e.g. {@code container.appRoot}), trimmed, or null. Each name keeps
+   * the order of the plugin that defines it: ours Maven's (user, system, project properties), Jib's
+   * Jib's (user, project, system). Merged: user {@code image.*}, user {@code jib.*}, system {@code
+   * image.*}, project {@code image.*}, project {@code jib.*}, system {@code jib.*}. The target may also
+   * be given as {@code image} (Jib's short form), which wins as in Jib.
+   */
   String get(String name) {
     Lookup found = lookup(name);
     return found == null ? null : found.value();
@@ -68,7 +66,7 @@ final class SettingProperties {
   /** The property a setting was read from, and its value. */
   record Lookup(String key, String value) {}
 
-  /** Where {@code name} comes from, in the order of the class comment; null when nowhere. */
+  /** Where {@code name} comes from, in the order of {@link #get}; null when nowhere. */
   Lookup lookup(String name) {
     boolean jib = JIB_ALIASES.contains(name);
     List<Map.Entry<Properties, String>> order = new ArrayList<>();
