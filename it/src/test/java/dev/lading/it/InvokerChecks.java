@@ -260,7 +260,7 @@ public final class InvokerChecks {
   }
 
   /** Runs the image's entrypoint and cmd in its rootfs, with its env and working directory; the output. */
-  private static String runEntrypoint(Path rootfs, JsonNode config) throws IOException {
+  static String runEntrypoint(Path rootfs, JsonNode config) throws IOException {
     JsonNode run = config.get("config");
     List<String> cmd = new ArrayList<>(Rootfs.inside(rootfs));
     cmd.addAll(List.of("/usr/bin/env", "-i"));

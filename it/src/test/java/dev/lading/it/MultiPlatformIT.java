@@ -154,8 +154,9 @@ class MultiPlatformIT {
     List<String> amd64Layers = layers(target, entries.get(0));
     List<String> arm64Layers = layers(target, entries.get(1));
     assertNotEquals(entries.get(0).get("digest"), entries.get(1).get("digest"));
-    // dependencies, classes, jvm arg files (no resources, no extra files, no snapshots: left out)
-    assertEquals(baseLayerCount + 3, amd64Layers.size(), amd64Layers.toString());
+    // dependencies, resources (no files, but target/classes's directories, as in Jib), classes, jvm arg
+    // files (no extra files, no snapshots: left out)
+    assertEquals(baseLayerCount + 4, amd64Layers.size(), amd64Layers.toString());
     assertEquals(amd64Layers.subList(baseLayerCount, amd64Layers.size()),
         arm64Layers.subList(baseLayerCount, arm64Layers.size()));
     assertEquals(amd64Layers, arm64Layers);

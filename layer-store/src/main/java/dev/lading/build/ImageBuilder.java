@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -51,6 +50,8 @@ public final class ImageBuilder {
   /** The {@code created_by} prefix of our history entries. */
   public static final String CREATED_BY = "lading: ";
   private static final int COMPRESSION = Deflater.DEFAULT_COMPRESSION;
+  private static final LayerEntries.DirectoryOptions JIB_MODES =
+      new LayerEntries.DirectoryOptions(LayerEntries.ModePolicy.FIXED, 0, 0, false);
 
   private final Store store;
   private final BaseImages baseImages;
@@ -185,7 +186,8 @@ public final class ImageBuilder {
           "layer " + spec.name() + ": unchanged (" + r.digest().shortHex() + ")");
     }
     ReproducibleLayer layer = ReproducibleLayer.builder().addAll(entries)
-        .mtime(plan.filesModificationTime()).compressionLevel(COMPRESSION).build();
+        .mtime(plan.filesModificationTime()).parentMtime(JavaImagePlan.DEFAULT_FILES_MODIFICATION_TIME)
+        .compressionLevel(COMPRESSION).build();
     LayerResult result = StoredLayers.write(store, layer, spec.name());
     cache.put(key, result);
     return new Built(
@@ -194,7 +196,12 @@ public final class ImageBuilder {
             + entries.size() + (entries.size() == 1 ? " entry)" : " entries)"));
   }
 
-  /** The layer entries of a spec: files and directory trees, filtered, with permission overrides. */
+  /**
+   * The layer entries of a spec, as Jib makes them: every directory below a mapped directory (empty ones
+   * too, in each layer made from it), files filtered, modes 0755 for directories and 0644 for files
+   * whatever their bits on disk (the {@code permissions} say otherwise), then the permission overrides.
+   * A mapped directory itself is left to be an implicit parent.
+   */
   static List<LayerEntry> entries(LayerSpec spec) throws IOException {
     boolean filtered = !"all".equals(spec.filterName());
     List<LayerEntry> entries = new ArrayList<>();
@@ -205,22 +212,24 @@ public final class ImageBuilder {
         String target = Path.of(mapping.target()).normalize().toString();
         String prefix = target.endsWith("/") ? target : target + "/";
         Predicate<String> selected = mapping.selector();
-        for (LayerEntry e : LayerEntries.fromDirectory(source, mapping.target())) {
-          if (e.type() == LayerEntry.Type.DIRECTORY) {
-            // A filtered layer (classes without resources) keeps only the directories its files need.
-            if (!filtered && !mapping.selective()) {
-              entries.add(e);
-            }
-          } else if (mapping.selective() && !(e.path().startsWith(prefix)
-              && selected.test(e.path().substring(prefix.length())))) {
+        for (LayerEntry e : LayerEntries.fromDirectory(source, mapping.target(), JIB_MODES)) {
+          if (e.path().equals(target)) {
             continue;
+          }
+          boolean picked = !mapping.selective()
+              || e.path().startsWith(prefix) && selected.test(e.path().substring(prefix.length()));
+          if (!picked) {
+            continue;
+          }
+          if (e.type() == LayerEntry.Type.DIRECTORY) {
+            entries.add(e);
           } else if (e.content() instanceof LayerEntry.Content.OfPath p ? spec.filter().test(p.source())
               : !filtered) {
             entries.add(e);
           }
         }
       } else if (Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-        entries.add(LayerEntry.file(mapping.target(), source).withMode(isExecutable(source) ? 0755 : 0644));
+        entries.add(LayerEntry.file(mapping.target(), source).withMode(LayerEntry.DEFAULT_FILE_MODE));
       } else if (Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException(source + " is neither a regular file nor a directory; it cannot go in layer "
             + spec.name());
@@ -249,11 +258,6 @@ public final class ImageBuilder {
       result.add(out);
     }
     return result;
-  }
-
-  private static boolean isExecutable(Path file) throws IOException {
-    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-    return perms.contains(PosixFilePermission.OWNER_EXECUTE);
   }
 
   /** The base config with the application layers, their history and the container settings. */

@@ -216,12 +216,15 @@ public final class JavaLayers {
 
   private static LayerSpec jvmArgFiles(ContainerSettings container) {
     String root = container.appRoot().endsWith("/") ? container.appRoot() : container.appRoot() + "/";
+    // Jib writes these at its default mtime, whatever filesModificationTime says.
     List<LayerEntry> files = new ArrayList<>();
     files.add(LayerEntry.file(root + ContainerSettings.CLASSPATH_FILE,
-        String.join(":", container.classpath()).getBytes(StandardCharsets.UTF_8)));
+        String.join(":", container.classpath()).getBytes(StandardCharsets.UTF_8))
+        .withMtime(JavaImagePlan.DEFAULT_FILES_MODIFICATION_TIME));
     if (container.mainClass() != null) {
       files.add(LayerEntry.file(root + ContainerSettings.MAIN_CLASS_FILE,
-          container.mainClass().getBytes(StandardCharsets.UTF_8)));
+          container.mainClass().getBytes(StandardCharsets.UTF_8))
+          .withMtime(JavaImagePlan.DEFAULT_FILES_MODIFICATION_TIME));
     }
     return LayerSpec.generated(JVM_ARG_FILES, files);
   }

@@ -29,7 +29,8 @@ import java.util.UUID;
  * are trusted only while their blob is still in the store.
  */
 public final class LayerCache {
-  private static final String VERSION = "lading-layer-cache-1";
+  // 2: Jib's rules for directories, modes and parent mtimes changed the bytes built from the same inputs.
+  private static final String VERSION = "lading-layer-cache-2";
 
   private final Store store;
   private final Path dir;

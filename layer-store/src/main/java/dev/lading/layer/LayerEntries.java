@@ -25,7 +25,9 @@ public final class LayerEntries {
     /** 0755 for directories and for files with any execute bit, 0644 for other files: stable across umasks. */
     NORMALIZE,
     /** The permission bits as they are on disk (setuid, setgid and sticky included). */
-    PRESERVE
+    PRESERVE,
+    /** 0755 for directories, 0644 for every file whatever its bits on disk: Jib's default. */
+    FIXED
   }
 
   /**
@@ -122,6 +124,7 @@ public final class LayerEntries {
       DirectoryOptions options, boolean directory) throws IOException {
     int mode = switch (options.modes()) {
       case NORMALIZE -> directory || isExecutable(file) ? 0755 : 0644;
+      case FIXED -> directory ? 0755 : 0644;
       case PRESERVE -> ((Number) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue() & 07777;
     };
     LayerEntry result = entry.withMode(mode).withOwner(options.uid(), options.gid());

@@ -36,7 +36,7 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
  *   <li>entries are sorted by path, so input order does not matter;</li>
  *   <li>when two entries have the same path the one added <b>last wins</b>, as when copying files in
  *       order onto a file system;</li>
- *   <li>missing parent directories are added (mode 0755, owner 0:0, the layer mtime), so every
+ *   <li>missing parent directories are added (mode 0755, owner 0:0, the parent mtime), so every
  *       extractor creates them the same way;</li>
  *   <li>each group of hardlinks is re-rooted so the file's content is stored at the path that sorts
  *       first, and the other paths link to it (a tar hardlink must follow its target);</li>
@@ -276,6 +276,7 @@ public final class ReproducibleLayer {
   public static final class Builder {
     private final Map<String, LayerEntry> byPath = new LinkedHashMap<>();
     private Instant mtime = Instant.EPOCH;
+    private Instant parentMtime;
     private int compressionLevel = Deflater.DEFAULT_COMPRESSION;
     private boolean implicitParents = true;
     private boolean lowerHardlinks;
@@ -301,6 +302,12 @@ public final class ReproducibleLayer {
     /** The mtime of entries that have none and of implicit parents; default the epoch. */
     public Builder mtime(Instant value) {
       this.mtime = Objects.requireNonNull(value, "mtime");
+      return this;
+    }
+
+    /** The mtime of implicit parents only (default: {@link #mtime}); Jib keeps them at its default. */
+    public Builder parentMtime(Instant value) {
+      this.parentMtime = Objects.requireNonNull(value, "parentMtime");
       return this;
     }
 
@@ -349,8 +356,9 @@ public final class ReproducibleLayer {
       }
       rerootHardlinks(resolved, lowerHardlinks);
       if (implicitParents) {
+        Instant parents = parentMtime == null ? defaultMtime : truncate(parentMtime);
         for (LayerEntry entry : List.copyOf(resolved.values())) {
-          addParents(resolved, entry, defaultMtime);
+          addParents(resolved, entry, parents);
         }
       }
       List<LayerEntry> sorted = new ArrayList<>(resolved.values());

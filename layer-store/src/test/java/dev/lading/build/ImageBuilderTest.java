@@ -466,6 +466,42 @@ class ImageBuilderTest {
   }
 
   @Test
+  void layersFollowJibsRulesForModesEmptyDirectoriesAndParentTimes() throws IOException {
+    // An executable extra file, an empty directory in the extra files and in the resources.
+    Path run = project.resolve("src/main/jib/opt/tool/run.sh");
+    Files.setPosixFilePermissions(run, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.createDirectories(project.resolve("src/main/jib/var/empty"));
+    Files.createDirectories(project.resolve("target/classes/META-INF/empty"));
+    ContainerSettings c = ContainerSettings.ofMainClass("demo.Main");
+    List<LayerSpec> specs = JavaLayers.of(List.of(), project.resolve("target/classes"), null,
+        List.of(new JavaLayers.ExtraDirectory(project.resolve("src/main/jib"), "/", Map.of())), c);
+    java.time.Instant files = java.time.Instant.parse("2024-01-01T00:00:00Z");
+    BuildResult result = build(new JavaImagePlan(baseRef, List.of(),
+        ImageReference.parse(registry.hostPort() + "/demo/jibrules:1"), List.of(), ImageFormat.OCI, c, specs,
+        null, files));
+    Map<String, String> entries = new java.util.TreeMap<>();
+    for (LayerOutcome layer : result.layers()) {
+      try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+          new java.util.zip.GZIPInputStream(store.open(layer.digest())))) {
+        for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+          entries.put(layer.name() + " " + e.getName(), Integer.toOctalString(e.getMode() & 07777) + " "
+              + e.getLastModifiedDate().toInstant().getEpochSecond());
+        }
+      }
+    }
+    long set = files.getEpochSecond();
+    assertEquals("644 " + set, entries.get("extra files opt/tool/run.sh"), entries.toString());
+    assertEquals("755 " + set, entries.get("extra files var/empty/"), entries.toString());
+    assertEquals("755 " + set, entries.get("resources app/resources/META-INF/empty/"), entries.toString());
+    // Directories are in both layers made from the build output, as in Jib; the roots are implicit.
+    assertEquals("755 " + set, entries.get("classes app/classes/demo/"), entries.toString());
+    assertEquals("755 1", entries.get("classes app/classes/"), entries.toString());
+    assertEquals("755 1", entries.get("classes app/"), entries.toString());
+    assertEquals("644 1", entries.get("jvm arg files app/jib-classpath-file"), entries.toString());
+    assertEquals("644 1", entries.get("jvm arg files app/jib-main-class-file"), entries.toString());
+  }
+
+  @Test
   void aConfiguredMainClassIsLookedForInTheClassesThenTheJars() throws IOException {
     Path classes = project.resolve("target/classes");
     List<Path> jars = List.of(project.resolve("libs/lib-1.0.jar"), project.resolve("libs/snap-1.0-SNAPSHOT.jar"));

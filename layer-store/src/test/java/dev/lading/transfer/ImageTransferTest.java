@@ -332,6 +332,19 @@ class ImageTransferTest {
       assertTrue(leftovers.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
     }
 
+    // With compressed layers: the store's gzip blobs as they are, read by skopeo and read back.
+    Path compressed = tmp.resolve("app-gz.tar");
+    transfer.copy(loc("store:demo/app:1"), new DockerArchiveLocation(compressed, null, true), CopyOptions.defaults());
+    List<String> blobs = new ArrayList<>();
+    json(skopeo("inspect", "docker-archive:" + compressed)).get("Layers").forEach(l -> blobs.add(l.asText()));
+    assertEquals(manifest.layers().size(), blobs.size());
+    skopeo("copy", "docker-archive:" + compressed, "oci:" + tmp.resolve("from-gz-archive") + ":x");
+    JsonNode savedGz = json(Processes.check(List.of("tar", "-xOf", compressed.toString(), "manifest.json"), 60));
+    assertEquals(manifest.layers().get(0).digest().hex() + ".tar.gz", savedGz.get(0).get("Layers").get(0).asText());
+    CopyResult backGz = transfer.copy(loc("docker-archive:" + compressed), loc("store:back:gz"), CopyOptions.defaults());
+    assertEquals(manifest.config().digest(), ((ImageManifest) dev.lading.model.ManifestDocument.parse(
+        store.bytes(backGz.written().digest()), backGz.written().mediaType())).config().digest());
+
     // Read back (uncompressed layers are gzipped reproducibly): same config, layers match diff_ids.
     CopyResult back = transfer.copy(loc("docker-archive:" + archive + ":demo/app:1"), loc("store:back:1"),
         CopyOptions.defaults());

@@ -37,7 +37,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.maven.artifact.Artifact;
@@ -56,7 +55,7 @@ import org.codehaus.plexus.configuration.PlexusConfiguration;
  * the store, the registry client with Maven's credentials. No image logic lives here.
  */
 public abstract class AbstractImageMojo extends AbstractMojo {
-  private static final String PREFIX = "image.";
+  private static final String PREFIX = SettingProperties.PREFIX;
 
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   protected MavenProject project;
@@ -131,8 +130,14 @@ public abstract class AbstractImageMojo extends AbstractMojo {
 
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
+    JibCompatibility.reportProperties(getLog(), session, settingProperties());
     if (skip || Boolean.parseBoolean(property("skip", "false"))) {
       getLog().info(goal() + " skipped");
+      return;
+    }
+    if (!JibCompatibility.containerized(property("containerize", null), project)) {
+      getLog().info(goal() + " skipped: " + project.getArtifactId() + " is not the module that"
+          + " image.containerize (jib.containerize) names");
       return;
     }
     if ("pom".equals(project.getPackaging())) {
@@ -144,8 +149,10 @@ public abstract class AbstractImageMojo extends AbstractMojo {
           + " not supported; remove it. The layering it often adds is built in (project dependencies,"
           + " Jib's class path files); for files, ownership or permissions use <extraDirectories>.");
     }
-    warnIgnored(dockerClient, "it configures Jib's Docker-daemon goal, which has no counterpart here");
-    warnIgnored(skaffold, "it configures Skaffold's use of Jib");
+    JibCompatibility.warnIgnored(getLog(), session, project, logPrefix(), dockerClient,
+        "it configures Jib's Docker-daemon goal, which has no counterpart here (image:export writes a tar)");
+    JibCompatibility.warnIgnored(getLog(), session, project, logPrefix(), skaffold,
+        "it configures Skaffold's use of Jib");
     try {
       run();
     } catch (RegistryException e) {
@@ -157,12 +164,6 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       throw new MojoFailureException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
     } catch (IOException e) {
       throw new MojoExecutionException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
-    }
-  }
-
-  private void warnIgnored(PlexusConfiguration setting, String why) {
-    if (setting != null && (setting.getChildCount() > 0 || setting.getValue(null) != null)) {
-      getLog().warn("<" + setting.getName() + "> is ignored: " + why);
     }
   }
 
@@ -198,36 +199,23 @@ public abstract class AbstractImageMojo extends AbstractMojo {
   // ---- configuration with user-property overrides ----
 
   /**
-   * {@code -Dimage.<name>=...} (user, then system, then project properties), else {@code fallback}. The
-   * target image may also be given as {@code -Dimage=...}, Jib's short form ({@code mvn jib:build
-   * -Dimage=...}), which wins as in Jib.
+   * The setting {@code name} given as a property ({@code -Dimage.<name>=...}, or Jib's {@code jib.<name>};
+   * see {@link SettingProperties} for the order), else {@code fallback}.
    */
   protected String property(String name, String fallback) {
-    List<String> keys = name.equals("to.image") ? List.of("image", PREFIX + name) : List.of(PREFIX + name);
-    for (String key : keys) {
-      for (Properties p : List.of(session.getUserProperties(), session.getSystemProperties(),
-          project.getProperties())) {
-        String v = p.getProperty(key);
-        if (v != null && !v.isBlank()) {
-          return v.trim();
-        }
-      }
-    }
-    return fallback;
+    String v = settingProperties().get(name);
+    return v != null ? v : fallback;
   }
 
-  private List<String> listProperty(String name, List<String> fallback) {
+  private SettingProperties settingProperties() {
+    return new SettingProperties(session.getUserProperties(), session.getSystemProperties(),
+        project.getProperties());
+  }
+
+  /** A list setting: the property's items ({@code a,b}; {@code \,} for a comma), else {@code fallback}. */
+  protected List<String> listProperty(String name, List<String> fallback) {
     String v = property(name, null);
-    if (v == null) {
-      return fallback == null ? null : fallback;
-    }
-    List<String> out = new ArrayList<>();
-    for (String s : v.split(",")) {
-      if (!s.isBlank()) {
-        out.add(s.trim());
-      }
-    }
-    return out;
+    return v == null ? fallback : new ArrayList<>(SettingProperties.splitList(v));
   }
 
   /** {@code -Dimage.<name>=k=v,k2=v2} (Jib's form), else the POM's map. */
@@ -559,9 +547,11 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       getLog().warn(logPrefix() + "main class " + mainClass + " is neither in " + classes + " nor in a runtime dependency:"
           + " the container will fail to start; check <container><mainClass>");
     }
-    if (mainClass == null && !javaEntrypoint && !ContainerSettings.INHERIT.equals(entrypoint.get(0))) {
-      // Only for <appRoot>/jib-main-class-file, which a custom entrypoint may read: best effort.
+    if (mainClass == null && !javaEntrypoint) {
+      // Only for <appRoot>/jib-main-class-file, which a custom or inherited entrypoint may read: Jib
+      // writes it in every case, with its placeholder when no main class is found.
       mainClass = inferQuietly(ProjectFacts.projectJar(project), classes);
+      mainClass = mainClass != null ? mainClass : "could-not-infer-a-main-class";
     }
     String appRoot = property("container.appRoot", container.appRoot);
     appRoot = appRoot == null || appRoot.isBlank() ? ContainerSettings.DEFAULT_APP_ROOT : appRoot;
@@ -609,15 +599,29 @@ public abstract class AbstractImageMojo extends AbstractMojo {
   }
 
   private List<JavaLayers.ExtraDirectory> extraDirectories() {
+    Map<String, String> modes = new LinkedHashMap<>();
+    extraDirectories.permissions.forEach(p -> modes.put(p.file, p.mode));
     Map<String, Integer> permissions = new LinkedHashMap<>();
-    for (ExtraDirectories.Permission p : extraDirectories.permissions) {
-      if (p.file == null || p.mode == null || !p.mode.matches("[0-7]{3,4}")) {
+    for (Map.Entry<String, String> p : mapProperty("extraDirectories.permissions", modes).entrySet()) {
+      if (p.getKey() == null || p.getValue() == null || !p.getValue().matches("[0-7]{3,4}")) {
         throw new IllegalArgumentException("extraDirectories permission needs <file> and an octal <mode>"
-            + " such as 755, got file=" + p.file + " mode=" + p.mode);
+            + " such as 755, got file=" + p.getKey() + " mode=" + p.getValue());
       }
-      permissions.put(p.file, Integer.parseInt(p.mode, 8));
+      permissions.put(p.getKey(), Integer.parseInt(p.getValue(), 8));
     }
     List<JavaLayers.ExtraDirectory> result = new ArrayList<>();
+    List<String> paths = listProperty("extraDirectories.paths", null);
+    if (paths != null) {
+      // As Jib's property: each directory's contents go to the image's root.
+      for (String path : paths) {
+        Path dir = project.getBasedir().toPath().resolve(path);
+        if (!Files.isDirectory(dir)) {
+          throw new IllegalArgumentException("extra directory " + dir + " does not exist");
+        }
+        result.add(new JavaLayers.ExtraDirectory(dir, "/", permissions));
+      }
+      return result;
+    }
     if (extraDirectories.paths.isEmpty()) {
       Path conventional = project.getBasedir().toPath().resolve("src/main/jib");
       result.add(new JavaLayers.ExtraDirectory(conventional, "/", permissions));
@@ -663,8 +667,15 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     }
   }
 
-  /** {@code configured} (an {@code <outputPaths>} entry), else {@code defaultName} in the build directory. */
-  protected Path outputPath(File configured, String defaultName) {
+  /**
+   * Where an output goes: {@code -Dimage.outputPaths.<name>} (or Jib's property), else {@code configured}
+   * (the {@code <outputPaths>} entry), else {@code defaultName} in the build directory.
+   */
+  protected Path outputPath(String name, File configured, String defaultName) {
+    String property = property("outputPaths." + name, null);
+    if (property != null) {
+      return project.getBasedir().toPath().resolve(property).toAbsolutePath();
+    }
     return configured != null ? configured.toPath().toAbsolutePath()
         : Path.of(project.getBuild().getDirectory()).resolve(defaultName);
   }
@@ -695,7 +706,7 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     all.addAll(tags());
     all.forEach(tags::add);
     json.put("imagePushed", pushed);
-    writeOutput(outputPath(outputPaths.imageJson, "image.json"), json + "\n");
+    writeOutput(outputPath("imageJson", outputPaths.imageJson, "image.json"), json + "\n");
   }
 
   protected static String seconds(long startNanos) {

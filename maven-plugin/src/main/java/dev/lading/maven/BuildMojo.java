@@ -9,6 +9,8 @@ import dev.lading.transfer.Mirrors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.ResolutionScope;
@@ -21,13 +23,32 @@ import org.apache.maven.plugins.annotations.ResolutionScope;
 @Mojo(name = "build", defaultPhase = LifecyclePhase.PACKAGE,
     requiresDependencyResolution = ResolutionScope.RUNTIME, threadSafe = true)
 public class BuildMojo extends AbstractImageMojo {
+  /** The project context key that records the image built in this build. */
+  private static final String BUILT = "dev.lading.built";
+
   @Override
   protected String goal() {
     return "image:build";
   }
 
   @Override
-  protected void run() throws IOException {
+  protected void run() throws IOException, MojoExecutionException, MojoFailureException {
+    JavaImagePlan plan = buildIntoStore();
+    if (!PushPlan.follows(session, project)) {
+      // Jib's build goal pushed: whoever switched must not believe this one did.
+      getLog().warn(logPrefix() + "built into the store as " + plan.target() + ", not pushed: no image:push in"
+          + " this build (Jib's build goal pushed; add image:push to the command, or to the <goals> of the"
+          + " execution that binds image:build)");
+    }
+  }
+
+  /** Whether image:build (or another goal through it) built this project's image earlier in this build. */
+  protected boolean builtInThisBuild() {
+    return targetReference().toString().equals(project.getContextValue(BUILT));
+  }
+
+  /** Builds the image into the store and writes the digest, id and summary files; the plan it built. */
+  protected JavaImagePlan buildIntoStore() throws IOException {
     long start = System.nanoTime();
     JavaImagePlan plan = plan();
     ContainerSettings c = plan.container();
@@ -40,14 +61,16 @@ public class BuildMojo extends AbstractImageMojo {
     ImageBuilder builder = new ImageBuilder(store,
         client(progress, List.of(plan.base(), plan.target())), new Mirrors(mirrorHosts()), progress);
     BuildResult result = builder.build(plan);
-    writeOutput(outputPath(outputPaths.digest, "image.digest"), result.imageDigest() + "\n");
-    writeOutput(outputPath(outputPaths.imageId, "image.id"), result.configDigest() + "\n");
+    writeOutput(outputPath("digest", outputPaths.digest, "image.digest"), result.imageDigest() + "\n");
+    writeOutput(outputPath("imageId", outputPaths.imageId, "image.id"), result.configDigest() + "\n");
     writeImageJson(plan.target(), result.configDigest().toString(), result.imageDigest().toString(), false);
+    project.setContextValue(BUILT, plan.target().toString());
     long built = result.layers().stream().filter(l -> !l.cached()).count();
     List<String> names = new ArrayList<>();
     plan.allTargets().forEach(r -> names.add(r.toString()));
     getLog().info("image:build " + String.join(", ", names) + " " + result.imageDigest() + " ("
         + result.layers().size() + " app layers: " + built + " built, " + (result.layers().size() - built)
         + " unchanged) into " + store.root() + " in " + seconds(start));
+    return plan;
   }
 }

@@ -22,19 +22,28 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.plugins.annotations.ResolutionScope;
 
 /**
- * {@code image:export}: writes the built image from the store to {@code target/image.tar}, as a
- * {@code docker load}-able docker-archive (default) or, with {@code -Dimage.export.format=oci-archive},
- * an OCI archive. Base layers the store lacks are fetched on the way from where the base came from.
+ * {@code image:export}: builds the image (unless image:build did in this build, so that it can be bound
+ * alone, as Jib's buildTar) and writes it from the store to {@code target/image.tar}, as a {@code docker
+ * load}-able docker-archive with the store's gzip layers (default; uncompressed with {@code
+ * -Dimage.export.uncompressed}) or, with {@code -Dimage.export.format=oci-archive}, an OCI archive. Base
+ * layers the store lacks are fetched on the way from where the base came from.
  */
-@Mojo(name = "export", threadSafe = true)
-public class ExportMojo extends AbstractImageMojo {
+@Mojo(name = "export", defaultPhase = LifecyclePhase.PACKAGE,
+    requiresDependencyResolution = ResolutionScope.RUNTIME, threadSafe = true)
+public class ExportMojo extends BuildMojo {
   /** {@code docker-archive} (default) or {@code oci-archive}. */
   @Parameter(property = "image.export.format", defaultValue = "docker-archive")
   protected String exportFormat;
+
+  /** Writes a docker-archive's layers uncompressed, as {@code docker save} does (larger, slower). */
+  @Parameter(property = "image.export.uncompressed", defaultValue = "false")
+  protected boolean exportUncompressed;
 
   /** The archive to write (default {@code <outputPaths><tar>}, else {@code target/image.tar}). */
   @Parameter(property = "image.export.file")
@@ -47,19 +56,23 @@ public class ExportMojo extends AbstractImageMojo {
 
   @Override
   protected void run() throws IOException, MojoFailureException {
+    if (!builtInThisBuild()) {
+      buildIntoStore();
+    }
     long start = System.nanoTime();
     ImageReference target = targetReference();
     Store store = openStore();
     Descriptor image = store.ref(target.toString()).orElseThrow(() -> new MojoFailureException(
         "image " + target + " is not in the store " + store.root() + "; run image:build first"));
-    Path file = exportFile != null ? exportFile.toPath().toAbsolutePath() : outputPath(outputPaths.tar, "image.tar");
+    Path file = exportFile != null ? exportFile.toPath().toAbsolutePath() : outputPath("tar", outputPaths.tar, "image.tar");
     if (file.toString().contains(":")) {
       throw new IllegalArgumentException("the export file " + file + " must not contain ':'");
     }
     Files.createDirectories(file.getParent());
     ImageLocation destination = switch (exportFormat) {
       case "docker-archive", "docker" -> new DockerArchiveLocation(file,
-          new ImageReference(target.registry(), target.repository(), target.tag(), null).toString());
+          new ImageReference(target.registry(), target.repository(), target.tag(), null).toString(),
+          !exportUncompressed);
       case "oci-archive", "oci" -> new OciArchiveLocation(file, target.tag());
       default -> throw new IllegalArgumentException("image.export.format '" + exportFormat
           + "' is neither docker-archive nor oci-archive");

@@ -105,7 +105,7 @@ public class PushMojo extends AbstractImageMojo {
 
   /** Sets imagePushed in the image.json that image:build wrote for this very image (Jib's flag). */
   private void markPushed(ImageReference target, Descriptor pushed) throws IOException {
-    Path file = outputPath(outputPaths.imageJson, "image.json");
+    Path file = outputPath("imageJson", outputPaths.imageJson, "image.json");
     if (!Files.isRegularFile(file)) {
       return;
     }

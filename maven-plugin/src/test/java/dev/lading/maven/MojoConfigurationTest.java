@@ -162,6 +162,41 @@ class MojoConfigurationTest {
 
   @Test
   @InjectMojo(goal = "build", pom = FULL)
+  void jibPropertiesOfThePomAndTheCommandLineAreRead(BuildMojo mojo) throws Exception {
+    MavenProject project = RealMaven.attach(mojo, dir, false, "jib.to.image=cli.example.com/app:9",
+        "jib.container.jvmFlags=-Dlist=a\\,b,-Xss1m");
+    project.getProperties().setProperty("jib.container.appRoot", "/srv/app");
+    project.getProperties().setProperty("jib.to.image", "pom.example.com/app:1");
+    project.getProperties().setProperty("jib.container.filesModificationTime", "2024-01-01T00:00:00Z");
+    RealMaven.classes(dir);
+    JavaImagePlan plan = mojo.plan();
+    assertEquals("cli.example.com/app:9", plan.target().toString());
+    assertEquals("/srv/app", plan.container().appRoot());
+    assertEquals(List.of("-Dlist=a,b", "-Xss1m"), plan.container().jvmFlags());
+    assertEquals(Instant.parse("2024-01-01T00:00:00Z"), plan.filesModificationTime());
+    // The class path and the command agree on the app root.
+    assertTrue(plan.container().defaultEntrypoint("demo.Main").get(4).startsWith("/opt/agent/*:/srv/app/resources"),
+        plan.container().defaultEntrypoint("demo.Main").toString());
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
+  void anInheritedEntrypointStillGetsBothJibFiles(BuildMojo mojo) throws Exception {
+    RealMaven.attach(mojo, dir, false);
+    RealMaven.classes(dir);
+    mojo.container.entrypoint = List.of("INHERIT");
+    mojo.container.mainClass = null;
+    mojo.container.jvmFlags = List.of();
+    mojo.container.extraClasspath = List.of();
+    JavaImagePlan plan = mojo.plan();
+    LayerSpec argFiles = plan.layers().stream().filter(l -> l.name().equals(JavaLayers.JVM_ARG_FILES))
+        .findFirst().orElseThrow();
+    assertEquals(List.of("/app/jib-classpath-file", "/app/jib-main-class-file"),
+        argFiles.generated().stream().map(e -> e.path()).toList());
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = FULL)
   void aWarProjectIsTheExplodedWarRunByTheBaseImage(BuildMojo mojo) throws Exception {
     MavenProject project = RealMaven.attach(mojo, dir, false);
     RealMaven.classes(dir);

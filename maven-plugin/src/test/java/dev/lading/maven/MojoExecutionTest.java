@@ -62,8 +62,55 @@ class MojoExecutionTest {
     return project;
   }
 
-  /** The mojo's warnings, collected from now on (other lines still go to the console). */
+  /**
+   * The mojo's warnings, collected from now on (other lines still go to the console), but for the
+   * "not pushed" line that every image:build without a push in the build ends with.
+   */
   private static List<String> recordWarnings(AbstractImageMojo mojo) {
+    List<String> warnings = new java.util.ArrayList<>();
+    mojo.setLog(new org.apache.maven.plugin.logging.SystemStreamLog() {
+      @Override
+      public void warn(CharSequence content) {
+        if (!content.toString().contains(", not pushed: ")) {
+          warnings.add(content.toString());
+        }
+      }
+    });
+    return warnings;
+  }
+
+  @Test
+  @InjectMojo(goal = "export", pom = SIMPLE)
+  void exportAloneBuildsTheImageAndWritesItsGzipLayersAsTheyAre(ExportMojo mojo) throws Exception {
+    Path project = offlineProject(mojo);
+    mojo.execute();
+    String digest = digest(project);
+    assertTrue(digest.startsWith("sha256:"), "built first: " + digest);
+    java.util.Map<String, byte[]> heads = new java.util.TreeMap<>();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        Files.newInputStream(project.resolve("target/image.tar")))) {
+      for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        heads.put(e.getName(), tar.readNBytes(2));
+      }
+    }
+    List<String> layers = heads.keySet().stream().filter(n -> n.endsWith(".tar.gz")).toList();
+    assertTrue(!layers.isEmpty() && layers.stream().allMatch(n -> heads.get(n)[0] == (byte) 0x1f
+        && heads.get(n)[1] == (byte) 0x8b), heads.keySet().toString());
+
+    // Uncompressed on request, as docker save writes them.
+    mojo.exportUncompressed = true;
+    mojo.execute();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        Files.newInputStream(project.resolve("target/image.tar")))) {
+      for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        assertFalse(e.getName().endsWith(".tar.gz"), e.getName());
+      }
+    }
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
+  void aBuildWithoutAPushInTheSameBuildSaysItWasNotPushed(BuildMojo mojo) throws Exception {
     List<String> warnings = new java.util.ArrayList<>();
     mojo.setLog(new org.apache.maven.plugin.logging.SystemStreamLog() {
       @Override
@@ -71,7 +118,32 @@ class MojoExecutionTest {
         warnings.add(content.toString());
       }
     });
-    return warnings;
+    offlineProject(mojo);
+    mojo.session.getRequest().setGoals(List.of("package"));
+    mojo.execute();
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).startsWith("built into the store as registry.example.com/team/app:1.0, not pushed:")
+        && warnings.get(0).contains("image:push"), warnings.get(0));
+
+    // image:push on the command line, or bound in <executions> to a phase the build reaches: no warning.
+    warnings.clear();
+    mojo.session.getRequest().setGoals(List.of("package", "image:push"));
+    mojo.execute();
+    org.apache.maven.model.Plugin plugin = new org.apache.maven.model.Plugin();
+    plugin.setGroupId("dev.lading");
+    plugin.setArtifactId("image-maven-plugin");
+    org.apache.maven.model.PluginExecution push = new org.apache.maven.model.PluginExecution();
+    push.setId("image");
+    push.setPhase("package");
+    push.setGoals(List.of("build", "push"));
+    plugin.addExecution(push);
+    mojo.project.getBuild().addPlugin(plugin);
+    mojo.session.getRequest().setGoals(List.of("verify"));
+    mojo.execute();
+    assertEquals(List.of(), warnings);
+    mojo.session.getRequest().setGoals(List.of("compile", "image:build"));
+    mojo.execute();
+    assertEquals(1, warnings.size(), warnings.toString());
   }
 
   private static String digest(Path project) throws Exception {
@@ -113,9 +185,12 @@ class MojoExecutionTest {
     Path project = offlineProject(mojo);
     mojo.execute();
     assertTrue(digest(project).startsWith("sha256:"));
-    assertEquals(List.of(
-        "<dockerClient> is ignored: it configures Jib's Docker-daemon goal, which has no counterpart here",
-        "<skaffold> is ignored: it configures Skaffold's use of Jib"), warnings);
+    // A second goal of the same build (image:push after image:build) does not say it again.
+    mojo.execute();
+    assertEquals(List.of("<dockerClient> is ignored: it configures Jib's Docker-daemon goal, which has no"
+            + " counterpart here (image:export writes a tar)",
+        "<skaffold> is ignored: it configures Skaffold's use of Jib"),
+        warnings.stream().filter(w -> w.contains("is ignored")).toList());
   }
 
   @Test
