@@ -36,7 +36,12 @@ public final class FakechrootExecutor implements RootfsExecutor {
     Path state = Files.createTempFile(stateDir, ".fakeroot-", ".state");
     try {
       Files.writeString(state, before.toFakerootSaveFile(root));
-      List<String> command = new ArrayList<>(List.of(fakechroot.toString(), "--", fakeroot.toString(),
+      // "-e chroot": fakechroot's chroot environment, which swaps in harmless stand-ins for the
+      // static programs no preload can reach (ldconfig would write the host's cache) and runs
+      // chroot and env through fakechroot's wrappers. fakechroot picks it by the command's name
+      // only when that is "chroot" or a bare "fakeroot", so it is named here.
+      List<String> command = new ArrayList<>(List.of(fakechroot.toString(), "-e", "chroot", "--",
+          fakeroot.toString(),
           "-i", state.toString(), "-s", state.toString(), "--", chroot.toString(), root.toString()));
       command.addAll(CommandLine.inWorkdir(spec));
       Map<String, String> env = spec.environment();
