@@ -5,6 +5,9 @@
 # Usage: tools/make-base-image.sh VARIANT [--out DIR] [--force] [--push HOST:PORT/REPO:TAG]
 #                                 [--format oci|docker] [--modules M1,M2,...]
 #   VARIANT   minimal  /bin/sh (dash) + coreutils basics and their shared libraries, /etc/passwd, /tmp
+#             busybox  a static busybox (Debian's busybox-static) and its applets: no C library at all
+#             bullseye|bookworm|trixie  Debian 11, 12 or 13 made by debootstrap --variant=minbase from
+#                      Debian's archive (needs root and Debian's package mirror)
 #             jre      minimal + a Java 17 runtime (jlink from the host JDK's jmods, else a copy of it)
 #             big      jre + four layers of host files, jars and random data: six layers, ~300 MB
 #                      unpacked (for the pull benchmark)
@@ -47,7 +50,7 @@ FORMAT=oci
 MODULES="$DEFAULT_MODULES"
 while [ $# -gt 0 ]; do
   case "$1" in
-    minimal|jre|big) [ -z "$VARIANT" ] || die "only one variant at a time (got $VARIANT and $1)"; VARIANT=$1 ;;
+    minimal|jre|big|busybox|bullseye|bookworm|trixie) [ -z "$VARIANT" ] || die "only one variant at a time (got $VARIANT and $1)"; VARIANT=$1 ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift ;;
     --out=*) OUT=${1#--out=} ;;
     --force) FORCE=1 ;;
@@ -62,7 +65,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -n "$VARIANT" ] || { echo "make-base-image: which variant? minimal, jre or big" >&2; usage; }
+[ -n "$VARIANT" ] || { echo "make-base-image: which variant? minimal, jre, big, busybox, bullseye, bookworm or trixie" >&2; usage; }
 case "$FORMAT" in
   oci) SKOPEO_FORMAT=oci ;;
   docker|v2s2) SKOPEO_FORMAT=v2s2 ;;
@@ -224,6 +227,35 @@ EOF
 # update_ld_cache: regenerates the image's /etc/ld.so.cache. The java launcher finds libjli.so through
 # $ORIGIN, which glibc resolves with /proc/self/exe; the cache lets it run where /proc is not mounted
 # (a plain chroot).
+populate_busybox() {
+  local busybox applet
+  busybox=$(command -v busybox) || die "busybox is not installed (Debian: apt-get install busybox-static)"
+  file -b "$busybox" 2>/dev/null | grep -q 'statically linked' \
+    || ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable' \
+    || die "$busybox is not static; install busybox-static"
+  mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,proc,sys,dev}
+  chmod 700 "$ROOTFS/root"
+  chmod 1777 "$ROOTFS/tmp"
+  cp "$busybox" "$ROOTFS/bin/busybox"
+  for applet in $("$busybox" --list); do
+    [ -e "$ROOTFS/bin/$applet" ] || ln -s busybox "$ROOTFS/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$ROOTFS/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$ROOTFS/etc/group"
+}
+
+populate_debian() {
+  [ "$(id -u)" -eq 0 ] || die "$VARIANT: debootstrap needs root"
+  command -v debootstrap >/dev/null || die "debootstrap is not installed (Debian: apt-get install debootstrap)"
+  # Into an empty directory: debootstrap refuses a tree it did not make.
+  find "$ROOTFS" -mindepth 1 -delete
+  debootstrap --variant=minbase "$VARIANT" "$ROOTFS" >"$WORK/debootstrap.log" 2>&1 || {
+    tail -n 20 "$WORK/debootstrap.log" >&2
+    die "$VARIANT: debootstrap failed (its last lines are above)"
+  }
+  rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/log/*.log "$ROOTFS"/var/log/apt/*
+}
+
 update_ld_cache() {
   if command -v ldconfig >/dev/null; then
     ldconfig -X -r "$ROOTFS"
@@ -379,6 +411,17 @@ build() {
   # shellcheck disable=SC2016 # expanded by the image's shell, not this one
   local smoke=(/bin/sh -c 'echo ok from $(ls / | wc -l) top-level entries')
   case "$variant" in
+    busybox)
+      add_layer base populate_busybox
+      configure --clear config.env --config.env "PATH=$BASE_PATH" --config.cmd /bin/sh \
+        --config.label org.opencontainers.image.title=lading-busybox
+      ;;
+    bullseye|bookworm|trixie)
+      add_layer debootstrap populate_debian
+      configure --clear config.env --config.env "PATH=$BASE_PATH" --config.cmd /bin/bash \
+        --config.label "org.opencontainers.image.title=lading-debian-$variant"
+      smoke=(/bin/sh -c 'echo Debian $(cat /etc/debian_version)')
+      ;;
     minimal)
       add_layer base populate_minimal
       configure --clear config.env --config.env "PATH=$BASE_PATH" --config.cmd /bin/sh \
