@@ -34,7 +34,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       case FAKECHROOT -> new ExecutorChoice(new FakechrootExecutor(), "fakechroot, as asked (image: "
           + image + ")");
       case PROOT -> new ExecutorChoice(new ProotExecutor(), "proot, as asked (image: " + image
-          + "; proot does not record chown)");
+          + "; proot does not record chown" + ProotExecutor.caveats() + ")");
       case AUTO -> auto(image, Libc.of(Path.of("/")));
     };
   }
@@ -52,6 +52,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       throw new ExecutorException("no executor can run this image's programs: " + why
           + "; apt-get install proot (or build on a host with the image's glibc)");
     }
-    return new ExecutorChoice(new ProotExecutor(), "proot (" + why + "; proot does not record chown)");
+    return new ExecutorChoice(new ProotExecutor(), "proot (" + why + "; proot does not record chown"
+        + ProotExecutor.caveats() + ")");
   }
 }

@@ -14,9 +14,43 @@ import java.util.function.Consumer;
  * {@code chown} succeeds and is forgotten, so files a step creates belong to root in the layer.
  */
 public final class ProotExecutor implements RootfsExecutor {
+  private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)");
+
   @Override
   public String name() {
     return "proot";
+  }
+
+  /**
+   * What the installed proot gets wrong, for the log: before 5.2 it does not translate statx, so
+   * {@code stat} and {@code ls -l} of a path (coreutils use statx) see the host's file system, while
+   * every other call sees the image's. Empty when there is nothing to say.
+   */
+  static String caveats() {
+    try {
+      Process p = new ProcessBuilder(HostTools.require("proot", "proot", "proot").toString(), "--version")
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      p.waitFor();
+      java.util.regex.Matcher m = VERSION.matcher(out);
+      String version = null;
+      while (m.find()) {
+        version = m.group();
+      }
+      if (version == null) {
+        return "";
+      }
+      String[] parts = version.split("\\.");
+      int major = Integer.parseInt(parts[0]);
+      int minor = Integer.parseInt(parts[1]);
+      if (major < 5 || (major == 5 && minor < 2)) {
+        return "; this proot (" + version + ") does not translate statx: stat and ls -l inside a step"
+            + " see the host's files (proot 5.2 or later does)";
+      }
+      return "";
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      return "";
+    }
   }
 
   @Override

@@ -13,8 +13,9 @@ import java.util.Objects;
 
 /**
  * What a build step changed in a root file system, as the entries of its layer: what it added or
- * changed (files, directories whose contents changed, links), what it deleted as whiteouts (one for
- * a deleted directory, none for its contents), hardlinks as hardlinks, and owners and modes as the
+ * changed (files, directories whose contents changed, links) with the directories above them, what
+ * it deleted as whiteouts (one for a deleted directory, none for its contents), hardlinks as
+ * hardlinks, and owners and modes as the
  * image intends them (from the {@link OwnershipMap} when the tree was extracted without privileges,
  * where what is on disk belongs to the building user).
  *
@@ -61,7 +62,9 @@ public final class RootfsDiff {
     Map<String, Stat> is = after.entries();
     List<LayerEntry> entries = new ArrayList<>();
     List<String> notes = new ArrayList<>();
-    Map<Object, String> firstPathOfInode = firstPathsOfInodes(is);
+    // First what changed, then hardlinks among it: a link to a file this layer does not hold is
+    // written as a file, as buildah does (a layer cannot count on a lower layer's inode).
+    Map<String, Stat> changedPaths = new java.util.TreeMap<>();
     for (Map.Entry<String, Stat> e : is.entrySet()) {
       String path = e.getKey();
       Stat now = e.getValue();
@@ -81,6 +84,13 @@ public final class RootfsDiff {
         notes.add("left out the socket " + path + ": a layer cannot hold sockets");
         continue;
       }
+      changedPaths.put(path, now);
+    }
+    Map<Object, String> firstPathOfInode = firstPathsOfInodes(changedPaths);
+    for (Map.Entry<String, Stat> e : changedPaths.entrySet()) {
+      String path = e.getKey();
+      Stat now = e.getValue();
+      Ownership ownerNow = ownershipAfter == null ? null : ownershipAfter.entries().get(path);
       String first = now.kind() == Kind.FILE && now.nlink() > 1 ? firstPathOfInode.get(now.inode()) : null;
       LayerEntry entry = first != null && !first.equals(path)
           ? LayerEntry.hardlink(path, first)
@@ -102,16 +112,38 @@ public final class RootfsDiff {
           new byte[0]).withMode(0);
       entries.add(whiteout.withMtime(timestamp != null ? timestamp : Instant.EPOCH));
     }
+    // Every changed path's parents go in too, as they are now, as buildah (containers/storage) writes
+    // them: a runtime then applies their modes and owners even if a lower layer differs.
+    java.util.Set<String> present = new java.util.HashSet<>();
+    entries.forEach(e -> present.add(e.path()));
+    for (LayerEntry e : List.copyOf(entries)) {
+      for (String parent = parent(e.path()); !parent.equals("/") && present.add(parent);
+          parent = parent(parent)) {
+        Stat dir = is.get(parent);
+        if (dir == null || dir.kind() != Kind.DIRECTORY) {
+          break;
+        }
+        Ownership owner = ownershipAfter == null ? null : ownershipAfter.entries().get(parent);
+        Instant mtime = dir.mtime().toInstant();
+        entries.add(owned(LayerEntry.directory(parent), dir, owner)
+            .withMtime(timestamp != null && mtime.isAfter(timestamp) ? timestamp : mtime));
+      }
+    }
     return new Result(entries, notes);
   }
 
+  /**
+   * Whether a path changed on disk: its type, inode, mode, size, mtime or link target, as
+   * containers/storage compares them. Not its ctime: a new hardlink elsewhere moves the ctime of a
+   * file the step did not change.
+   */
   private static boolean changed(Stat old, Stat now) {
     return old.kind() != now.kind() || !old.inode().equals(now.inode()) || old.mode() != now.mode()
-        || old.size() != now.size() || !old.mtime().equals(now.mtime()) || !old.ctime().equals(now.ctime())
+        || old.size() != now.size() || !old.mtime().equals(now.mtime())
         || !Objects.equals(old.linkTarget(), now.linkTarget());
   }
 
-  /** For each inode with several links, the path that sorts first: hardlinks point there. */
+  /** For each inode with several links among {@code is}, the path that sorts first: hardlinks point there. */
   private static Map<Object, String> firstPathsOfInodes(Map<String, Stat> is) {
     Map<Object, String> first = new HashMap<>();
     for (Map.Entry<String, Stat> e : is.entrySet()) {

@@ -25,10 +25,16 @@ import java.util.Optional;
 public record StoreDirectory(Path path, Optional<String> notice) {
   /** Environment variable naming the store directory. */
   public static final String ENV = "LADING_STORE";
+  /** How a user names a store, in every front end. */
+  private static final String CHOOSE = "choose one with " + ENV + "=DIR, --store DIR (lading) or"
+      + " -Dimage.store=DIR (Maven)";
 
   /** Resolves the default for this process's environment and system properties. */
   public static StoreDirectory resolve() throws IOException {
-    return resolve(System.getenv(), System.getProperty("user.home"), System.getProperty("java.io.tmpdir"),
+    // $TMPDIR first, as for every other Unix program; Java's own temp dir ignores it.
+    String tmp = System.getenv("TMPDIR");
+    return resolve(System.getenv(), System.getProperty("user.home"),
+        tmp != null && tmp.startsWith("/") ? tmp : System.getProperty("java.io.tmpdir"),
         System.getProperty("user.name"));
   }
 
@@ -65,13 +71,13 @@ public record StoreDirectory(Path path, Optional<String> notice) {
       if (problem.isEmpty()) {
         Optional<String> notice = skipped.isEmpty() ? Optional.empty()
             : Optional.of("using the store " + candidate + " (" + String.join("; ", skipped)
-                + "); choose one with --store DIR or " + ENV + "=DIR");
+                + "); " + CHOOSE);
         return new StoreDirectory(candidate, notice);
       }
       skipped.add(candidate + " " + problem.get());
     }
     throw new IOException("no usable store directory (" + String.join("; ", skipped)
-        + "); name a writable one with --store DIR or " + ENV + "=DIR");
+        + "); " + CHOOSE);
   }
 
   /**

@@ -62,6 +62,7 @@ class StoreDirectoryTest {
     IOException e = assertThrows(IOException.class,
         () -> StoreDirectory.resolve(Map.of(), "", dir.toString(), "ci"));
     assertTrue(e.getMessage().contains("open to other users"), e.getMessage());
-    assertTrue(e.getMessage().contains("--store DIR or LADING_STORE=DIR"), e.getMessage());
+    assertTrue(e.getMessage().contains("LADING_STORE=DIR, --store DIR (lading) or -Dimage.store=DIR (Maven)"),
+        e.getMessage());
   }
 }

@@ -151,6 +151,42 @@ class MojoExecutionTest {
   }
 
   @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
+  void aUserWithoutAWritableHomeGetsAFallbackStoreAndIsToldSo(BuildMojo mojo) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("LADING_STORE") == null
+        && System.getenv("TMPDIR") == null, "the environment names a store or a temp directory");
+    String home = System.getProperty("user.home");
+    String tmp = System.getProperty("java.io.tmpdir");
+    String user = System.getProperty("user.name");
+    try {
+      // A home that cannot hold a directory, as /nonexistent for a CI user (unusable for root too).
+      System.setProperty("user.home", Files.writeString(dir.resolve("home"), "").toString());
+      System.setProperty("java.io.tmpdir", Files.createDirectory(dir.resolve("tmp")).toString());
+      System.setProperty("user.name", "ci");
+      Path fallback = dir.resolve("tmp/lading-ci/store");
+      Store store = Store.open(Store.defaultDirectory().path());
+      assertEquals(fallback, store.root());
+      Descriptor config = store.put(ImageFormat.OCI.configType(),
+          Json.write(ImageConfig.scratch(Platform.of("linux", "amd64"))));
+      ImageManifest manifest = ImageManifest.of(ImageFormat.OCI, config, List.of());
+      store.setRef(BASE, store.put(manifest.contentType(), Json.write(manifest)));
+      List<String> warnings = recordWarnings(mojo);
+      Path project = dir.resolve("app");
+      RealMaven.attach(mojo, project, true);
+      RealMaven.classes(project);
+      mojo.execute();
+      assertTrue(store.ref("registry.example.com/team/app:1.0").isPresent(), "built into the fallback store");
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(warnings.get(0).startsWith("using the store " + fallback + " (") && warnings.get(0)
+          .contains("-Dimage.store=DIR (Maven)"), warnings.get(0));
+    } finally {
+      System.setProperty("user.home", home);
+      System.setProperty("java.io.tmpdir", tmp);
+      System.setProperty("user.name", user);
+    }
+  }
+
+  @Test
   @InjectMojo(goal = "build", pom = "src/test/resources/unit/jib-extensions/pom.xml")
   void jibPluginExtensionsAreRefusedWithWhatToDoInstead(BuildMojo mojo) throws Exception {
     RealMaven.attach(mojo, dir.resolve("app"), true, store());

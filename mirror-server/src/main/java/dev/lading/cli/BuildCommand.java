@@ -51,6 +51,9 @@ final class BuildCommand implements Callable<Integer> {
           + " host's, else proot.")
   String executor;
 
+  @Option(names = "--no-cache", description = "Run every step, even one whose layer the step cache holds.")
+  boolean noCache;
+
   @Parameters(index = "0", paramLabel = "CONTEXT", description = "The build context directory.")
   Path context;
 
@@ -95,7 +98,7 @@ final class BuildCommand implements Callable<Integer> {
     DockerfileBuild.Options options = new DockerfileBuild.Options(context.toAbsolutePath(),
         Files.readString(dockerfile), args, target, platform, ExecutorChoice.Kind.parse(executor),
         epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
-        storeNames);
+        storeNames, noCache);
     DockerfileBuild.Result result = new DockerfileBuild(store, images, new DockerfileBuild.Listener() {
       @Override
       public void info(String line) {
@@ -120,6 +123,7 @@ final class BuildCommand implements Callable<Integer> {
     }
     if (!global.quiet) {
       System.err.println("built " + result.layersBuilt() + (result.layersBuilt() == 1 ? " layer" : " layers")
+          + (result.layersCached() > 0 ? " (" + result.layersCached() + " from the step cache)" : "")
           + " into the store as " + String.join(", ", storeNames));
     }
     System.out.println(digest);

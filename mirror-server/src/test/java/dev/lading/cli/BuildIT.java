@@ -7,17 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lading.testing.Processes;
 import dev.lading.testing.RequiredTool;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,30 +31,13 @@ class BuildIT {
     RequiredTool.require("skopeo", "skopeo");
     RequiredTool.require("fakechroot", "fakechroot");
     RequiredTool.require("fakeroot", "fakeroot");
-    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
-    jar = Files.copy(Path.of(System.getProperty("lading.jar", "target/lading.jar")), shared.resolve("lading.jar"),
-        StandardCopyOption.REPLACE_EXISTING);
-    Path script = Path.of(System.getProperty("lading.tools", "../tools")).resolve("make-base-image.sh");
-    List<String> printed = Processes.check(List.of("bash", script.toString(), "minimal", "--out",
-        shared.resolve("bases").toString()), 600).trim().lines().toList();
-    base = printed.get(printed.size() - 1);
-    Processes.check(List.of("chmod", "-R", "a+rX", shared.toString()), 60);
-  }
-
-  private static boolean root() throws IOException {
-    return (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+    jar = AsNobody.jar(shared);
+    base = AsNobody.baseImage("minimal", shared.resolve("bases"));
   }
 
   /** Runs {@code lading ARGS} as nobody (when root) with a store in the shared directory. */
   private static Processes.Result lading(String store, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    if (root()) {
-      command.addAll(List.of("runuser", "-u", "nobody", "--"));
-    }
-    command.addAll(List.of("env", "HOME=/nonexistent", "LADING_STORE=" + shared.resolve(store),
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
-    command.addAll(List.of(args));
-    return Processes.run(command, 300);
+    return AsNobody.lading(jar, List.of("LADING_STORE=" + shared.resolve(store)), List.of(), args);
   }
 
   private static Path context(String name, String dockerfile) throws IOException {
@@ -73,30 +49,7 @@ class BuildIT {
 
   /** Each layer of the built image (bottom first): path -> "type mode uid:gid [-> target]". */
   private static List<TreeMap<String, String>> layers(String store, String ref) throws IOException {
-    String manifest = Processes.check(List.of("skopeo", "inspect", "--raw", "oci:" + shared.resolve(store)
-        + ":" + ref), 60);
-    List<TreeMap<String, String>> layers = new ArrayList<>();
-    for (String digest : dev.lading.model.Json.mapper().readTree(manifest).findValuesAsText("digest")) {
-      Path blob = shared.resolve(store).resolve("blobs/sha256").resolve(digest.substring(7));
-      if (Files.size(blob) > 100_000 || !digest.startsWith("sha256:")) {
-        layers.add(new TreeMap<>()); // the base layer: not what these tests look at
-        continue;
-      }
-      TreeMap<String, String> entries = new TreeMap<>();
-      try (InputStream in = new GZIPInputStream(Files.newInputStream(blob));
-          TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-        for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-          String type = e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : e.isLink() ? "h" : e.isFIFO() ? "p" : "f";
-          entries.put(e.getName(), type + " " + Integer.toOctalString(e.getMode() & 07777) + " "
-              + e.getLongUserId() + ":" + e.getLongGroupId()
-              + (e.isSymbolicLink() || e.isLink() ? " -> " + e.getLinkName() : ""));
-        }
-      } catch (java.util.zip.ZipException notGzip) {
-        continue; // the config blob
-      }
-      layers.add(entries);
-    }
-    return layers;
+    return LayerListing.layers(shared.resolve(store), ref);
   }
 
   @Test
@@ -149,6 +102,33 @@ class BuildIT {
         "cat greeting.txt heredoc.txt; ls /etc/os-release 2>&1 || true");
     assertTrue(inside.output().contains("hello world\nfrom heredoc"), inside.output());
     assertTrue(inside.output().contains("No such file"), inside.output());
+  }
+
+  @Test
+  void theStepCacheReusesUnchangedStepsAndRunsFromTheFirstChangedOne() throws IOException {
+    Path ctx = context("cached", "FROM BASE\nCOPY a.txt /a.txt\nRUN cat /a.txt > /copy.txt\n"
+        + "COPY b.txt /b.txt\nRUN echo done > /done\n");
+    Files.writeString(ctx.resolve("a.txt"), "a\n");
+    Files.writeString(ctx.resolve("b.txt"), "b\n");
+    Processes.check(List.of("chmod", "-R", "a+rX", ctx.toString()), 60);
+    Processes.Result first = lading("store-d", "build", "-t", "cached:1", ctx.toString());
+    assertEquals(0, first.exitCode(), first.output());
+    Processes.Result again = lading("store-d", "build", "-t", "cached:1", ctx.toString());
+    assertEquals(0, again.exitCode(), again.output());
+    assertTrue(again.output().contains("built 0 layers (4 from the step cache)"), again.output());
+    assertFalse(again.output().contains("executor:"), "nothing ran: " + again.output());
+    assertEquals(digest(first), digest(again), "the same inputs give the same image");
+
+    Files.writeString(ctx.resolve("b.txt"), "b changed\n");
+    Processes.Result changed = lading("store-d", "build", "-t", "cached:1", ctx.toString());
+    assertTrue(changed.output().contains("built 2 layers (2 from the step cache)"), changed.output());
+    Processes.Result noCache = lading("store-d", "build", "--no-cache", "-t", "cached:1", ctx.toString());
+    assertTrue(noCache.output().contains("built 4 layers into"), noCache.output());
+  }
+
+  private static String digest(Processes.Result build) {
+    List<String> lines = build.output().strip().lines().toList();
+    return lines.get(lines.size() - 1);
   }
 
   @Test

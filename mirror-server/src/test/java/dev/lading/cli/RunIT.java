@@ -9,7 +9,6 @@ import dev.lading.testing.RequiredTool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,20 +32,8 @@ class RunIT {
     RequiredTool.require("fakechroot", "fakechroot");
     RequiredTool.require("fakeroot", "fakeroot");
     RequiredTool.require("proot", "proot");
-    // Everything nobody reads lives in a world-readable directory: the checkout may not be.
-    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
-    jar = Files.copy(Path.of(System.getProperty("lading.jar", "target/lading.jar")), shared.resolve("lading.jar"),
-        StandardCopyOption.REPLACE_EXISTING);
-    Path script = Path.of(System.getProperty("lading.tools", "../tools")).resolve("make-base-image.sh");
-    // The script prints the layout reference last (its progress lines come before, on stderr).
-    List<String> printed = Processes.check(List.of("bash", script.toString(), "minimal", "--out",
-        shared.resolve("bases").toString()), 600).trim().lines().toList();
-    image = printed.get(printed.size() - 1);
-    Processes.check(List.of("chmod", "-R", "a+rX", shared.toString()), 60);
-  }
-
-  private static boolean root() throws IOException {
-    return (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+    jar = AsNobody.jar(shared);
+    image = AsNobody.baseImage("minimal", shared.resolve("bases"));
   }
 
   /** Runs {@code lading run ARGS} as nobody (when this is root; as this user otherwise). */
@@ -55,17 +42,10 @@ class RunIT {
   }
 
   private static Processes.Result runAsNobody(Path tmp, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    if (root()) {
-      command.addAll(List.of("runuser", "-u", "nobody", "--", "env", "HOME=/nonexistent"));
-    }
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (tmp != null) {
-      command.add("-Djava.io.tmpdir=" + tmp);
-    }
-    command.addAll(List.of("-jar", jar.toString(), "run"));
-    command.addAll(List.of(args));
-    return Processes.run(command, 120);
+    List<String> run = new ArrayList<>(List.of("run"));
+    run.addAll(List.of(args));
+    return AsNobody.lading(jar, List.of(), tmp == null ? List.of() : List.of("-Djava.io.tmpdir=" + tmp),
+        run.toArray(String[]::new));
   }
 
   @Test

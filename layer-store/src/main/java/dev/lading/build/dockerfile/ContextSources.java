@@ -1,5 +1,6 @@
 package dev.lading.build.dockerfile;
 
+import dev.lading.digest.Digest;
 import dev.lading.dockerfile.DockerIgnore;
 import dev.lading.dockerfile.Heredoc;
 import dev.lading.dockerfile.Instruction;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -62,6 +64,47 @@ final class ContextSources {
       copier.writeFile(heredoc.content().getBytes(StandardCharsets.UTF_8),
           into ? dest + heredoc.name() : dest);
     }
+  }
+
+  /**
+   * What the sources hold, for the step cache: every file's path, type, mode and content digest
+   * (and every link's target), so that any change to what a COPY would copy changes its key.
+   */
+  static Digest fingerprint(Path root, DockerIgnore ignore, List<String> patterns, List<Heredoc> inline,
+      Instruction.Location location, String keyword) throws IOException {
+    MessageDigest md = Digest.newSha256();
+    Path realRoot = root.toRealPath();
+    for (String pattern : patterns) {
+      if (pattern.contains("://")) {
+        continue; // refused when the step runs
+      }
+      for (Path match : find(root, ignore, pattern, location, keyword)) {
+        String top = realRoot.relativize(match).toString();
+        List<Path> all = new ArrayList<>();
+        if (Files.isDirectory(match)) {
+          try (Stream<Path> walk = Files.walk(match)) {
+            walk.sorted().forEach(all::add);
+          }
+        } else {
+          all.add(match);
+        }
+        for (Path p : all) {
+          String rel = realRoot.relativize(p).toString();
+          if (!p.equals(match) && excluded(ignore, rel, p)) {
+            continue;
+          }
+          int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+          String what = Files.isSymbolicLink(p) ? "link " + Files.readSymbolicLink(p)
+              : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? "file " + Digest.of(p) : "dir";
+          md.update((pattern + "\0" + top + "\0" + rel + "\0" + Integer.toOctalString(mode) + "\0" + what
+              + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+      }
+    }
+    for (Heredoc heredoc : inline) {
+      md.update(("heredoc\0" + heredoc.name() + "\0" + heredoc.content() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    return Digest.fromRaw(md.digest());
   }
 
   /** The paths a source pattern names, sorted; a missing or ignored one is an error. */

@@ -1,5 +1,6 @@
 package dev.lading.build.dockerfile;
 
+import dev.lading.build.LayerCache;
 import dev.lading.build.StoredLayers;
 import dev.lading.digest.Digest;
 import dev.lading.dockerfile.BuildArgs;
@@ -14,6 +15,7 @@ import dev.lading.exec.ImageUser;
 import dev.lading.exec.RootfsExecutor;
 import dev.lading.exec.RunSpec;
 import dev.lading.io.FileTrees;
+import dev.lading.layer.LayerExtractor;
 import dev.lading.layer.LayerResult;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.ReproducibleLayer;
@@ -58,9 +60,13 @@ public final class DockerfileBuild {
   /** Lines of a failing RUN's output repeated in its error. */
   private static final int TAIL_LINES = 15;
 
+  /** Bumped when what a step's layer holds changes for the same inputs. */
+  private static final String CACHE_VERSION = "lading-step-cache-1";
+
   private final Store store;
   private final ImageTransfer transfer;
   private final Listener listener;
+  private final LayerCache cache;
 
   /** What a build tells as it goes. */
   public interface Listener {
@@ -80,11 +86,15 @@ public final class DockerfileBuild {
    * @param target the stage to build (name or index), null for the last
    * @param platform the platform of {@code FROM} images, null for this machine's
    * @param executor which executor runs RUN steps
-   * @param sourceDateEpoch when set, the image's created time and every entry's upper bound
+   * @param sourceDateEpoch when set, the image's created time and every entry's upper bound; when
+   *     not, the image and its history say 1970-01-01, as Jib's do, so that a rebuild whose steps
+   *     all come from the step cache gives the same digest
    * @param names the store names to give the image ({@code repo:tag}); may be empty
+   * @param noCache run every step, even one whose layer the step cache holds
    */
   public record Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
-      Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names) {
+      Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
+      boolean noCache) {
     public Options {
       Objects.requireNonNull(context, "context");
       Objects.requireNonNull(dockerfile, "dockerfile");
@@ -100,14 +110,16 @@ public final class DockerfileBuild {
    * @param manifest the image manifest in the store
    * @param config its config digest
    * @param layersBuilt the layers the build's steps made
+   * @param layersCached the layers taken from the step cache without running their step
    */
-  public record Result(Descriptor manifest, Digest config, int layersBuilt) {}
+  public record Result(Descriptor manifest, Digest config, int layersBuilt, int layersCached) {}
 
   /** A build over {@code store}, taking base images through {@code transfer}. */
   public DockerfileBuild(Store store, ImageTransfer transfer, Listener listener) {
     this.store = Objects.requireNonNull(store, "store");
     this.transfer = Objects.requireNonNull(transfer, "transfer");
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.cache = new LayerCache(store);
   }
 
   /** Builds; see the class comment. */
@@ -127,6 +139,7 @@ public final class DockerfileBuild {
           .mapToInt(s -> s.instructions().size() + 1).sum();
       Counter counter = new Counter(steps);
       int layersBuilt = 0;
+      int layersCached = 0;
       for (Stage stage : dockerfile.stages()) {
         if (stage.index() > target.index()) {
           break;
@@ -135,8 +148,9 @@ public final class DockerfileBuild {
             work.resolve("stage-" + stage.index()), counter);
         built.put(stage.index(), run.run());
         layersBuilt += run.layersBuilt;
+        layersCached += run.layersCached;
       }
-      return commit(built.get(target.index()), options, layersBuilt);
+      return commit(built.get(target.index()), options, layersBuilt, layersCached);
     } catch (DockerfileException e) {
       throw new BuildException(e.getMessage(), e);
     } finally {
@@ -144,8 +158,9 @@ public final class DockerfileBuild {
     }
   }
 
-  private Result commit(StageState state, Options options, int layersBuilt) throws IOException {
-    Instant created = options.sourceDateEpoch() != null ? options.sourceDateEpoch() : Instant.now();
+  private Result commit(StageState state, Options options, int layersBuilt, int layersCached)
+      throws IOException {
+    Instant created = options.sourceDateEpoch() != null ? options.sourceDateEpoch() : Instant.EPOCH;
     ImageConfig config = state.config.withCreated(created);
     Descriptor configDescriptor = store.put(MediaTypes.OCI_CONFIG, Json.write(config));
     ImageManifest manifest = ImageManifest.of(ImageFormat.OCI, configDescriptor, state.layers)
@@ -158,7 +173,7 @@ public final class DockerfileBuild {
     if (!refs.isEmpty()) {
       store.setRefs(refs);
     }
-    return new Result(stored, configDescriptor.digest(), layersBuilt);
+    return new Result(stored, configDescriptor.digest(), layersBuilt, layersCached);
   }
 
   private static Dockerfile parse(String text) throws BuildException {
@@ -217,6 +232,7 @@ public final class DockerfileBuild {
     private StageState state;
     private RootfsExecutor executor;
     private int layersBuilt;
+    private int layersCached;
 
     StageRun(Dockerfile dockerfile, Stage stage, BuildArgs args, Options options, Platform platform,
         DockerIgnore ignore, Map<Integer, StageState> built, Path dir, Counter counter) {
@@ -240,6 +256,11 @@ public final class DockerfileBuild {
         Instruction instruction = expander.expand(raw);
         listener.info(counter.next() + ": " + raw.location().text());
         try {
+          if (!(instruction instanceof Instruction.Run || instruction instanceof Instruction.Copy
+              || instruction instanceof Instruction.Add)) {
+            // What a config-only step does follows from its words: they are part of every later key.
+            state.chain = key(state.chain, "CONFIG", instruction.keyword(), describe(instruction));
+          }
           step(instruction, expander);
         } catch (BuildException e) {
           throw e;
@@ -259,12 +280,18 @@ public final class DockerfileBuild {
         StageState copy = new StageState(dir, parent.config, List.of());
         copy.layers.addAll(parent.layers);
         copy.shell = parent.shell;
-        copyTree(parent.rootfs, copy.rootfs);
-        Files.copy(parent.ownership, copy.ownership);
+        copy.chain = parent.chain;
+        copy.base = () -> {
+          materialize(parent);
+          copyTree(parent.rootfs, copy.rootfs);
+          Files.copy(parent.ownership, copy.ownership, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        };
         return copy;
       }
       if (from.image().equalsIgnoreCase("scratch")) {
-        return StageState.scratch(dir, wanted);
+        StageState scratch = StageState.scratch(dir, wanted);
+        scratch.chain = key(null, "FROM scratch", wanted.toString());
+        return scratch;
       }
       ImageLocation location = imageLocation(from.image());
       InspectResult inspected = transfer.inspect(location, wanted);
@@ -276,17 +303,63 @@ public final class DockerfileBuild {
             + " them");
       }
       StageState base = new StageState(dir, config, inspected.imageManifest().layers());
-      transfer.unpack(location, base.rootfs, UnpackOptions.defaults().withPlatform(wanted)
-          .withPreserveOwnership(false).withOwnershipFile(base.ownership).withAllowNonEmptyTarget(true)
-          .withLayersIntoStore(true));
-      if (!Files.exists(base.ownership)) {
-        OwnershipMap.empty().save(base.ownership);
+      base.chain = key(null, "FROM", inspected.image().digest().toString());
+      // Unpacked only when a step must run: a rebuild whose steps are all cached never unpacks.
+      base.base = () -> {
+        transfer.unpack(location, base.rootfs, UnpackOptions.defaults().withPlatform(wanted)
+            .withPreserveOwnership(false).withOwnershipFile(base.ownership).withAllowNonEmptyTarget(true)
+            .withLayersIntoStore(true));
+        if (!Files.exists(base.ownership)) {
+          OwnershipMap.empty().save(base.ownership);
+        }
+      };
+      // The base's layers go into the image whether or not it is unpacked.
+      for (Descriptor layer : inspected.imageManifest().layers()) {
+        if (!store.has(layer.digest())) {
+          base.base.fill();
+          base.base = null;
+          break;
+        }
       }
       return base;
     }
 
+    /** Makes the stage's root file system what its layers say: the base, then cached layers. */
+    private void materialize(StageState s) throws IOException {
+      if (s.base != null) {
+        s.base.fill();
+        s.base = null;
+      }
+      if (!s.pending.isEmpty()) {
+        LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(false)
+            .ownershipFile(s.ownership).build();
+        for (Descriptor layer : s.pending) {
+          extractor.apply(s.rootfs, store.blobPath(layer.digest()));
+        }
+        s.pending.clear();
+      }
+    }
+
+    /** Takes the step's layer from the cache when it holds one for {@code key}. */
+    private boolean cached(Digest key, Instant created, String createdBy) throws IOException {
+      if (options.noCache()) {
+        return false;
+      }
+      Optional<LayerResult> hit = cache.get(key);
+      if (hit.isEmpty()) {
+        return false;
+      }
+      Descriptor layer = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, hit.get().digest(), hit.get().size());
+      state.addLayer(layer, hit.get().diffId(), created, createdBy);
+      state.pending.add(layer);
+      state.chain = key;
+      layersCached++;
+      listener.info("cached layer " + hit.get().digest().shortHex());
+      return true;
+    }
+
     private void step(Instruction instruction, Expander expander) throws IOException, DockerfileException {
-      Instant created = options.sourceDateEpoch() != null ? options.sourceDateEpoch() : Instant.now();
+      Instant created = options.sourceDateEpoch() != null ? options.sourceDateEpoch() : Instant.EPOCH;
       ImageConfig.RunConfig run = state.run();
       if (instruction instanceof Instruction.Run r) {
         runStep(r, expander, created);
@@ -369,13 +442,20 @@ public final class DockerfileBuild {
             + " supported yet; remove the --mount flag (the step then runs without the cache)");
       }
       List<String> argv = r.command().execForm() ? r.command().args() : shellCommand(r);
+      List<String> env = new ArrayList<>();
+      expander.runEnvironment().forEach((k, v) -> env.add(k + "=" + v));
+      String createdBy = "RUN " + String.join(" ", argv);
+      Digest key = key(state.chain, "RUN", String.join("\0", argv), String.join("\0", env),
+          state.workdir(), String.valueOf(state.run().user()), options.executor().name());
+      if (cached(key, created, createdBy)) {
+        return;
+      }
+      materialize(state);
       if (executor == null) {
         ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs);
         listener.info("executor: " + choice.reason());
         executor = choice.executor();
       }
-      List<String> env = new ArrayList<>();
-      expander.runEnvironment().forEach((k, v) -> env.add(k + "=" + v));
       RunSpec spec = new RunSpec(state.rootfs, argv, env, state.workdir(), state.run().user(),
           state.ownership);
       OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
@@ -393,7 +473,7 @@ public final class DockerfileBuild {
             + " failed with exit code " + exit + (tail.isEmpty() ? "" : "; its last lines:\n  "
             + String.join("\n  ", tail)));
       }
-      layer(before, ownersBefore, created, "RUN " + String.join(" ", argv));
+      layer(before, ownersBefore, created, createdBy, key);
     }
 
     /** The shell-form command through SHELL; a lone heredoc ({@code RUN <<EOF}) is the script itself. */
@@ -426,10 +506,19 @@ public final class DockerfileBuild {
         List<dev.lading.dockerfile.Heredoc> inline, String destination, Optional<String> from,
         Optional<String> chown, Optional<String> chmod, boolean add, Instant created, String keyword)
         throws IOException {
-      OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
-      RootfsSnapshot before = RootfsSnapshot.take(state.rootfs);
+      String createdBy = keyword + " " + location.text().substring(keyword.length()).strip();
       Sources source = sources(from, location);
       try {
+        Digest key = key(state.chain, keyword, String.join("\0", sources), destination, state.workdir(),
+            chown.orElse("-"), chmod.orElse("-"), source.identity() != null ? source.identity()
+                : ContextSources.fingerprint(source.root(), source.ignore(), sources, inline, location,
+                    keyword).toString());
+        if (cached(key, created, createdBy)) {
+          return;
+        }
+        materialize(state);
+        OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
+        RootfsSnapshot before = RootfsSnapshot.take(state.rootfs);
         Long uid = null;
         Long gid = null;
         if (chown.isPresent()) {
@@ -444,15 +533,15 @@ public final class DockerfileBuild {
         ContextSources.copy(copier, source.root(), source.ignore(), sources, inline, dest, add, location,
             keyword);
         copier.ownership().save(state.ownership);
+        layer(before, ownersBefore, created, createdBy, key);
       } finally {
         source.close();
       }
-      layer(before, ownersBefore, created, keyword + " " + location.text().substring(keyword.length()).strip());
     }
 
     private Sources sources(Optional<String> from, Instruction.Location location) throws IOException {
       if (from.isEmpty()) {
-        return new Sources(options.context(), ignore, null);
+        return new Sources(options.context(), ignore, null, null);
       }
       Optional<Stage> other = dockerfile.stage(from.get());
       if (other.isPresent()) {
@@ -461,18 +550,19 @@ public final class DockerfileBuild {
           throw new BuildException("line " + location.line() + ": COPY --from=" + from.get()
               + " names this stage or a later one; copy from an earlier stage");
         }
-        return new Sources(done.rootfs, DockerIgnore.empty(), null);
+        materialize(done);
+        return new Sources(done.rootfs, DockerIgnore.empty(), null, "stage " + done.chain);
       }
       Path temp = dir.resolveSibling(dir.getFileName() + "-from-" + Integer.toHexString(from.get().hashCode()));
       Files.createDirectories(temp);
       transfer.unpack(imageLocation(from.get()), temp.resolve("rootfs"), UnpackOptions.defaults()
           .withPlatform(platform).withPreserveOwnership(false).withOwnershipFile(temp.resolve("ownership.json")));
-      return new Sources(temp.resolve("rootfs"), DockerIgnore.empty(), temp);
+      return new Sources(temp.resolve("rootfs"), DockerIgnore.empty(), temp, null);
     }
 
     /** Writes the step's changes as a layer and adds it to the stage. */
-    private void layer(RootfsSnapshot before, OwnershipMap ownersBefore, Instant created, String createdBy)
-        throws IOException {
+    private void layer(RootfsSnapshot before, OwnershipMap ownersBefore, Instant created, String createdBy,
+        Digest key) throws IOException {
       RootfsSnapshot after = RootfsSnapshot.take(state.rootfs);
       RootfsDiff.Result diff = RootfsDiff.between(before, after, ownersBefore,
           OwnershipMap.load(state.ownership), options.sourceDateEpoch());
@@ -480,6 +570,8 @@ public final class DockerfileBuild {
       ReproducibleLayer layer = ReproducibleLayer.builder().implicitParents(false)
           .hardlinksToLowerLayers(true).addAll(diff.entries()).build();
       LayerResult result = StoredLayers.write(store, layer, createdBy);
+      cache.put(key, result);
+      state.chain = key;
       state.addLayer(Descriptor.of(MediaTypes.OCI_LAYER_GZIP, result.digest(), result.size()),
           result.diffId(), created, createdBy);
       layersBuilt++;
@@ -523,7 +615,12 @@ public final class DockerfileBuild {
   }
 
   /** Where COPY sources come from; {@code cleanup} is a directory to delete afterwards. */
-  private record Sources(Path root, DockerIgnore ignore, Path cleanup) implements AutoCloseable {
+  /**
+   * Where COPY sources come from; {@code cleanup} is a directory to delete afterwards, {@code identity}
+   * what the cache key says of them (an earlier stage's key), null to fingerprint their files.
+   */
+  private record Sources(Path root, DockerIgnore ignore, Path cleanup, String identity)
+      implements AutoCloseable {
     @Override
     public void close() throws IOException {
       if (cleanup != null) {
@@ -562,6 +659,24 @@ public final class DockerfileBuild {
       return inStore;
     }
     return ImageLocation.parse("docker://" + image);
+  }
+
+  /** A step cache key: the parent's key and what the step is, field by field. */
+  private static Digest key(Digest parent, String... fields) {
+    java.security.MessageDigest md = Digest.newSha256();
+    md.update((CACHE_VERSION + "\n" + (parent == null ? "-" : parent.toString()) + "\n")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    for (String field : fields) {
+      md.update(field.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      md.update((byte) 0);
+    }
+    return Digest.fromRaw(md.digest());
+  }
+
+  /** An instruction's words, without where it was written (moving a line keeps the cache). */
+  private static String describe(Instruction instruction) {
+    String text = instruction.toString();
+    return text.replaceAll("Location\\[line=\\d+, endLine=\\d+, ", "Location[");
   }
 
   private static Map<String, String> envMap(List<String> env) {

@@ -30,6 +30,17 @@ final class StageState {
   final List<Descriptor> layers = new ArrayList<>();
   ImageConfig config;
   List<String> shell = DEFAULT_SHELL;
+  /** The cache key of everything so far: the base and every step. */
+  Digest chain;
+  /** Fills the root file system with the base; null once done. */
+  Filler base;
+  /** Layers taken from the step cache and not yet applied to the root file system. */
+  final List<Descriptor> pending = new ArrayList<>();
+
+  /** Puts the base into the root file system (an unpack, a copy of a stage). */
+  interface Filler {
+    void fill() throws IOException;
+  }
 
   StageState(Path dir, ImageConfig config, List<Descriptor> baseLayers) throws IOException {
     this.dir = dir;

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Benchmark: Dockerfiles with RUN steps built cold by `lading build` as nobody (no root, no daemon,
+# no user namespaces) and by buildah as root (`bud --layers --isolation chroot`, vfs storage, the
+# reference), side by side in one run; then a no-change rebuild by Lading (every step from its step
+# cache). Prints the median times and the ratios lading/buildah.
+# Aims (issue 9): cold at most 0.50x buildah's time; a no-change rebuild under 2 s.
+#
+# The Dockerfiles (bases made by tools/make-base-image.sh, cached):
+#   files     minimal base: a RUN that creates 20,000 files, then a RUN that deletes and changes some
+#   apt       Debian 12 base: apt-get update && apt-get install -y curl (reaches Debian's archive)
+#
+# Usage: bench/run-vs-buildah.sh [--runs N] [--only files|apt] [--jar PATH] [--keep]
+#   (as root: buildah needs it, and Lading is run as nobody through runuser)
+set -Eeuo pipefail
+trap 'echo "run-vs-buildah: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
+export LC_ALL=C
+
+die() { echo "run-vs-buildah: $*" >&2; exit 1; }
+log() { echo "run-vs-buildah: $*" >&2; }
+usage() { sed -n '2,/^set -Eeuo/{/^set -Eeuo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit "$1"; }
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+RUNS=3
+ONLY=""
+JAR="${LADING_JAR:-$ROOT/mirror-server/target/lading.jar}"
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS=$2; shift ;;
+    --only) [ $# -ge 2 ] || die "--only needs files or apt"; ONLY=$2; shift ;;
+    --jar) [ $# -ge 2 ] || die "--jar needs a path"; JAR=$2; shift ;;
+    --keep) KEEP=1 ;;
+    -h|--help) usage 0 ;;
+    *) echo "run-vs-buildah: unknown argument '$1'" >&2; usage 2 ;;
+  esac
+  shift
+done
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive number, not '$RUNS'"
+[ "$(id -u)" -eq 0 ] || die "run as root (buildah needs it; Lading runs as nobody through runuser)"
+for tool in buildah runuser java umoci; do
+  command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: apt-get install buildah util-linux default-jre umoci)"
+done
+[ -f "$JAR" ] || die "$JAR is missing: run 'mvn -B -q install -DskipTests' first"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lading-run-vs-buildah.XXXXXX")
+chmod 755 "$WORK"
+cleanup() { [ "$KEEP" = 1 ] && log "kept $WORK" || rm -rf "$WORK"; }
+trap cleanup EXIT
+cp "$JAR" "$WORK/lading.jar"
+chmod 644 "$WORK/lading.jar"
+
+# Bases in a directory nobody can read (root's home cannot be), cached between runs.
+BASES="${LADING_BASE_IMAGES:-/var/tmp/lading-base-images}"
+layout() { bash "$ROOT/tools/make-base-image.sh" "$1" --out "$BASES" | tail -n 1; }
+
+# make_case NAME BASE-VARIANT: writes $WORK/NAME/Dockerfile.
+make_case() {
+  local name=$1 base
+  base=$(layout "$2")
+  local dir="$WORK/$name"
+  mkdir -p "$dir"
+  case "$name" in
+    files)
+      cat >"$dir/Dockerfile" <<EOF
+FROM $base
+RUN mkdir -p /data && cd /data && for d in \$(seq 1 100); do mkdir d\$d; for f in \$(seq 1 200); do echo "\$d \$f" > d\$d/f\$f; done; done
+RUN cd /data && rm -r d1 d2 d3 d4 d5 && for f in \$(seq 1 200); do echo changed >> d50/f\$f; done && chmod -R go-w d60
+EOF
+      ;;
+    apt)
+      cat >"$dir/Dockerfile" <<EOF
+FROM $base
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+EOF
+      ;;
+  esac
+  chmod -R a+rX "$WORK" "$BASES"
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+lading() {  # lading STORE ARGS...: as nobody, home /nonexistent
+  local store=$1
+  shift
+  runuser -u nobody -- env HOME=/nonexistent LADING_STORE="$store" java -jar "$WORK/lading.jar" "$@"
+}
+
+cases=(files apt)
+[ -z "$ONLY" ] || cases=("$ONLY")
+printf '%-8s %12s %12s %8s %14s\n' case "lading (s)" "buildah (s)" ratio "rebuild (s)" >"$WORK/table"
+for name in "${cases[@]}"; do
+  case "$name" in files) make_case files minimal ;; apt) make_case apt bookworm ;; *) die "no case '$name'" ;; esac
+  : >"$WORK/$name.lading"
+  : >"$WORK/$name.buildah"
+  : >"$WORK/$name.rebuild"
+  for run in $(seq 1 "$RUNS"); do
+    store="$WORK/store-$name-$run"
+    mkdir -p "$store" && chown nobody "$store"
+    start=$(now)
+    lading "$store" build -q -t "$name:$run" "$WORK/$name" >/dev/null 2>"$WORK/$name.lading.log" \
+      || { cat "$WORK/$name.lading.log" >&2; die "lading build of $name failed"; }
+    elapsed "$start" "$(now)" >>"$WORK/$name.lading"
+    start=$(now)
+    lading "$store" build -q -t "$name:$run" "$WORK/$name" >/dev/null 2>>"$WORK/$name.lading.log"
+    elapsed "$start" "$(now)" >>"$WORK/$name.rebuild"
+
+    storage="$WORK/buildah-$name-$run"
+    start=$(now)
+    buildah --storage-driver vfs --root "$storage/root" --runroot "$storage/run" bud --layers \
+      --isolation chroot -q -t "$name" "$WORK/$name" >/dev/null 2>"$WORK/$name.buildah.log" \
+      || { cat "$WORK/$name.buildah.log" >&2; die "buildah bud of $name failed"; }
+    elapsed "$start" "$(now)" >>"$WORK/$name.buildah"
+    rm -rf "$storage" "$store"
+    log "$name run $run: lading $(tail -n1 "$WORK/$name.lading") s, buildah $(tail -n1 "$WORK/$name.buildah") s, rebuild $(tail -n1 "$WORK/$name.rebuild") s"
+  done
+  l=$(median <"$WORK/$name.lading")
+  b=$(median <"$WORK/$name.buildah")
+  r=$(median <"$WORK/$name.rebuild")
+  printf '%-8s %12s %12s %8s %14s\n' "$name" "$l" "$b" "$(awk -v l="$l" -v b="$b" 'BEGIN { printf "%.2f", l / b }')" "$r" >>"$WORK/table"
+done
+echo
+echo "median of $RUNS cold builds each; ratio = lading / buildah (aim <= 0.50); rebuild = no change (aim < 2 s)"
+cat "$WORK/table"

@@ -1,0 +1,95 @@
+package dev.lading.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The reference for what RUN and COPY layers hold: the same Dockerfiles built by {@code lading build}
+ * as {@code nobody} and by buildah as root ({@code bud --layers --isolation chroot}, vfs storage);
+ * every layer the steps make must hold the same paths, types, modes, owners and link targets
+ * (timestamps aside). The Dockerfiles are in src/test/resources/buildah-parity.
+ */
+class BuildahParityIT {
+  /**
+   * What buildah 1.28's chroot isolation leaves in a RUN layer that a container never sees: the empty
+   * files it bind-mounts /etc/hostname, /etc/hosts and /etc/resolv.conf onto (newer buildah removes
+   * them). They are left out of the comparison, with /etc when they are all it changed there.
+   */
+  private static final Set<String> BUILDAH_MOUNT_FILES = Set.of("etc/hostname", "etc/hosts", "etc/resolv.conf");
+
+  @TempDir static Path shared;
+  private static Path jar;
+  private static String base;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    RequiredTool.require("buildah", "buildah");
+    RequiredTool.require("skopeo", "skopeo");
+    RequiredTool.require("umoci", "umoci");
+    Assumptions.assumeTrue(RequiredTool.isCi() || AsNobody.root(), "buildah's vfs chroot builds need root");
+    jar = AsNobody.jar(shared);
+    base = AsNobody.baseImage("minimal", shared.resolve("bases"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"files", "links", "owners", "stages"})
+  void ourLayersHoldWhatBuildahsHold(String name) throws IOException {
+    Path ctx = Files.createDirectories(shared.resolve(name));
+    Path resources = Path.of("src/test/resources/buildah-parity");
+    Files.writeString(ctx.resolve("Dockerfile"),
+        Files.readString(resources.resolve(name + ".Dockerfile")).replace("BASE", base));
+    Files.copy(resources.resolve("ctx.txt"), ctx.resolve("ctx.txt"), StandardCopyOption.REPLACE_EXISTING);
+    Processes.check(List.of("chmod", "-R", "a+rX", shared.toString()), 60);
+    Processes.check(List.of("chmod", "0644", ctx.resolve("ctx.txt").toString()), 60);
+
+    Path ours = shared.resolve(name + "-store");
+    Processes.Result built = AsNobody.lading(jar, List.of("LADING_STORE=" + ours), List.of(), "build", "-q",
+        "-t", name + ":1", ctx.toString());
+    assertEquals(0, built.exitCode(), built.output());
+
+    Path storage = shared.resolve(name + "-buildah");
+    // The ITs point credential lookups at a file that does not exist; buildah refuses that, and needs none.
+    List<String> buildah = List.of("env", "-u", "REGISTRY_AUTH_FILE", "-u", "DOCKER_CONFIG", "buildah",
+        "--storage-driver", "vfs", "--root", storage + "/root", "--runroot", storage + "/run");
+    List<String> bud = new ArrayList<>(buildah);
+    bud.addAll(List.of("bud", "--layers", "--isolation", "chroot", "-q", "-t", name, "-f",
+        ctx.resolve("Dockerfile").toString(), ctx.toString()));
+    Processes.check(bud, 600);
+    List<String> push = new ArrayList<>(buildah);
+    push.addAll(List.of("push", "-q", name, "oci:" + storage.resolve("out") + ":x"));
+    Processes.check(push, 300);
+
+    List<TreeMap<String, String>> theirs = LayerListing.layers(storage.resolve("out"), "x");
+    List<TreeMap<String, String>> mine = LayerListing.layers(ours, "docker.io/library/" + name + ":1");
+    assertEquals(theirs.size(), mine.size(), "layer count: buildah " + theirs + "\nlading " + mine);
+    for (int i = 0; i < theirs.size(); i++) {
+      assertEquals(withoutBuildahArtifacts(theirs.get(i)), mine.get(i), name + ", layer " + i);
+    }
+  }
+
+  private static TreeMap<String, String> withoutBuildahArtifacts(TreeMap<String, String> layer) {
+    TreeMap<String, String> out = new TreeMap<>(layer);
+    BUILDAH_MOUNT_FILES.forEach(out::remove);
+    boolean etcOnlyForThem = layer.keySet().stream().filter(p -> p.startsWith("etc/") && !p.equals("etc/"))
+        .allMatch(BUILDAH_MOUNT_FILES::contains);
+    if (etcOnlyForThem) {
+      out.remove("etc/");
+    }
+    return out;
+  }
+}

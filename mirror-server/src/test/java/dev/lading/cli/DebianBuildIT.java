@@ -1,0 +1,97 @@
+package dev.lading.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The product's promise, as a locked-down CI user meets it: {@code RUN apt-get install} built by
+ * {@code nobody} (home {@code /nonexistent}) on Debian 11, 12 and 13 bases (glibc older than,
+ * equal to and newer than the host's), and a RUN on a static busybox base. Bases are made by
+ * tools/make-base-image.sh with debootstrap from Debian's archive and cached between runs.
+ */
+class DebianBuildIT {
+  @TempDir static Path shared;
+  private static Path jar;
+
+  @BeforeAll
+  static void copyTheJar() throws IOException {
+    RequiredTool.require("umoci", "umoci");
+    RequiredTool.require("debootstrap", "debootstrap");
+    RequiredTool.require("fakechroot", "fakechroot");
+    RequiredTool.require("proot", "proot");
+    RequiredTool.require("busybox", "busybox-static");
+    jar = AsNobody.jar(shared);
+  }
+
+  /** The base image's layout reference, made (as root) or taken from a cache kept between runs. */
+  private static String base(String variant) throws IOException {
+    return AsNobody.baseImage(variant, Path.of(System.getProperty("java.io.tmpdir"), "lading-it-bases"));
+  }
+
+  private static Processes.Result lading(String store, String... args) throws IOException {
+    return AsNobody.lading(jar, List.of("LADING_STORE=" + shared.resolve(store + "-store")), List.of(), args);
+  }
+
+  private static Path context(String name, String dockerfile) throws IOException {
+    Path dir = Files.createDirectories(shared.resolve(name));
+    Files.writeString(dir.resolve("Dockerfile"), dockerfile);
+    Processes.check(List.of("chmod", "-R", "a+rX", dir.toString()), 60);
+    return dir;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"bookworm, fakechroot", "bullseye, proot", "trixie, proot"})
+  void aptGetInstallWorksAsNobody(String suite, String executor) throws IOException {
+    Path ctx = context(suite, "FROM " + base(suite) + "\n"
+        + "RUN apt-get update && apt-get install -y --no-install-recommends curl \\\n"
+        + "    && rm -rf /var/lib/apt/lists/*\n"
+        + "RUN useradd -m app && mkdir /srv/data && chown app:app /srv/data\n"
+        + "USER app\n"
+        + "CMD [\"curl\", \"--version\"]\n");
+    Processes.Result build = lading(suite, "build", "-t", suite + ":curl", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    assertTrue(build.output().contains("executor: " + executor), build.output());
+
+    Processes.Result curl = lading(suite, "run", "-q", "store:" + suite + ":curl");
+    assertEquals(0, curl.exitCode(), curl.output());
+    assertTrue(curl.output().startsWith("curl "), curl.output());
+    // What the image holds, read from its layers: proot records no chown (the log and docs say so),
+    // fakeroot does; and Debian 12's proot (5.1) does not translate statx, so stat inside is no judge.
+    List<java.util.TreeMap<String, String>> layers = LayerListing.layers(shared.resolve(suite + "-store"),
+        "docker.io/library/" + suite + ":curl");
+    String data = layers.get(layers.size() - 1).get("srv/data/");
+    assertTrue(data != null && data.startsWith("d 755 "), "the useradd step's layer: " + layers.get(layers.size() - 1));
+    if (executor.equals("fakechroot")) {
+      Processes.Result owners = lading(suite, "run", "-q", "store:" + suite + ":curl", "--", "sh", "-c",
+          "id -un; stat -c '%U %G' /srv/data");
+      assertEquals("app\napp app", owners.output().strip(), owners.output());
+      assertTrue(data.startsWith("d 755 1000:1000"), data);
+    } else {
+      assertTrue(build.output().contains("proot does not record chown"), build.output());
+    }
+  }
+
+  @Test
+  void aStaticBusyboxBaseRunsThroughProot() throws IOException {
+    Path ctx = context("busybox", "FROM " + base("busybox") + "\n"
+        + "RUN echo hi > /hello && mkdir -p /opt/x\n"
+        + "CMD [\"cat\", \"/hello\"]\n");
+    Processes.Result build = lading("busybox", "build", "-t", "bb:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    assertTrue(build.output().contains("executor: proot (the image has no C library"), build.output());
+    Processes.Result run = lading("busybox", "run", "-q", "store:bb:1");
+    assertEquals("hi", run.output().strip(), run.output());
+  }
+}
