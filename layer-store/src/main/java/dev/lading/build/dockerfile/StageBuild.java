@@ -1,0 +1,376 @@
+package dev.lading.build.dockerfile;
+
+import dev.lading.build.LayerCache;
+import dev.lading.build.StoredLayers;
+import dev.lading.digest.Digest;
+import dev.lading.dockerfile.BuildArgs;
+import dev.lading.dockerfile.DockerIgnore;
+import dev.lading.dockerfile.Dockerfile;
+import dev.lading.dockerfile.DockerfileException;
+import dev.lading.dockerfile.Expander;
+import dev.lading.dockerfile.Instruction;
+import dev.lading.dockerfile.Stage;
+import dev.lading.exec.ExecutorChoice;
+import dev.lading.exec.ImageUser;
+import dev.lading.exec.RootfsExecutor;
+import dev.lading.exec.RunSpec;
+import dev.lading.io.FileTrees;
+import dev.lading.layer.LayerExtractor;
+import dev.lading.layer.LayerResult;
+import dev.lading.layer.OwnershipMap;
+import dev.lading.layer.ReproducibleLayer;
+import dev.lading.layer.RootfsDiff;
+import dev.lading.layer.RootfsSnapshot;
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageConfig;
+import dev.lading.model.MediaTypes;
+import dev.lading.model.Platform;
+import dev.lading.store.Store;
+import dev.lading.transfer.ImageLocation;
+import dev.lading.transfer.ImageTransfer;
+import dev.lading.transfer.InspectResult;
+import dev.lading.transfer.UnpackOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One stage of a Dockerfile build: its base (unpacked only when a step must run), then each
+ * instruction in turn: RUN through an executor, COPY and ADD through {@link ContextSources}, the
+ * rest through {@link ConfigSteps}; each RUN, COPY and ADD is one layer of what it changed, taken
+ * from the step cache when its inputs are unchanged.
+ */
+final class StageBuild {
+  private final Dockerfile dockerfile;
+  private final Stage stage;
+  private final BuildArgs args;
+  private final DockerfileBuild.Options options;
+  private final Platform platform;
+  private final DockerIgnore ignore;
+  private final Map<Integer, StageState> built;
+  private final Path dir;
+  private final DockerfileBuild.Counter counter;
+  private StageState state;
+  private RootfsExecutor executor;
+  int layersBuilt;
+  int layersCached;
+
+  private final Store store;
+  private final ImageTransfer transfer;
+  private final DockerfileBuild.Listener listener;
+  private final LayerCache cache;
+
+  StageBuild(DockerfileBuild build, Dockerfile dockerfile, Stage stage, BuildArgs args,
+      DockerfileBuild.Options options, Platform platform, DockerIgnore ignore,
+      Map<Integer, StageState> built, Path dir, DockerfileBuild.Counter counter) {
+    this.store = build.store;
+    this.transfer = build.transfer;
+    this.listener = build.listener;
+    this.cache = build.cache;
+    this.dockerfile = dockerfile;
+    this.stage = stage;
+    this.args = args;
+    this.options = options;
+    this.platform = platform;
+    this.ignore = ignore;
+    this.built = built;
+    this.dir = dir;
+    this.counter = counter;
+  }
+
+  StageState run() throws IOException, DockerfileException {
+    Instruction.From from = Expander.expandFrom(dockerfile, args, stage);
+    listener.info(counter.next() + ": " + from.location().text());
+    state = base(from);
+    Expander expander = Expander.forStage(dockerfile, args, DockerfileBuild.envMap(state.run().env()));
+    for (Instruction raw : stage.instructions()) {
+      Instruction instruction = expander.expand(raw);
+      listener.info(counter.next() + ": " + raw.location().text());
+      try {
+        if (!(instruction instanceof Instruction.Run || instruction instanceof Instruction.Copy
+            || instruction instanceof Instruction.Add)) {
+          // What a config-only step does follows from its words: they are part of every later key.
+          state.chain = DockerfileBuild.key(state.chain, "CONFIG", instruction.keyword(), DockerfileBuild.describe(instruction));
+        }
+        step(instruction, expander);
+      } catch (BuildException e) {
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        throw new BuildException("line " + raw.location().line() + ": " + raw.keyword() + " failed: "
+            + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+      }
+    }
+    return state;
+  }
+
+  private StageState base(Instruction.From from) throws IOException {
+    Platform wanted = from.platform().map(Platform::parse).orElse(platform);
+    Optional<Stage> earlier = dockerfile.baseStage(stage.index(), from.image());
+    if (earlier.isPresent()) {
+      StageState parent = built.get(earlier.get().index());
+      StageState copy = new StageState(dir, parent.config, List.of());
+      copy.layers.addAll(parent.layers);
+      copy.shell = parent.shell;
+      copy.chain = parent.chain;
+      copy.base = () -> {
+        materialize(parent);
+        DockerfileBuild.copyTree(parent.rootfs, copy.rootfs);
+        Files.copy(parent.ownership, copy.ownership, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      };
+      return copy;
+    }
+    if (from.image().equalsIgnoreCase("scratch")) {
+      StageState scratch = StageState.scratch(dir, wanted);
+      scratch.chain = DockerfileBuild.key(null, "FROM scratch", wanted.toString());
+      return scratch;
+    }
+    ImageLocation location = DockerfileBuild.imageLocation(store, from.image());
+    InspectResult inspected = transfer.inspect(location, wanted);
+    ImageConfig config = inspected.imageConfig();
+    if (config.configOrEmpty().unknown().containsKey("OnBuild")
+        && config.configOrEmpty().unknown().get("OnBuild").size() > 0) {
+      throw new BuildException("line " + from.location().line() + ": the base image " + from.image()
+          + " has ONBUILD triggers, which this Lading does not run yet; build from an image without"
+          + " them");
+    }
+    StageState base = new StageState(dir, config, inspected.imageManifest().layers());
+    base.chain = DockerfileBuild.key(null, "FROM", inspected.image().digest().toString());
+    // Unpacked only when a step must run: a rebuild whose steps are all cached never unpacks.
+    base.base = () -> {
+      transfer.unpack(location, base.rootfs, UnpackOptions.defaults().withPlatform(wanted)
+          .withPreserveOwnership(false).withOwnershipFile(base.ownership).withAllowNonEmptyTarget(true)
+          .withLayersIntoStore(true));
+      if (!Files.exists(base.ownership)) {
+        OwnershipMap.empty().save(base.ownership);
+      }
+    };
+    // The base's layers go into the image whether or not it is unpacked.
+    for (Descriptor layer : inspected.imageManifest().layers()) {
+      if (!store.has(layer.digest())) {
+        base.base.fill();
+        base.base = null;
+        break;
+      }
+    }
+    return base;
+  }
+
+  /** Makes the stage's root file system what its layers say: the base, then cached layers. */
+  private void materialize(StageState s) throws IOException {
+    if (s.base != null) {
+      s.base.fill();
+      s.base = null;
+    }
+    if (!s.pending.isEmpty()) {
+      LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(false)
+          .ownershipFile(s.ownership).build();
+      for (Descriptor layer : s.pending) {
+        extractor.apply(s.rootfs, store.blobPath(layer.digest()));
+      }
+      s.pending.clear();
+    }
+  }
+
+  /** Takes the step's layer from the cache when it holds one for {@code key}. */
+  private boolean cached(Digest key, Instant created, String createdBy) throws IOException {
+    if (options.noCache()) {
+      return false;
+    }
+    Optional<LayerResult> hit = cache.get(key);
+    if (hit.isEmpty()) {
+      return false;
+    }
+    Descriptor layer = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, hit.get().digest(), hit.get().size());
+    state.addLayer(layer, hit.get().diffId(), created, createdBy);
+    state.pending.add(layer);
+    state.chain = key;
+    layersCached++;
+    listener.info("cached layer " + hit.get().digest().shortHex());
+    return true;
+  }
+
+  private void step(Instruction instruction, Expander expander) throws IOException, DockerfileException {
+    Instant created = options.sourceDateEpoch() != null ? options.sourceDateEpoch() : Instant.EPOCH;
+    ImageConfig.RunConfig run = state.run();
+    if (instruction instanceof Instruction.Run r) {
+      runStep(r, expander, created);
+    } else if (instruction instanceof Instruction.Copy c) {
+      copyStep(c.location(), c.sources(), c.inlineSources(), c.destination(), c.from(), c.chown(),
+          c.chmod(), false, created, "COPY");
+    } else if (instruction instanceof Instruction.Add a) {
+      copyStep(a.location(), a.sources(), a.inlineSources(), a.destination(), Optional.empty(), a.chown(),
+          a.chmod(), true, created, "ADD");
+    } else if (!ConfigSteps.apply(state, instruction, created)) {
+      throw new BuildException("line " + instruction.location().line() + ": " + instruction.keyword()
+          + " is not supported");
+    }
+  }
+
+  private void runStep(Instruction.Run r, Expander expander, Instant created) throws IOException {
+    if (!r.mounts().isEmpty()) {
+      throw new BuildException("line " + r.location().line() + ": RUN --mount=type=cache is not"
+          + " supported yet; remove the --mount flag (the step then runs without the cache)");
+    }
+    List<String> argv = r.command().execForm() ? r.command().args() : shellCommand(r);
+    List<String> env = new ArrayList<>();
+    expander.runEnvironment().forEach((k, v) -> env.add(k + "=" + v));
+    String createdBy = "RUN " + String.join(" ", argv);
+    Digest key = DockerfileBuild.key(state.chain, "RUN", String.join("\0", argv), String.join("\0", env),
+        state.workdir(), String.valueOf(state.run().user()), options.executor().name());
+    if (cached(key, created, createdBy)) {
+      return;
+    }
+    materialize(state);
+    if (executor == null) {
+      ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs);
+      listener.info("executor: " + choice.reason());
+      executor = choice.executor();
+    }
+    RunSpec spec = new RunSpec(state.rootfs, argv, env, state.workdir(), state.run().user(),
+        state.ownership);
+    OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
+    RootfsSnapshot before = RootfsSnapshot.take(state.rootfs);
+    Deque<String> tail = new ArrayDeque<>();
+    int exit = executor.run(spec, line -> {
+      listener.output(line);
+      if (tail.size() == DockerfileBuild.TAIL_LINES) {
+        tail.removeFirst();
+      }
+      tail.addLast(line);
+    });
+    if (exit != 0) {
+      throw new BuildException("line " + r.location().line() + ": RUN " + r.command().text()
+          + " failed with exit code " + exit + (tail.isEmpty() ? "" : "; its last lines:\n  "
+          + String.join("\n  ", tail)));
+    }
+    layer(before, ownersBefore, created, createdBy, key);
+  }
+
+  /** The shell-form command through SHELL; a lone heredoc ({@code RUN <<EOF}) is the script itself. */
+  private List<String> shellCommand(Instruction.Run r) {
+    String text = r.command().text();
+    if (!r.heredocs().isEmpty()) {
+      String marker = text.strip();
+      if (r.heredocs().size() == 1 && marker.matches("<<-?[\"']?" + java.util.regex.Pattern.quote(
+          r.heredocs().get(0).name()) + "[\"']?")) {
+        text = r.heredocs().get(0).content();
+      } else {
+        // The shell reads the here-documents itself, as BuildKit hands them over.
+        StringBuilder script = new StringBuilder(text);
+        for (var heredoc : r.heredocs()) {
+          script.append('\n').append(heredoc.content());
+          if (!heredoc.content().endsWith("\n")) {
+            script.append('\n');
+          }
+          script.append(heredoc.name());
+        }
+        text = script.toString();
+      }
+    }
+    List<String> argv = new ArrayList<>(state.shell);
+    argv.add(text);
+    return argv;
+  }
+
+  private void copyStep(Instruction.Location location, List<String> sources,
+      List<dev.lading.dockerfile.Heredoc> inline, String destination, Optional<String> from,
+      Optional<String> chown, Optional<String> chmod, boolean add, Instant created, String keyword)
+      throws IOException {
+    String createdBy = keyword + " " + location.text().substring(keyword.length()).strip();
+    Sources source = sources(from, location);
+    try {
+      Digest key = DockerfileBuild.key(state.chain, keyword, String.join("\0", sources), destination, state.workdir(),
+          chown.orElse("-"), chmod.orElse("-"), source.identity() != null ? source.identity()
+              : ContextSources.fingerprint(source.root(), source.ignore(), sources, inline, location,
+                  keyword).toString());
+      if (cached(key, created, createdBy)) {
+        return;
+      }
+      materialize(state);
+      OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
+      RootfsSnapshot before = RootfsSnapshot.take(state.rootfs);
+      Long uid = null;
+      Long gid = null;
+      if (chown.isPresent()) {
+        // Names are looked up in the image's own passwd and group, as Docker does.
+        ImageUser user = ImageUser.resolve(state.rootfs, chown.get());
+        uid = user.uid();
+        gid = user.gid();
+      }
+      Integer mode = chmod.map(m -> DockerfileBuild.parseMode(m, location)).orElse(null);
+      FileCopier copier = new FileCopier(state.rootfs.toRealPath(), ownersBefore, uid, gid, mode);
+      String dest = destination.startsWith("/") ? destination : DockerfileBuild.join(state.workdir(), destination);
+      ContextSources.copy(copier, source.root(), source.ignore(), sources, inline, dest, add, location,
+          keyword);
+      copier.ownership().save(state.ownership);
+      layer(before, ownersBefore, created, createdBy, key);
+    } finally {
+      source.close();
+    }
+  }
+
+  private Sources sources(Optional<String> from, Instruction.Location location) throws IOException {
+    if (from.isEmpty()) {
+      return new Sources(options.context(), ignore, null, null);
+    }
+    Optional<Stage> other = dockerfile.stage(from.get());
+    if (other.isPresent()) {
+      StageState done = built.get(other.get().index());
+      if (done == null || other.get().index() >= stage.index()) {
+        throw new BuildException("line " + location.line() + ": COPY --from=" + from.get()
+            + " names this stage or a later one; copy from an earlier stage");
+      }
+      materialize(done);
+      return new Sources(done.rootfs, DockerIgnore.empty(), null, "stage " + done.chain);
+    }
+    Path temp = dir.resolveSibling(dir.getFileName() + "-from-" + Integer.toHexString(from.get().hashCode()));
+    Files.createDirectories(temp);
+    transfer.unpack(DockerfileBuild.imageLocation(store, from.get()), temp.resolve("rootfs"), UnpackOptions.defaults()
+        .withPlatform(platform).withPreserveOwnership(false).withOwnershipFile(temp.resolve("ownership.json")));
+    return new Sources(temp.resolve("rootfs"), DockerIgnore.empty(), temp, null);
+  }
+
+  /** Writes the step's changes as a layer and adds it to the stage. */
+  private void layer(RootfsSnapshot before, OwnershipMap ownersBefore, Instant created, String createdBy,
+      Digest key) throws IOException {
+    RootfsSnapshot after = RootfsSnapshot.take(state.rootfs);
+    RootfsDiff.Result diff = RootfsDiff.between(before, after, ownersBefore,
+        OwnershipMap.load(state.ownership), options.sourceDateEpoch());
+    diff.notes().forEach(listener::info);
+    ReproducibleLayer layer = ReproducibleLayer.builder().implicitParents(false)
+        .hardlinksToLowerLayers(true).addAll(diff.entries()).build();
+    LayerResult result = StoredLayers.write(store, layer, createdBy);
+    cache.put(key, result);
+    state.chain = key;
+    state.addLayer(Descriptor.of(MediaTypes.OCI_LAYER_GZIP, result.digest(), result.size()),
+        result.diffId(), created, createdBy);
+    layersBuilt++;
+    listener.info("layer " + result.digest().shortHex() + " (" + diff.entries().size()
+        + (diff.entries().size() == 1 ? " entry, " : " entries, ") + result.size() + " bytes)");
+  }
+
+
+
+
+
+  /**
+   * Where COPY sources come from; {@code cleanup} is a directory to delete afterwards, {@code identity}
+   * what the cache key says of them (an earlier stage's key), null to fingerprint their files.
+   */
+  private record Sources(Path root, DockerIgnore ignore, Path cleanup, String identity)
+      implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      if (cleanup != null) {
+        FileTrees.deleteTree(cleanup);
+      }
+    }
+  }
+}
