@@ -23,40 +23,7 @@ public final class RootPaths {
 
   /** The host path of {@code path} (absolute or relative to the root) inside {@code root}, if it exists. */
   public static Optional<Path> resolve(Path root, String path) throws IOException {
-    Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
-    List<String> current = new ArrayList<>();
-    int links = 0;
-    while (!todo.isEmpty()) {
-      String part = todo.pop();
-      if (part.isEmpty() || part.equals(".")) {
-        continue;
-      }
-      if (part.equals("..")) {
-        if (!current.isEmpty()) {
-          current.remove(current.size() - 1);
-        }
-        continue;
-      }
-      Path candidate = join(root, current).resolve(part);
-      if (Files.isSymbolicLink(candidate)) {
-        if (++links > MAX_LINKS) {
-          return Optional.empty();
-        }
-        String target = Files.readSymbolicLink(candidate).toString();
-        if (target.startsWith("/")) {
-          current.clear();
-        }
-        String[] parts = target.split("/");
-        for (int i = parts.length - 1; i >= 0; i--) {
-          todo.push(parts[i]);
-        }
-      } else if (Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
-        current.add(part);
-      } else {
-        return Optional.empty();
-      }
-    }
-    return Optional.of(join(root, current));
+    return walk(root, path, null);
   }
 
   /**
@@ -66,6 +33,14 @@ public final class RootPaths {
    * @throws IOException when a component exists and is not a directory (nor a link to one)
    */
   public static Path directory(Path root, String path, Consumer<Path> created) throws IOException {
+    return walk(root, path, created).orElseThrow();
+  }
+
+  /**
+   * Follows {@code path} component by component, links resolved inside the root. A missing
+   * component ends the walk (empty) unless {@code created} is given: then it is made a directory.
+   */
+  private static Optional<Path> walk(Path root, String path, Consumer<Path> created) throws IOException {
     Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
     List<String> current = new ArrayList<>();
     int links = 0;
@@ -83,6 +58,9 @@ public final class RootPaths {
       Path candidate = join(root, current).resolve(part);
       if (Files.isSymbolicLink(candidate)) {
         if (++links > MAX_LINKS) {
+          if (created == null) {
+            return Optional.empty();
+          }
           throw new IOException(path + ": too many levels of symbolic links in the image");
         }
         String target = Files.readSymbolicLink(candidate).toString();
@@ -96,15 +74,18 @@ public final class RootPaths {
         continue;
       }
       if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
+        if (created == null) {
+          return Optional.empty();
+        }
         Files.createDirectory(candidate);
         created.accept(candidate);
-      } else if (!Files.isDirectory(candidate, LinkOption.NOFOLLOW_LINKS)) {
+      } else if (created != null && !Files.isDirectory(candidate, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException("/" + String.join("/", current) + (current.isEmpty() ? "" : "/") + part
             + " is not a directory in the image");
       }
       current.add(part);
     }
-    return join(root, current);
+    return Optional.of(join(root, current));
   }
 
   private static Path join(Path root, List<String> parts) {
