@@ -470,8 +470,7 @@ public final class RegistryClient {
       long expectedLength;
       if (response.code() == 206 && have[0] > 0) {
         String range = response.header("Content-Range");
-        Matcher m = range == null ? null : CONTENT_RANGE.matcher(range.trim());
-        if (m == null || !m.matches() || Long.parseLong(m.group(1)) != have[0]) {
+        if (contentRangeStart(range) != have[0]) {
           throw new RegistryException(what + ": asked for bytes " + have[0] + "- but got Content-Range '"
               + range + "'", "the registry's range support is broken; delete the partial download and"
               + " try again", null);
@@ -647,13 +646,27 @@ public final class RegistryClient {
   }
 
   private static HttpUrl nextPage(Response response) {
-    for (String link : response.headers("Link")) {
+    return nextPage(response.request().url(), response.headers("Link"));
+  }
+
+  /**
+   * The page that {@code Link: <url>; rel="next"} values point to, resolved against the request's
+   * URL; null when there is none (or it is not a usable URL).
+   */
+  static HttpUrl nextPage(HttpUrl request, List<String> links) {
+    for (String link : links) {
       Matcher m = NEXT_LINK.matcher(link);
       if (m.find()) {
-        return response.request().url().resolve(m.group(1));
+        return request.resolve(m.group(1));
       }
     }
     return null;
+  }
+
+  /** The first byte of a {@code Content-Range: bytes first-last/size} value, or -1 when it is not one. */
+  static long contentRangeStart(String value) {
+    Matcher m = value == null ? null : CONTENT_RANGE.matcher(value.trim());
+    return m != null && m.matches() ? Long.parseLong(m.group(1)) : -1;
   }
 
   private static String mediaTypeOf(String contentType, byte[] bytes, String what) throws IOException {
