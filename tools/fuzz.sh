@@ -53,9 +53,10 @@ build() {
     -Dmdep.outputFile=target/fuzz/classpath.txt -Dmdep.includeScope=test
 }
 started=$(date +%s)
-if ! build -o; then
+echo "=== compiling $module and its tests"
+if ! build -o > "$out/build.log" 2>&1; then
   echo "fuzz.sh: offline build failed; resolving online once" >&2
-  build
+  build > "$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 2; }
 fi
 classpath="$module/target/test-classes:$module/target/classes:$(cat "$out/classpath.txt")"
 

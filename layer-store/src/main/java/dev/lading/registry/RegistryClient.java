@@ -666,7 +666,14 @@ public final class RegistryClient {
   /** The first byte of a {@code Content-Range: bytes first-last/size} value, or -1 when it is not one. */
   static long contentRangeStart(String value) {
     Matcher m = value == null ? null : CONTENT_RANGE.matcher(value.trim());
-    return m != null && m.matches() ? Long.parseLong(m.group(1)) : -1;
+    if (m == null || !m.matches()) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(m.group(1));
+    } catch (NumberFormatException beyondLong) {
+      return -1; // more digits than a long holds: no blob is that large
+    }
   }
 
   private static String mediaTypeOf(String contentType, byte[] bytes, String what) throws IOException {
