@@ -86,8 +86,8 @@ for target in "${selected[@]}"; do
       -artifact_prefix="$work/findings/" "$work/corpus" > "$work/log.txt" 2>&1
   rc=$?
   set -e
-  runs=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$work/log.txt" | tail -1 || true)
-  cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$work/log.txt" | tail -1 || true)
+  runs=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$work/log.txt" | tail -1 || true)
+  cov=$(grep -aoE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$work/log.txt" | tail -1 || true)
   findings=$(find "$work/findings" -type f | sort)
   if [ $rc -eq 0 ] && [ -z "$findings" ]; then
     echo "    ok: ${runs:-no run count}; ${cov:-no coverage line}"
@@ -95,9 +95,10 @@ for target in "${selected[@]}"; do
   else
     failed=1
     echo "    FINDING (exit $rc); log: $work/log.txt"
-    # The exception Jazzer reports and the first frames of its stack.
-    grep -A12 -m1 -E '^== Java Exception|^== Java Assertion|^==[0-9]+== ERROR|Timeout|timeout' \
-      "$work/log.txt" | sed 's/^/    | /' || tail -30 "$work/log.txt" | sed 's/^/    | /'
+    # What Jazzer reports (exception and first frames, or a timeout), else the end of the log.
+    excerpt=$(grep -a -A12 -m1 -E '^== Java (Exception|Assertion)|^==[0-9]+== ERROR|^ALARM' \
+      "$work/log.txt" || tail -30 "$work/log.txt")
+    printf '%s\n' "$excerpt" | tr -cd '\11\12\40-\176' | sed 's/^/    | /'
     for f in $findings; do
       echo "    input: $f"
       echo "    keep it as a regression test: cp '$f' '$seeds/'"

@@ -1,7 +1,9 @@
 package dev.lading.fuzz;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lading.layer.LayerExtractionException;
 import dev.lading.layer.LayerExtractor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +39,24 @@ class LayerExtractorFindingsTest {
       extractor.apply(root, layer, "fifo");
     }
     assertTrue(Files.exists(root.resolve("fifo")));
+  }
+
+  /**
+   * An entry name with a NUL character (possible in PAX {@code path} records and GNU long names)
+   * escapes as an unchecked {@code InvalidPathException} from {@code Path.resolve} instead of a
+   * {@link LayerExtractionException}. Hardlink targets ({@code linkpath}) take the same path.
+   */
+  @Test
+  @Disabled("finding of LayerExtractorFuzzTest: a NUL in an entry name leaks InvalidPathException")
+  void nulInAnEntryNameIsANamedError() throws IOException {
+    Path root = Files.createDirectory(dir.resolve("root"));
+    LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(false)
+        .ownershipFile(dir.resolve("ownership.json")).build();
+    try (InputStream layer = finding("extractor-nul-in-name.tar")) {
+      LayerExtractionException e = assertThrows(LayerExtractionException.class,
+          () -> extractor.apply(root, layer, "nul"));
+      assertTrue(e.getMessage().contains("NUL"), e.getMessage());
+    }
   }
 
   private static InputStream finding(String name) throws IOException {
