@@ -41,6 +41,13 @@ while [ $# -gt 0 ]; do
 done
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --seconds wants a positive number" >&2; exit 2; }
 [ ${#selected[@]} -gt 0 ] || selected=("${ORDER[@]}")
+for target in "${selected[@]}"; do
+  spec=${TARGETS[$target]:-$target}
+  if [[ ! "$spec" =~ ^[A-Za-z0-9_]+#[A-Za-z0-9_]+$ ]]; then
+    echo "fuzz.sh: unknown target '$target' (known: ${ORDER[*]}, or Class#method)" >&2
+    exit 2
+  fi
+done
 
 module=layer-store
 out=$module/target/fuzz
@@ -64,10 +71,6 @@ failed=0
 summary=()
 for target in "${selected[@]}"; do
   spec=${TARGETS[$target]:-$target}
-  if [[ "$spec" != *#* ]]; then
-    echo "fuzz.sh: unknown target '$target' (known: ${ORDER[*]}, or Class#method)" >&2
-    exit 2
-  fi
   class=${spec%%#*}
   method=${spec#*#}
   name=$class.$method

@@ -37,9 +37,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * parents have something to work on. Ownership is not preserved and the limits are small.
  *
  * <p>Seeds in {@code LayerExtractorFuzzTestInputs/applyLayer/} were written by GNU tar (ustar, gnu,
- * pax and sparse formats, one gzip-compressed): a base layer, whiteouts, long names, a FIFO, and names
- * and symlinks that try to leave the root. The extractor runs {@code ln} and {@code mknod} for unusual
- * symlink targets and FIFOs, so some inputs start short processes.
+ * pax and sparse formats, one gzip-compressed): a base layer, whiteouts, long names, a sparse file,
+ * and names and symlinks that try to leave the root. The extractor runs {@code ln} for symlink targets
+ * Java would normalise and {@code mknod} for FIFOs, so some inputs start short processes.
  */
 class LayerExtractorFuzzTest {
   private static final Path WORK = createWork();
