@@ -62,7 +62,9 @@ public final class RegistryClient {
       "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
-  private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;[^,]*rel=\"?next\"?");
+  // No '<' inside the URL or the parameters: each match attempt then stops at the next link, which
+  // keeps the search linear in the header's length (a registry sends up to OkHttp's 256 KiB).
+  private static final Pattern NEXT_LINK = Pattern.compile("<([^<>]*)>\\s*;[^,<]*rel=\"?next\"?");
 
   private final RegistryHttp http;
   private final TransferListener listener;

@@ -2,7 +2,9 @@ package dev.lading.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
 import java.util.List;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.Test;
@@ -32,5 +34,14 @@ class RegistryClientHeadersTest {
         RegistryClient.nextPage(REQUEST, List.of("</v2/fz/app/tags/list?last=1.1&n=2>; rel=\"next\"")));
     assertNull(RegistryClient.nextPage(REQUEST, List.of("</v2/other>; rel=\"prev\"")));
     assertNull(RegistryClient.nextPage(REQUEST, List.of()));
+  }
+
+  @Test
+  void aLongLinkHeaderIsReadInLinearTime() {
+    // 256 KiB of '<' took minutes with the old pattern (every '<' started a scan to the end).
+    for (String hostile : List.of("<".repeat(256 * 1024), "<>;".repeat(87_000), "<a>;" + " ".repeat(256 * 1024))) {
+      assertNull(assertTimeoutPreemptively(Duration.ofSeconds(5),
+          () -> RegistryClient.nextPage(REQUEST, List.of(hostile))));
+    }
   }
 }
