@@ -28,6 +28,10 @@ public record Descriptor(
   public Descriptor {
     Objects.requireNonNull(mediaType, "descriptor has no mediaType");
     Objects.requireNonNull(digest, "descriptor has no digest");
+    if (mediaType.isEmpty()) {
+      // Written out, an empty value is left out (NON_EMPTY) and the document would not read back.
+      throw new IllegalArgumentException("descriptor " + digest + " has an empty mediaType");
+    }
     if (size < 0) {
       throw new IllegalArgumentException("descriptor " + digest + " has a negative size " + size);
     }

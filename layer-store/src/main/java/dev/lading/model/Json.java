@@ -70,8 +70,9 @@ public final class Json {
    * @throws InvalidImageException when the bytes are not a valid document of that type
    */
   public static <T> T read(byte[] json, Class<T> type, String what) {
+    T value;
     try {
-      return MAPPER.readValue(json, type);
+      value = MAPPER.readValue(json, type);
     } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
       // A record's constructor rejected the values: its own message says what is wrong, Jackson's
       // wrapper only adds noise.
@@ -80,6 +81,11 @@ public final class Json {
     } catch (IOException e) {
       throw new InvalidImageException("invalid " + what + ": " + firstLine(e.getMessage()), e);
     }
+    if (value == null) {
+      // Jackson maps the JSON literal null to a null value; callers expect a document.
+      throw new InvalidImageException("invalid " + what + ": expected a JSON object, found null");
+    }
+    return value;
   }
 
   private static String firstLine(String message) {

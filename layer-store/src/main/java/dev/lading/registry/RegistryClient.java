@@ -62,7 +62,9 @@ public final class RegistryClient {
       "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
-  private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;[^,]*rel=\"?next\"?");
+  // No '<' inside the URL or the parameters: each match attempt then stops at the next link, which
+  // keeps the search linear in the header's length (a registry sends up to OkHttp's 256 KiB).
+  private static final Pattern NEXT_LINK = Pattern.compile("<([^<>]*)>\\s*;[^,<]*rel=\"?next\"?");
 
   private final RegistryHttp http;
   private final TransferListener listener;
@@ -470,8 +472,7 @@ public final class RegistryClient {
       long expectedLength;
       if (response.code() == 206 && have[0] > 0) {
         String range = response.header("Content-Range");
-        Matcher m = range == null ? null : CONTENT_RANGE.matcher(range.trim());
-        if (m == null || !m.matches() || Long.parseLong(m.group(1)) != have[0]) {
+        if (contentRangeStart(range) != have[0]) {
           throw new RegistryException(what + ": asked for bytes " + have[0] + "- but got Content-Range '"
               + range + "'", "the registry's range support is broken; delete the partial download and"
               + " try again", null);
@@ -647,13 +648,34 @@ public final class RegistryClient {
   }
 
   private static HttpUrl nextPage(Response response) {
-    for (String link : response.headers("Link")) {
+    return nextPage(response.request().url(), response.headers("Link"));
+  }
+
+  /**
+   * The page that {@code Link: <url>; rel="next"} values point to, resolved against the request's
+   * URL; null when there is none (or it is not a usable URL).
+   */
+  static HttpUrl nextPage(HttpUrl request, List<String> links) {
+    for (String link : links) {
       Matcher m = NEXT_LINK.matcher(link);
       if (m.find()) {
-        return response.request().url().resolve(m.group(1));
+        return request.resolve(m.group(1));
       }
     }
     return null;
+  }
+
+  /** The first byte of a {@code Content-Range: bytes first-last/size} value, or -1 when it is not one. */
+  static long contentRangeStart(String value) {
+    Matcher m = value == null ? null : CONTENT_RANGE.matcher(value.trim());
+    if (m == null || !m.matches()) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(m.group(1));
+    } catch (NumberFormatException beyondLong) {
+      return -1; // more digits than a long holds: no blob is that large
+    }
   }
 
   private static String mediaTypeOf(String contentType, byte[] bytes, String what) throws IOException {

@@ -149,4 +149,12 @@ class ImageConfigTest {
     assertThrows(IllegalArgumentException.class, () -> config.withLayer(Digest.ofUtf8("x"),
         ImageConfig.History.emptyLayer(null, "ENV", null)));
   }
+
+  @Test
+  void aJsonNullIsNotAConfig() {
+    // Found by ImageDocumentFuzzTest: Jackson read the literal null as a null config.
+    var e = assertThrows(InvalidImageException.class, () -> Json.read(
+        "null".getBytes(StandardCharsets.UTF_8), ImageConfig.class, "image config"));
+    assertEquals("invalid image config: expected a JSON object, found null", e.getMessage());
+  }
 }

@@ -129,4 +129,15 @@ class ImageManifestTest {
     assertEquals("mediaType " + MediaTypes.OCI_INDEX + " is not an image manifest type (it is an index:"
         + " read it as an ImageIndex)", index.getMessage());
   }
+
+  @Test
+  void rejectsADescriptorWithAnEmptyMediaType() {
+    // Found by ImageDocumentFuzzTest: it was read, then left out when written, so the written
+    // document no longer read back.
+    String json = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"\",\"digest\":\"" + CONFIG
+        + "\",\"size\":1},\"layers\":[]}";
+    var e = assertThrows(InvalidImageException.class,
+        () -> ManifestDocument.parse(json.getBytes(StandardCharsets.UTF_8), null));
+    assertEquals("invalid image manifest: descriptor " + CONFIG + " has an empty mediaType", e.getMessage());
+  }
 }
