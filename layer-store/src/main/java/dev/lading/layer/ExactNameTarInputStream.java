@@ -98,6 +98,11 @@ final class ExactNameTarInputStream extends TarArchiveInputStream {
       throw new IllegalArgumentException("the name '" + escape(raw) + "' is not valid UTF-8;"
           + " Lading writes names byte for byte or not at all: rebuild the layer with UTF-8 names");
     }
+    if (text.indexOf('\0') >= 0) {
+      // A PAX record or a GNU long name can carry one; no file name can.
+      throw new IllegalArgumentException("the name '" + escape(raw) + "' holds a NUL byte, which no"
+          + " file name can; the layer is corrupt");
+    }
     if (text.indexOf('\uFFFD') >= 0) {
       // What a PAX record with hdrcharset=BINARY and invalid bytes decodes to: the bytes are lost.
       throw new IllegalArgumentException("the name '" + escape(raw) + "' holds U+FFFD, the mark of"

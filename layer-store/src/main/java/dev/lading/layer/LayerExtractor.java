@@ -171,8 +171,15 @@ public final class LayerExtractor {
         }
       }
       // Read to the end so a digest taken by the caller covers the whole blob.
-      tar.transferTo(OutputStream.nullOutputStream());
-      layer.transferTo(OutputStream.nullOutputStream());
+      try {
+        tar.transferTo(OutputStream.nullOutputStream());
+        layer.transferTo(OutputStream.nullOutputStream());
+      } catch (LimitedInputStream.LimitExceeded e) {
+        throw e;
+      } catch (IOException e) {
+        throw new LayerExtractionException(layerName, run.lastEntry, "unreadable data after the last"
+            + " entry (" + describe(e) + "); the layer is corrupt or truncated, pull it again", e);
+      }
     } catch (LimitedInputStream.LimitExceeded e) {
       throw tooLarge(tar, layerName).orElseThrow();
     }

@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,9 +17,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Reproducers of what the extractor fuzz test found, kept until {@code LayerExtractor} is fixed; the
- * inputs are in {@code src/test/resources/dev/lading/fuzz/findings/}. Once a test passes, drop its
- * {@code @Disabled} and move the input into {@code LayerExtractorFuzzTestInputs/applyLayer/}.
+ * What the extractor fuzz test found, kept as regression tests (the inputs are in
+ * {@code src/test/resources/dev/lading/fuzz/findings/}): a FIFO hung extraction, a NUL in a name
+ * leaked an unchecked exception, gzip errors outside the entries did not name the layer.
  */
 class LayerExtractorFindingsTest {
   @TempDir Path dir;
@@ -31,7 +30,6 @@ class LayerExtractorFindingsTest {
    * a writer that never comes.
    */
   @Test
-  @Disabled("finding of LayerExtractorFuzzTest: a FIFO entry hangs LayerExtractor.apply")
   @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void fifoEntryDoesNotHang() throws IOException {
     Path root = Files.createDirectory(dir.resolve("root"));
@@ -49,7 +47,6 @@ class LayerExtractorFindingsTest {
    * {@link LayerExtractionException}. Hardlink targets ({@code linkpath}) take the same path.
    */
   @Test
-  @Disabled("finding of LayerExtractorFuzzTest: a NUL in an entry name leaks InvalidPathException")
   void nulInAnEntryNameIsANamedError() throws IOException {
     Path root = Files.createDirectory(dir.resolve("root"));
     LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(false)
@@ -69,7 +66,6 @@ class LayerExtractorFindingsTest {
    */
   @ParameterizedTest
   @ValueSource(strings = {"extractor-gzip-reserved-flags.tar.gz", "extractor-gzip-bad-crc.tar.gz"})
-  @Disabled("finding of LayerExtractorFuzzTest: gzip errors outside the entry loop are plain IOExceptions")
   void corruptGzipIsANamedError(String input) throws IOException {
     Path root = Files.createDirectory(dir.resolve("root"));
     LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(false)

@@ -10,7 +10,6 @@ import dev.lading.layer.LayerExtractor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -18,13 +17,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Fuzzes {@link LayerExtractor#apply(Path, java.io.InputStream, String)} with raw layer bytes (tar or
@@ -47,9 +42,6 @@ class LayerExtractorFuzzTest {
 
   @FuzzTest
   void applyLayer(byte[] layer) throws IOException {
-    if (hasKnownFinding(layer)) {
-      return; // reproduced by LayerExtractorFindingsTest
-    }
     Path base = Files.createDirectory(WORK.resolve("run"));
     try {
       Path root = Files.createDirectory(base.resolve("root"));
@@ -66,12 +58,8 @@ class LayerExtractorFuzzTest {
       try {
         extractor.apply(root, new ByteArrayInputStream(layer), "fuzz-input");
       } catch (LayerExtractionException e) {
-        // The named error; its message must say which layer failed.
+        // The named error (any other exception is a finding); its message must say which layer failed.
         assertTrue(e.getMessage().startsWith("layer fuzz-input"), e.getMessage());
-      } catch (IOException e) {
-        if (!isKnownGzipFinding(e)) {
-          throw e;
-        }
       }
       assertEquals(before, snapshot(sibling), "the sibling of the root changed");
       try (Stream<Path> top = Files.list(base)) {
@@ -85,42 +73,6 @@ class LayerExtractorFuzzTest {
     } finally {
       FileTrees.deleteTree(base);
     }
-  }
-
-  /**
-   * True when the layer holds an entry that triggers a known, not yet fixed finding (see
-   * LayerExtractorFindingsTest): a FIFO, or a NUL character in a name or link name. Such inputs are
-   * skipped, otherwise every fuzzing run would stop at those same findings. Remove each check when
-   * its finding is fixed.
-   */
-  private static boolean hasKnownFinding(byte[] layer) {
-    boolean gzip = layer.length >= 2 && (layer[0] & 0xff) == 0x1f && (layer[1] & 0xff) == 0x8b;
-    try (InputStream raw = new ByteArrayInputStream(layer);
-        TarArchiveInputStream tar = new TarArchiveInputStream(
-            gzip ? new GzipCompressorInputStream(raw, true) : raw, StandardCharsets.UTF_8.name())) {
-      for (int i = 0; i < 2_000; i++) {
-        TarArchiveEntry entry = tar.getNextEntry();
-        if (entry == null) {
-          return false;
-        }
-        if (entry.isFIFO() || entry.getName().indexOf('\0') >= 0
-            || entry.getLinkName().indexOf('\0') >= 0) {
-          return true;
-        }
-      }
-    } catch (IOException | RuntimeException unreadable) {
-      // The extractor reads it the same way and must report the same problem as a named error.
-    }
-    return false;
-  }
-
-  /**
-   * True for the known finding that gzip errors before the first or after the last entry escape as
-   * plain IOExceptions (LayerExtractorFindingsTest#corruptGzipIsANamedError). Remove when fixed.
-   */
-  private static boolean isKnownGzipFinding(IOException e) {
-    return Arrays.stream(e.getStackTrace())
-        .anyMatch(f -> f.getClassName().startsWith("org.apache.commons.compress.compressors.gzip."));
   }
 
   /** The lower layer the input is applied onto, and the sibling's content. */
