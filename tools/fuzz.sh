@@ -112,4 +112,7 @@ done
 
 echo "=== fuzz summary (${seconds}s per target, $(( $(date +%s) - started ))s in all)"
 printf '    %s\n' "${summary[@]}"
+# One plain closing line, as test runners end theirs: targets without and with a finding.
+found=$(printf '%s\n' "${summary[@]}" | grep -c '^FINDING' || true)
+echo "fuzz: $(( ${#summary[@]} - found )) passed, $found failed"
 exit $failed
