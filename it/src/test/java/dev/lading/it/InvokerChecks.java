@@ -248,6 +248,32 @@ public final class InvokerChecks {
     assertFalse(report.lazy().isEmpty(), "base layers stay lazy: " + report);
   }
 
+  // ---- dockerfile: RUN steps in the Maven lifecycle, no daemon ----
+
+  public static void dockerfile(Path project, String registry, String stores) throws IOException {
+    List<String> runs = invocations(project);
+    assertEquals(2, runs.size(), "build.log should hold 2 Maven runs");
+    String built = runs.get(0);
+    // The JRE base has the host's glibc: fakechroot+fakeroot run the RUN step.
+    assertTrue(built.contains("executor: fakechroot"), built);
+    assertTrue(built.contains("(Dockerfile: 2 layers built, 0 from the step cache)"), built);
+    assertTrue(built.contains("image:push " + registry + "/demo/dockerfile:1.0"), built);
+    assertTrue(runs.get(1).contains("(Dockerfile: 0 layers built, 2 from the step cache)"), runs.get(1));
+    assertEquals(Files.readString(project.resolve("target/image.digest")).trim(),
+        Skopeo.json("inspect", "--tls-verify=false", "docker://" + registry + "/demo/dockerfile:1.0")
+            .get("Digest").asText(), "the rebuild from the cache gives the pushed digest");
+
+    String ref = "docker://" + registry + "/demo/dockerfile:1.0";
+    JsonNode config = Skopeo.json("inspect", "--tls-verify=false", "--config", ref);
+    assertEquals(List.of("java", "-cp", "/opt/app/classes", "demo.Main"),
+        Skopeo.strings(config.get("config").get("Cmd")));
+    assertEquals("1000", config.get("config").get("User").asText());
+    Path rootfs = unpack(ref, "dockerfile", stores);
+    // What the RUN step chowned under fakeroot is in the layer, so a real unpack (as root) applies it.
+    assertEquals(1000, Files.getAttribute(rootfs.resolve("opt/app/data"), "unix:uid"));
+    assertEquals("Hello from a Dockerfile: built-by-run", runEntrypoint(rootfs, config).strip());
+  }
+
   // ---- helpers ----
 
   /** Copies the image at {@code ref} to an OCI layout with skopeo and unpacks it with umoci; its rootfs. */
@@ -268,7 +294,9 @@ public final class InvokerChecks {
     String workdir = run.hasNonNull("WorkingDir") && !run.get("WorkingDir").asText().isEmpty()
         ? run.get("WorkingDir").asText() : "/";
     cmd.addAll(List.of("/bin/sh", "-c", "mkdir -p \"$0\" && cd \"$0\" && exec \"$@\"", workdir));
-    cmd.addAll(Skopeo.strings(run.get("Entrypoint")));
+    if (run.hasNonNull("Entrypoint")) {
+      cmd.addAll(Skopeo.strings(run.get("Entrypoint")));
+    }
     if (run.hasNonNull("Cmd")) {
       cmd.addAll(Skopeo.strings(run.get("Cmd")));
     }

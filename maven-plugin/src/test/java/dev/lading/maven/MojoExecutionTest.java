@@ -187,6 +187,46 @@ class MojoExecutionTest {
   }
 
   @Test
+  @InjectMojo(goal = "build", pom = SIMPLE)
+  void aProjectWithADockerfileIsBuiltFromIt(BuildMojo mojo) throws Exception {
+    Path project = dir.resolve("app");
+    RealMaven.attach(mojo, project, true, store(), "image.dockerfileTarget=final");
+    RealMaven.classes(project);
+    Files.createDirectories(project.resolve("src/main/docker"));
+    Files.writeString(project.resolve("src/main/docker/Dockerfile"), "FROM scratch AS unused\n"
+        + "FROM scratch AS final\nARG GREETING\nENV GREETING=$GREETING\n"
+        + "COPY target/classes/ /app/classes/\nCMD [\"/app/run\"]\n");
+    mojo.buildArgs = java.util.Map.of("GREETING", "hello");
+    List<String> warnings = new java.util.ArrayList<>();
+    mojo.setLog(new org.apache.maven.plugin.logging.SystemStreamLog() {
+      @Override
+      public void warn(CharSequence content) {
+        warnings.add(content.toString());
+      }
+    });
+    mojo.execute();
+    Store store = Store.open(dir.resolve("store"));
+    Descriptor image = store.ref("registry.example.com/team/app:1.0").orElseThrow();
+    assertEquals(image.digest().toString(), digest(project));
+    ImageManifest manifest = Json.read(store.bytes(image.digest()), ImageManifest.class, "manifest");
+    ImageConfig config = Json.read(store.bytes(manifest.config().digest()), ImageConfig.class, "config");
+    assertEquals(List.of("GREETING=hello"), config.configOrEmpty().env(), "build args reach ENV");
+    assertEquals(List.of("/app/run"), config.configOrEmpty().cmd());
+    assertEquals(1, manifest.layers().size(), "one layer, the COPY's");
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        new java.util.zip.GZIPInputStream(Files.newInputStream(store.blobPath(manifest.layers().get(0).digest()))))) {
+      List<String> names = new java.util.ArrayList<>();
+      for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        names.add(e.getName());
+      }
+      assertTrue(names.contains("app/classes/demo/Main.class"), names.toString());
+    }
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).startsWith("built into the store as registry.example.com/team/app:1.0, not pushed"),
+        warnings.get(0));
+  }
+
+  @Test
   @InjectMojo(goal = "build", pom = "src/test/resources/unit/jib-extensions/pom.xml")
   void jibPluginExtensionsAreRefusedWithWhatToDoInstead(BuildMojo mojo) throws Exception {
     RealMaven.attach(mojo, dir.resolve("app"), true, store());
