@@ -252,13 +252,18 @@ public final class InvokerChecks {
 
   public static void dockerfile(Path project, String registry, String stores) throws IOException {
     List<String> runs = invocations(project);
-    assertEquals(2, runs.size(), "build.log should hold 2 Maven runs");
+    assertEquals(3, runs.size(), "build.log should hold 3 Maven runs");
     String built = runs.get(0);
     // The JRE base has the host's glibc: fakechroot+fakeroot run the RUN step.
     assertTrue(built.contains("executor: fakechroot"), built);
     assertTrue(built.contains("(Dockerfile: 2 layers built, 0 from the step cache)"), built);
     assertTrue(built.contains("image:push " + registry + "/demo/dockerfile:1.0"), built);
     assertTrue(runs.get(1).contains("(Dockerfile: 0 layers built, 2 from the step cache)"), runs.get(1));
+    // image:run in the lifecycle: the image's CMD, as its USER, unprivileged.
+    assertTrue(runs.get(1).contains("  Hello from a Dockerfile: built-by-run"), runs.get(1));
+    assertTrue(runs.get(1).contains("image:run " + registry + "/demo/dockerfile:1.0 exited with 0"), runs.get(1));
+    assertTrue(runs.get(2).contains("image:run: " + registry + "/demo/dockerfile:1.0 exited with 1"), runs.get(2));
+    assertFalse(NestedMaven.hasStackTrace(runs.get(2)), runs.get(2));
     assertEquals(Files.readString(project.resolve("target/image.digest")).trim(),
         Skopeo.json("inspect", "--tls-verify=false", "docker://" + registry + "/demo/dockerfile:1.0")
             .get("Digest").asText(), "the rebuild from the cache gives the pushed digest");
