@@ -197,9 +197,12 @@ final class RegistryHttp {
     HttpUrl url = ex.onRegistryBase()
         ? ex.url().newBuilder().scheme(schemeFor(ex.host())).build()
         : ex.url();
-    String authorization = auth.authorization(ex.host(), ex.scope());
+    // An absolute URL the registry handed us (an upload Location, a next page) may name another
+    // host, such as blob storage: the registry's credentials go only to the registry itself.
+    boolean registry = ex.onRegistryBase() || isHost(url, ex.host());
+    String authorization = registry ? auth.authorization(ex.host(), ex.scope()) : null;
     Response response = execute(ex, url, authorization);
-    if (response.code() == 401 && sameOrigin(response.request().url(), url)) {
+    if (registry && response.code() == 401 && sameOrigin(response.request().url(), url)) {
       String retryWith = auth.onUnauthorized(ex.host(), ex.scope(), response.headers("WWW-Authenticate"),
           authorization);
       if (retryWith != null) {
@@ -208,6 +211,19 @@ final class RegistryHttp {
       }
     }
     return response;
+  }
+
+  /** True when {@code url} is on {@code host} ({@code name} or {@code name:port}, as registries are named). */
+  static boolean isHost(HttpUrl url, String host) {
+    int colon = host.lastIndexOf(':');
+    boolean hasPort = colon > 0 && host.indexOf(']', colon) < 0 && host.substring(colon + 1).chars()
+        .allMatch(Character::isDigit);
+    String name = hasPort ? host.substring(0, colon) : host;
+    if (name.startsWith("[") && name.endsWith("]")) {
+      name = name.substring(1, name.length() - 1);
+    }
+    return url.host().equalsIgnoreCase(name)
+        && (!hasPort || url.port() == Integer.parseInt(host.substring(colon + 1)));
   }
 
   private Response execute(Exchange ex, HttpUrl url, String authorization) throws IOException {

@@ -135,6 +135,40 @@ class RegistryAuthTest {
   }
 
   @Test
+  void anUploadLocationOnAnotherHostDoesNotGetTheRegistryCredentials() throws Exception {
+    try (LocalRegistry registry = startBasicRegistry();
+        FaultyProxy proxy = FaultyProxy.start(registry.port())) {
+      TestImage image = TestImage.create(25, 3000);
+      Descriptor layer = image.layerDescriptor(0);
+      RegistryClient client = RegistryClient.builder().retryPolicy(FAST)
+          .credentials(StaticCredentials.of(proxy.hostPort(), "alice", "s3cret")).build();
+      // Upload storage on another origin (localhost, not 127.0.0.1) that takes the blob's PUT.
+      List<String> storageAuthorization = new CopyOnWriteArrayList<>();
+      HttpServer storage = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      storage.createContext("/uploads", exchange -> {
+        try (exchange) {
+          storageAuthorization.add(exchange.getRequestMethod() + " "
+              + exchange.getRequestHeaders().getFirst("Authorization"));
+          exchange.getRequestBody().readAllBytes();
+          exchange.getResponseHeaders().set("Docker-Content-Digest", layer.digest().toString());
+          exchange.sendResponseHeaders(201, -1);
+        }
+      });
+      storage.start();
+      try {
+        proxy.onNext(line -> line.startsWith("POST ") && line.contains("/blobs/uploads/"),
+            new FaultyProxy.Answer("HTTP/1.1 202 Accepted\r\nLocation: http://localhost:"
+                + storage.getAddress().getPort() + "/uploads/1\r\nContent-Length: 0\r\n"
+                + "Connection: close\r\n\r\n"));
+        client.uploadBlob(proxy.hostPort(), "upload/app", layer, BlobSource.of(image.layers().get(0)));
+        assertEquals(List.of("PUT null"), storageAuthorization, "no Authorization header at the storage");
+      } finally {
+        storage.stop(0);
+      }
+    }
+  }
+
+  @Test
   void tokenAuthFetchesScopedTokensAndCachesThem() throws Exception {
     try (TokenServer tokens = TokenServer.start(temp, "bob", "hunter2");
         LocalRegistry registry = LocalRegistry.start(tokens.registryConfig())) {
