@@ -22,6 +22,8 @@ import dev.lading.registry.RegistryException;
 import dev.lading.registry.StaticCredentials;
 import dev.lading.store.Store;
 import dev.lading.store.StoreDirectory;
+import dev.lading.transfer.ImageTransfer;
+import dev.lading.transfer.TransferListener;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -322,6 +324,19 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     StoreDirectory fallback = Store.defaultDirectory();
     fallback.notice().ifPresent(getLog()::warn);
     return Store.open(fallback.path());
+  }
+
+  /**
+   * A transfer over {@code store} that may reach the registries of {@code references} (through the
+   * session's client and mirrors), reporting to {@code listener}; offline (-o) it has no client and
+   * refuses to fetch, so every blob must be in the store.
+   */
+  protected ImageTransfer transfer(Store store, MavenProgress progress, List<ImageReference> references,
+      TransferListener listener) throws IOException {
+    RegistryClient client = client(progress, references);
+    ImageTransfer.Builder builder = ImageTransfer.builder().store(store).mirrors(mirrorHosts())
+        .listener(listener);
+    return (client != null ? builder.registryClient(client) : builder.offline(true)).build();
   }
 
   /**

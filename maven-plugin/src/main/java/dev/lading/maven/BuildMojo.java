@@ -7,7 +7,6 @@ import dev.lading.build.JavaImagePlan;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.model.ImageReference;
-import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.Mirrors;
@@ -109,12 +108,8 @@ public class BuildMojo extends AbstractImageMojo {
     ImageReference target = targetReference();
     MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     Store store = openStore();
-    RegistryClient client = client(progress, List.of(target));
-    ImageTransfer.Builder transferBuilder = ImageTransfer.builder().store(store).mirrors(mirrorHosts())
-        .listener(PushMojo.transferListener(progress));
-    // Offline (-o) there is no client: FROM images must then be in the store already.
-    ImageTransfer transfer = (client != null ? transferBuilder.registryClient(client)
-        : transferBuilder.offline(true)).build();
+    // Offline (-o), FROM images must be in the store already.
+    ImageTransfer transfer = transfer(store, progress, List.of(target), PushMojo.transferListener(progress));
     Path context = contextDirectory != null ? contextDirectory.toPath() : project.getBasedir().toPath();
     String epoch = System.getenv("SOURCE_DATE_EPOCH");
     getLog().info(logPrefix() + "building " + project.getBasedir().toPath().relativize(file.toAbsolutePath())

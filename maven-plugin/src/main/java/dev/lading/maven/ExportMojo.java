@@ -4,7 +4,6 @@ import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
 import dev.lading.model.MediaTypes;
 import dev.lading.model.Platform;
-import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
 import dev.lading.transfer.BlobNotAvailableException;
 import dev.lading.transfer.CopyOptions;
@@ -83,14 +82,7 @@ public class ExportMojo extends BuildMojo {
     if (base != null) {
       involved.add(ImageReference.parse(base));
     }
-    // Offline (client null) the transfer refuses to fetch: every blob must be in the store then.
-    RegistryClient client = client(progress, involved);
-    ImageTransfer.Builder builder = ImageTransfer.builder().store(store).mirrors(mirrorHosts())
-        .listener(new ExportListener(progress)).offline(client == null);
-    if (client != null) {
-      builder = builder.registryClient(client);
-    }
-    ImageTransfer transfer = builder.build();
+    ImageTransfer transfer = transfer(store, progress, involved, new ExportListener(progress));
     boolean index = MediaTypes.isIndex(image.mediaType());
     List<Platform> platforms = platforms();
     CopyOptions options = CopyOptions.defaults()

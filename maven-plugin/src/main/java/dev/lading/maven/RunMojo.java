@@ -4,7 +4,6 @@ import dev.lading.exec.ExecutorChoice;
 import dev.lading.exec.ImageRunner;
 import dev.lading.io.FileTrees;
 import dev.lading.model.ImageReference;
-import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.StoreLocation;
@@ -50,10 +49,7 @@ public class RunMojo extends AbstractImageMojo {
           + "; run image:build first (e.g. mvn package image:build image:run)");
     }
     MavenProgress progress = new MavenProgress(getLog(), logPrefix());
-    RegistryClient client = client(progress, List.of(target));
-    ImageTransfer.Builder builder = ImageTransfer.builder().store(store).mirrors(mirrorHosts())
-        .listener(PushMojo.transferListener(progress));
-    ImageTransfer transfer = (client != null ? builder.registryClient(client) : builder.offline(true)).build();
+    ImageTransfer transfer = transfer(store, progress, List.of(target), PushMojo.transferListener(progress));
     List<String> env = new ArrayList<>();
     if (runEnvironment != null) {
       runEnvironment.forEach((k, v) -> env.add(k + "=" + v));
