@@ -2,6 +2,7 @@ package dev.lading.transfer;
 
 import dev.lading.model.ImageReference;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -64,6 +65,16 @@ public sealed interface ImageLocation
 
   /** The location in the text form {@link #parse} reads. */
   String text();
+
+  /** True when {@code text} starts with a transport ({@code docker://}, {@code oci:} ...), not a bare reference. */
+  static boolean hasTransport(String text) {
+    for (String transport : List.of("docker://", "oci:", "oci-archive:", "docker-archive:", "store:")) {
+      if (text.startsWith(transport)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /** True for a layout or an archive on this machine: readable without a registry or the store. */
   default boolean isLocalFile() {

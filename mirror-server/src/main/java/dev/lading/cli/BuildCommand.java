@@ -75,7 +75,7 @@ final class BuildCommand implements Callable<Integer> {
     List<ImageLocation> destinations = new ArrayList<>();
     List<String> storeNames = new ArrayList<>();
     for (String tag : tags) {
-      ImageLocation location = ImageLocation.parse(hasTransport(tag) ? tag : "store:" + tag);
+      ImageLocation location = ImageLocation.parse(ImageLocation.hasTransport(tag) ? tag : "store:" + tag);
       if (location instanceof StoreLocation s) {
         storeNames.add(s.ref());
       } else {
@@ -128,14 +128,5 @@ final class BuildCommand implements Callable<Integer> {
     }
     System.out.println(digest);
     return 0;
-  }
-
-  private static boolean hasTransport(String tag) {
-    for (String transport : List.of("docker://", "oci:", "oci-archive:", "docker-archive:", "store:")) {
-      if (tag.startsWith(transport)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -209,8 +209,7 @@ public final class DockerfileBuild {
    * offline build) and from its registry otherwise.
    */
   static ImageLocation imageLocation(Store store, String image) throws IOException {
-    if (image.contains("://") || image.startsWith("oci:") || image.startsWith("store:")
-        || image.startsWith("oci-archive:") || image.startsWith("docker-archive:")) {
+    if (image.contains("://") || ImageLocation.hasTransport(image)) {
       return ImageLocation.parse(image);
     }
     StoreLocation inStore = (StoreLocation) ImageLocation.parse("store:" + image);
