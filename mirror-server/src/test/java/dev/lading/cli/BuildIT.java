@@ -126,6 +126,18 @@ class BuildIT {
     assertTrue(noCache.output().contains("built 4 layers into"), noCache.output());
   }
 
+  @Test
+  void aCachedRebuildOfSeveralStagesNeitherRunsNorUnpacksAnything() throws IOException {
+    Path ctx = context("stages-cached", "FROM BASE AS builder\nRUN echo built > /artifact\n"
+        + "FROM BASE\nCOPY --from=builder /artifact /opt/artifact\n");
+    Processes.Result first = lading("store-e", "build", "-t", "stages:1", ctx.toString());
+    assertEquals(0, first.exitCode(), first.output());
+    Processes.Result again = lading("store-e", "build", "-t", "stages:1", ctx.toString());
+    assertTrue(again.output().contains("built 0 layers (2 from the step cache)"), again.output());
+    assertFalse(again.output().contains("applying layer"), "nothing unpacked: " + again.output());
+    assertEquals(digest(first), digest(again));
+  }
+
   private static String digest(Processes.Result build) {
     List<String> lines = build.output().strip().lines().toList();
     return lines.get(lines.size() - 1);

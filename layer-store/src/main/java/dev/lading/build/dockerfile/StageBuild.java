@@ -293,6 +293,9 @@ final class StageBuild {
       if (cached(key, created, createdBy)) {
         return;
       }
+      if (source.fill() != null) {
+        source.fill().fill();
+      }
       materialize(state);
       OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
       RootfsSnapshot before = RootfsSnapshot.take(state.rootfs);
@@ -316,9 +319,13 @@ final class StageBuild {
     }
   }
 
+  /**
+   * Where a COPY's sources are: the context, an earlier stage or an image. A stage or an image is
+   * named in the cache key by its own key or digest and put on disk only when the step must run.
+   */
   private Sources sources(Optional<String> from, Instruction.Location location) throws IOException {
     if (from.isEmpty()) {
-      return new Sources(options.context(), ignore, null, null);
+      return new Sources(options.context(), ignore, null, null, null);
     }
     Optional<Stage> other = dockerfile.stage(from.get());
     if (other.isPresent()) {
@@ -327,14 +334,17 @@ final class StageBuild {
         throw new BuildException("line " + location.line() + ": COPY --from=" + from.get()
             + " names this stage or a later one; copy from an earlier stage");
       }
-      materialize(done);
-      return new Sources(done.rootfs, DockerIgnore.empty(), null, "stage " + done.chain);
+      return new Sources(done.rootfs, DockerIgnore.empty(), null, "stage " + done.chain,
+          () -> materialize(done));
     }
+    ImageLocation image = DockerfileBuild.imageLocation(store, from.get());
+    String digest = transfer.inspect(image, platform).image().digest().toString();
     Path temp = dir.resolveSibling(dir.getFileName() + "-from-" + Integer.toHexString(from.get().hashCode()));
-    Files.createDirectories(temp);
-    transfer.unpack(DockerfileBuild.imageLocation(store, from.get()), temp.resolve("rootfs"), UnpackOptions.defaults()
-        .withPlatform(platform).withPreserveOwnership(false).withOwnershipFile(temp.resolve("ownership.json")));
-    return new Sources(temp.resolve("rootfs"), DockerIgnore.empty(), temp, null);
+    return new Sources(temp.resolve("rootfs"), DockerIgnore.empty(), temp, "image " + digest, () -> {
+      Files.createDirectories(temp);
+      transfer.unpack(image, temp.resolve("rootfs"), UnpackOptions.defaults().withPlatform(platform)
+          .withPreserveOwnership(false).withOwnershipFile(temp.resolve("ownership.json")));
+    });
   }
 
   /** Writes the step's changes as a layer and adds it to the stage. */
@@ -362,10 +372,11 @@ final class StageBuild {
 
   /**
    * Where COPY sources come from; {@code cleanup} is a directory to delete afterwards, {@code identity}
-   * what the cache key says of them (an earlier stage's key), null to fingerprint their files.
+   * what the cache key says of them (an earlier stage's key, an image's digest), null to fingerprint
+   * their files, and {@code fill} what puts them on disk (null when they are there).
    */
-  private record Sources(Path root, DockerIgnore ignore, Path cleanup, String identity)
-      implements AutoCloseable {
+  private record Sources(Path root, DockerIgnore ignore, Path cleanup, String identity,
+      StageState.Filler fill) implements AutoCloseable {
     @Override
     public void close() throws IOException {
       if (cleanup != null) {
