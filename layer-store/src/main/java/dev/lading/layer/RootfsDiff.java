@@ -135,9 +135,15 @@ public final class RootfsDiff {
   /**
    * Whether a path changed on disk: its type, inode, mode, size, mtime or link target, as
    * containers/storage compares them. Not its ctime: a new hardlink elsewhere moves the ctime of a
-   * file the step did not change.
+   * file the step did not change. A directory changes only by its type or mode (its owner is
+   * compared by the caller), not by size, mtime or inode: a file made and removed inside it (dpkg's
+   * updates/, a temp file in /tmp) leaves it as it was; what did change inside brings it in as a
+   * parent.
    */
   private static boolean changed(Stat old, Stat now) {
+    if (old.kind() == Kind.DIRECTORY && now.kind() == Kind.DIRECTORY) {
+      return old.mode() != now.mode();
+    }
     return old.kind() != now.kind() || !old.inode().equals(now.inode()) || old.mode() != now.mode()
         || old.size() != now.size() || !old.mtime().equals(now.mtime())
         || !Objects.equals(old.linkTarget(), now.linkTarget());

@@ -77,6 +77,22 @@ class RootfsDiffTest {
   }
 
   @Test
+  void aDirectoryWhoseEntriesCameAndWentIsUnchangedAsBuildahSeesIt() throws Exception {
+    Files.createDirectories(root.resolve("tmp"));
+    Files.createDirectories(root.resolve("var/lib/dpkg/updates"));
+    snapshotBefore = RootfsSnapshot.take(root);
+    Thread.sleep(10);
+    // dpkg's updates/ and /tmp: a file made and removed moves the directory's mtime, nothing else;
+    // a directory removed and made again with its mode is as it was; a changed mode is a change.
+    sh("touch tmp/x && rm tmp/x && touch var/lib/dpkg/updates/0001 && rm var/lib/dpkg/updates/0001"
+        + " && rmdir usr/share/doc/old/../old 2>/dev/null; rm -r etc && mkdir etc"
+        + " && echo base > etc/hostname && echo same > etc/unchanged && chmod 0700 proc");
+    Map<String, LayerEntry> entries = diff(null, null, null);
+    assertEquals(List.of("/etc", "/etc/hostname", "/etc/unchanged"), List.copyOf(entries.keySet()),
+        "the files in the remade /etc are new inodes; /proc is a mount point; /tmp and dpkg's updates/ stay out");
+  }
+
+  @Test
   void nothingChangedIsAnEmptyLayer() throws IOException {
     snapshotBefore = RootfsSnapshot.take(root);
     assertTrue(RootfsDiff.between(snapshotBefore, RootfsSnapshot.take(root), null, null, null).isEmpty());
