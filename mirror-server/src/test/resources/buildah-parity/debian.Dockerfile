@@ -1,0 +1,8 @@
+# On a Debian 12 base (the host's glibc: the fakechroot executor): apt-get install with its
+# maintainer scripts and dpkg's libc-bin trigger (ldconfig), a user made with useradd, and chown by
+# that user's name in a later step.
+FROM BASE
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+RUN useradd -m -u 1500 app
+RUN mkdir /srv/app && chown app:app /srv/app && touch /srv/app/f && chown app /srv/app/f \
+    && install -d -o app -g app -m 0750 /srv/app/private
