@@ -83,7 +83,7 @@ public final class LayerEntries {
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         String path = inLayer(root, file, target);
         if (attrs.isSymbolicLink()) {
-          String link = Files.readSymbolicLink(file).toString();
+          String link = LinkTargets.read(file);
           entries.add(finish(LayerEntry.symlink(path, link), file, attrs, options, false)
               .withMode(LayerEntry.SYMLINK_MODE));
         } else if (attrs.isRegularFile()) {

@@ -94,7 +94,7 @@ public final class RootfsSnapshot {
         "unix:mode,size,lastModifiedTime,ctime,dev,ino,nlink", LinkOption.NOFOLLOW_LINKS);
     int mode = (Integer) a.get("mode");
     Kind kind = kind(mode);
-    String target = kind == Kind.SYMLINK ? Files.readSymbolicLink(path).toString() : null;
+    String target = kind == Kind.SYMLINK ? LinkTargets.read(path) : null;
     Object inode = a.get("dev") + ":" + a.get("ino");
     return new Stat(kind, mode & 07777, kind == Kind.FILE ? (Long) a.get("size") : 0,
         (FileTime) a.get("lastModifiedTime"), (FileTime) a.get("ctime"), inode,

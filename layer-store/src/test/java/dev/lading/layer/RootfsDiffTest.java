@@ -93,6 +93,15 @@ class RootfsDiffTest {
   }
 
   @Test
+  void aSymlinkTargetIsKeptAsTheStepWroteIt() throws Exception {
+    snapshotBefore = RootfsSnapshot.take(root);
+    sh("ln -s 'usr//share/doc/' etc/odd && ln -s usr/share etc/plain");
+    Map<String, LayerEntry> entries = diff(null, null, null);
+    assertEquals("usr//share/doc/", entries.get("/etc/odd").linkTarget(), "not normalised as a Java path");
+    assertEquals("usr/share", entries.get("/etc/plain").linkTarget());
+  }
+
+  @Test
   void nothingChangedIsAnEmptyLayer() throws IOException {
     snapshotBefore = RootfsSnapshot.take(root);
     assertTrue(RootfsDiff.between(snapshotBefore, RootfsSnapshot.take(root), null, null, null).isEmpty());
