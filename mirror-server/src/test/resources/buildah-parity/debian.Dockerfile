@@ -1,6 +1,6 @@
-# On a Debian 12 base (the host's glibc: the fakechroot executor): apt-get install with its
-# maintainer scripts and dpkg's libc-bin trigger (ldconfig), a user made with useradd, and chown by
-# that user's name in a later step.
+# On a Debian base (12: the host's glibc and fakechroot; 11: an older glibc and its own fakechroot):
+# apt-get install with its maintainer scripts and dpkg's libc-bin trigger (ldconfig), a user made
+# with useradd, and chown by that user's name in a later step.
 FROM BASE
 RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 RUN useradd -m -u 1500 app

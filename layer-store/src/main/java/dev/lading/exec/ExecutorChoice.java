@@ -2,18 +2,25 @@ package dev.lading.exec;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Which executor runs a base image's steps, and why, so that the log can say it. {@code auto}
  * takes fakechroot when the image's glibc is the host's (the only case where the host's preloaded
  * libraries load: an older glibc lacks their symbols, a newer one breaks on the host's loader, and
- * static or musl programs never load them) and proot otherwise.
+ * static or musl programs never load them); for an older glibc, fakechroot with the libraries of
+ * the image's own release ({@link ImageLibraries}) when its apt can fetch them; proot otherwise.
  *
  * @param executor the executor
  * @param reason one line for the log
  */
 public record ExecutorChoice(RootfsExecutor executor, String reason) {
+  /** The store cache ({@code Store.cacheDirectory}) that keeps {@link ImageLibraries}. */
+  public static final String LIBRARIES_CACHE = "executor-libraries";
+
   /** What a user may ask for. */
   public enum Kind { AUTO, FAKECHROOT, PROOT;
 
@@ -27,19 +34,33 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
     }
   }
 
-  /** Chooses for the root file system {@code rootfs}. */
-  public static ExecutorChoice choose(Kind kind, Path rootfs) throws IOException {
+  /**
+   * Chooses for the root file system {@code rootfs}.
+   *
+   * @param librariesCache where the libraries of an older glibc's release are kept
+   *     ({@link ImageLibraries}); null to never fetch them
+   */
+  public static ExecutorChoice choose(Kind kind, Path rootfs, Path librariesCache) throws IOException {
     Libc image = Libc.of(rootfs);
+    Libc host = Libc.of(Path.of("/"));
     return switch (kind) {
-      case FAKECHROOT -> new ExecutorChoice(new FakechrootExecutor(), "fakechroot, as asked (image: "
-          + image + ")");
+      case FAKECHROOT -> {
+        List<String> why = new ArrayList<>();
+        Optional<ImageLibraries> own = olderGlibc(image, host) && librariesCache != null
+            ? ImageLibraries.prepare(rootfs, librariesCache, why::add) : Optional.empty();
+        yield own.isPresent()
+            ? new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot, as asked, with the image's"
+                + " own libfakechroot and libfakeroot (image: " + image + ", host: " + host + ")")
+            : new ExecutorChoice(new FakechrootExecutor(), "fakechroot, as asked (image: " + image + ")");
+      }
       case PROOT -> new ExecutorChoice(new ProotExecutor(), "proot, as asked (image: " + image
           + "; proot does not record chown" + ProotExecutor.caveats() + ")");
-      case AUTO -> auto(image, Libc.of(Path.of("/")));
+      case AUTO -> auto(rootfs, image, host, librariesCache);
     };
   }
 
-  private static ExecutorChoice auto(Libc image, Libc host) throws ExecutorException {
+  private static ExecutorChoice auto(Path rootfs, Libc image, Libc host, Path librariesCache)
+      throws IOException {
     boolean sameGlibc = image.kind() == Libc.Kind.GLIBC && host.kind() == Libc.Kind.GLIBC
         && !image.version().isEmpty() && image.version().equals(host.version());
     if (sameGlibc && HostTools.find("fakechroot").isPresent() && HostTools.find("fakeroot").isPresent()) {
@@ -48,11 +69,41 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
     String why = sameGlibc ? "fakechroot or fakeroot is not installed"
         : "the image has " + image + ", the host " + host + "; the host's fakechroot and fakeroot"
             + " libraries load only into programs of the host's glibc";
+    if (olderGlibc(image, host) && librariesCache != null) {
+      List<String> notFetched = new ArrayList<>();
+      Optional<ImageLibraries> own = ImageLibraries.prepare(rootfs, librariesCache, notFetched::add);
+      if (own.isPresent()) {
+        return new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot with the image's own"
+            + " libfakechroot and libfakeroot (" + why + ")");
+      }
+      why += "; " + String.join("; ", notFetched);
+    }
     if (HostTools.find("proot").isEmpty()) {
       throw new ExecutorException("no executor can run this image's programs: " + why
           + "; apt-get install proot (or build on a host with the image's glibc)");
     }
     return new ExecutorChoice(new ProotExecutor(), "proot (" + why + "; proot does not record chown"
         + ProotExecutor.caveats() + ")");
+  }
+
+  /**
+   * Whether the image's glibc is older than the host's: then its release's own fakechroot and
+   * fakeroot work (a newer glibc has dropped symbols fakechroot 2.20 still calls).
+   */
+  static boolean olderGlibc(Libc image, Libc host) {
+    if (image.kind() != Libc.Kind.GLIBC || host.kind() != Libc.Kind.GLIBC || image.version().isEmpty()
+        || host.version().isEmpty()) {
+      return false;
+    }
+    String[] a = image.version().split("\\.");
+    String[] b = host.version().split("\\.");
+    for (int i = 0; i < Math.max(a.length, b.length); i++) {
+      int x = i < a.length ? Integer.parseInt(a[i]) : 0;
+      int y = i < b.length ? Integer.parseInt(b[i]) : 0;
+      if (x != y) {
+        return x < y;
+      }
+    }
+    return false;
   }
 }

@@ -1,6 +1,7 @@
 package dev.lading.exec;
 
 import dev.lading.layer.OwnershipMap;
+import dev.lading.layer.RootPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +17,29 @@ import java.util.stream.Collectors;
  * {@code fakechroot fakeroot chroot ROOTFS ...}: the image's programs run with the host's
  * libfakechroot (paths seen from the root) and libfakeroot (root's owners, chown and mknod recorded,
  * not done) preloaded. Fast, and what a step chowns carries into later steps through the ownership
- * map; works only when the image's glibc is the host's (see {@link ExecutorChoice}).
+ * map. The host's libraries work only when the image's glibc is the host's (see
+ * {@link ExecutorChoice}); for an older glibc the image release's own are run by the image's loader
+ * ({@link ImageLibraries}).
  */
 public final class FakechrootExecutor implements RootfsExecutor {
   /** Where a step finds ldconfig: the PATH directories of Debian and its derivatives. */
   private static final List<String> LDCONFIG_PATHS = List.of("/usr/local/sbin/ldconfig",
       "/usr/local/bin/ldconfig", "/usr/sbin/ldconfig", "/usr/bin/ldconfig", "/sbin/ldconfig", "/bin/ldconfig");
+
+  private final ImageLibraries imageLibraries;
+
+  /** With the host's fakechroot and fakeroot: for images of the host's glibc. */
+  public FakechrootExecutor() {
+    this(null);
+  }
+
+  /**
+   * With the image release's own libfakechroot, libfakeroot and faked, run by the image's loader
+   * (see {@link ImageLibraries}); null for the host's.
+   */
+  public FakechrootExecutor(ImageLibraries imageLibraries) {
+    this.imageLibraries = imageLibraries;
+  }
 
   @Override
   public String name() {
@@ -30,9 +48,6 @@ public final class FakechrootExecutor implements RootfsExecutor {
 
   @Override
   public int run(RunSpec spec, Consumer<String> output) throws IOException {
-    Path fakechroot = HostTools.require("fakechroot", "fakechroot", name());
-    Path fakeroot = HostTools.require("fakeroot", "fakeroot", name());
-    Path chroot = HostTools.require("chroot", "coreutils", name());
     Path root = spec.rootfs().toRealPath();
     ImageUser user = ImageUser.resolve(root, spec.user());
     OwnershipMap before = spec.ownershipFile() == null ? OwnershipMap.empty()
@@ -42,28 +57,23 @@ public final class FakechrootExecutor implements RootfsExecutor {
         : root.getParent();
     Path state = Files.createTempFile(stateDir, ".fakeroot-", ".state");
     Path ldconfig = null;
+    Faked faked = null;
     try {
       Files.writeString(state, before.toFakerootSaveFile(root));
-      // "-e chroot": fakechroot's chroot environment, which swaps in harmless stand-ins for the
-      // static programs no preload can reach (ldconfig would write the host's cache; ours, first in
-      // FAKECHROOT_CMD_SUBST, runs the image's own under proot) and runs
-      // chroot and env through fakechroot's wrappers. fakechroot picks it by the command's name
-      // only when that is "chroot" or a bare "fakeroot", so it is named here.
-      List<String> command = new ArrayList<>(List.of(fakechroot.toString(), "-e", "chroot", "--",
-          fakeroot.toString(),
-          "-i", state.toString(), "-s", state.toString(), "--", chroot.toString(), root.toString()));
-      command.addAll(CommandLine.inWorkdir(spec));
       Map<String, String> env = spec.environment();
       env.putIfAbsent("HOME", user.home());
       Optional<Path> proot = HostTools.find("proot");
-      if (proot.isPresent()) {
-        ldconfig = imageLdconfig(stateDir, proot.get());
+      // The stand-in runs with the step's preloads and library path: the host's shell loads the
+      // image's libraries then, which only works when they are the host's; else a static shell.
+      Optional<Path> shell = imageLibraries == null ? Optional.of(Path.of("/bin/sh")) : HostTools.staticBusybox();
+      if (proot.isPresent() && shell.isPresent()) {
+        ldconfig = imageLdconfig(stateDir, shell.get(), proot.get());
         String standIn = ldconfig.toString();
         env.put("FAKECHROOT_CMD_SUBST", LDCONFIG_PATHS.stream().map(p -> p + "=" + standIn)
             .collect(Collectors.joining(":")));
       } else {
-        output.accept("lading: proot is not installed, so ldconfig does nothing in this step and the"
-            + " image's /etc/ld.so.cache is not refreshed (apt-get install proot)");
+        output.accept("lading: ldconfig does nothing in this step and the image's /etc/ld.so.cache is"
+            + " not refreshed: " + (proot.isEmpty() ? "apt-get install proot" : "apt-get install busybox-static"));
       }
       // libfakeroot reports these ids to the program: USER without a real setuid.
       for (String id : List.of("UID", "EUID", "SUID", "FUID")) {
@@ -72,15 +82,129 @@ public final class FakechrootExecutor implements RootfsExecutor {
       for (String id : List.of("GID", "EGID", "SGID", "FGID")) {
         env.put("FAKEROOT" + id, Long.toString(user.gid()));
       }
+      List<String> command;
+      if (imageLibraries == null) {
+        command = hostCommand(root, state);
+      } else {
+        faked = Faked.start(imageLibraries, state);
+        command = imageCommand(root, env, faked);
+      }
+      command.addAll(CommandLine.inWorkdir(spec));
       int exit = CommandLine.run(command, env, root, output);
+      if (faked != null) {
+        faked.drain(imageLibraries, root);
+        faked.stop(); // it writes its state file as it exits
+        faked = null;
+      }
       if (spec.ownershipFile() != null) {
         FakerootState.after(root, before, state).save(spec.ownershipFile());
       }
       return exit;
     } finally {
+      if (faked != null) {
+        faked.stop();
+      }
       Files.deleteIfExists(state);
       if (ldconfig != null) {
         Files.deleteIfExists(ldconfig);
+      }
+    }
+  }
+
+  /**
+   * {@code fakechroot -e chroot fakeroot -i STATE -s STATE chroot ROOT}. "-e chroot" is fakechroot's
+   * chroot environment, which swaps in harmless stand-ins for the static programs no preload can
+   * reach (ldconfig would write the host's cache; ours, first in FAKECHROOT_CMD_SUBST, runs the
+   * image's own under proot) and runs chroot and env through fakechroot's wrappers. fakechroot picks
+   * it by the command's name only when that is "chroot" or a bare "fakeroot", so it is named here.
+   */
+  private List<String> hostCommand(Path root, Path state) throws IOException {
+    Path fakechroot = HostTools.require("fakechroot", "fakechroot", name());
+    Path fakeroot = HostTools.require("fakeroot", "fakeroot", name());
+    Path chroot = HostTools.require("chroot", "coreutils", name());
+    return new ArrayList<>(List.of(fakechroot.toString(), "-e", "chroot", "--", fakeroot.toString(),
+        "-i", state.toString(), "-s", state.toString(), "--", chroot.toString(), root.toString()));
+  }
+
+  /**
+   * The image's loader running the image's chroot with the image release's libraries preloaded, as
+   * the fakechroot and fakeroot scripts would set them up; FAKECHROOT_ELFLOADER makes every later
+   * exec go through the image's loader too (the kernel would take the host's from the program's
+   * interpreter path).
+   */
+  private List<String> imageCommand(Path root, Map<String, String> env, Faked faked) throws IOException {
+    ImageLibraries libs = imageLibraries;
+    Path chroot = RootPaths.resolve(root, "usr/sbin/chroot").orElseThrow(() -> new ExecutorException(
+        "the image has no /usr/sbin/chroot (coreutils), which fakechroot with the image's libraries runs"));
+    env.put("FAKEROOTKEY", faked.key());
+    env.put("LD_PRELOAD", libs.libfakechroot() + ":" + libs.libfakeroot());
+    env.put("LD_LIBRARY_PATH", libs.libraryPathArgument());
+    env.put("FAKECHROOT", "true");
+    env.put("FAKECHROOT_EXCLUDE_PATH", "/dev:/proc:/sys");
+    env.put("FAKECHROOT_ELFLOADER", libs.loader().toString());
+    return new ArrayList<>(List.of(libs.loader().toString(), "--library-path", libs.libraryPathArgument(),
+        chroot.toString(), root.toString()));
+  }
+
+  /** The image release's faked, started by its loader with the state loaded, saved when it stops. */
+  private record Faked(String key, long pid) {
+    static Faked start(ImageLibraries libs, Path state) throws IOException {
+      Process p = new ProcessBuilder(libs.loader().toString(), "--library-path", libs.libraryPathArgument(),
+          libs.faked().toString(), "--load", "--save-file", state.toString())
+          .redirectInput(state.toFile()).redirectErrorStream(true).start();
+      String line;
+      try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8))) {
+        line = out.readLine();
+        p.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while starting faked");
+      }
+      // faked forks into the background and prints "KEY:PID".
+      if (line == null || !line.matches("\\d+:\\d+")) {
+        throw new ExecutorException("the image's faked did not start: " + line);
+      }
+      int colon = line.indexOf(':');
+      return new Faked(line.substring(0, colon), Long.parseLong(line.substring(colon + 1)));
+    }
+
+    /**
+     * Waits until faked has taken in every change the step sent: libfakeroot sends chown and chmod
+     * without waiting for an answer, so a SIGTERM right after the step could lose the last ones. A
+     * stat waits for its answer, which comes after theirs (as the fakeroot script does it: ls -l /).
+     */
+    void drain(ImageLibraries libs, Path root) throws IOException {
+      Path ls = RootPaths.resolve(root, "bin/ls").orElseThrow(() -> new ExecutorException(
+          "the image has no /bin/ls, which fakeroot with the image's libraries needs"));
+      ProcessBuilder pb = new ProcessBuilder(libs.loader().toString(), "--library-path",
+          libs.libraryPathArgument(), ls.toString(), "-ld", root.toString())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      pb.environment().put("FAKEROOTKEY", key);
+      pb.environment().put("LD_PRELOAD", libs.libfakeroot().toString());
+      try {
+        pb.start().waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for faked");
+      }
+    }
+
+    /** SIGTERM, which makes faked save its state; waits for it to be gone. */
+    void stop() throws IOException {
+      Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+      if (handle.isEmpty()) {
+        return;
+      }
+      handle.get().destroy();
+      try {
+        handle.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        handle.get().destroyForcibly();
+        throw new ExecutorException("faked did not stop within 30 s; the step's owners are lost");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while stopping faked");
       }
     }
   }
@@ -93,10 +217,10 @@ public final class FakechrootExecutor implements RootfsExecutor {
    * FAKECHROOT_CMD_ORIG and the root in FAKECHROOT_BASE_ORIG; the preloads go, as they would only
    * get in proot's way.
    */
-  private static Path imageLdconfig(Path dir, Path proot) throws IOException {
+  private static Path imageLdconfig(Path dir, Path shell, Path proot) throws IOException {
     Path script = Files.createTempFile(dir, ".ldconfig-", ".sh");
-    Files.writeString(script, "#!/bin/sh\n"
-        + "unset LD_PRELOAD LD_LIBRARY_PATH FAKEROOTKEY\n"
+    Files.writeString(script, "#!" + shell + (shell.endsWith("busybox") ? " sh" : "") + "\n"
+        + "unset LD_PRELOAD LD_LIBRARY_PATH FAKEROOTKEY FAKECHROOT_ELFLOADER\n"
         + "exec '" + proot + "' -r \"$FAKECHROOT_BASE_ORIG\" -w / \"$FAKECHROOT_CMD_ORIG\" \"$@\"\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;

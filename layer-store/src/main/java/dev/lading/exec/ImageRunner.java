@@ -70,7 +70,8 @@ public final class ImageRunner {
     RunSpec spec = new RunSpec(rootfs, argv, env,
         options.workdir() != null ? options.workdir() : run.workingDir(),
         options.user() != null ? options.user() : run.user(), ownership);
-    ExecutorChoice choice = ExecutorChoice.choose(options.executor(), rootfs);
+    ExecutorChoice choice = ExecutorChoice.choose(options.executor(), rootfs,
+        transfer.store().cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
     log.accept("executor: " + choice.reason());
     return choice.executor().run(spec, output);
   }

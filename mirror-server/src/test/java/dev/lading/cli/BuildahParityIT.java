@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * as {@code nobody} and by buildah as root ({@code bud --layers --isolation chroot}, vfs storage);
  * every layer the steps make must hold the same paths, types, modes, owners and link targets
  * (timestamps aside). The Dockerfiles are in src/test/resources/buildah-parity; "debian" runs
- * apt-get and useradd on a Debian 12 base, which needs Debian's archive.
+ * apt-get and useradd on a Debian 12 base, "debian11" the same on Debian 11 (needs Debian's archive).
  */
 class BuildahParityIT {
   /**
@@ -47,20 +47,26 @@ class BuildahParityIT {
     minimalBase = AsNobody.baseImage("minimal", shared.resolve("bases"));
   }
 
-  /** The minimal base for most; Debian 12 (debootstrap, shared with DebianBuildIT) for apt-get. */
+  /**
+   * The minimal base for most; for apt-get, Debian 12 (the host's glibc: the host's fakechroot) and
+   * Debian 11 (an older glibc: its own fakechroot), made by debootstrap and shared with DebianBuildIT.
+   */
   private static String base(String name) throws IOException {
-    return name.equals("debian")
-        ? AsNobody.baseImage("bookworm", Path.of(System.getProperty("java.io.tmpdir"), "lading-it-bases"))
-        : minimalBase;
+    Path bases = Path.of(System.getProperty("java.io.tmpdir"), "lading-it-bases");
+    return switch (name) {
+      case "debian" -> AsNobody.baseImage("bookworm", bases);
+      case "debian11" -> AsNobody.baseImage("bullseye", bases);
+      default -> minimalBase;
+    };
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"files", "links", "owners", "stages", "debian"})
+  @ValueSource(strings = {"files", "links", "owners", "stages", "debian", "debian11"})
   void ourLayersHoldWhatBuildahsHold(String name) throws IOException {
     Path ctx = Files.createDirectories(shared.resolve(name));
     Path resources = Path.of("src/test/resources/buildah-parity");
     Files.writeString(ctx.resolve("Dockerfile"),
-        Files.readString(resources.resolve(name + ".Dockerfile")).replace("BASE", base(name)));
+        Files.readString(resources.resolve((name.equals("debian11") ? "debian" : name) + ".Dockerfile")).replace("BASE", base(name)));
     Files.copy(resources.resolve("ctx.txt"), ctx.resolve("ctx.txt"), StandardCopyOption.REPLACE_EXISTING);
     Processes.check(List.of("chmod", "-R", "a+rX", shared.toString()), 60);
     Processes.check(List.of("chmod", "0644", ctx.resolve("ctx.txt").toString()), 60);

@@ -229,7 +229,8 @@ final class StageBuild {
     }
     materialize(state);
     if (executor == null) {
-      ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs);
+      ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs,
+          store.cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
       listener.info("executor: " + choice.reason());
       executor = choice.executor();
     }
