@@ -297,6 +297,7 @@ public final class InvokerChecks {
     for (String rebuilt : List.of(runs.get(1), runs.get(3))) {
       assertTrue(rebuilt.contains("(layers: 0 built, 1 from the step cache)"), rebuilt);
     }
+    assertTrue(runs.get(2).contains("seeded " + registry + "/library/jre:17"), runs.get(2));
     assertTrue(runs.get(3).contains("BUILD SUCCESS"), runs.get(3));
     // image:run in the lifecycle: the Java entrypoint, as the Dockerfile's USER, reads the RUN step's file.
     assertTrue(runs.get(1).contains("  Hello from Java on a Dockerfile base: made-by-run"), runs.get(1));

@@ -3,15 +3,25 @@ package dev.lading.maven;
 import dev.lading.build.BaseImage;
 import dev.lading.build.BaseImages;
 import dev.lading.build.BlobFetcher;
+import dev.lading.dockerfile.BuildArgs;
+import dev.lading.dockerfile.Dockerfile;
+import dev.lading.dockerfile.DockerfileException;
+import dev.lading.dockerfile.Expander;
+import dev.lading.dockerfile.Stage;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
+import dev.lading.model.Platform;
 import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
 import dev.lading.transfer.Mirrors;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -19,13 +29,21 @@ import org.apache.maven.plugins.annotations.Parameter;
 /**
  * {@code image:seed}: pulls the base image a build needs (and any listed in {@code <seed>}),
  * layers included, into the store without building, so that a CI cache can be pre-seeded and
- * {@code mvn -o} works from the store alone. Offline it checks that everything is there.
+ * {@code mvn -o} works from the store alone. With {@code <from><dockerfile>}, the base images are the
+ * Dockerfile's {@code FROM} images. Offline it checks that everything is there.
  */
 @Mojo(name = "seed", threadSafe = true)
 public class SeedMojo extends AbstractImageMojo {
+  /** Image locations a Dockerfile's FROM may name that are not in a registry. */
+  private static final List<String> LOCAL_TRANSPORTS = List.of("oci:", "oci-archive:", "docker-archive:", "store:");
+
   /** More images to pull, e.g. the base images of other modules or tools. */
   @Parameter
   protected List<String> seed = new ArrayList<>();
+
+  /** The Dockerfile's build arguments, as image:build reads them: its FROM lines may use them. */
+  @Parameter
+  protected Map<String, String> buildArgs;
 
   @Override
   protected String goal() {
@@ -36,7 +54,13 @@ public class SeedMojo extends AbstractImageMojo {
   protected void run() throws IOException {
     long start = System.nanoTime();
     Set<ImageReference> images = new LinkedHashSet<>();
-    if (property("from.image", from.image) != null) {
+    Path baseDockerfile = baseDockerfile();
+    Map<ImageReference, String> written = new LinkedHashMap<>();
+    if (baseDockerfile != null) {
+      baseReference(); // only for its check that <from><image> is not set too
+      written = fromImages(baseDockerfile);
+      images.addAll(written.keySet());
+    } else if (property("from.image", from.image) != null) {
       images.add(baseReference());
     }
     for (String s : seed) {
@@ -51,7 +75,8 @@ public class SeedMojo extends AbstractImageMojo {
       }
     }
     if (images.isEmpty()) {
-      throw new IllegalArgumentException("nothing to seed: set <from><image> or <seed><image>...</image></seed>");
+      throw new IllegalArgumentException("nothing to seed: set <from><image> (or <from><dockerfile>) or"
+          + " <seed><image>...</image></seed>");
     }
     MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     Store store = openStore();
@@ -70,10 +95,42 @@ public class SeedMojo extends AbstractImageMojo {
           }
         }
       }
+      String text = written.get(ref);
+      if (text != null && !text.equals(BaseImages.storeRef(ref))) {
+        // The Dockerfile build looks a FROM image up in the store by its text (eclipse-temurin:17), not
+        // by the normalised reference (docker.io/library/eclipse-temurin:17) the base was stored under.
+        store.setRef(text, store.ref(BaseImages.storeRef(ref)).orElseThrow());
+      }
       getLog().info("seeded " + ref);
     }
     getLog().info("image:seed " + images.size() + " image(s) in " + store.root() + ": " + layers
         + " layers, " + fetched + " fetched now" + (client == null ? " (offline: all present)" : "")
         + " in " + seconds(start));
+  }
+  /**
+   * The images the {@code FROM} lines of {@code file} name, expanded with {@code <buildArgs>} as the
+   * build expands them, each with its text: what an offline build of that Dockerfile needs in the
+   * store. Earlier stages, {@code scratch} and non-registry locations ({@code oci:}, {@code store:},
+   * archives) need no seeding.
+   */
+  private Map<ImageReference, String> fromImages(Path file) throws IOException {
+    Map<ImageReference, String> result = new LinkedHashMap<>();
+    try {
+      Dockerfile dockerfile = Dockerfile.parse(Files.readString(file));
+      BuildArgs args = BuildArgs.of(buildArgs == null ? Map.of() : buildArgs)
+          .withTargetPlatform(Platform.current().toString()).withBuildPlatform(Platform.current().toString());
+      for (Stage stage : dockerfile.stages()) {
+        String image = Expander.expandFrom(dockerfile, args, stage).image();
+        if (image.equalsIgnoreCase("scratch") || dockerfile.baseStage(stage.index(), image).isPresent()
+            || LOCAL_TRANSPORTS.stream().anyMatch(image::startsWith)) {
+          continue;
+        }
+        String text = image.startsWith("docker://") ? image.substring("docker://".length()) : image;
+        result.put(ImageReference.parse(text), text);
+      }
+    } catch (DockerfileException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+    return result;
   }
 }

@@ -262,6 +262,28 @@ class MojoExecutionTest {
   }
 
   @Test
+  @InjectMojo(goal = "seed", pom = FROM_DOCKERFILE)
+  void seedPutsTheFromImagesOfTheBasesDockerfileInTheStoreUnderTheirWrittenNames(SeedMojo mojo) throws Exception {
+    seedBase();
+    Store store = Store.open(dir.resolve("store"));
+    // Stored under its normalised name, as a pull by its short name would store it.
+    store.setRef("docker.io/library/base:1", store.ref(BASE).orElseThrow());
+    Path project = dir.resolve("app");
+    RealMaven.attach(mojo, project, true, store(), "image.from.dockerfile=src/main/docker/Dockerfile");
+    Files.createDirectories(project.resolve("src/main/docker"));
+    Files.writeString(project.resolve("src/main/docker/Dockerfile"),
+        "ARG BASE\nFROM $BASE AS build\nFROM build\nFROM scratch\n");
+    mojo.buildArgs = java.util.Map.of("BASE", "base:1");
+
+    mojo.execute();
+
+    // The Dockerfile build looks FROM base:1 up in the store by that text; the stage and scratch need nothing.
+    assertEquals(store.ref(BASE), store.ref("base:1"));
+    assertEquals(List.of("base:1", "docker.io/library/base:1", BASE),
+        store.refs().stream().map(dev.lading.store.StoreRef::name).sorted().toList());
+  }
+
+  @Test
   @InjectMojo(goal = "build", pom = "src/test/resources/unit/jib-extensions/pom.xml")
   void jibPluginExtensionsAreRefusedWithWhatToDoInstead(BuildMojo mojo) throws Exception {
     RealMaven.attach(mojo, dir.resolve("app"), true, store());
