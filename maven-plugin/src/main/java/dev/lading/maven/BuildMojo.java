@@ -143,8 +143,14 @@ public class BuildMojo extends AbstractImageMojo {
   private DockerfileBuild.Result runDockerfile(Store store, Path file, Path context, ImageReference name,
       Platform platform) throws IOException {
     MavenProgress progress = new MavenProgress(getLog(), logPrefix());
-    ImageTransfer transfer = transfer(store, progress, List.of(targetReference()),
-        PushMojo.transferListener(progress));
+    // The FROM images' registries too, so that allowInsecureRegistries covers them.
+    List<ImageReference> registries = new ArrayList<>(List.of(targetReference()));
+    try {
+      registries.addAll(DockerfileFroms.of(file, buildArgs).keySet());
+    } catch (IllegalArgumentException e) {
+      // The build itself reports what is wrong with the Dockerfile, with its line.
+    }
+    ImageTransfer transfer = transfer(store, progress, registries, PushMojo.transferListener(progress));
     String epoch = System.getenv("SOURCE_DATE_EPOCH");
     getLog().info(logPrefix() + "building " + project.getBasedir().toPath().relativize(file.toAbsolutePath())
         + " (context " + context + ")");

@@ -3,19 +3,12 @@ package dev.lading.maven;
 import dev.lading.build.BaseImage;
 import dev.lading.build.BaseImages;
 import dev.lading.build.BlobFetcher;
-import dev.lading.dockerfile.BuildArgs;
-import dev.lading.dockerfile.Dockerfile;
-import dev.lading.dockerfile.DockerfileException;
-import dev.lading.dockerfile.Expander;
-import dev.lading.dockerfile.Stage;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
-import dev.lading.model.Platform;
 import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
 import dev.lading.transfer.Mirrors;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,9 +27,6 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 @Mojo(name = "seed", threadSafe = true)
 public class SeedMojo extends AbstractImageMojo {
-  /** Image locations a Dockerfile's FROM may name that are not in a registry. */
-  private static final List<String> LOCAL_TRANSPORTS = List.of("oci:", "oci-archive:", "docker-archive:", "store:");
-
   /** More images to pull, e.g. the base images of other modules or tools. */
   @Parameter
   protected List<String> seed = new ArrayList<>();
@@ -58,7 +48,7 @@ public class SeedMojo extends AbstractImageMojo {
     Map<ImageReference, String> written = new LinkedHashMap<>();
     if (baseDockerfile != null) {
       baseReference(); // only for its check that <from><image> is not set too
-      written = fromImages(baseDockerfile);
+      written = DockerfileFroms.of(baseDockerfile, buildArgs);
       images.addAll(written.keySet());
     } else if (property("from.image", from.image) != null) {
       images.add(baseReference());
@@ -106,31 +96,5 @@ public class SeedMojo extends AbstractImageMojo {
     getLog().info("image:seed " + images.size() + " image(s) in " + store.root() + ": " + layers
         + " layers, " + fetched + " fetched now" + (client == null ? " (offline: all present)" : "")
         + " in " + seconds(start));
-  }
-  /**
-   * The images the {@code FROM} lines of {@code file} name, expanded with {@code <buildArgs>} as the
-   * build expands them, each with its text: what an offline build of that Dockerfile needs in the
-   * store. Earlier stages, {@code scratch} and non-registry locations ({@code oci:}, {@code store:},
-   * archives) need no seeding.
-   */
-  private Map<ImageReference, String> fromImages(Path file) throws IOException {
-    Map<ImageReference, String> result = new LinkedHashMap<>();
-    try {
-      Dockerfile dockerfile = Dockerfile.parse(Files.readString(file));
-      BuildArgs args = BuildArgs.of(buildArgs == null ? Map.of() : buildArgs)
-          .withTargetPlatform(Platform.current().toString()).withBuildPlatform(Platform.current().toString());
-      for (Stage stage : dockerfile.stages()) {
-        String image = Expander.expandFrom(dockerfile, args, stage).image();
-        if (image.equalsIgnoreCase("scratch") || dockerfile.baseStage(stage.index(), image).isPresent()
-            || LOCAL_TRANSPORTS.stream().anyMatch(image::startsWith)) {
-          continue;
-        }
-        String text = image.startsWith("docker://") ? image.substring("docker://".length()) : image;
-        result.put(ImageReference.parse(text), text);
-      }
-    } catch (DockerfileException e) {
-      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-    }
-    return result;
   }
 }
