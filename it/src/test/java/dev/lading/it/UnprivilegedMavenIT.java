@@ -94,6 +94,10 @@ class UnprivilegedMavenIT {
     if (registry != null) {
       registry.close();
     }
+    if (work != null && !work.startsWith(NestedMaven.WORK.toAbsolutePath())) {
+      // Kept in the target folder for a look after a failure; a temporary one is removed.
+      dev.lading.testing.TestFiles.deleteRecursively(work);
+    }
   }
 
   /**
