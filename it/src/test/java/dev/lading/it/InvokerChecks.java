@@ -279,6 +279,60 @@ public final class InvokerChecks {
     assertEquals("Hello from a Dockerfile: built-by-run", runEntrypoint(rootfs, config).strip());
   }
 
+  // ---- fromdockerfile: the Java layers on a base built from a Dockerfile ----
+
+  public static void fromDockerfile(Path project, String registry, String stores) throws IOException {
+    List<String> runs = invocations(project);
+    assertEquals(4, runs.size(), "build.log should hold 4 Maven runs");
+    String target = registry + "/demo/fromdockerfile:1.0";
+    String base = "base image localhost/demo/fromdockerfile/base:1.0 sha256:";
+    String built = runs.get(0);
+    // The RUN step runs under fakechroot+fakeroot (the JRE base has the host's glibc); ENV, USER and
+    // WORKDIR change only the config.
+    assertTrue(built.contains("executor: fakechroot"), built);
+    assertTrue(built.contains(base) && built.contains("built from src/main/docker/Dockerfile (layers: 1 built,"
+        + " 0 from the step cache)"), built);
+    assertTrue(built.contains("image:push " + target), built);
+    // Rebuilt online, then offline after image:seed: the base's step from the step cache each time.
+    for (String rebuilt : List.of(runs.get(1), runs.get(3))) {
+      assertTrue(rebuilt.contains("(layers: 0 built, 1 from the step cache)"), rebuilt);
+    }
+    assertTrue(runs.get(2).contains("seeded " + registry + "/library/jre:17"), runs.get(2));
+    assertTrue(runs.get(3).contains("BUILD SUCCESS"), runs.get(3));
+    // image:run in the lifecycle: the Java entrypoint, as the Dockerfile's USER, reads the RUN step's file.
+    assertTrue(runs.get(1).contains("  Hello from Java on a Dockerfile base: made-by-run"), runs.get(1));
+    assertTrue(runs.get(1).contains("image:run " + target + " exited with 0"), runs.get(1));
+
+    String ref = "docker://" + target;
+    String pushed = Skopeo.json("inspect", "--tls-verify=false", ref).get("Digest").asText();
+    for (String run : List.of(runs.get(0), runs.get(1), runs.get(3))) {
+      assertTrue(run.contains("image:build " + target + " " + pushed + " "), "same digest every build: " + run);
+    }
+    assertEquals(pushed, Files.readString(project.resolve("target/image.digest")).trim());
+
+    // Layers: the JRE's, then the RUN step's, then the Java layers (the JRE's pushed along, mounted).
+    List<String> jre = Skopeo.strings(Skopeo.json("inspect", "--tls-verify=false",
+        "docker://" + registry + "/library/jre:17").get("Layers"));
+    List<String> layers = Skopeo.strings(Skopeo.json("inspect", "--tls-verify=false", ref).get("Layers"));
+    assertEquals(jre, layers.subList(0, jre.size()), layers.toString());
+    assertTrue(layers.size() >= jre.size() + 2, layers.toString());
+    JsonNode config = Skopeo.json("inspect", "--tls-verify=false", "--config", ref);
+    JsonNode run = config.get("config");
+    // The base's config is inherited as from any base: ENV, USER, WORKDIR; the entrypoint is the Java one.
+    assertEquals(List.of("java", "-cp", "@/app/jib-classpath-file", "demo.Main"),
+        Skopeo.strings(run.get("Entrypoint")));
+    assertTrue(Skopeo.strings(run.get("Env")).contains("APP_DATA=/var/lib/app"), run.toString());
+    assertEquals("1000", run.get("User").asText());
+    assertEquals("/var/lib/app", run.get("WorkingDir").asText());
+    assertTrue(config.get("history").toString().contains("RUN "), config.get("history").toString());
+
+    Path rootfs = unpack(ref, "fromdockerfile", stores);
+    assertEquals("made-by-run", Files.readString(rootfs.resolve("var/lib/app/marker")).strip());
+    assertEquals(1000, Files.getAttribute(rootfs.resolve("var/lib/app"), "unix:uid"), "chowned by the RUN step");
+    assertTrue(Files.isRegularFile(rootfs.resolve("app/classes/demo/Main.class")));
+    assertEquals("Hello from Java on a Dockerfile base: made-by-run", runEntrypoint(rootfs, config).strip());
+  }
+
   // ---- helpers ----
 
   /** Copies the image at {@code ref} to an OCI layout with skopeo and unpacks it with umoci; its rootfs. */

@@ -56,17 +56,28 @@ public final class BaseImages {
    *     registry does not know it
    */
   public List<BaseImage> resolve(ImageReference reference, List<Platform> platforms) throws IOException {
-    Descriptor top = client == null ? fromStore(reference) : fromRegistry(reference);
+    return resolve(reference, platforms, false);
+  }
+
+  /**
+   * As {@link #resolve(ImageReference, List)}; with {@code inStore}, the base is an image built into
+   * the store (a Dockerfile-built base), read from there even online: its registry, if any, never held
+   * it, so no origin is recorded for its layers (they are in the store; the layers it took from its own
+   * base keep the origins recorded when they were pulled).
+   */
+  public List<BaseImage> resolve(ImageReference reference, List<Platform> platforms, boolean inStore)
+      throws IOException {
+    Descriptor top = client == null || inStore ? fromStore(reference) : fromRegistry(reference);
     ManifestDocument doc = ManifestDocument.parse(store.bytes(top.digest()), top.mediaType());
     List<BaseImage> result = new ArrayList<>();
     if (doc instanceof ImageIndex index) {
       List<Platform> wanted = platforms.isEmpty() ? List.of(JavaImagePlan.DEFAULT_PLATFORM) : platforms;
       for (Platform p : wanted) {
         Descriptor entry = index.require(p, reference.toString());
-        result.add(image(reference, manifest(reference, entry)));
+        result.add(image(reference, manifest(reference, entry), inStore));
       }
     } else {
-      BaseImage only = image(reference, top);
+      BaseImage only = image(reference, top, inStore);
       for (Platform p : platforms) {
         if (!only.platform().matches(p)) {
           throw new ImageNotAvailableException("base image " + reference + " is a single-platform image for "
@@ -146,18 +157,19 @@ public final class BaseImages {
     return entry;
   }
 
-  private BaseImage image(ImageReference reference, Descriptor manifestDescriptor) throws IOException {
+  private BaseImage image(ImageReference reference, Descriptor manifestDescriptor, boolean inStore)
+      throws IOException {
     ImageManifest manifest = Json.read(store.bytes(manifestDescriptor.digest()), ImageManifest.class,
         "manifest of base image " + reference);
     BlobOrigin origin = new BlobOrigin(reference.registry(), reference.repository());
-    if (client != null) {
+    if (client != null && !inStore) {
       new BlobFetcher(store, client, mirrors, listener).ensureFrom(manifest.config(), origin.toString());
       for (Descriptor layer : manifest.layers()) {
         store.addOrigin(layer.digest(), origin);
       }
     } else if (!store.has(manifest.config().digest())) {
-      throw new ImageNotAvailableException("the config of base image " + reference
-          + " is not in the store and Maven is offline; run `mvn image:seed` online");
+      throw new ImageNotAvailableException("the config of base image " + reference + " is not in the store"
+          + (inStore ? "" : " and Maven is offline; run `mvn image:seed` online"));
     }
     ImageConfig config = Json.read(store.bytes(manifest.config().digest()), ImageConfig.class,
         "config of base image " + reference);

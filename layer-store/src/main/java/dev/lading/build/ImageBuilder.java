@@ -91,7 +91,7 @@ public final class ImageBuilder {
         for (LayerSpec spec : plan.layers()) {
           pending.add(pool.submit(() -> buildLayer(spec, plan)));
         }
-        bases = baseImages.resolve(plan.base(), plan.platforms());
+        bases = baseImages.resolve(plan.base(), plan.platforms(), plan.baseInStore());
         for (Future<Built> f : pending) {
           Built built = await(f);
           if (built != null) {

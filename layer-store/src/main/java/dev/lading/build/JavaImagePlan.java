@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param layers the application layers, bottom first; empty ones are left out
  * @param creationTime the config's {@code created} and the history timestamps
  * @param filesModificationTime the mtime of every file in the application layers
+ * @param baseInStore the base was built into the store (from a Dockerfile) rather than pulled: it is
+ *     read from the store even online, and its layers get no registry origin
  */
 public record JavaImagePlan(
     ImageReference base,
@@ -32,12 +34,26 @@ public record JavaImagePlan(
     ContainerSettings container,
     List<LayerSpec> layers,
     Instant creationTime,
-    Instant filesModificationTime) {
+    Instant filesModificationTime,
+    boolean baseInStore) {
 
   /** Jib's default file mtime: one second after the epoch (zero confuses some tools). */
   public static final Instant DEFAULT_FILES_MODIFICATION_TIME = Instant.ofEpochSecond(1);
   /** The platform picked from a multi-platform base when none is configured (Jib's default). */
   public static final Platform DEFAULT_PLATFORM = Platform.of("linux", "amd64");
+
+  /** A plan whose base is pulled from its registry (or, offline, taken from the store). */
+  public JavaImagePlan(ImageReference base, List<Platform> platforms, ImageReference target, List<String> tags,
+      ImageFormat format, ContainerSettings container, List<LayerSpec> layers, Instant creationTime,
+      Instant filesModificationTime) {
+    this(base, platforms, target, tags, format, container, layers, creationTime, filesModificationTime, false);
+  }
+
+  /** This plan on {@code base}, an image built into the store (a Dockerfile-built base). */
+  public JavaImagePlan onStoredBase(ImageReference base) {
+    return new JavaImagePlan(base, platforms, target, tags, format, container, layers, creationTime,
+        filesModificationTime, true);
+  }
 
   public JavaImagePlan {
     Objects.requireNonNull(base, "base image");

@@ -257,6 +257,26 @@ class ImageBuilderTest {
   }
 
   @Test
+  void aBaseBuiltIntoTheStoreIsReadFromTheStoreOnlineAndGetsNoOrigin() throws IOException {
+    BuildResult first = build(plan());
+    ImageManifest firstManifest = manifest(first.image());
+    // No registry serves localhost:443 here: the build must not ask one for a base built locally.
+    ImageReference stored = ImageReference.parse("localhost/demo/app-base:1").withDigest(first.image().digest());
+    JavaImagePlan onTop = plan(registry.hostPort() + "/demo/on-top:1", ContainerSettings.ofMainClass("demo.Main"),
+        ImageFormat.OCI, List.of(), stored).onStoredBase(stored);
+
+    BuildResult result = build(onTop);
+
+    ImageManifest m = manifest(result.image());
+    assertEquals(firstManifest.layers(), m.layers().subList(0, firstManifest.layers().size()));
+    assertEquals(firstManifest.layers().size() + result.layers().size(), m.layers().size());
+    Descriptor ownLayer = firstManifest.layers().get(firstManifest.layers().size() - 1);
+    assertEquals(List.of(), store.origins(ownLayer.digest()), "a locally built layer has no registry to come from");
+    assertEquals(List.of(BlobOrigin.parse(registry.hostPort() + "/library/base")),
+        store.origins(base.layers().get(0).digest()));
+  }
+
+  @Test
   void anUnknownBaseImageIsAClearError() {
     ImageReference unknown = ImageReference.parse(registry.hostPort() + "/library/nope:1");
     JavaImagePlan p = plan(registry.hostPort() + "/demo/app:3", ContainerSettings.ofMainClass("demo.Main"),

@@ -238,12 +238,51 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     return result;
   }
 
+  /**
+   * The base image: {@code from.image}, or with {@code <from><dockerfile>} the store name of the image
+   * that Dockerfile builds ({@link #dockerfileBaseReference}).
+   */
   protected ImageReference baseReference() {
     String image = property("from.image", from.image);
+    if (baseDockerfile() != null) {
+      if (image != null) {
+        throw new IllegalArgumentException("<from><image> " + image + " and <from><dockerfile> "
+            + baseDockerfile() + " are both set: the base is either pulled (<image>) or built from a"
+            + " Dockerfile (<dockerfile>); remove one");
+      }
+      return dockerfileBaseReference();
+    }
     if (image == null) {
-      throw new IllegalArgumentException("no base image: set <from><image> or -Dimage.from.image");
+      throw new IllegalArgumentException("no base image: set <from><image> (or -Dimage.from.image), or"
+          + " <from><dockerfile> to build the base from a Dockerfile");
     }
     return parse(image, "from.image");
+  }
+
+  /**
+   * {@code <from><dockerfile>} (or {@code -Dimage.from.dockerfile}) resolved against the project
+   * directory, which must exist; null when not set.
+   */
+  protected Path baseDockerfile() {
+    String configured = property("from.dockerfile", from.dockerfile == null ? null : from.dockerfile.getPath());
+    if (configured == null || configured.isBlank()) {
+      return null;
+    }
+    Path file = project.getBasedir().toPath().resolve(configured).toAbsolutePath().normalize();
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("<from><dockerfile> " + file + " does not exist");
+    }
+    return file;
+  }
+
+  /**
+   * The store name of the base built from {@code <from><dockerfile>}: {@code localhost/<target
+   * repository>/base:<target tag>}. The same for every build of the project, so a rebuild replaces it
+   * rather than adding names; {@code localhost} because no registry holds it (it is never pushed alone).
+   */
+  protected ImageReference dockerfileBaseReference() {
+    ImageReference target = targetReference();
+    return new ImageReference("localhost", target.repository() + "/base", target.tag(), null);
   }
 
   protected ImageReference targetReference() {

@@ -7,6 +7,7 @@ import dev.lading.build.JavaImagePlan;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.model.ImageReference;
+import dev.lading.model.Platform;
 import dev.lading.store.Store;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.Mirrors;
@@ -30,7 +31,8 @@ import org.apache.maven.plugins.annotations.ResolutionScope;
  * (and its tags) and writes {@code target/image.digest} and {@code target/image.id}. Base-image
  * layers are not downloaded. With a Dockerfile ({@code <dockerfile>}, or
  * {@code src/main/docker/Dockerfile} when it exists) the image is that Dockerfile's, RUN steps and
- * all, built without root or a daemon.
+ * all, built without root or a daemon. With {@code <from><dockerfile>} the Dockerfile is built the same
+ * way as the base, and the Java layers go on top of it.
  */
 @Mojo(name = "build", defaultPhase = LifecyclePhase.PACKAGE,
     requiresDependencyResolution = ResolutionScope.RUNTIME, threadSafe = true)
@@ -43,7 +45,8 @@ public class BuildMojo extends AbstractImageMojo {
 
   /**
    * A Dockerfile to build instead of the Java layers (its RUN steps run unprivileged); default
-   * {@code src/main/docker/Dockerfile} when that file exists.
+   * {@code src/main/docker/Dockerfile} when that file exists and {@code <from><dockerfile>} is not set
+   * (to put the Java layers on top of a Dockerfile's image, set that instead).
    */
   @Parameter(property = "image.dockerfile")
   protected File dockerfile;
@@ -52,7 +55,10 @@ public class BuildMojo extends AbstractImageMojo {
   @Parameter(property = "image.contextDirectory")
   protected File contextDirectory;
 
-  /** The Dockerfile's build arguments ({@code --build-arg}); values may use Maven properties. */
+  /**
+   * The Dockerfile's build arguments ({@code --build-arg}); values may use Maven properties. They apply
+   * to whichever Dockerfile is built: {@code <dockerfile>} or {@code <from><dockerfile>}.
+   */
   @Parameter
   protected Map<String, String> buildArgs;
 
@@ -91,44 +97,33 @@ public class BuildMojo extends AbstractImageMojo {
     return file != null ? buildDockerfile(file) : buildJavaLayers().target();
   }
 
-  /** The Dockerfile to build, if any: the configured one (which must exist), else the default if present. */
+  /**
+   * The Dockerfile to build instead of the Java layers, if any: the configured one (which must exist),
+   * else the default if present and {@code <from><dockerfile>} does not make a Dockerfile the base.
+   */
   private Path dockerfile() {
+    Path base = baseDockerfile();
     if (dockerfile != null) {
+      if (base != null) {
+        throw new IllegalArgumentException("<dockerfile> " + dockerfile + " and <from><dockerfile> " + base
+            + " are both set: <dockerfile> builds the image from a Dockerfile alone, <from><dockerfile> builds"
+            + " the Java image on top of one; remove one");
+      }
       if (!dockerfile.isFile()) {
         throw new IllegalArgumentException("<dockerfile> " + dockerfile + " does not exist");
       }
       return dockerfile.toPath();
     }
     Path byDefault = project.getBasedir().toPath().resolve(DEFAULT_DOCKERFILE);
-    return Files.isRegularFile(byDefault) ? byDefault : null;
+    return base == null && Files.isRegularFile(byDefault) ? byDefault : null;
   }
 
   private ImageReference buildDockerfile(Path file) throws IOException {
     long start = System.nanoTime();
     ImageReference target = targetReference();
-    MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     Store store = openStore();
-    // Offline (-o), FROM images must be in the store already.
-    ImageTransfer transfer = transfer(store, progress, List.of(target), PushMojo.transferListener(progress));
     Path context = contextDirectory != null ? contextDirectory.toPath() : project.getBasedir().toPath();
-    String epoch = System.getenv("SOURCE_DATE_EPOCH");
-    getLog().info(logPrefix() + "building " + project.getBasedir().toPath().relativize(file.toAbsolutePath())
-        + " (context " + context + ")");
-    DockerfileBuild.Result result = new DockerfileBuild(store, transfer, new DockerfileBuild.Listener() {
-      @Override
-      public void info(String line) {
-        getLog().info(logPrefix() + line);
-      }
-
-      @Override
-      public void output(String line) {
-        getLog().info(logPrefix() + "  " + line);
-      }
-    }).build(new DockerfileBuild.Options(context.toAbsolutePath(), Files.readString(file),
-        buildArgs == null ? Map.of() : buildArgs, dockerfileTarget, null,
-        ExecutorChoice.Kind.parse(executor),
-        epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
-        List.of(target.toString()), false));
+    DockerfileBuild.Result result = runDockerfile(store, file, context, target, null);
     String digest = result.manifest().digest().toString();
     writeOutput(outputPath("digest", outputPaths.digest, "image.digest"), digest + "\n");
     writeOutput(outputPath("imageId", outputPaths.imageId, "image.id"), result.config() + "\n");
@@ -140,9 +135,67 @@ public class BuildMojo extends AbstractImageMojo {
     return target;
   }
 
+  /**
+   * Runs a Dockerfile build into {@code store}, naming the image {@code name}, with the shared Dockerfile
+   * settings ({@code <buildArgs>}, {@code <dockerfileTarget>}, {@code <executor>}, SOURCE_DATE_EPOCH).
+   * Offline (-o), FROM images must be in the store already (image:seed puts them there).
+   */
+  private DockerfileBuild.Result runDockerfile(Store store, Path file, Path context, ImageReference name,
+      Platform platform) throws IOException {
+    MavenProgress progress = new MavenProgress(getLog(), logPrefix());
+    // The FROM images' registries too, so that allowInsecureRegistries covers them.
+    List<ImageReference> registries = new ArrayList<>(List.of(targetReference()));
+    try {
+      registries.addAll(DockerfileFroms.of(file, buildArgs).keySet());
+    } catch (IllegalArgumentException e) {
+      // The build itself reports what is wrong with the Dockerfile, with its line.
+    }
+    ImageTransfer transfer = transfer(store, progress, registries, PushMojo.transferListener(progress));
+    String epoch = System.getenv("SOURCE_DATE_EPOCH");
+    getLog().info(logPrefix() + "building " + project.getBasedir().toPath().relativize(file.toAbsolutePath())
+        + " (context " + context + ")");
+    return new DockerfileBuild(store, transfer, new DockerfileBuild.Listener() {
+      @Override
+      public void info(String line) {
+        getLog().info(logPrefix() + line);
+      }
+
+      @Override
+      public void output(String line) {
+        getLog().info(logPrefix() + "  " + line);
+      }
+    }).build(new DockerfileBuild.Options(context.toAbsolutePath(), Files.readString(file),
+        buildArgs == null ? Map.of() : buildArgs, dockerfileTarget, platform,
+        ExecutorChoice.Kind.parse(executor),
+        epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
+        List.of(name.toString()), false));
+  }
+
+  /**
+   * The plan on the image {@code <from><dockerfile>} builds, built now into the store under
+   * {@link #dockerfileBaseReference()} (its step cache makes a rebuild fast), pinned to that build's
+   * digest so that a concurrent build renaming the base cannot change what this one builds on.
+   */
+  private JavaImagePlan onDockerfileBase(JavaImagePlan plan, Store store, Path file) throws IOException {
+    long start = System.nanoTime();
+    if (plan.platforms().size() > 1) {
+      throw new IllegalArgumentException("<from><dockerfile> builds the base for one platform, and "
+          + plan.platforms().size() + " are configured (<from><platforms>); keep one");
+    }
+    Path context = from.contextDirectory == null ? project.getBasedir().toPath()
+        : project.getBasedir().toPath().resolve(from.contextDirectory.toPath());
+    DockerfileBuild.Result result = runDockerfile(store, file, context, plan.base(),
+        plan.platforms().isEmpty() ? null : plan.platforms().get(0));
+    getLog().info(logPrefix() + "base image " + plan.base() + " " + result.manifest().digest() + " built from "
+        + project.getBasedir().toPath().relativize(file) + " (layers: " + result.layersBuilt() + " built, "
+        + result.layersCached() + " from the step cache) in " + seconds(start));
+    return plan.onStoredBase(plan.base().withDigest(result.manifest().digest()));
+  }
+
   private JavaImagePlan buildJavaLayers() throws IOException {
     long start = System.nanoTime();
     JavaImagePlan plan = plan();
+    Path baseDockerfile = baseDockerfile();
     ContainerSettings c = plan.container();
     // What will run, as Jib prints it: the first thing to check when a container does not start.
     String command = c.inheritsEntrypoint() ? "the base image's"
@@ -150,6 +203,9 @@ public class BuildMojo extends AbstractImageMojo {
     getLog().info(logPrefix() + "entrypoint: " + command);
     MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     Store store = openStore();
+    if (baseDockerfile != null) {
+      plan = onDockerfileBase(plan, store, baseDockerfile);
+    }
     ImageBuilder builder = new ImageBuilder(store,
         client(progress, List.of(plan.base(), plan.target())), new Mirrors(mirrorHosts()), progress);
     BuildResult result = builder.build(plan);

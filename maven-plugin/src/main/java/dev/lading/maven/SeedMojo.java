@@ -9,9 +9,12 @@ import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
 import dev.lading.transfer.Mirrors;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -19,13 +22,18 @@ import org.apache.maven.plugins.annotations.Parameter;
 /**
  * {@code image:seed}: pulls the base image a build needs (and any listed in {@code <seed>}),
  * layers included, into the store without building, so that a CI cache can be pre-seeded and
- * {@code mvn -o} works from the store alone. Offline it checks that everything is there.
+ * {@code mvn -o} works from the store alone. With {@code <from><dockerfile>}, the base images are the
+ * Dockerfile's {@code FROM} images. Offline it checks that everything is there.
  */
 @Mojo(name = "seed", threadSafe = true)
 public class SeedMojo extends AbstractImageMojo {
   /** More images to pull, e.g. the base images of other modules or tools. */
   @Parameter
   protected List<String> seed = new ArrayList<>();
+
+  /** The Dockerfile's build arguments, as image:build reads them: its FROM lines may use them. */
+  @Parameter
+  protected Map<String, String> buildArgs;
 
   @Override
   protected String goal() {
@@ -36,7 +44,13 @@ public class SeedMojo extends AbstractImageMojo {
   protected void run() throws IOException {
     long start = System.nanoTime();
     Set<ImageReference> images = new LinkedHashSet<>();
-    if (property("from.image", from.image) != null) {
+    Path baseDockerfile = baseDockerfile();
+    Map<ImageReference, String> written = new LinkedHashMap<>();
+    if (baseDockerfile != null) {
+      baseReference(); // only for its check that <from><image> is not set too
+      written = DockerfileFroms.of(baseDockerfile, buildArgs);
+      images.addAll(written.keySet());
+    } else if (property("from.image", from.image) != null) {
       images.add(baseReference());
     }
     for (String s : seed) {
@@ -51,7 +65,8 @@ public class SeedMojo extends AbstractImageMojo {
       }
     }
     if (images.isEmpty()) {
-      throw new IllegalArgumentException("nothing to seed: set <from><image> or <seed><image>...</image></seed>");
+      throw new IllegalArgumentException("nothing to seed: set <from><image> (or <from><dockerfile>) or"
+          + " <seed><image>...</image></seed>");
     }
     MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     Store store = openStore();
@@ -69,6 +84,12 @@ public class SeedMojo extends AbstractImageMojo {
             fetched++;
           }
         }
+      }
+      String text = written.get(ref);
+      if (text != null && !text.equals(BaseImages.storeRef(ref))) {
+        // The Dockerfile build looks a FROM image up in the store by its text (eclipse-temurin:17), not
+        // by the normalised reference (docker.io/library/eclipse-temurin:17) the base was stored under.
+        store.setRef(text, store.ref(BaseImages.storeRef(ref)).orElseThrow());
       }
       getLog().info("seeded " + ref);
     }

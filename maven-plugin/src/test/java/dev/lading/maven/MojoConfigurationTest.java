@@ -273,6 +273,32 @@ class MojoConfigurationTest {
   }
 
   @Test
+  @InjectMojo(goal = "build", pom = "src/test/resources/unit/from-dockerfile/pom.xml")
+  void aDockerfileBaseHasAStoreNameOfItsOwnAndExcludesAnImage(BuildMojo mojo) throws Exception {
+    RealMaven.classes(dir);
+    // The POM's path, made absolute by Maven against the test POM's directory, which has no Dockerfile.
+    RealMaven.attach(mojo, dir, false);
+    String missing = assertThrows(IllegalArgumentException.class, mojo::plan).getMessage();
+    assertTrue(missing.startsWith("<from><dockerfile> ") && missing.endsWith("src/main/docker/Dockerfile does not exist"),
+        missing);
+
+    Files.createDirectories(dir.resolve("src/main/docker"));
+    Files.writeString(dir.resolve("src/main/docker/Dockerfile"), "ARG BASE\nFROM $BASE\nRUN true\n");
+    // The property's relative path is the project's.
+    RealMaven.attach(mojo, dir, false, "image.from.dockerfile=src/main/docker/Dockerfile");
+    JavaImagePlan plan = mojo.plan();
+    // Named after the target, so each rebuild replaces the same store name; no registry holds it.
+    assertEquals("localhost/team/app/base:1.0", plan.base().toString());
+    assertEquals("registry.example.com/team/app:1.0", plan.target().toString());
+
+    RealMaven.attach(mojo, dir, false, "image.from.dockerfile=src/main/docker/Dockerfile",
+        "image.from.image=registry.example.com/library/jre:17");
+    String both = assertThrows(IllegalArgumentException.class, mojo::plan).getMessage();
+    assertTrue(both.contains("<from><image> registry.example.com/library/jre:17 and <from><dockerfile> "
+        + dir.resolve("src/main/docker/Dockerfile") + " are both set"), both);
+  }
+
+  @Test
   @InjectMojo(goal = "build", pom = "src/test/resources/unit/missing-extra/pom.xml")
   void aMissingExtraDirectoryIsNamed(BuildMojo mojo) throws Exception {
     RealMaven.attach(mojo, dir, false);

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MojoExecutionTest {
   private static final String SIMPLE = "src/test/resources/unit/simple/pom.xml";
   private static final String BASE = "registry.example.com/library/base:1";
+  private static final String FROM_DOCKERFILE = "src/test/resources/unit/from-dockerfile/pom.xml";
 
   @TempDir
   Path dir;
@@ -224,6 +225,62 @@ class MojoExecutionTest {
     assertEquals(1, warnings.size(), warnings.toString());
     assertTrue(warnings.get(0).startsWith("built into the store as registry.example.com/team/app:1.0, not pushed"),
         warnings.get(0));
+  }
+
+  @Test
+  @InjectMojo(goal = "build", pom = FROM_DOCKERFILE)
+  void theJavaLayersGoOnTopOfTheImageThatFromDockerfileBuilds(BuildMojo mojo) throws Exception {
+    seedBase();
+    Path project = dir.resolve("app");
+    RealMaven.attach(mojo, project, true, store(), "image.from.dockerfile=src/main/docker/Dockerfile");
+    RealMaven.classes(project);
+    Path docker = Files.createDirectories(project.resolve("src/main/docker"));
+    Files.writeString(docker.resolve("Dockerfile"), "ARG BASE\nFROM $BASE\nENV APP_DATA=/var/lib/app\n"
+        + "COPY base.txt /etc/base.txt\nUSER 1000\nCMD [\"replaced\"]\n");
+    Files.writeString(docker.resolve("base.txt"), "from the base\n");
+    mojo.from.contextDirectory = docker.toFile();
+    mojo.buildArgs = java.util.Map.of("BASE", BASE);
+
+    mojo.execute();
+
+    Store store = Store.open(dir.resolve("store"));
+    Descriptor base = store.ref("localhost/team/app/base:1.0").orElseThrow();
+    Descriptor image = store.ref("registry.example.com/team/app:1.0").orElseThrow();
+    ImageManifest baseManifest = Json.read(store.bytes(base.digest()), ImageManifest.class, "manifest");
+    ImageManifest manifest = Json.read(store.bytes(image.digest()), ImageManifest.class, "manifest");
+    assertEquals(1, baseManifest.layers().size(), "the COPY's layer");
+    assertEquals(baseManifest.layers(), manifest.layers().subList(0, 1), "the base's layers first");
+    assertTrue(manifest.layers().size() > 1, "then the Java layers");
+    ImageConfig config = Json.read(store.bytes(manifest.config().digest()), ImageConfig.class, "config");
+    assertEquals(List.of("APP_DATA=/var/lib/app"), config.configOrEmpty().env(), "the base's ENV is inherited");
+    assertEquals("1000", config.configOrEmpty().user());
+    assertEquals("java", config.configOrEmpty().entrypoint().get(0));
+    assertEquals(null, config.configOrEmpty().cmd(), "a new entrypoint drops the base's CMD");
+
+    mojo.execute();
+    assertEquals(image.digest().toString(), digest(project), "a rebuild from the step cache gives the same image");
+  }
+
+  @Test
+  @InjectMojo(goal = "seed", pom = FROM_DOCKERFILE)
+  void seedPutsTheFromImagesOfTheBasesDockerfileInTheStoreUnderTheirWrittenNames(SeedMojo mojo) throws Exception {
+    seedBase();
+    Store store = Store.open(dir.resolve("store"));
+    // Stored under its normalised name, as a pull by its short name would store it.
+    store.setRef("docker.io/library/base:1", store.ref(BASE).orElseThrow());
+    Path project = dir.resolve("app");
+    RealMaven.attach(mojo, project, true, store(), "image.from.dockerfile=src/main/docker/Dockerfile");
+    Files.createDirectories(project.resolve("src/main/docker"));
+    Files.writeString(project.resolve("src/main/docker/Dockerfile"),
+        "ARG BASE\nFROM $BASE AS build\nFROM build\nFROM scratch\n");
+    mojo.buildArgs = java.util.Map.of("BASE", "base:1");
+
+    mojo.execute();
+
+    // The Dockerfile build looks FROM base:1 up in the store by that text; the stage and scratch need nothing.
+    assertEquals(store.ref(BASE), store.ref("base:1"));
+    assertEquals(List.of("base:1", "docker.io/library/base:1", BASE),
+        store.refs().stream().map(dev.lading.store.StoreRef::name).sorted().toList());
   }
 
   @Test
