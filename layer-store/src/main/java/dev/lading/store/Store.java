@@ -114,6 +114,21 @@ public final class Store {
   }
 
   /**
+   * A working directory that {@link #newTempDirectory} made, found again by its file name (a registry
+   * upload session spans many requests); empty when there is none, e.g. after fsck removed it as stale.
+   *
+   * @throws IllegalArgumentException when {@code name} is not a plain file name
+   */
+  public Optional<Path> tempDirectory(String name) {
+    if (name == null || !name.matches("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")) {
+      throw new IllegalArgumentException("not a temp directory name: '" + name + "'");
+    }
+    Path dir = layout.tmp().resolve(name);
+    return Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Optional.of(dir)
+        : Optional.empty();
+  }
+
+  /**
    * The private directory of the cache named {@code name} (e.g. the build's layer cache), kept with
    * the store; the cache creates it when it first writes. OCI tools ignore it.
    */

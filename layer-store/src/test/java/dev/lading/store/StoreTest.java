@@ -113,6 +113,19 @@ class StoreTest {
   }
 
   @Test
+  void aTempDirectoryIsFoundAgainByItsNameUntilItIsGone() throws IOException {
+    Store store = Store.open(dir);
+    Path session = store.newTempDirectory("upload-");
+    String name = session.getFileName().toString();
+    assertEquals(session, store.tempDirectory(name).orElseThrow());
+    Files.delete(session);
+    assertTrue(store.tempDirectory(name).isEmpty());
+    for (String bad : List.of("..", ".hidden", "a/b", "", "x".repeat(200))) {
+      assertThrows(IllegalArgumentException.class, () -> store.tempDirectory(bad), bad);
+    }
+  }
+
+  @Test
   void aWrongDigestLeavesNothing() throws IOException {
     Store store = Store.open(dir);
     Digest promised = Digest.of(utf8("promised"));
