@@ -126,6 +126,18 @@ class StoreTest {
   }
 
   @Test
+  void staleTempDirectoriesAreRemovedAndFreshOnesKept() throws IOException {
+    Store store = Store.open(dir);
+    Path stale = store.newTempDirectory("upload-");
+    Files.writeString(stale.resolve("data"), "abandoned");
+    Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    Path fresh = store.newTempDirectory("upload-");
+    assertEquals(List.of(stale), store.removeStaleTempFiles(Duration.ofHours(1)));
+    assertFalse(Files.exists(stale));
+    assertTrue(Files.isDirectory(fresh));
+  }
+
+  @Test
   void aWrongDigestLeavesNothing() throws IOException {
     Store store = Store.open(dir);
     Digest promised = Digest.of(utf8("promised"));

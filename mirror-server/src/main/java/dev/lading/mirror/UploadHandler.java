@@ -7,6 +7,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,6 +37,16 @@ final class UploadHandler implements ResourceHandler {
     }
     RegistryStorage.Upload upload = storage.upload(route.argument()).orElseThrow(() ->
         ErrorCode.BLOB_UPLOAD_UNKNOWN.with("no upload session " + Http.printable(route.argument())));
+    try {
+      session(ex, name, upload);
+    } catch (NoSuchFileException reclaimed) {
+      // Cancelled or reclaimed as stale by another request or a gc between lookup and use.
+      throw ErrorCode.BLOB_UPLOAD_UNKNOWN.with("upload session " + upload.id() + " is gone");
+    }
+  }
+
+  private void session(HttpServerExchange ex, String name, RegistryStorage.Upload upload)
+      throws ApiException, IOException {
     if (ex.getRequestMethod().equals(Methods.GET)) {
       status(ex, name, upload, 204);
     } else if (ex.getRequestMethod().equals(Methods.PATCH)) {

@@ -394,6 +394,49 @@ class MirrorIT {
     assertTrue(Files.readString(log).contains("stopping"), Files.readString(log));
   }
 
+  @Test
+  void aKilledMirrorLeavesNoHalfBlobAndGcReclaimsItsSessions() throws Exception {
+    Path store = tmp.resolve("killed-store");
+    Path log = tmp.resolve("killed.log");
+    Process own = new LadingJar(store).start(log, "mirror", "--listen", "127.0.0.1:0");
+    String address = awaitServing(own, log);
+    Curl curl = new Curl(tmp);
+    String session = curl.call("POST", "http://" + address + "/v2/k/blobs/uploads/", null).header("Location");
+    byte[] half = "the first half".getBytes(StandardCharsets.UTF_8);
+    assertEquals(202, curl.call("PATCH", "http://" + address + session, half).status());
+    byte[] content = new byte[3 * 1024 * 1024];
+    new Random(5).nextBytes(content);
+    Path data = tmp.resolve("killed.bin");
+    Files.write(data, content);
+    Digest digest = Digest.of(content);
+    Process upload = new ProcessBuilder("curl", "-sS", "-o", "/dev/null", "--limit-rate", "1M",
+        "-X", "POST", "-H", "Content-Type: application/octet-stream", "--data-binary", "@" + data,
+        "http://" + address + "/v2/k/blobs/uploads/?digest=" + digest).redirectErrorStream(true).start();
+    Thread.sleep(1000);
+    own.destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up
+    assertTrue(own.waitFor(30, TimeUnit.SECONDS));
+    upload.waitFor(30, TimeUnit.SECONDS);
+
+    Store opened = Store.open(store);
+    assertFalse(opened.has(digest), "no half blob is visible");
+    assertFalse(opened.has(Digest.of(half)));
+    Path temps = store.resolve(".lading/tmp");
+    List<Path> left;
+    try (Stream<Path> files = Files.list(temps)) {
+      left = files.toList();
+    }
+    assertEquals(2, left.size(), "the session and the interrupted upload's temp file: " + left);
+    for (Path p : left) { // as if the kill was two hours ago
+      Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(
+          System.currentTimeMillis() - TimeUnit.HOURS.toMillis(2)));
+    }
+    String gc = new LadingJar(store).ok("store", "gc");
+    assertTrue(gc.contains("removed 2 stale temp files and upload sessions"), gc);
+    try (Stream<Path> files = Files.list(temps)) {
+      assertEquals(List.of(), files.toList());
+    }
+  }
+
   /** The visible content of a store: its blobs, refs and repository tags. */
   private record Snapshot(List<String> blobs, List<String> refs, List<String> tags) {
     static Snapshot of(Store store) throws IOException {
