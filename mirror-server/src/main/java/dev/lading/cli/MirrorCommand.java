@@ -3,6 +3,7 @@ package dev.lading.cli;
 import dev.lading.mirror.MirrorServer;
 import dev.lading.mirror.StoreRegistryStorage;
 import dev.lading.store.Store;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -59,12 +60,21 @@ final class MirrorCommand implements Callable<Integer> {
     // They announce their versions at INFO; the start-up line below says what a user needs.
     quietLoggers.forEach(logger -> logger.setLevel(Level.WARNING));
     Store store = global.openStore();
-    MirrorServer server = MirrorServer.start(new StoreRegistryStorage(store), host, port,
-        line -> {
-          if (!global.quiet) {
-            System.out.println(line);
-          }
-        });
+    MirrorServer server;
+    try {
+      server = MirrorServer.start(new StoreRegistryStorage(store), host, port, line -> {
+        if (!global.quiet) {
+          System.out.println(line);
+        }
+      });
+    } catch (RuntimeException e) {
+      // Undertow wraps the bind failure; the user needs the address and what to do.
+      if (e.getCause() instanceof IOException cause) {
+        throw new IOException("cannot listen on " + listen + ": " + cause.getMessage()
+            + " (is another server using it? choose another --listen)", e);
+      }
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("lading mirror: stopping, finishing requests in flight");
