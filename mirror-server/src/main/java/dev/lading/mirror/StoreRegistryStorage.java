@@ -39,8 +39,9 @@ import java.util.regex.Pattern;
  *
  * <p>Manifests pushed by digest alone are kept alive by a hidden tag {@code _sha256-<hex>} (gc keeps
  * what tags reach), which the tag list leaves out. Upload sessions are store temp directories: never
- * visible as blobs, removed by {@code lading store fsck} once stale, committed through the store's
- * verifying blob writer. Concurrency is the store's: leases against gc, atomic renames.
+ * visible as blobs, removed by {@code lading store gc} once stale, and made a blob by the store's
+ * adoption (hash, fsync, rename; no copy). Concurrency is the store's: leases against gc, atomic
+ * renames.
  */
 public final class StoreRegistryStorage implements RegistryStorage {
   /** Tags that keep manifests pushed by digest alive; not listed. */
@@ -259,8 +260,9 @@ public final class StoreRegistryStorage implements RegistryStorage {
     @Override
     public void commit(Digest expected) throws IOException {
       synchronized (lock()) {
-        try (InputStream in = Files.newInputStream(data)) {
-          putBlob(expected, in);
+        try {
+          // Hashed and renamed into the store: the session's bytes are not copied again.
+          store.adopt(data, expected, "application/octet-stream");
         } finally {
           end();
         }
