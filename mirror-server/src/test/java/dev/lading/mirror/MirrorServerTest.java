@@ -33,6 +33,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The mirror in this JVM on a free port, driven by the project's own RegistryClient. */
 class MirrorServerTest {
@@ -55,8 +57,13 @@ class MirrorServerTest {
     server.close();
   }
 
-  /** Pushes a one-layer image's blobs and returns its manifest (not pushed). */
+  /** Pushes a one-layer OCI image's blobs and returns its manifest (not pushed). */
   private byte[] image(String repository, String marker) throws IOException {
+    return image(repository, marker, ImageFormat.OCI);
+  }
+
+  /** Pushes a one-layer image's blobs and returns its manifest in {@code format} (not pushed). */
+  private byte[] image(String repository, String marker, ImageFormat format) throws IOException {
     byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"marker\":\"" + marker + "\"}")
         .getBytes(StandardCharsets.UTF_8);
     byte[] layer = ("layer of " + marker).getBytes(StandardCharsets.UTF_8);
@@ -64,33 +71,34 @@ class MirrorServerTest {
     Descriptor l = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, Digest.of(layer), layer.length);
     client.pushBlob(host, repository, c, BlobSource.of(config));
     client.pushBlob(host, repository, l, BlobSource.of(layer));
-    return Json.write(ImageManifest.of(ImageFormat.OCI, c, List.of(l)));
+    return Json.write(ImageManifest.of(format, c, List.of(l)));
   }
 
-  @Test
-  void anIndexNeedsItsChildrenAndKeepsThemThroughGc() throws IOException {
-    byte[] amd = image("multi/app", "amd64");
-    byte[] arm = image("multi/app", "arm64");
+  @ParameterizedTest
+  @EnumSource(ImageFormat.class)
+  void anIndexNeedsItsChildrenAndKeepsThemThroughGc(ImageFormat format) throws IOException {
+    byte[] amd = image("multi/app", "amd64", format);
+    byte[] arm = image("multi/app", "arm64", format);
     List<Descriptor> children = List.of(
-        Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.of(amd), amd.length)
+        Descriptor.of(format.manifestType(), Digest.of(amd), amd.length)
             .withPlatform(Platform.of("linux", "amd64")),
-        Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.of(arm), arm.length)
+        Descriptor.of(format.manifestType(), Digest.of(arm), arm.length)
             .withPlatform(Platform.of("linux", "arm64")));
-    byte[] index = Json.write(ImageIndex.of(ImageFormat.OCI, children));
+    byte[] index = Json.write(ImageIndex.of(format, children));
 
     RegistryException early = assertThrows(RegistryException.class,
-        () -> client.putManifest(host, "multi/app", "1", index, MediaTypes.OCI_INDEX));
+        () -> client.putManifest(host, "multi/app", "1", index, format.indexType()));
     assertEquals(400, early.status());
     assertTrue(early.hasCode("MANIFEST_BLOB_UNKNOWN"), early.getMessage());
 
-    client.putManifest(host, "multi/app", Digest.of(amd).toString(), amd, MediaTypes.OCI_MANIFEST);
-    client.putManifest(host, "multi/app", Digest.of(arm).toString(), arm, MediaTypes.OCI_MANIFEST);
-    client.putManifest(host, "multi/app", "1", index, MediaTypes.OCI_INDEX);
+    client.putManifest(host, "multi/app", Digest.of(amd).toString(), amd, format.manifestType());
+    client.putManifest(host, "multi/app", Digest.of(arm).toString(), arm, format.manifestType());
+    client.putManifest(host, "multi/app", "1", index, format.indexType());
     store.gc(Duration.ZERO);
 
     ManifestResponse got = client.getManifest(host, "multi/app", "1");
     assertArrayEquals(index, got.bytes());
-    assertEquals(MediaTypes.OCI_INDEX, got.mediaType());
+    assertEquals(format.indexType(), got.mediaType());
     assertEquals(Digest.of(arm), client.headManifest(host, "multi/app", Digest.of(arm).toString())
         .orElseThrow().digest());
     assertEquals(List.of("1"), client.listTags(host, "multi/app"), "revision tags are not listed");
