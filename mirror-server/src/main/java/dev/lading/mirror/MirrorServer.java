@@ -6,6 +6,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.server.handlers.GracefulShutdownHandler;
+import io.undertow.server.handlers.HttpContinueAcceptingHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Locale;
@@ -38,7 +39,10 @@ public final class MirrorServer implements AutoCloseable {
   public static MirrorServer start(RegistryStorage storage, String host, int port,
       Consumer<String> log) {
     Router router = new Router(storage, log);
-    GracefulShutdownHandler shutdown = new GracefulShutdownHandler(router);
+    // Clients that send 'Expect: 100-continue' with a body (curl does above 1 MiB) would otherwise
+    // wait a second for the go-ahead before every upload.
+    GracefulShutdownHandler shutdown =
+        new GracefulShutdownHandler(new HttpContinueAcceptingHandler(router));
     Undertow undertow = Undertow.builder()
         .addHttpListener(port, host)
         .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
