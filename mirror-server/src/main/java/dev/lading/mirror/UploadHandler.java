@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  * blob only after the digest is verified.
  */
 final class UploadHandler implements ResourceHandler {
-  private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes )?(\\d{1,18})-(\\d{1,18})(?:/(?:\\d+|\\*))?");
+  /** {@code START-END} as the spec writes it, also in the RFC form {@code bytes START-END/TOTAL}. */
+  private static final Pattern CONTENT_RANGE =
+      Pattern.compile("(?:bytes )?(\\d{1,18})-(\\d{1,18})(?:/(?:\\d+|\\*))?");
 
   private final RegistryStorage storage;
 
@@ -30,7 +32,8 @@ final class UploadHandler implements ResourceHandler {
     String name = Http.name(route);
     if (route.kind() == Route.Kind.UPLOADS) {
       if (!ex.getRequestMethod().equals(Methods.POST)) {
-        throw ErrorCode.UNSUPPORTED.with(ex.getRequestMethod() + " is not supported here; POST starts an upload");
+        throw ErrorCode.UNSUPPORTED.with(ex.getRequestMethod()
+            + " is not supported here; POST starts an upload");
       }
       start(ex, name);
       return;
