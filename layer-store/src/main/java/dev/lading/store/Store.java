@@ -1,15 +1,20 @@
 package dev.lading.store;
 
 import dev.lading.digest.Digest;
+import dev.lading.digest.DigestMismatchException;
 import dev.lading.io.FileTrees;
 import dev.lading.model.Descriptor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
@@ -114,6 +119,21 @@ public final class Store {
   }
 
   /**
+   * A working directory that {@link #newTempDirectory} made, found again by its file name (a registry
+   * upload session spans many requests); empty when there is none, e.g. after fsck removed it as stale.
+   *
+   * @throws IllegalArgumentException when {@code name} is not a plain file name
+   */
+  public Optional<Path> tempDirectory(String name) {
+    if (name == null || !name.matches("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")) {
+      throw new IllegalArgumentException("not a temp directory name: '" + name + "'");
+    }
+    Path dir = layout.tmp().resolve(name);
+    return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) ? Optional.of(dir)
+        : Optional.empty();
+  }
+
+  /**
    * The private directory of the cache named {@code name} (e.g. the build's layer cache), kept with
    * the store; the cache creates it when it first writes. OCI tools ignore it.
    */
@@ -193,6 +213,51 @@ public final class Store {
       in.transferTo(writer);
       long size = writer.position();
       return Descriptor.of(mediaType, writer.commit(), size);
+    }
+  }
+
+  /**
+   * Makes a file already in one of this store's {@linkplain #newTempDirectory temp directories} a
+   * blob by renaming it, after hashing it: a registry upload session written chunk by chunk becomes
+   * a blob without being copied. The file is gone afterwards, whatever the outcome.
+   *
+   * @throws DigestMismatchException when the file does not hash to {@code expected}; nothing becomes
+   *     visible
+   * @throws IllegalArgumentException when the file is not inside the store's temp area
+   */
+  public Descriptor adopt(Path file, Digest expected, String mediaType) throws IOException {
+    Objects.requireNonNull(expected, "expected digest");
+    Path source = file.toAbsolutePath().normalize();
+    if (!source.startsWith(layout.tmp())
+        || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IllegalArgumentException(file + " is not a file in the store's temp area " + layout.tmp());
+    }
+    // Under a lease, so gc cannot take the blob before the caller references it.
+    try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true)) {
+      long size;
+      Digest actual;
+      try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ,
+          StandardOpenOption.WRITE)) {
+        size = channel.size();
+        actual = Digest.of(Channels.newInputStream(channel));
+        if (actual.equals(expected)) {
+          channel.force(true);
+        }
+      }
+      if (!actual.equals(expected)) {
+        Files.deleteIfExists(source);
+        throw new DigestMismatchException("blob", expected, actual);
+      }
+      Path target = layout.blob(actual);
+      if (Files.isRegularFile(target)) {
+        Files.deleteIfExists(source); // already stored: same bytes
+      } else {
+        AtomicFiles.move(source, target);
+        AtomicFiles.syncDirectory(target.getParent());
+      }
+      // The file's time is that of its last chunk; gc's grace must count from now.
+      BlobWriter.touch(target);
+      return Descriptor.of(mediaType, actual, size);
     }
   }
 
@@ -563,6 +628,18 @@ public final class Store {
     AtomicFiles.move(blob, target);
     AtomicFiles.syncDirectory(blob.getParent());
     return target;
+  }
+
+  /**
+   * Deletes what crashed or abandoned writers left, when older than {@code maxAge}: blob temp files,
+   * working directories (registry upload sessions among them; a live session keeps its directory's
+   * time fresh) and partial downloads. {@link #fsck} does the same; this is for {@code lading store
+   * gc}, so that a store that is only ever collected does not fill up with leftovers either.
+   *
+   * @return what was deleted
+   */
+  public List<Path> removeStaleTempFiles(Duration maxAge) throws IOException {
+    return removeOldTempFiles(maxAge);
   }
 
   /**

@@ -29,12 +29,45 @@ final class StoreSource implements ImageSource {
   public RawDocument root() throws IOException {
     Optional<Descriptor> d = store.ref(location.ref());
     if (d.isEmpty()) {
+      d = repositoryTag(store, location);
+    }
+    if (d.isEmpty()) {
       List<String> names = store.refs().stream().map(StoreRef::name).toList();
       throw new ImageNotFoundException("the store " + store.root() + " has no image " + location.ref()
           + "; copy it there first (lading copy docker://" + location.ref() + " " + location.text() + ")"
           + (names.isEmpty() ? "" : "; it holds: " + Listing.some(names)));
     }
     return new RawDocument(d.get().mediaType(), d.get().digest(), store.bytes(d.get().digest()));
+  }
+
+  /**
+   * The repository tag the registry mirror set for a pushed image, when no ref has the name: a push
+   * of {@code app:1} or {@code localhost/app:1} to the mirror is {@code store:app:1} or
+   * {@code store:localhost/app:1} here. The location's name is normalised ({@code app} became
+   * {@code docker.io/library/app}), so the forms a pusher may have used are tried in turn.
+   */
+  static Optional<Descriptor> repositoryTag(Store store, StoreLocation location) throws IOException {
+    Optional<ImageReference> parsed = location.reference();
+    if (parsed.isEmpty() || parsed.get().tag() == null || parsed.get().digest() != null) {
+      return Optional.empty();
+    }
+    ImageReference r = parsed.get();
+    List<String> candidates = new java.util.ArrayList<>(List.of(r.name()));
+    if (ImageReference.DOCKER_HUB.equals(r.registry())) {
+      candidates.add(r.repository());
+      if (r.repository().startsWith("library/")) {
+        candidates.add(r.repository().substring("library/".length()));
+      }
+    }
+    for (String repository : candidates) {
+      if (Store.isRepositoryName(repository) && Store.isTagName(r.tag())) {
+        Optional<Descriptor> tagged = store.tag(repository, r.tag());
+        if (tagged.isPresent()) {
+          return tagged;
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   @Override

@@ -113,6 +113,56 @@ class StoreTest {
   }
 
   @Test
+  void aTempDirectoryIsFoundAgainByItsNameUntilItIsGone() throws IOException {
+    Store store = Store.open(dir);
+    Path session = store.newTempDirectory("upload-");
+    String name = session.getFileName().toString();
+    assertEquals(session, store.tempDirectory(name).orElseThrow());
+    Files.delete(session);
+    assertTrue(store.tempDirectory(name).isEmpty());
+    for (String bad : List.of("..", ".hidden", "a/b", "", "x".repeat(200))) {
+      assertThrows(IllegalArgumentException.class, () -> store.tempDirectory(bad), bad);
+    }
+  }
+
+  @Test
+  void staleTempDirectoriesAreRemovedAndFreshOnesKept() throws IOException {
+    Store store = Store.open(dir);
+    Path stale = store.newTempDirectory("upload-");
+    Files.writeString(stale.resolve("data"), "abandoned");
+    Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    Path fresh = store.newTempDirectory("upload-");
+    assertEquals(List.of(stale), store.removeStaleTempFiles(Duration.ofHours(1)));
+    assertFalse(Files.exists(stale));
+    assertTrue(Files.isDirectory(fresh));
+  }
+
+  @Test
+  void aTempFileIsAdoptedAsABlobOnlyWithItsDigest() throws IOException {
+    Store store = Store.open(dir);
+    Path session = store.newTempDirectory("upload-");
+    Path good = Files.write(session.resolve("good"), utf8("uploaded in chunks"));
+    Files.setLastModifiedTime(good, FileTime.from(Instant.now().minus(Duration.ofHours(3))));
+    Digest digest = Digest.of(utf8("uploaded in chunks"));
+    assertEquals(digest, store.adopt(good, digest, MediaTypes.OCI_LAYER_GZIP).digest());
+    assertArrayEquals(utf8("uploaded in chunks"), store.bytes(digest));
+    assertFalse(Files.exists(good), "renamed, not copied");
+    assertTrue(Files.getLastModifiedTime(store.blobPath(digest)).toInstant()
+        .isAfter(Instant.now().minus(Duration.ofMinutes(1))), "young for gc's grace");
+
+    Path bad = Files.write(session.resolve("bad"), utf8("not what was promised"));
+    Digest promised = Digest.of(utf8("promised"));
+    assertThrows(DigestMismatchException.class, () -> store.adopt(bad, promised, MediaTypes.OCI_LAYER_GZIP));
+    assertFalse(store.has(promised));
+    assertFalse(Files.exists(bad));
+
+    Path outside = Files.write(dir.resolve("outside-the-temp-area"), utf8("x"));
+    assertThrows(IllegalArgumentException.class,
+        () -> store.adopt(outside, Digest.of(utf8("x")), MediaTypes.OCI_LAYER_GZIP));
+    assertTrue(Files.exists(outside), "left alone");
+  }
+
+  @Test
   void aWrongDigestLeavesNothing() throws IOException {
     Store store = Store.open(dir);
     Digest promised = Digest.of(utf8("promised"));

@@ -468,6 +468,18 @@ class ImageTransferTest {
     return result;
   }
 
+  @Test
+  void findsImagesTheRegistryMirrorTaggedUnderTheNameTheyWerePushedWith() throws IOException {
+    Descriptor image = TestImages.image(store, Platform.of("linux", "amd64"), "mirror", ImageFormat.OCI);
+    store.setTag("app", "1", image); // pushed as MIRROR/app:1
+    store.setTag("team/app", "2", image); // pushed as MIRROR/team/app:2
+    store.setTag("localhost/app", "3", image); // pushed as MIRROR/localhost/app:3
+    for (String name : List.of("app:1", "library/app:1", "team/app:2", "localhost/app:3")) {
+      assertEquals(image.digest(), transfer.inspect(loc("store:" + name), null).top().digest(), name);
+    }
+    assertThrows(ImageNotFoundException.class, () -> transfer.inspect(loc("store:other/app:1"), null));
+  }
+
   // ---- (6) errors ----
 
   @Test

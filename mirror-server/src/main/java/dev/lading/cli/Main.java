@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     name = "lading",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
-    description = "Daemonless container images: build, copy, unpack, inspect and run images; maintain the store.",
+    description = "Daemonless container images: build, copy, unpack, inspect and run images; maintain and serve the store.",
     subcommands = {
         CopyCommand.class,
         UnpackCommand.class,
@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         BuildCommand.class,
         InspectCommand.class,
         StoreCommand.class,
+        MirrorCommand.class,
         CommandLine.HelpCommand.class
     },
     footer = {

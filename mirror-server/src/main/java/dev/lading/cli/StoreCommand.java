@@ -93,7 +93,8 @@ final class StoreCommand {
   }
 
   @Command(name = "gc", mixinStandardHelpOptions = true,
-      description = "Delete blobs no named image needs (younger ones are kept, see --grace).")
+      description = "Delete blobs no named image or tag needs (younger ones are kept, see --grace),"
+          + " and temp files and upload sessions idle for over an hour.")
   static final class Gc implements Callable<Integer> {
     @Mixin GlobalOptions global;
 
@@ -107,10 +108,14 @@ final class StoreCommand {
     public Integer call() throws Exception {
       Store store = global.openStore();
       GcReport report = store.gc(grace);
+      // Abandoned upload sessions and temp files of killed writers: never blobs, but disk all the same.
+      int stale = store.removeStaleTempFiles(Store.DEFAULT_TEMP_MAX_AGE).size();
       System.out.println("removed " + report.removed().size() + " blobs ("
           + Sizes.human(report.bytesRemoved()) + "); kept " + report.referenced() + " referenced and "
           + report.keptYoung() + " recent" + (report.originsRemoved() == 0 ? ""
-          : "; dropped " + report.originsRemoved() + " origin records of blobs no image needs"));
+          : "; dropped " + report.originsRemoved() + " origin records of blobs no image needs")
+          + (stale == 0 ? "" : "; removed " + stale + " stale temp files and upload sessions (idle"
+          + " over " + Store.DEFAULT_TEMP_MAX_AGE.toMinutes() + " min)"));
       return 0;
     }
   }

@@ -1,0 +1,92 @@
+package dev.lading.cli;
+
+import dev.lading.mirror.MirrorServer;
+import dev.lading.mirror.StoreRegistryStorage;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lading mirror}: serves the store as an OCI registry until stopped. */
+@Command(name = "mirror", mixinStandardHelpOptions = true,
+    description = {
+        "Serve the store as an OCI registry (distribution API v1.1): pull, push, tag listing,"
+            + " catalog, referrers, deletes. Images built into the store (e.g. localhost/app:1) are"
+            + " served under their names; pushed images are visible as store:NAME.",
+        "Plain HTTP without authentication: listen on loopback or a trusted network only.",
+        "Not in this version: pull-through from upstream registries and forwarding pushes upstream."},
+    footer = {"", "Stop with Ctrl-C or SIGTERM: uploads in flight are finished first (up to"
+        + " --grace)."})
+final class MirrorCommand implements Callable<Integer> {
+  @Mixin GlobalOptions global;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:5000",
+      description = "Address to listen on (default ${DEFAULT-VALUE}; port 0 picks a free port).")
+  String listen;
+
+  @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "30s",
+      converter = DurationConverter.class,
+      description = "How long a shutdown waits for requests in flight (default ${DEFAULT-VALUE}).")
+  java.time.Duration grace;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Held so the settings stick (JUL forgets loggers nobody references). */
+  private final List<Logger> quietLoggers = List.of(Logger.getLogger("io.undertow"),
+      Logger.getLogger("org.xnio"), Logger.getLogger("org.jboss"));
+
+  @Override
+  public Integer call() throws Exception {
+    int colon = listen.lastIndexOf(':');
+    int port;
+    try {
+      port = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+      port = -1;
+    }
+    if (colon <= 0 || port < 0 || port > 65535) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--listen must be HOST:PORT, e.g. 127.0.0.1:5000, not '" + listen + "'");
+    }
+    String host = listen.substring(0, colon).replaceAll("^\\[|\\]$", "");
+    // They announce their versions at INFO; the start-up line below says what a user needs.
+    quietLoggers.forEach(logger -> logger.setLevel(Level.WARNING));
+    Store store = global.openStore();
+    MirrorServer server;
+    try {
+      server = MirrorServer.start(new StoreRegistryStorage(store), host, port, line -> {
+        if (!global.quiet) {
+          System.out.println(line);
+        }
+      });
+    } catch (RuntimeException e) {
+      // Undertow wraps the bind failure; the user needs the address and what to do.
+      if (e.getCause() instanceof IOException cause) {
+        throw new IOException("cannot listen on " + listen + ": " + cause.getMessage()
+            + " (is another server using it? choose another --listen)", e);
+      }
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("lading mirror: stopping, finishing requests in flight");
+      server.stop(grace.toMillis());
+      stopped.countDown();
+    }, "lading-mirror-shutdown"));
+    InetSocketAddress address = server.address();
+    System.out.println("lading mirror: serving " + store.root() + " at http://"
+        + address.getHostString() + ":" + address.getPort() + "/v2/"
+        + " (pull-through and push forwarding are not in this version)");
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

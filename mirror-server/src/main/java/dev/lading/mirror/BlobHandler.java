@@ -1,0 +1,119 @@
+package dev.lading.mirror;
+
+import dev.lading.digest.Digest;
+import io.undertow.io.BufferWritableOutputStream;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code /v2/<name>/blobs/<digest>}: GET and HEAD, whole or one byte range, streamed from the blob's
+ * file (zero copy for whole blobs). The file is opened before the headers are sent, so a gc that
+ * deletes it afterwards cannot cut the response short: the open file stays readable.
+ */
+final class BlobHandler implements ResourceHandler {
+  private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+
+  private final RegistryStorage storage;
+
+  BlobHandler(RegistryStorage storage) {
+    this.storage = storage;
+  }
+
+  @Override
+  public void handle(HttpServerExchange ex, Route route) throws ApiException, IOException {
+    String name = Http.name(route);
+    Digest digest = Http.digest(route.argument());
+    if (ex.getRequestMethod().equals(Methods.DELETE)) {
+      // Blobs are shared by every repository and by the builds using the store.
+      throw ErrorCode.UNSUPPORTED.with("blobs are shared by all repositories of the store: delete"
+          + " manifests or tags, then `lading store gc` removes blobs nothing needs");
+    }
+    if (!ex.getRequestMethod().equals(Methods.GET) && !ex.getRequestMethod().equals(Methods.HEAD)) {
+      throw ErrorCode.UNSUPPORTED.with(ex.getRequestMethod() + " is not supported on blobs");
+    }
+    Path file = storage.blob(digest).orElseThrow(() ->
+        ErrorCode.BLOB_UNKNOWN.with("no blob " + digest + " (asked for in " + name + ")"));
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(file, StandardOpenOption.READ);
+    } catch (NoSuchFileException goneMeanwhile) {
+      throw ErrorCode.BLOB_UNKNOWN.with("no blob " + digest);
+    }
+    try (channel) {
+      send(ex, digest, channel);
+    }
+  }
+
+  private static void send(HttpServerExchange ex, Digest digest, FileChannel channel)
+      throws ApiException, IOException {
+    long size = channel.size();
+    ex.getResponseHeaders().put(Http.CONTENT_DIGEST, digest.toString());
+    ex.getResponseHeaders().put(Headers.ETAG, "\"" + digest + "\"");
+    ex.getResponseHeaders().put(Headers.ACCEPT_RANGES, "bytes");
+    ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/octet-stream");
+    long start = 0;
+    long length = size;
+    String range = ex.getRequestHeaders().getFirst(Headers.RANGE);
+    Matcher m = range == null ? null : RANGE.matcher(range.trim());
+    // A Range we cannot read (several ranges, other units) is ignored, as RFC 9110 allows.
+    if (m != null && m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
+      long[] span = span(m.group(1), m.group(2), size);
+      if (span == null) {
+        ex.getResponseHeaders().put(Headers.CONTENT_RANGE, "bytes */" + size);
+        throw ErrorCode.BLOB_UNKNOWN.with(416, "range " + Http.printable(range)
+            + " is outside the blob of " + size + " bytes");
+      }
+      start = span[0];
+      length = span[1] - span[0] + 1;
+      ex.getResponseHeaders().put(Headers.CONTENT_RANGE,
+          "bytes " + span[0] + "-" + span[1] + "/" + size);
+      ex.setStatusCode(206);
+    } else {
+      ex.setStatusCode(200);
+    }
+    ex.getResponseHeaders().put(Headers.CONTENT_LENGTH, length);
+    if (Http.isHead(ex)) {
+      return;
+    }
+    OutputStream out = ex.getOutputStream();
+    if (start == 0 && length == size && out instanceof BufferWritableOutputStream zeroCopy) {
+      zeroCopy.transferFrom(channel); // sendfile where the connection allows it
+    } else {
+      WritableByteChannel target = Channels.newChannel(out);
+      long done = 0;
+      while (done < length) {
+        long n = channel.transferTo(start + done, length - done, target);
+        if (n <= 0) {
+          throw new IOException("blob " + digest + " ended early");
+        }
+        done += n;
+      }
+    }
+  }
+
+  /** First and last byte of {@code bytes=first-last}, or null when no byte of it exists. */
+  private static long[] span(String first, String last, long size) {
+    try {
+      if (first.isEmpty()) { // the last N bytes
+        long n = Long.parseLong(last);
+        return n == 0 || size == 0 ? null : new long[] {Math.max(0, size - n), size - 1};
+      }
+      long from = Long.parseLong(first);
+      long to = last.isEmpty() ? size - 1 : Math.min(Long.parseLong(last), size - 1);
+      return from >= size || to < from ? null : new long[] {from, to};
+    } catch (NumberFormatException tooLong) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.lading.mirror;
+
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.server.handlers.GracefulShutdownHandler;
+import io.undertow.server.handlers.HttpContinueAcceptingHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The registry: an Undertow server answering the OCI distribution API (pull, push, content discovery
+ * and management) from a {@link RegistryStorage}. Requests are parsed on the IO threads and handled
+ * on worker threads, where blocking disk I/O belongs; one handler per API resource, every refusal
+ * turned into the spec's JSON error here.
+ */
+public final class MirrorServer implements AutoCloseable {
+  /** Header blocks larger than this are refused by Undertow with a 4xx before any handler runs. */
+  static final int MAX_HEADER_BYTES = 64 * 1024;
+
+  private final Undertow undertow;
+  private final GracefulShutdownHandler shutdown;
+  private final InetSocketAddress address;
+
+  private MirrorServer(Undertow undertow, GracefulShutdownHandler shutdown) {
+    this.undertow = undertow;
+    this.shutdown = shutdown;
+    this.address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+  }
+
+  /**
+   * Starts serving {@code storage} on {@code host:port} (port 0: any free port, see
+   * {@link #address()}); {@code log} receives one line per request.
+   */
+  public static MirrorServer start(RegistryStorage storage, String host, int port,
+      Consumer<String> log) {
+    Router router = new Router(storage, log);
+    // Clients that send 'Expect: 100-continue' with a body (curl does above 1 MiB) would otherwise
+    // wait a second for the go-ahead before every upload.
+    GracefulShutdownHandler shutdown =
+        new GracefulShutdownHandler(new HttpContinueAcceptingHandler(router));
+    Undertow undertow = Undertow.builder()
+        .addHttpListener(port, host)
+        .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
+        // Blobs are streamed to disk whatever their size; manifests have their own limit.
+        .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
+        .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)
+        .setHandler(shutdown)
+        .build();
+    undertow.start();
+    return new MirrorServer(undertow, shutdown);
+  }
+
+  /** The address actually listened on. */
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  /**
+   * Stops taking requests, lets those in flight (uploads included) finish for up to
+   * {@code graceMillis}, then stops.
+   */
+  public void stop(long graceMillis) {
+    shutdown.shutdown();
+    try {
+      shutdown.awaitShutdown(graceMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    undertow.stop();
+  }
+
+  @Override
+  public void close() {
+    stop(30_000);
+  }
+
+  /** Picks the handler of the route, on a worker thread; logs; turns refusals into error bodies. */
+  private static final class Router implements HttpHandler {
+    private final Consumer<String> log;
+    private final ResourceHandler manifests;
+    private final ResourceHandler blobs;
+    private final ResourceHandler uploads;
+    private final ResourceHandler listings;
+    private final ResourceHandler referrers;
+
+    Router(RegistryStorage storage, Consumer<String> log) {
+      this.log = log;
+      this.manifests = new ManifestHandler(storage);
+      this.blobs = new BlobHandler(storage);
+      this.uploads = new UploadHandler(storage);
+      this.listings = new ListingHandler(storage);
+      this.referrers = new ReferrersHandler(storage);
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange ex) {
+      long started = System.nanoTime();
+      ex.addExchangeCompleteListener((done, next) -> {
+        log.accept(String.format(Locale.ROOT, "%s %s %d %d %dms", done.getRequestMethod(),
+            Http.printable(done.getRequestPath()), done.getStatusCode(), done.getResponseBytesSent(),
+            (System.nanoTime() - started) / 1_000_000));
+        next.proceed();
+      });
+      ex.dispatch(() -> handleBlocking(ex));
+    }
+
+    private void handleBlocking(HttpServerExchange ex) {
+      ex.startBlocking();
+      ex.getResponseHeaders().put(Http.API_VERSION, "registry/2.0");
+      Route route = Route.of(ex.getRequestPath());
+      try {
+        try {
+          ResourceHandler handler = switch (route.kind()) {
+            case BASE -> (e, r) -> Http.body(e, 200, "application/json", Http.utf8("{}"));
+            case CATALOG, TAGS -> listings;
+            case MANIFEST -> manifests;
+            case BLOB -> blobs;
+            case UPLOADS, UPLOAD -> uploads;
+            case REFERRERS -> referrers;
+            case NONE -> (e, r) -> {
+              throw ErrorCode.NAME_UNKNOWN.with("no such API endpoint: "
+                  + Http.printable(e.getRequestPath()));
+            };
+          };
+          handler.handle(ex, route);
+        } catch (IllegalArgumentException e) {
+          // A value the handlers did not foresee, refused by the store's own checks: still bad input.
+          throw ErrorCode.UNSUPPORTED.with(400, Http.printable(e.getMessage()));
+        }
+      } catch (ApiException e) {
+        respond(ex, e);
+      } catch (RequestTooBigException e) {
+        respond(ex, ErrorCode.SIZE_INVALID.with(413, Http.printable(e.getMessage())));
+      } catch (IOException | RuntimeException e) {
+        log.accept("error: " + ex.getRequestMethod() + " " + Http.printable(ex.getRequestPath())
+            + ": " + e);
+        respond(ex, ErrorCode.UNSUPPORTED.with(500, "the mirror failed: " + e.getMessage()));
+      }
+      ex.endExchange();
+    }
+
+    private void respond(HttpServerExchange ex, ApiException e) {
+      if (ex.isResponseStarted()) {
+        return; // the status is gone; the client sees a short body
+      }
+      try {
+        Http.error(ex, e);
+      } catch (IOException unsendable) {
+        // the client went away
+      }
+    }
+  }
+}
