@@ -262,6 +262,37 @@ public final class Store {
   }
 
   /**
+   * Makes {@code blob}, the complete and verified blob file of another store, the blob
+   * {@code digest} here by a hard link, with no copy and no second hash: blobs are never written in
+   * place, so two stores can share the inode. False when it cannot be linked (another file system,
+   * a file of another owner under protected_hardlinks, no hard links at all): the caller copies.
+   */
+  public boolean linkBlob(Path blob, Digest digest) throws IOException {
+    Path target = layout.blob(digest);
+    if (Files.isRegularFile(target)) {
+      return true;
+    }
+    Files.createDirectories(layout.tmp());
+    Files.createDirectories(target.getParent());
+    Path temp = layout.tmp().resolve("link-" + digest.hex() + "-" + ProcessHandle.current().pid() + "-"
+        + Thread.currentThread().getId());
+    try (Lease lease = lease()) {
+      try {
+        Files.deleteIfExists(temp);
+        Files.createLink(temp, blob);
+      } catch (IOException | UnsupportedOperationException | SecurityException e) {
+        return false;
+      }
+      AtomicFiles.move(temp, target);
+      AtomicFiles.syncDirectory(target.getParent());
+      BlobWriter.touch(target);
+      return true;
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
    * A writer for one blob. With an expected digest, {@link BlobWriter#commit()} refuses other content.
    * The writer holds a lease until it is committed or closed.
    */

@@ -145,6 +145,25 @@ class ImageTransferTest {
   }
 
   @Test
+  void aLayoutOnTheStoresFileSystemSharesTheStoresBlobFilesAndStaysReadable() throws IOException {
+    Descriptor pushed = pushWithSkopeo("src/linked:1");
+    String ref = registry.hostPort() + "/src/linked:1";
+    Path layout = tmp.resolve("linked-layout");
+
+    transfer.copy(loc("docker://" + ref), loc("oci:" + layout + ":x"), CopyOptions.defaults());
+
+    ImageManifest manifest = Json.read(store.bytes(pushed.digest()), ImageManifest.class, "manifest");
+    for (Descriptor layer : manifest.layers()) {
+      Path inLayout = layout.resolve("blobs/sha256").resolve(layer.digest().hex());
+      assertTrue(Files.isSameFile(store.blobPath(layer.digest()), inLayout), "no second copy of " + layer);
+    }
+    assertEquals(pushed.digest().toString(), json(skopeo("inspect", "oci:" + layout + ":x")).get("Digest").asText());
+    Path bundle = tmp.resolve("linked-bundle");
+    Processes.check(List.of("umoci", "unpack", "--rootless", "--image", layout + ":x", bundle.toString()), 120);
+    assertEquals("hello\n", Files.readString(bundle.resolve("rootfs/etc/hello.txt")));
+  }
+
+  @Test
   void resumesAnInterruptedPullAndDiscardsACorruptPartialOne() throws IOException {
     Descriptor pushed = pushWithSkopeo("src/resume:1");
     ImageManifest manifest = (ImageManifest) dev.lading.model.ManifestDocument.parse(
