@@ -30,6 +30,15 @@ public interface BlobSink extends Closeable {
   /** Appends bytes. */
   void write(byte[] b, int off, int len) throws IOException;
 
+  /**
+   * True when the sink itself verifies the whole blob's digest before anyone can use it (the store's
+   * writer does, when it commits): the client then counts the bytes but does not hash them a second
+   * time, nor read the held prefix back.
+   */
+  default boolean verifiesDigest() {
+    return false;
+  }
+
   /** A sink over a stream that holds nothing yet; closing the sink does not close the stream. */
   static BlobSink of(OutputStream out) {
     Objects.requireNonNull(out, "out");

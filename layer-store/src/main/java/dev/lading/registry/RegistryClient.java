@@ -292,7 +292,9 @@ public final class RegistryClient {
    * <p><b>Who verifies:</b> this method. It hashes the sink's held prefix and every new byte, and throws
    * {@link DigestMismatchException} (or a size error) unless the whole blob matches {@code blob}; the
    * caller must then discard what the sink holds. Nothing is verified incrementally, so the sink must
-   * not be treated as good content before this method returns normally.
+   * not be treated as good content before this method returns normally. A sink that
+   * {@linkplain BlobSink#verifiesDigest() verifies the digest itself} is only checked for size here:
+   * each byte is hashed once on its way in.
    */
   public void fetchBlob(String host, String repository, Descriptor blob, BlobSink sink)
       throws IOException {
@@ -300,7 +302,7 @@ public final class RegistryClient {
     checkRepository(repository);
     String what = "GET blob " + RegistryHosts.displayName(api) + "/" + repository + "@" + blob.digest();
     long size = blob.size();
-    MessageDigest md = Digest.newSha256();
+    MessageDigest md = sink.verifiesDigest() ? null : Digest.newSha256();
     long[] have = {primeWithHeldBytes(sink, md, size, what)};
     if (have[0] > 0) {
       listener.onProgress(blob.digest(), have[0], size);
@@ -322,6 +324,9 @@ public final class RegistryClient {
         // The connection died mid-body: resume from what we have.
         failuresInARow = countFailure(what, api, have[0] > before, failuresInARow, retry, dropped);
       }
+    }
+    if (md == null) {
+      return; // the sink verifies the digest
     }
     Digest actual = Digest.fromRaw(md.digest());
     if (!actual.equals(blob.digest())) {
@@ -430,7 +435,7 @@ public final class RegistryClient {
     }
   }
 
-  /** Hashes what the sink already holds; returns how much that is. */
+  /** Hashes what the sink already holds (unless {@code md} is null); returns how much that is. */
   private static long primeWithHeldBytes(BlobSink sink, MessageDigest md, long size, String what)
       throws IOException {
     long held = sink.position();
@@ -438,8 +443,8 @@ public final class RegistryClient {
       throw new LocalIOException(what + ": the partial download holds " + held
           + " bytes, more than the blob's " + size + "; discard it and download again", null);
     }
-    if (held == 0) {
-      return 0;
+    if (held == 0 || md == null) {
+      return held;
     }
     long read = 0;
     try (InputStream in = sink.readHeld()) {
@@ -504,7 +509,9 @@ public final class RegistryClient {
         } catch (IOException e) {
           throw new LocalIOException(what + ": cannot write the download", e);
         }
-        md.update(buffer, 0, n);
+        if (md != null) {
+          md.update(buffer, 0, n);
+        }
         have[0] += n;
         listener.onProgress(blob.digest(), have[0], size);
       }

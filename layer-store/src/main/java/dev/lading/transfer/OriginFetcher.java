@@ -108,10 +108,10 @@ public final class OriginFetcher {
       }
       try {
         client.fetchBlob(source.registry(), source.repository(), blob, new WriterSink(writer, progress));
-        writer.commit();
+        writer.commit(); // the one hash of the bytes: the writer verifies as it commits
       } catch (DigestMismatchException e) {
         writer.discard();
-        throw e;
+        throw new DigestMismatchException("blob " + source + "@" + blob.digest(), e.expected(), e.actual());
       }
       return true;
     }
@@ -141,6 +141,11 @@ public final class OriginFetcher {
     public void write(byte[] b, int off, int len) throws IOException {
       writer.write(b, off, len);
       progress.accept(writer.position());
+    }
+
+    @Override
+    public boolean verifiesDigest() {
+      return true; // BlobWriter.commit hashes what was written; nothing becomes visible before
     }
 
     @Override

@@ -412,6 +412,45 @@ class RegistryClientTest {
   }
 
   @Test
+  void aSinkThatVerifiesTheDigestItselfGetsEachByteOnceAndTheStoreKeepsNoCorruptBlob() throws Exception {
+    RegistryClient direct = client();
+    TestImage image = TestImage.create(12, 30_000);
+    image.push(direct, host, "corrupt/store", "v1");
+    Descriptor layer = image.layerDescriptor(0);
+    dev.lading.store.Store store = dev.lading.store.Store.open(temp.resolve("verifying-sink-store"));
+    try (FaultyProxy proxy = FaultyProxy.start(registry.port())) {
+      proxy.onNext(line -> line.startsWith("GET ") && line.contains("/blobs/"), new FaultyProxy.CorruptLastByte());
+      try (dev.lading.store.BlobWriter writer = store.resumableWriter(layer.digest())) {
+        BlobSink verifying = new BlobSink() {
+          @Override public long position() {
+            return writer.position();
+          }
+
+          @Override public java.io.InputStream readHeld() {
+            throw new AssertionError("a verifying sink's held bytes are not read back");
+          }
+
+          @Override public void write(byte[] b, int off, int len) throws java.io.IOException {
+            writer.write(b, off, len);
+          }
+
+          @Override public boolean verifiesDigest() {
+            return true;
+          }
+
+          @Override public void close() throws java.io.IOException {
+            writer.flush();
+          }
+        };
+        client().fetchBlob(proxy.hostPort(), "corrupt/store", layer, verifying); // sizes match: no error here
+        DigestMismatchException e = assertThrows(DigestMismatchException.class, writer::commit);
+        assertEquals(layer.digest(), e.expected());
+      }
+    }
+    assertFalse(store.has(layer.digest()), "nothing corrupt becomes visible");
+  }
+
+  @Test
   void detectsContentThatDoesNotMatchItsDigest() throws Exception {
     RegistryClient direct = client();
     TestImage image = TestImage.create(11, 30_000);
