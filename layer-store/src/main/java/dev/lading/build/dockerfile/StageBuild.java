@@ -89,25 +89,63 @@ final class StageBuild {
     Instruction.From from = Expander.expandFrom(dockerfile, args, stage);
     listener.info(counter.next() + ": " + from.location().text());
     state = base(from);
+    List<String> triggers = takeTriggers();
     Expander expander = Expander.forStage(dockerfile, args, DockerfileBuild.envMap(state.run().env()));
-    for (Instruction raw : stage.instructions()) {
-      Instruction instruction = expander.expand(raw);
-      listener.info(counter.next() + ": " + raw.location().text());
+    counter.add(triggers.size());
+    for (String expression : triggers) {
+      // As Docker: the base's triggers run right after FROM, in the order they were written, with
+      // this build's context and arguments, each as if it were written here.
       try {
-        if (!(instruction instanceof Instruction.Run || instruction instanceof Instruction.Copy
-            || instruction instanceof Instruction.Add)) {
-          // What a config-only step does follows from its words: they are part of every later key.
-          state.chain = DockerfileBuild.key(state.chain, "CONFIG", instruction.keyword(), DockerfileBuild.describe(instruction));
-        }
-        step(instruction, expander);
-      } catch (BuildException e) {
-        throw e;
-      } catch (IOException | RuntimeException e) {
-        throw new BuildException("line " + raw.location().line() + ": " + raw.keyword() + " failed: "
-            + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+        execute(Dockerfile.parseTrigger(expression), expander);
+      } catch (DockerfileException | BuildException e) {
+        throw new BuildException("line " + from.location().line() + ": the ONBUILD trigger \""
+            + expression + "\" of " + from.image() + ": " + e.getMessage(), e);
       }
     }
+    for (Instruction raw : stage.instructions()) {
+      execute(raw, expander);
+    }
     return state;
+  }
+
+  /**
+   * The base's ONBUILD triggers, removed from the stage's config: Docker runs them in the build
+   * that uses the image as its base and does not pass them on to the image that build makes.
+   */
+  private List<String> takeTriggers() {
+    com.fasterxml.jackson.databind.JsonNode node = state.run().unknown().get("OnBuild");
+    if (node == null) {
+      return List.of();
+    }
+    List<String> triggers = new ArrayList<>();
+    if (node.isArray()) {
+      node.forEach(t -> triggers.add(t.asText()));
+    }
+    state.run(ConfigSteps.withoutUnknown(state.run(), "OnBuild"));
+    if (!triggers.isEmpty()) {
+      // The image built differs from its base by the dropped triggers: say so in every later key.
+      state.chain = DockerfileBuild.key(state.chain, "ONBUILD-TRIGGERS", String.join("\0", triggers));
+    }
+    return triggers;
+  }
+
+  /** Runs one instruction (of the Dockerfile, or a base's trigger) as the next step. */
+  private void execute(Instruction raw, Expander expander) throws IOException, DockerfileException {
+    Instruction instruction = expander.expand(raw);
+    listener.info(counter.next() + ": " + raw.location().text());
+    try {
+      if (!(instruction instanceof Instruction.Run || instruction instanceof Instruction.Copy
+          || instruction instanceof Instruction.Add)) {
+        // What a config-only step does follows from its words: they are part of every later key.
+        state.chain = DockerfileBuild.key(state.chain, "CONFIG", instruction.keyword(), DockerfileBuild.describe(instruction));
+      }
+      step(instruction, expander);
+    } catch (BuildException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new BuildException("line " + raw.location().line() + ": " + raw.keyword() + " failed: "
+          + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+    }
   }
 
   private StageState base(Instruction.From from) throws IOException {
@@ -134,12 +172,6 @@ final class StageBuild {
     ImageLocation location = DockerfileBuild.imageLocation(store, from.image());
     InspectResult inspected = transfer.inspect(location, wanted);
     ImageConfig config = inspected.imageConfig();
-    if (config.configOrEmpty().unknown().containsKey("OnBuild")
-        && config.configOrEmpty().unknown().get("OnBuild").size() > 0) {
-      throw new BuildException("line " + from.location().line() + ": the base image " + from.image()
-          + " has ONBUILD triggers, which this Lading does not run yet; build from an image without"
-          + " them");
-    }
     StageState base = new StageState(dir, config, inspected.imageManifest().layers());
     base.chain = DockerfileBuild.key(null, "FROM", inspected.image().digest().toString());
     // Unpacked only when a step must run: a rebuild whose steps are all cached never unpacks.
