@@ -26,6 +26,11 @@ public final class FakechrootExecutor implements RootfsExecutor {
     Path fakechroot = HostTools.require("fakechroot", "fakechroot", name());
     Path fakeroot = HostTools.require("fakeroot", "fakeroot", name());
     Path chroot = HostTools.require("chroot", "coreutils", name());
+    if (!spec.binds().isEmpty()) {
+      // No preload can show a host directory at a path of the root: the caller moves it in.
+      throw new ExecutorException("the fakechroot executor cannot bind " + spec.binds().get(0).source()
+          + " at " + spec.binds().get(0).target());
+    }
     Path root = spec.rootfs().toRealPath();
     ImageUser user = ImageUser.resolve(root, spec.user());
     OwnershipMap before = spec.ownershipFile() == null ? OwnershipMap.empty()

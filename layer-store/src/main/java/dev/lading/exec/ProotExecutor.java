@@ -54,6 +54,11 @@ public final class ProotExecutor implements RootfsExecutor {
   }
 
   @Override
+  public boolean binds() {
+    return true;
+  }
+
+  @Override
   public int run(RunSpec spec, Consumer<String> output) throws IOException {
     Path proot = HostTools.require("proot", "proot", name());
     Path root = spec.rootfs().toRealPath();
@@ -62,6 +67,9 @@ public final class ProotExecutor implements RootfsExecutor {
         : OwnershipMap.load(spec.ownershipFile());
     List<String> command = new ArrayList<>(List.of(proot.toString(), "-r", root.toString(),
         "-b", "/dev", "-b", "/proc", "-b", "/sys", "-w", "/"));
+    for (RunSpec.Bind bind : spec.binds()) {
+      command.addAll(List.of("-b", bind.source().toAbsolutePath() + ":" + bind.target()));
+    }
     if (user.uid() == 0 && user.gid() == 0) {
       command.add("-0");
     } else {

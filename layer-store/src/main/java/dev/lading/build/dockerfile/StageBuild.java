@@ -246,16 +246,15 @@ final class StageBuild {
   }
 
   private void runStep(Instruction.Run r, Expander expander, Instant created) throws IOException {
-    if (!r.mounts().isEmpty()) {
-      throw new BuildException("line " + r.location().line() + ": RUN --mount=type=cache is not"
-          + " supported yet; remove the --mount flag (the step then runs without the cache)");
-    }
     List<String> argv = r.command().execForm() ? r.command().args() : shellCommand(r);
     List<String> env = new ArrayList<>();
     expander.runEnvironment().forEach((k, v) -> env.add(k + "=" + v));
     String createdBy = "RUN " + String.join(" ", argv);
     Digest key = DockerfileBuild.key(state.chain, "RUN", String.join("\0", argv), String.join("\0", env),
-        state.workdir(), String.valueOf(state.run().user()), options.executor().name());
+        state.workdir(), String.valueOf(state.run().user()), options.executor().name(),
+        // The mounts as written, never the caches' contents: BuildKit's key, so a warm cache
+        // does not make a step run again.
+        r.mounts().isEmpty() ? "" : r.mounts().toString());
     if (cached(key, created, createdBy)) {
       return;
     }
@@ -265,18 +264,27 @@ final class StageBuild {
       listener.info("executor: " + choice.reason());
       executor = choice.executor();
     }
-    RunSpec spec = new RunSpec(state.rootfs, argv, env, state.workdir(), state.run().user(),
-        state.ownership);
     OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
     RootfsSnapshot before = RootfsSnapshot.take(state.rootfs);
     Deque<String> tail = new ArrayDeque<>();
-    int exit = executor.run(spec, line -> {
-      listener.output(line);
-      if (tail.size() == DockerfileBuild.TAIL_LINES) {
-        tail.removeFirst();
-      }
-      tail.addLast(line);
-    });
+    int exit;
+    // Mounted after the snapshot and gone before the next one: the caches never reach the layer.
+    CacheMounts.Mounted mounted = new CacheMounts(store, dir, listener::info).mount(r.mounts(),
+        state.rootfs.toRealPath(), state.workdir(), executor.binds(), state.ownership);
+    try {
+      RunSpec spec = new RunSpec(state.rootfs, argv, env, state.workdir(), state.run().user(),
+          state.ownership, mounted.binds());
+      exit = executor.run(spec, line -> {
+        listener.output(line);
+        if (tail.size() == DockerfileBuild.TAIL_LINES) {
+          tail.removeFirst();
+        }
+        tail.addLast(line);
+      });
+    } finally {
+      mounted.close();
+      CacheMounts.restoreOwners(state.ownership, ownersBefore, mounted.targets());
+    }
     if (exit != 0) {
       throw new BuildException("line " + r.location().line() + ": RUN " + r.command().text()
           + " failed with exit code " + exit + (tail.isEmpty() ? "" : "; its last lines:\n  "
