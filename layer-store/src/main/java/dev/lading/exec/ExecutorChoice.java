@@ -1,8 +1,10 @@
 package dev.lading.exec;
 
+import dev.lading.model.Platform;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Which executor runs a base image's steps, and why, so that the log can say it. {@code auto}
@@ -25,6 +27,37 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
         throw new IllegalArgumentException("unknown executor '" + text + "': use auto, fakechroot or proot");
       }
     }
+  }
+
+  /**
+   * Chooses for the root file system {@code rootfs} of an image for {@code platform}: another
+   * machine's programs run only under proot with a qemu emulator ({@link Emulation}).
+   *
+   * @throws ExecutorException when the image is for another machine and no emulator is installed,
+   *     or fakechroot is asked for
+   */
+  public static ExecutorChoice choose(Kind kind, Path rootfs, Platform platform)
+      throws IOException {
+    if (platform == null || !Emulation.needed(platform)) {
+      return choose(kind, rootfs);
+    }
+    String host = Platform.current().toString();
+    Optional<Path> emulator = Emulation.emulator(platform);
+    if (emulator.isEmpty()) {
+      throw new ExecutorException("the image is for " + platform + " and this machine is " + host
+          + ": its programs run only under proot with qemu's user-mode emulator, and "
+          + "qemu-" + Emulation.qemuArchitecture(platform.architecture()) + "-static is not installed"
+          + " (apt-get install qemu-user-static proot)");
+    }
+    if (kind == Kind.FAKECHROOT) {
+      throw new ExecutorException("the image is for " + platform + " and this machine is " + host
+          + ": fakechroot cannot run its programs; use --executor proot (or auto), which runs them"
+          + " through " + emulator.get());
+    }
+    HostTools.require("proot", "proot", "proot");
+    return new ExecutorChoice(new ProotExecutor(emulator.get()), "proot with " + emulator.get()
+        + " (the image is for " + platform + ", this machine " + host + "; emulated programs run"
+        + " many times slower; proot does not record chown" + ProotExecutor.caveats() + ")");
   }
 
   /** Chooses for the root file system {@code rootfs}. */

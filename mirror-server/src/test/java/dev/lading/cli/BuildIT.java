@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lading.model.Json;
+import dev.lading.model.Platform;
 import dev.lading.testing.Processes;
 import dev.lading.testing.RequiredTool;
 import java.io.IOException;
@@ -179,6 +180,41 @@ class BuildIT {
     assertEquals(0, third.exitCode(), third.output());
     assertFalse(third.output().contains("echo x"), "a FROM of the child runs no trigger: " + third.output());
     assertTrue(third.output().contains("STEP 2/2: RUN test"), third.output());
+  }
+
+  @Test
+  void aStageForAnotherMachineBuildsWithoutRunAndARunThereWithoutAnEmulatorIsRefusedBeforeItRuns()
+      throws IOException {
+    String other = Platform.current().architecture().equals("arm64") ? "linux/amd64" : "linux/arm64";
+    Path copyOnly = context("foreign", "FROM scratch\nCOPY hello.txt /hello.txt\nCMD [\"/hello\"]\n");
+    Files.writeString(copyOnly.resolve("hello.txt"), "hello\n");
+    Processes.check(List.of("chmod", "-R", "a+rX", copyOnly.toString()), 60);
+    Processes.Result built = lading("store-g", "build", "--platform", other, "-t", "foreign:1",
+        copyOnly.toString());
+    assertEquals(0, built.exitCode(), built.output());
+    JsonNode config = config("store-g", "docker.io/library/foreign:1");
+    assertEquals(other, config.path("os").asText() + "/" + config.path("architecture").asText());
+
+    Path withRun = context("foreign-run", "FROM foreign:1\nCOPY hello.txt /again.txt\n\nRUN cat /again.txt\n");
+    Files.writeString(withRun.resolve("hello.txt"), "hello\n");
+    Processes.check(List.of("chmod", "-R", "a+rX", withRun.toString()), 60);
+    // A PATH without qemu: as on a host where qemu-user-static is not installed.
+    Processes.Result refused = AsNobody.lading(jar, List.of("LADING_STORE=" + shared.resolve("store-g"),
+        "PATH=/nonexistent"), List.of(), "build", "--platform", other, withRun.toString());
+    assertEquals(1, refused.exitCode(), refused.output());
+    assertTrue(refused.output().contains("lading: line 4: RUN cannot run here: the stage's image is for "
+        + other + " and this machine is " + Platform.current() + "; no emulator for "
+        + other.substring(6) + " is installed. Install qemu's user-mode emulators (apt-get install"
+        + " qemu-user-static proot)"), refused.output());
+    assertTrue(refused.output().contains("STEP 2/3: COPY"), "the steps before ran: " + refused.output());
+    assertFalse(refused.output().contains("executor:"), "nothing ran: " + refused.output());
+
+    Processes.Result fakechroot = lading("store-g", "build", "--platform", other, "--executor", "fakechroot",
+        withRun.toString());
+    assertEquals(1, fakechroot.exitCode(), fakechroot.output());
+    assertTrue(fakechroot.output().contains("line 4: RUN cannot run here") && fakechroot.output().contains(
+        "--executor fakechroot cannot run another machine's programs; use --executor proot")
+        || fakechroot.output().contains("no emulator for"), fakechroot.output());
   }
 
   /** The image config of {@code ref} in the store {@code store}. */

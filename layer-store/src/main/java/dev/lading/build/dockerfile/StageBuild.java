@@ -10,6 +10,7 @@ import dev.lading.dockerfile.DockerfileException;
 import dev.lading.dockerfile.Expander;
 import dev.lading.dockerfile.Instruction;
 import dev.lading.dockerfile.Stage;
+import dev.lading.exec.Emulation;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.exec.ImageUser;
 import dev.lading.exec.RootfsExecutor;
@@ -258,9 +259,11 @@ final class StageBuild {
     if (cached(key, created, createdBy)) {
       return;
     }
+    requireRunnable(r);
     materialize(state);
     if (executor == null) {
-      ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs);
+      ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs,
+          state.config.platform());
       listener.info("executor: " + choice.reason());
       executor = choice.executor();
     }
@@ -291,6 +294,36 @@ final class StageBuild {
           + String.join("\n  ", tail)));
     }
     layer(before, ownersBefore, created, createdBy, key);
+  }
+
+  /**
+   * Refuses, before anything is unpacked or run, a RUN whose programs are built for another machine
+   * when nothing here can run them (only proot with a qemu emulator can, see {@link Emulation}): the
+   * host's loader would fail on them with an error far from the cause ("Exec format error"). Stages
+   * with only COPY, ADD and config steps build for any platform.
+   */
+  private void requireRunnable(Instruction.Run r) throws BuildException {
+    Platform image = state.config.platform();
+    Platform host = Platform.current();
+    boolean otherOs = image.os() != null && !image.os().equals(host.os());
+    if (!otherOs && !Emulation.needed(image)) {
+      return;
+    }
+    boolean emulated = !otherOs && Emulation.emulator(image).isPresent();
+    if (emulated && options.executor() != ExecutorChoice.Kind.FAKECHROOT) {
+      return;
+    }
+    String why = otherOs ? "Lading runs no programs of another operating system"
+        : emulated ? "--executor fakechroot cannot run another machine's programs; use --executor proot"
+            + " (or auto), which runs them with " + Emulation.emulator(image).get()
+        : "no emulator for " + image.architecture() + " is installed. Install qemu's user-mode"
+            + " emulators (apt-get install qemu-user-static proot) and Lading runs the step with proot"
+            + " and qemu, or build on a " + image + " machine";
+    throw new BuildException("line " + r.location().line() + ": RUN cannot run here: the stage's"
+        + " image is for " + image + " and this machine is " + host + "; " + why + ". Or build for "
+        + host + " (--platform " + host + ", or FROM --platform=" + host + " in a stage of build tools"
+        + " whose output a " + image + " stage copies with COPY --from): a stage for another platform"
+        + " builds when it has no RUN");
   }
 
   /** The shell-form command through SHELL; a lone heredoc ({@code RUN <<EOF}) is the script itself. */
