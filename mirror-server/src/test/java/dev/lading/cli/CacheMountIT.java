@@ -76,7 +76,12 @@ class CacheMountIT {
   /** The contents of files of the built image, by path, read in one {@code lading run}. */
   private static java.util.Map<String, String> files(boolean nobody, String store, String... paths)
       throws IOException {
-    List<String> args = new ArrayList<>(List.of("run", "-q", "store:cached:1", "--", "sh", "-c",
+    return filesOf(nobody, store, "cached:1", paths);
+  }
+
+  private static java.util.Map<String, String> filesOf(boolean nobody, String store, String image,
+      String... paths) throws IOException {
+    List<String> args = new ArrayList<>(List.of("run", "-q", "store:" + image, "--", "sh", "-c",
         "for f in \"$@\"; do echo \"== $f\"; cat \"$f\"; done", "sh"));
     args.addAll(List.of(paths));
     Processes.Result run = lading(nobody, store, args.toArray(String[]::new));
@@ -178,5 +183,66 @@ class CacheMountIT {
     }
     assertTrue(logs.contains("first\nsecond") || logs.contains("second\nfirst"),
         "one build ran after the other and saw both lines: " + logs);
+  }
+
+  @Test
+  void aBuildKilledDuringTheStepLosesNoCacheAndTheNextBuildGetsItBack() throws Exception {
+    // fakechroot renames the cache into the root for the step: the case a kill can interrupt.
+    Path killed = context("killed", "FROM BASE\n"
+        + "RUN --mount=type=cache,target=/c,id=k sh -c 'echo before-kill >> /c/log; echo started; sleep 300'\n");
+    List<String> command = new ArrayList<>();
+    if (AsNobody.root()) {
+      command.addAll(List.of("runuser", "-u", "nobody", "--"));
+    }
+    command.addAll(List.of("env", "HOME=/nonexistent", "LADING_STORE=" + shared.resolve("store-killed"),
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+        "build", "--executor", "fakechroot", killed.toString()));
+    Process build = new ProcessBuilder(command).redirectErrorStream(true).start();
+    StringBuilder seen = new StringBuilder();
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(build.getInputStream(),
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      for (String line; (line = lines.readLine()) != null; ) {
+        seen.append(line).append('\n');
+        if (line.equals("  started")) {
+          break;
+        }
+      }
+      assertTrue(seen.toString().contains("  started"), seen.toString());
+      // SIGKILL for the JVM and everything under it: no finally block runs.
+      build.descendants().forEach(ProcessHandle::destroyForcibly);
+      build.destroyForcibly();
+      build.waitFor();
+      // fakeroot's daemon detached itself from the tree; it is known by its state file in this store.
+      String store = shared.resolve("store-killed").toString();
+      ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(store))
+          .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    Path next = context("after-kill", "FROM BASE\n"
+        + "RUN --mount=type=cache,target=/c,id=k sh -c 'echo next >> /c/log; cp /c/log /log'\n");
+    Processes.Result after = lading(true, "store-killed", "build", "--executor", "fakechroot", "-t",
+        "after:1", next.toString());
+    assertEquals(0, after.exitCode(), after.output());
+    assertEquals("before-kill\nnext", filesOf(true, "store-killed", "after:1", "/log").get("/log"),
+        "the cache left in the killed build's root came back");
+  }
+
+  @Test
+  void pruneCacheDropsACacheThatGcKeeps() throws IOException {
+    Path ctx = context("pruned", "FROM BASE\n"
+        + "RUN --mount=type=cache,target=/c,id=p sh -c 'echo run >> /c/log; cp /c/log /log'\n");
+    for (int i = 0; i < 2; i++) {
+      Processes.Result build = lading(true, "store-pruned", "build", "--no-cache", "-t", "pruned:1",
+          ctx.toString());
+      assertEquals(0, build.exitCode(), build.output());
+    }
+    assertEquals("run\nrun", filesOf(true, "store-pruned", "pruned:1", "/log").get("/log"));
+    Processes.Result prune = lading(true, "store-pruned", "store", "prune-cache", "--id", "p");
+    assertEquals(0, prune.exitCode(), prune.output());
+    assertTrue(prune.output().contains("removed 1 build caches"), prune.output());
+    Processes.Result again = lading(true, "store-pruned", "build", "--no-cache", "-t", "pruned:1",
+        ctx.toString());
+    assertEquals(0, again.exitCode(), again.output());
+    assertEquals("run", filesOf(true, "store-pruned", "pruned:1", "/log").get("/log"), "the cache started empty");
   }
 }

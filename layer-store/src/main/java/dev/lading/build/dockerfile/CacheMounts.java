@@ -138,8 +138,15 @@ final class CacheMounts {
             + ": the target is the root of the image; name a directory");
       }
       String entry = entryName(m.cacheId());
-      Path dir = Files.createDirectories(root.resolve(entry));
-      Files.writeString(dir.resolve("id"), m.cacheId() + "\n");
+      for (One other : ones) {
+        if (entry.equals(other.entry)) {
+          // The second would wait for the lock the first holds.
+          throw new BuildException("RUN --mount=type=cache: two mounts of one step use the cache "
+              + m.cacheId() + "; give each its own id=");
+        }
+      }
+      one.entry = entry;
+      Path dir = root.resolve(entry);
       Path data = dir.resolve("data");
       one.data = data;
       one.journal = dir.resolve("away");
@@ -178,6 +185,11 @@ final class CacheMounts {
         }
         recover(one);
         one.source = data;
+      }
+      if (!one.temporary) {
+        // Under the lock: a prune may have deleted the entry meanwhile.
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("id"), m.cacheId() + "\n");
       }
       prepare(one.source, m);
       recordOwner(one, m);
@@ -327,6 +339,7 @@ final class CacheMounts {
 
   /** Where a cache directory is while a step runs, and what to undo. */
   private static final class One {
+    String entry;
     String target;
     Path host;
     Path data;
