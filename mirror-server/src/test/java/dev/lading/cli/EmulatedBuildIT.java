@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code lading build --platform linux/arm64} with RUN steps, as {@code nobody}: proot hands the
- * image's programs to qemu-aarch64-static. The base is Debian's arm64 busybox-static, fetched from
- * Debian's archive by tools/make-base-image.sh busybox-arm64.
+ * image's programs to qemu-aarch64-static, and {@code lading run} of the image does the same. The
+ * base is Debian's arm64 busybox-static, fetched from Debian's archive by
+ * tools/make-base-image.sh busybox-arm64.
  */
 class EmulatedBuildIT {
   @TempDir static Path shared;
@@ -60,10 +61,15 @@ class EmulatedBuildIT {
         "oci:" + store + ":docker.io/library/arm:1"), 60));
     assertEquals("arm64", config.path("architecture").asText());
     Path blobs = store.resolve("blobs/sha256");
-    String run = manifest.path("layers").get(1).path("digest").asText().substring("sha256:".length());
-    assertEquals("aarch64\n", file(blobs.resolve(run), "arch"), "uname ran emulated");
+    String first = manifest.path("layers").get(1).path("digest").asText().substring("sha256:".length());
+    assertEquals("aarch64\n", file(blobs.resolve(first), "arch"), "uname ran emulated");
     String cached = manifest.path("layers").get(2).path("digest").asText().substring("sha256:".length());
     assertEquals("run\n", file(blobs.resolve(cached), "runs"));
+
+    Processes.Result run = AsNobody.lading(jar, List.of("LADING_STORE=" + store), List.of(), "run", "-q",
+        "store:arm:1", "--", "sh", "-c", "uname -m; cat /hi");
+    assertEquals(0, run.exitCode(), run.output());
+    assertEquals("aarch64\nbuilt", run.output().strip(), "lading run emulates too");
   }
 
   /** The content of {@code name} in a gzip layer. */
