@@ -6,6 +6,9 @@
 #                                 [--format oci|docker] [--modules M1,M2,...]
 #   VARIANT   minimal  /bin/sh (dash) + coreutils basics and their shared libraries, /etc/passwd, /tmp
 #             busybox  a static busybox (Debian's busybox-static) and its applets: no C library at all
+#             busybox-arm64  the same for linux/arm64, Debian's arm64 busybox-static fetched from Debian's
+#                      archive by debootstrap --foreign (needs root; on other machines its smoke test
+#                      runs under proot -q qemu-aarch64-static: apt-get install qemu-user-static proot)
 #             bullseye|bookworm|trixie  Debian 11, 12 or 13 made by debootstrap --variant=minbase from
 #                      Debian's archive (needs root and Debian's package mirror)
 #             jre      minimal + a Java 17 runtime (jlink from the host JDK's jmods, else a copy of it)
@@ -50,7 +53,7 @@ FORMAT=oci
 MODULES="$DEFAULT_MODULES"
 while [ $# -gt 0 ]; do
   case "$1" in
-    minimal|jre|big|busybox|bullseye|bookworm|trixie) [ -z "$VARIANT" ] || die "only one variant at a time (got $VARIANT and $1)"; VARIANT=$1 ;;
+    minimal|jre|big|busybox|busybox-arm64|bullseye|bookworm|trixie) [ -z "$VARIANT" ] || die "only one variant at a time (got $VARIANT and $1)"; VARIANT=$1 ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift ;;
     --out=*) OUT=${1#--out=} ;;
     --force) FORCE=1 ;;
@@ -233,11 +236,44 @@ populate_busybox() {
   file -b "$busybox" 2>/dev/null | grep -q 'statically linked' \
     || ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable' \
     || die "$busybox is not static; install busybox-static"
+  install_busybox "$busybox" "$busybox"
+}
+
+# populate_busybox_arm64: Debian's arm64 busybox-static. debootstrap's first stage (--foreign) fetches
+# a release's packages for another architecture and runs none of them; only busybox is kept.
+populate_busybox_arm64() {
+  local download="$WORK/arm64-download" deb list=()
+  [ "$(id -u)" -eq 0 ] || die "$VARIANT: debootstrap needs root"
+  command -v debootstrap >/dev/null || die "debootstrap is not installed (Debian: apt-get install debootstrap)"
+  if [ "$ARCH" != arm64 ]; then
+    command -v qemu-aarch64-static >/dev/null \
+      || die "$VARIANT: listing busybox's applets needs qemu-aarch64-static (apt-get install qemu-user-static)"
+    list=(qemu-aarch64-static)
+  fi
+  rm -rf "$download"
+  debootstrap --arch=arm64 --foreign --variant=minbase --include=busybox-static bookworm "$download" \
+      >"$WORK/debootstrap.log" 2>&1 || {
+    tail -n 20 "$WORK/debootstrap.log" >&2
+    die "$VARIANT: debootstrap --foreign failed (its last lines are above)"
+  }
+  deb=$(find "$download/var/cache/apt/archives" -name 'busybox-static_*_arm64.deb' | head -n1)
+  [ -n "$deb" ] || die "$VARIANT: debootstrap fetched no busybox-static for arm64"
+  dpkg-deb -x "$deb" "$WORK/arm64-busybox"
+  rm -rf "$download"
+  install_busybox "$WORK/arm64-busybox/bin/busybox" "${list[@]}" "$WORK/arm64-busybox/bin/busybox"
+  rm -rf "$WORK/arm64-busybox"
+}
+
+# install_busybox BUSYBOX RUN...: BUSYBOX as /bin/busybox with a link per applet (RUN... --list lists
+# them), passwd and group.
+install_busybox() {
+  local busybox=$1 applet
+  shift
   mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,proc,sys,dev}
   chmod 700 "$ROOTFS/root"
   chmod 1777 "$ROOTFS/tmp"
   cp "$busybox" "$ROOTFS/bin/busybox"
-  for applet in $("$busybox" --list); do
+  for applet in $("$@" --list); do
     [ -e "$ROOTFS/bin/$applet" ] || ln -s busybox "$ROOTFS/bin/$applet"
   done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$ROOTFS/etc/passwd"
@@ -360,7 +396,7 @@ add_layer() {
 # configure ARGS...: sets the image configuration (no history entry: it adds no layer).
 configure() {
   umoci config --image "$LAYOUT_TMP:$TAG" --no-history --created "$CREATED" \
-    --os linux --architecture "$ARCH" "$@"
+    --os linux --architecture "${IMAGE_ARCH:-$ARCH}" "$@"
 }
 
 # smoke_test LAYOUT CMD...: unpacks the finished image afresh and runs CMD in a chroot of it.
@@ -373,7 +409,12 @@ smoke_test() {
   fi
   rm -rf "$check"
   umoci unpack --image "$layout:$TAG" "$check" >/dev/null
-  if ! timeout 60 chroot "$check/rootfs" "$@" >"$WORK/smoke.out" 2>&1; then
+  local run=(chroot "$check/rootfs")
+  if [ "${IMAGE_ARCH:-$ARCH}" != "$ARCH" ]; then
+    # Another machine's programs: the kernel here may have no binfmt_misc entry for them.
+    run=(proot -q qemu-aarch64-static -w / -r "$check/rootfs")
+  fi
+  if ! timeout 60 "${run[@]}" "$@" >"$WORK/smoke.out" 2>&1; then
     cat "$WORK/smoke.out" >&2
     die "$VARIANT: the image does not run: chroot ROOTFS $* failed (output above)"
   fi
@@ -411,6 +452,12 @@ build() {
   # shellcheck disable=SC2016 # expanded by the image's shell, not this one
   local smoke=(/bin/sh -c 'echo ok from $(ls / | wc -l) top-level entries')
   case "$variant" in
+    busybox-arm64)
+      IMAGE_ARCH=arm64
+      add_layer base populate_busybox_arm64
+      configure --clear config.env --config.env "PATH=$BASE_PATH" --config.cmd /bin/sh \
+        --config.label org.opencontainers.image.title=lading-busybox-arm64
+      ;;
     busybox)
       add_layer base populate_busybox
       configure --clear config.env --config.env "PATH=$BASE_PATH" --config.cmd /bin/sh \

@@ -1,5 +1,6 @@
 package dev.lading.exec;
 
+import dev.lading.model.Platform;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,12 +36,41 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
   }
 
   /**
-   * Chooses for the root file system {@code rootfs}.
+   * Chooses for the root file system {@code rootfs} of an image for {@code platform} (null: this
+   * machine's): another machine's programs run only under proot with a qemu emulator
+   * ({@link Emulation}).
    *
    * @param librariesCache where the libraries of an older glibc's release are kept
    *     ({@link ImageLibraries}); null to never fetch them
+   * @throws ExecutorException when the image is for another machine and no emulator is installed,
+   *     or fakechroot is asked for
    */
-  public static ExecutorChoice choose(Kind kind, Path rootfs, Path librariesCache) throws IOException {
+  public static ExecutorChoice choose(Kind kind, Path rootfs, Platform platform, Path librariesCache)
+      throws IOException {
+    if (platform == null || !Emulation.needed(platform)) {
+      return choose(kind, rootfs, librariesCache);
+    }
+    String host = Platform.current().toString();
+    Optional<Path> emulator = Emulation.emulator(platform);
+    if (emulator.isEmpty()) {
+      throw new ExecutorException("the image is for " + platform + " and this machine is " + host
+          + ": its programs run only under proot with qemu's user-mode emulator, and "
+          + "qemu-" + Emulation.qemuArchitecture(platform.architecture()) + "-static is not installed"
+          + " (apt-get install qemu-user-static proot)");
+    }
+    if (kind == Kind.FAKECHROOT) {
+      throw new ExecutorException("the image is for " + platform + " and this machine is " + host
+          + ": fakechroot cannot run its programs; use --executor proot (or auto), which runs them"
+          + " through " + emulator.get());
+    }
+    HostTools.require("proot", "proot", "proot");
+    return new ExecutorChoice(new ProotExecutor(emulator.get()), "proot with " + emulator.get()
+        + " (the image is for " + platform + ", this machine " + host + "; emulated programs run"
+        + " many times slower; proot does not record chown" + ProotExecutor.caveats() + ")");
+  }
+
+  /** As {@link #choose(Kind, Path, Platform, Path)} for an image of this machine's platform. */
+  private static ExecutorChoice choose(Kind kind, Path rootfs, Path librariesCache) throws IOException {
     Libc image = Libc.of(rootfs);
     Libc host = Libc.of(Path.of("/"));
     return switch (kind) {

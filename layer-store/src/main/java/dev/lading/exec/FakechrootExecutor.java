@@ -48,6 +48,11 @@ public final class FakechrootExecutor implements RootfsExecutor {
 
   @Override
   public int run(RunSpec spec, Consumer<String> output) throws IOException {
+    if (!spec.binds().isEmpty()) {
+      // No preload can show a host directory at a path of the root: the caller moves it in.
+      throw new ExecutorException("the fakechroot executor cannot bind " + spec.binds().get(0).source()
+          + " at " + spec.binds().get(0).target());
+    }
     Path root = spec.rootfs().toRealPath();
     ImageUser user = ImageUser.resolve(root, spec.user());
     OwnershipMap before = spec.ownershipFile() == null ? OwnershipMap.empty()

@@ -70,7 +70,8 @@ public final class ImageRunner {
     RunSpec spec = new RunSpec(rootfs, argv, env,
         options.workdir() != null ? options.workdir() : run.workingDir(),
         options.user() != null ? options.user() : run.user(), ownership);
-    ExecutorChoice choice = ExecutorChoice.choose(options.executor(), rootfs,
+    // An image for another machine runs under proot with qemu, as its RUN steps were built.
+    ExecutorChoice choice = ExecutorChoice.choose(options.executor(), rootfs, config.platform(),
         transfer.store().cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
     log.accept("executor: " + choice.reason());
     return choice.executor().run(spec, output);

@@ -16,6 +16,18 @@ import java.util.function.Consumer;
 public final class ProotExecutor implements RootfsExecutor {
   private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)");
 
+  private final Path emulator;
+
+  /** proot running the root's programs natively. */
+  public ProotExecutor() {
+    this(null);
+  }
+
+  /** proot handing the root's programs to {@code emulator} (a qemu user-mode emulator), when not null. */
+  public ProotExecutor(Path emulator) {
+    this.emulator = emulator;
+  }
+
   @Override
   public String name() {
     return "proot";
@@ -54,6 +66,11 @@ public final class ProotExecutor implements RootfsExecutor {
   }
 
   @Override
+  public boolean binds() {
+    return true;
+  }
+
+  @Override
   public int run(RunSpec spec, Consumer<String> output) throws IOException {
     Path proot = HostTools.require("proot", "proot", name());
     Path root = spec.rootfs().toRealPath();
@@ -62,6 +79,12 @@ public final class ProotExecutor implements RootfsExecutor {
         : OwnershipMap.load(spec.ownershipFile());
     List<String> command = new ArrayList<>(List.of(proot.toString(), "-r", root.toString(),
         "-b", "/dev", "-b", "/proc", "-b", "/sys", "-w", "/"));
+    if (emulator != null) {
+      command.addAll(List.of("-q", emulator.toString()));
+    }
+    for (RunSpec.Bind bind : spec.binds()) {
+      command.addAll(List.of("-b", bind.source().toAbsolutePath() + ":" + bind.target()));
+    }
     if (user.uid() == 0 && user.gid() == 0) {
       command.add("-0");
     } else {

@@ -9,6 +9,14 @@ public interface RootfsExecutor {
   String name();
 
   /**
+   * Whether it can show a host directory inside the root ({@link RunSpec#binds()}); when not, the
+   * caller moves the directory into the root for the command and back afterwards.
+   */
+  default boolean binds() {
+    return false;
+  }
+
+  /**
    * Runs {@code spec} to its end, passing each line it prints (stdout and stderr, in order) to
    * {@code output}, and returns its exit code.
    *

@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param user the user to run as, {@code name|uid[:group|gid]}; empty for root
  * @param ownershipFile the image's intended owners and modes ({@link dev.lading.layer.OwnershipMap}),
  *     read before and updated after the command; null when the tree's owners are real (root)
+ * @param binds host directories the command sees at paths of the root ({@code RUN --mount=type=cache});
+ *     only an executor that can bind ({@link RootfsExecutor#binds()}) takes them
  */
 public record RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
-    Path ownershipFile) {
+    Path ownershipFile, List<Bind> binds) {
   /** PATH when the image sets none, as Docker's default. */
   public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -34,6 +36,29 @@ public record RunSpec(Path rootfs, List<String> argv, List<String> env, String w
       throw new IllegalArgumentException("working directory '" + workdir + "' must be absolute");
     }
     user = user == null ? "" : user;
+    binds = binds == null ? List.of() : List.copyOf(binds);
+  }
+
+  /** A command with no binds. */
+  public RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
+      Path ownershipFile) {
+    this(rootfs, argv, env, workdir, user, ownershipFile, List.of());
+  }
+
+  /**
+   * A host directory seen inside the root at {@code target} while the command runs: what the command
+   * writes there goes to {@code source}, and the root's own {@code target} stays as it was.
+   *
+   * @param source the host directory
+   * @param target the absolute path inside the root, symlinks already resolved; it exists in the root
+   */
+  public record Bind(Path source, String target) {
+    public Bind {
+      Objects.requireNonNull(source, "source");
+      if (!target.startsWith("/")) {
+        throw new IllegalArgumentException("bind target '" + target + "' must be absolute");
+      }
+    }
   }
 
   /** The environment as a map, with PATH defaulted; later entries win, as in Docker. */

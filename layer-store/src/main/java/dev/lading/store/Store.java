@@ -144,6 +144,26 @@ public final class Store {
     return layout.privateDir().resolve("cache").resolve(name);
   }
 
+  /**
+   * Locks the entry {@code entry} of the cache {@code name} ({@link #cacheDirectory}) through the
+   * file {@code entry.lock} beside it, shared or exclusive, against other threads and processes.
+   * Lock files are never deleted (deleting one while another process waits on it would let two
+   * holders in).
+   *
+   * @param wait whether to wait for the lock; when false and it is taken elsewhere, null
+   */
+  public CacheLock lockCacheEntry(String name, String entry, boolean shared, boolean wait)
+      throws IOException {
+    if (!entry.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException("bad cache entry name '" + entry + "'");
+    }
+    Path dir = Files.createDirectories(cacheDirectory(name));
+    Path file = dir.resolve(entry + ".lock");
+    ProcessLocks.Held held = wait ? ProcessLocks.JVM.acquire(file, shared)
+        : ProcessLocks.JVM.tryAcquire(file, shared);
+    return held == null ? null : new CacheLock(held);
+  }
+
   // ---- blobs ----
 
   /** True when the complete, verified blob is in the store. */

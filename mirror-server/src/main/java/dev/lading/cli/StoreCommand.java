@@ -1,5 +1,6 @@
 package dev.lading.cli;
 
+import dev.lading.build.dockerfile.BuildCaches;
 import dev.lading.model.Descriptor;
 import dev.lading.store.FsckReport;
 import dev.lading.store.GcReport;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Option;
 /** {@code lading store ls|fsck|gc}: look after the store. */
 @Command(name = "store", mixinStandardHelpOptions = true,
     description = "List, check and clean the store.",
-    subcommands = {StoreCommand.Ls.class, StoreCommand.Fsck.class, StoreCommand.Gc.class})
+    subcommands = {StoreCommand.Ls.class, StoreCommand.Fsck.class, StoreCommand.Gc.class,
+        StoreCommand.PruneCache.class})
 final class StoreCommand {
 
   @Command(name = "ls", mixinStandardHelpOptions = true,
@@ -116,6 +118,26 @@ final class StoreCommand {
           : "; dropped " + report.originsRemoved() + " origin records of blobs no image needs")
           + (stale == 0 ? "" : "; removed " + stale + " stale temp files and upload sessions (idle"
           + " over " + Store.DEFAULT_TEMP_MAX_AGE.toMinutes() + " min)"));
+      return 0;
+    }
+  }
+
+  @Command(name = "prune-cache", mixinStandardHelpOptions = true,
+      description = "Delete the directories of RUN --mount=type=cache (all, or one --id); a cache a"
+          + " running build uses is kept.")
+  static final class PruneCache implements Callable<Integer> {
+    @Mixin GlobalOptions global;
+
+    @Option(names = "--id", paramLabel = "ID",
+        description = "Only this cache: its id= (or its target when the mount names no id).")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      BuildCaches.Pruned pruned = BuildCaches.prune(global.openStore(), id);
+      System.out.println("removed " + pruned.removed().size() + " build caches ("
+          + Sizes.human(pruned.bytes()) + ")" + (pruned.inUse().isEmpty() ? ""
+          : "; kept " + pruned.inUse().size() + " in use: " + String.join(", ", pruned.inUse())));
       return 0;
     }
   }

@@ -1,6 +1,7 @@
 package dev.lading.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lading.testing.Processes;
@@ -82,6 +83,30 @@ class DebianBuildIT {
       assertTrue(data.startsWith("d 755 1000:1000"), data);
     } else {
       assertTrue(build.output().contains("proot does not record chown"), build.output());
+    }
+  }
+
+  @Test
+  void aptsCacheMountsKeepTheDownloadsForTheNextBuildAndOutOfTheLayer() throws IOException {
+    // BuildKit's usual pattern for apt; the base keeps the .debs (no docker-clean hook).
+    Path ctx = context("apt-cache", "FROM " + base("bookworm") + "\n"
+        + "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
+        + "    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\\n"
+        + "    echo \"cached debs: $(ls /var/cache/apt/archives | grep -c deb)\" \\\n"
+        + "    && apt-get update && apt-get install -y --no-install-recommends curl\n");
+    Processes.Result first = lading("apt-cache", "build", "-t", "apt:1", ctx.toString());
+    assertEquals(0, first.exitCode(), first.output());
+    assertTrue(first.output().contains("  cached debs: 0"), first.output());
+    Processes.Result second = lading("apt-cache", "build", "--no-cache", "-t", "apt:1", ctx.toString());
+    assertEquals(0, second.exitCode(), second.output());
+    assertFalse(second.output().contains("  cached debs: 0"), "the first build's downloads: " + second.output());
+    List<java.util.TreeMap<String, String>> layers = LayerListing.layers(
+        shared.resolve("apt-cache-store"), "docker.io/library/apt:1");
+    java.util.TreeMap<String, String> run = layers.get(layers.size() - 1);
+    assertTrue(run.containsKey("usr/bin/curl"), run.keySet().toString());
+    for (String path : run.keySet()) {
+      assertFalse(path.startsWith("var/cache/apt/") || path.startsWith("var/lib/apt/lists/"),
+          "a cache mount's file in the layer: " + path);
     }
   }
 

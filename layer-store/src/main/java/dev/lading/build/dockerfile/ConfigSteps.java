@@ -133,6 +133,17 @@ final class ConfigSteps {
     }
   }
 
+  /** {@code run} without the field {@code key} of those the record does not model. */
+  static ImageConfig.RunConfig withoutUnknown(ImageConfig.RunConfig run, String key) {
+    if (!run.unknown().containsKey(key)) {
+      return run;
+    }
+    Map<String, JsonNode> unknown = new LinkedHashMap<>(run.unknown());
+    unknown.remove(key);
+    return new ImageConfig.RunConfig(run.user(), run.exposedPorts(), run.env(), run.entrypoint(),
+        run.cmd(), run.volumes(), run.workingDir(), run.labels(), run.stopSignal(), unknown);
+  }
+
   private static ImageConfig.RunConfig withUnknown(ImageConfig.RunConfig run, String key, JsonNode value) {
     Map<String, JsonNode> unknown = new LinkedHashMap<>(run.unknown());
     unknown.put(key, value);

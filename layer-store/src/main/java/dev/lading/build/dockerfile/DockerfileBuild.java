@@ -191,7 +191,7 @@ public final class DockerfileBuild {
 
   /** Numbers the steps as they run: "STEP 3/9". */
   static final class Counter {
-    private final int total;
+    private int total;
     private int done;
 
     Counter(int total) {
@@ -200,6 +200,11 @@ public final class DockerfileBuild {
 
     String next() {
       return "STEP " + (++done) + "/" + total;
+    }
+
+    /** Counts {@code more} steps the Dockerfile does not show (a base's ONBUILD triggers). */
+    void add(int more) {
+      total += more;
     }
   }
 

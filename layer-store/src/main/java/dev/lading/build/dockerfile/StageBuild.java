@@ -10,6 +10,7 @@ import dev.lading.dockerfile.DockerfileException;
 import dev.lading.dockerfile.Expander;
 import dev.lading.dockerfile.Instruction;
 import dev.lading.dockerfile.Stage;
+import dev.lading.exec.Emulation;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.exec.ImageUser;
 import dev.lading.exec.RootfsExecutor;
@@ -89,25 +90,63 @@ final class StageBuild {
     Instruction.From from = Expander.expandFrom(dockerfile, args, stage);
     listener.info(counter.next() + ": " + from.location().text());
     state = base(from);
+    List<String> triggers = takeTriggers();
     Expander expander = Expander.forStage(dockerfile, args, DockerfileBuild.envMap(state.run().env()));
-    for (Instruction raw : stage.instructions()) {
-      Instruction instruction = expander.expand(raw);
-      listener.info(counter.next() + ": " + raw.location().text());
+    counter.add(triggers.size());
+    for (String expression : triggers) {
+      // As Docker: the base's triggers run right after FROM, in the order they were written, with
+      // this build's context and arguments, each as if it were written here.
       try {
-        if (!(instruction instanceof Instruction.Run || instruction instanceof Instruction.Copy
-            || instruction instanceof Instruction.Add)) {
-          // What a config-only step does follows from its words: they are part of every later key.
-          state.chain = DockerfileBuild.key(state.chain, "CONFIG", instruction.keyword(), DockerfileBuild.describe(instruction));
-        }
-        step(instruction, expander);
-      } catch (BuildException e) {
-        throw e;
-      } catch (IOException | RuntimeException e) {
-        throw new BuildException("line " + raw.location().line() + ": " + raw.keyword() + " failed: "
-            + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+        execute(Dockerfile.parseTrigger(expression), expander);
+      } catch (DockerfileException | BuildException e) {
+        throw new BuildException("line " + from.location().line() + ": the ONBUILD trigger \""
+            + expression + "\" of " + from.image() + ": " + e.getMessage(), e);
       }
     }
+    for (Instruction raw : stage.instructions()) {
+      execute(raw, expander);
+    }
     return state;
+  }
+
+  /**
+   * The base's ONBUILD triggers, removed from the stage's config: Docker runs them in the build
+   * that uses the image as its base and does not pass them on to the image that build makes.
+   */
+  private List<String> takeTriggers() {
+    com.fasterxml.jackson.databind.JsonNode node = state.run().unknown().get("OnBuild");
+    if (node == null) {
+      return List.of();
+    }
+    List<String> triggers = new ArrayList<>();
+    if (node.isArray()) {
+      node.forEach(t -> triggers.add(t.asText()));
+    }
+    state.run(ConfigSteps.withoutUnknown(state.run(), "OnBuild"));
+    if (!triggers.isEmpty()) {
+      // The image built differs from its base by the dropped triggers: say so in every later key.
+      state.chain = DockerfileBuild.key(state.chain, "ONBUILD-TRIGGERS", String.join("\0", triggers));
+    }
+    return triggers;
+  }
+
+  /** Runs one instruction (of the Dockerfile, or a base's trigger) as the next step. */
+  private void execute(Instruction raw, Expander expander) throws IOException, DockerfileException {
+    Instruction instruction = expander.expand(raw);
+    listener.info(counter.next() + ": " + raw.location().text());
+    try {
+      if (!(instruction instanceof Instruction.Run || instruction instanceof Instruction.Copy
+          || instruction instanceof Instruction.Add)) {
+        // What a config-only step does follows from its words: they are part of every later key.
+        state.chain = DockerfileBuild.key(state.chain, "CONFIG", instruction.keyword(), DockerfileBuild.describe(instruction));
+      }
+      step(instruction, expander);
+    } catch (BuildException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new BuildException("line " + raw.location().line() + ": " + raw.keyword() + " failed: "
+          + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+    }
   }
 
   private StageState base(Instruction.From from) throws IOException {
@@ -134,12 +173,6 @@ final class StageBuild {
     ImageLocation location = DockerfileBuild.imageLocation(store, from.image());
     InspectResult inspected = transfer.inspect(location, wanted);
     ImageConfig config = inspected.imageConfig();
-    if (config.configOrEmpty().unknown().containsKey("OnBuild")
-        && config.configOrEmpty().unknown().get("OnBuild").size() > 0) {
-      throw new BuildException("line " + from.location().line() + ": the base image " + from.image()
-          + " has ONBUILD triggers, which this Lading does not run yet; build from an image without"
-          + " them");
-    }
     StageState base = new StageState(dir, config, inspected.imageManifest().layers());
     base.chain = DockerfileBuild.key(null, "FROM", inspected.image().digest().toString());
     // Unpacked only when a step must run: a rebuild whose steps are all cached never unpacks.
@@ -214,44 +247,83 @@ final class StageBuild {
   }
 
   private void runStep(Instruction.Run r, Expander expander, Instant created) throws IOException {
-    if (!r.mounts().isEmpty()) {
-      throw new BuildException("line " + r.location().line() + ": RUN --mount=type=cache is not"
-          + " supported yet; remove the --mount flag (the step then runs without the cache)");
-    }
     List<String> argv = r.command().execForm() ? r.command().args() : shellCommand(r);
     List<String> env = new ArrayList<>();
     expander.runEnvironment().forEach((k, v) -> env.add(k + "=" + v));
     String createdBy = "RUN " + String.join(" ", argv);
     Digest key = DockerfileBuild.key(state.chain, "RUN", String.join("\0", argv), String.join("\0", env),
-        state.workdir(), String.valueOf(state.run().user()), options.executor().name());
+        state.workdir(), String.valueOf(state.run().user()), options.executor().name(),
+        // The mounts as written, never the caches' contents: BuildKit's key, so a warm cache
+        // does not make a step run again.
+        r.mounts().isEmpty() ? "" : r.mounts().toString());
     if (cached(key, created, createdBy)) {
       return;
     }
+    requireRunnable(r);
     materialize(state);
     if (executor == null) {
       ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs,
-          store.cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
+          state.config.platform(), store.cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
       listener.info("executor: " + choice.reason());
       executor = choice.executor();
     }
-    RunSpec spec = new RunSpec(state.rootfs, argv, env, state.workdir(), state.run().user(),
-        state.ownership);
     OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
     RootfsSnapshot before = RootfsSnapshot.take(state.rootfs);
     Deque<String> tail = new ArrayDeque<>();
-    int exit = executor.run(spec, line -> {
-      listener.output(line);
-      if (tail.size() == DockerfileBuild.TAIL_LINES) {
-        tail.removeFirst();
-      }
-      tail.addLast(line);
-    });
+    int exit;
+    // Mounted after the snapshot and gone before the next one: the caches never reach the layer.
+    CacheMounts.Mounted mounted = new CacheMounts(store, dir, listener::info).mount(r.mounts(),
+        state.rootfs.toRealPath(), state.workdir(), executor.binds(), state.ownership);
+    try {
+      RunSpec spec = new RunSpec(state.rootfs, argv, env, state.workdir(), state.run().user(),
+          state.ownership, mounted.binds());
+      exit = executor.run(spec, line -> {
+        listener.output(line);
+        if (tail.size() == DockerfileBuild.TAIL_LINES) {
+          tail.removeFirst();
+        }
+        tail.addLast(line);
+      });
+    } finally {
+      mounted.close();
+      CacheMounts.restoreOwners(state.ownership, ownersBefore, mounted.targets());
+    }
     if (exit != 0) {
       throw new BuildException("line " + r.location().line() + ": RUN " + r.command().text()
           + " failed with exit code " + exit + (tail.isEmpty() ? "" : "; its last lines:\n  "
           + String.join("\n  ", tail)));
     }
     layer(before, ownersBefore, created, createdBy, key);
+  }
+
+  /**
+   * Refuses, before anything is unpacked or run, a RUN whose programs are built for another machine
+   * when nothing here can run them (only proot with a qemu emulator can, see {@link Emulation}): the
+   * host's loader would fail on them with an error far from the cause ("Exec format error"). Stages
+   * with only COPY, ADD and config steps build for any platform.
+   */
+  private void requireRunnable(Instruction.Run r) throws BuildException {
+    Platform image = state.config.platform();
+    Platform host = Platform.current();
+    boolean otherOs = image.os() != null && !image.os().equals(host.os());
+    if (!otherOs && !Emulation.needed(image)) {
+      return;
+    }
+    boolean emulated = !otherOs && Emulation.emulator(image).isPresent();
+    if (emulated && options.executor() != ExecutorChoice.Kind.FAKECHROOT) {
+      return;
+    }
+    String why = otherOs ? "Lading runs no programs of another operating system"
+        : emulated ? "--executor fakechroot cannot run another machine's programs; use --executor proot"
+            + " (or auto), which runs them with " + Emulation.emulator(image).get()
+        : "no emulator for " + image.architecture() + " is installed. Install qemu's user-mode"
+            + " emulators (apt-get install qemu-user-static proot) and Lading runs the step with proot"
+            + " and qemu, or build on a " + image + " machine";
+    throw new BuildException("line " + r.location().line() + ": RUN cannot run here: the stage's"
+        + " image is for " + image + " and this machine is " + host + "; " + why + ". Or build for "
+        + host + " (--platform " + host + ", or FROM --platform=" + host + " in a stage of build tools"
+        + " whose output a " + image + " stage copies with COPY --from): a stage for another platform"
+        + " builds when it has no RUN");
   }
 
   /** The shell-form command through SHELL; a lone heredoc ({@code RUN <<EOF}) is the script itself. */

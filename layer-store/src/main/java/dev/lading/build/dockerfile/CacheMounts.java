@@ -1,0 +1,397 @@
+package dev.lading.build.dockerfile;
+
+import dev.lading.digest.Digest;
+import dev.lading.dockerfile.Instruction.CacheMount;
+import dev.lading.exec.RunSpec;
+import dev.lading.io.FileTrees;
+import dev.lading.layer.OwnershipMap;
+import dev.lading.layer.OwnershipMap.Ownership;
+import dev.lading.layer.RootPaths;
+import dev.lading.store.CacheLock;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The directories of {@code RUN --mount=type=cache}: one per cache id, kept in the store's
+ * {@code mounts} cache directory ({@code <hex of the id>/data}), seen at the mount's target while a
+ * step runs and never part of its layer. An executor that binds (proot) shows the directory at the
+ * target; for one that cannot (fakechroot) the directory is renamed into the root for the step and
+ * back afterwards, the image's own directory at the target moved aside meanwhile. A file
+ * {@code away} names where the directory is while it is in a root, so that a build killed during the
+ * step loses nothing: the next user of the cache moves it back.
+ *
+ * <p>Sharing, per BuildKit: {@code locked} waits for every other user; {@code shared} lets steps of
+ * several builds use the cache at once where the executor binds, and waits where the directory has
+ * to be moved (it can be in one root only); {@code private} takes the cache when it is free and
+ * otherwise gives the step a new, empty directory that is dropped afterwards. A read-only mount is a
+ * copy of the cache, dropped after the step: what the step writes there is lost.
+ */
+final class CacheMounts {
+  /** The store cache directory holding the mounts. */
+  static final String CACHE_NAME = "mounts";
+
+  private final Store store;
+  private final Path root;
+  private final Path work;
+  private final Consumer<String> log;
+  private int temporaries;
+
+  /** Mounts kept in {@code store}; temporary directories go into {@code work}. */
+  CacheMounts(Store store, Path work, Consumer<String> log) {
+    this.store = store;
+    this.root = store.cacheDirectory(CACHE_NAME);
+    this.work = work;
+    this.log = log;
+  }
+
+  /** The entry name of cache id {@code id}: a hash, so that any id is a safe file name. */
+  static String entryName(String id) {
+    return Digest.of(id.getBytes(StandardCharsets.UTF_8)).hex();
+  }
+
+  /**
+   * Makes {@code mounts} visible in {@code rootfs} for one step; closing the result undoes it.
+   *
+   * @param workdir the step's working directory (relative targets are under it, as in BuildKit)
+   * @param binds whether the executor binds; if not, directories are moved into the root
+   * @param ownership the stage's ownership map file, given the cache's owner and mode for the step
+   */
+  Mounted mount(List<CacheMount> mounts, Path rootfs, String workdir, boolean binds, Path ownership)
+      throws IOException {
+    Mounted mounted = new Mounted(rootfs, ownership);
+    try {
+      for (CacheMount m : mounts) {
+        mounted.add(m, workdir, binds);
+      }
+      return mounted;
+    } catch (IOException | RuntimeException e) {
+      mounted.close();
+      throw e;
+    }
+  }
+
+  /** The mounts of one step. */
+  final class Mounted implements AutoCloseable {
+    private final Path rootfs;
+    private final Path ownership;
+    private final List<One> ones = new ArrayList<>();
+    private final List<RunSpec.Bind> binds = new ArrayList<>();
+
+    private Mounted(Path rootfs, Path ownership) {
+      this.rootfs = rootfs;
+      this.ownership = ownership;
+    }
+
+    /** What the executor binds (empty when the directories were moved in). */
+    List<RunSpec.Bind> binds() {
+      return Collections.unmodifiableList(binds);
+    }
+
+    /** The in-image paths of the targets, symlinks resolved: nothing under them goes in the layer. */
+    List<String> targets() {
+      return ones.stream().map(o -> o.target).toList();
+    }
+
+    private void add(CacheMount m, String workdir, boolean bind) throws IOException {
+      String path = m.target().startsWith("/") ? m.target() : DockerfileBuild.join(workdir, m.target());
+      // The step makes its working directory anyway (as Docker does); it is no mount point to remove.
+      RootPaths.directory(rootfs, workdir, created -> {});
+      List<Path> created = new ArrayList<>();
+      One one = new One();
+      ones.add(one);
+      one.created = created;
+      // Renames and mount points change their parents' times: put those back so that the diff
+      // finds no change there.
+      String prefix = "";
+      one.times.put(rootfs, Files.getLastModifiedTime(rootfs));
+      for (String part : path.split("/")) {
+        if (part.isEmpty()) {
+          continue;
+        }
+        prefix += "/" + part;
+        Optional<Path> existing = RootPaths.resolve(rootfs, prefix);
+        if (existing.isPresent() && Files.isDirectory(existing.get(), LinkOption.NOFOLLOW_LINKS)) {
+          one.times.put(existing.get(), Files.getLastModifiedTime(existing.get(), LinkOption.NOFOLLOW_LINKS));
+        }
+      }
+      Path host = RootPaths.directory(rootfs, path, created::add);
+      one.host = host;
+      one.target = "/" + rootfs.relativize(host);
+      if (one.target.equals("/")) {
+        throw new BuildException("RUN --mount=type=cache,target=" + m.target()
+            + ": the target is the root of the image; name a directory");
+      }
+      String entry = entryName(m.cacheId());
+      for (One other : ones) {
+        if (entry.equals(other.entry)) {
+          // The second would wait for the lock the first holds.
+          throw new BuildException("RUN --mount=type=cache: two mounts of one step use the cache "
+              + m.cacheId() + "; give each its own id=");
+        }
+      }
+      one.entry = entry;
+      Path dir = root.resolve(entry);
+      Path data = dir.resolve("data");
+      one.data = data;
+      one.journal = dir.resolve("away");
+      String sharing = m.sharing();
+      if (m.readOnly()) {
+        // A read-only mount is a copy: the cache is only read, under a shared lock, for the copy.
+        try (CacheLock lock = sharedLock(entry, one)) {
+          one.source = Files.createDirectories(newTemporary("ro-cache-"));
+          if (Files.isDirectory(data)) {
+            DockerfileBuild.copyTree(data, one.source);
+          }
+          one.temporary = true;
+        }
+      } else if (sharing.equals("private")) {
+        one.lock = store.lockCacheEntry(CACHE_NAME, entry, false, false);
+        if (one.lock == null) {
+          log.accept("cache " + m.cacheId() + " is in use by another build: this step gets an empty"
+              + " private directory (sharing=private)");
+          one.source = newTemporary("private-cache-");
+          one.temporary = true;
+        } else {
+          recover(one);
+          one.source = data;
+        }
+      } else if (sharing.equals("shared") && bind) {
+        one.lock = sharedLock(entry, one);
+        one.source = data;
+      } else {
+        // locked, or shared where the directory must move into the root: one user at a time.
+        one.lock = store.lockCacheEntry(CACHE_NAME, entry, false, false);
+        if (one.lock == null) {
+          log.accept("waiting for cache " + m.cacheId() + ", in use by another build"
+              + (sharing.equals("shared") ? " (fakechroot moves the cache into the root, so a shared"
+              + " cache has one user at a time)" : ""));
+          one.lock = store.lockCacheEntry(CACHE_NAME, entry, false, true);
+        }
+        recover(one);
+        one.source = data;
+      }
+      if (!one.temporary) {
+        // Under the lock: a prune may have deleted the entry meanwhile.
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("id"), m.cacheId() + "\n");
+      }
+      prepare(one.source, m);
+      recordOwner(one, m);
+      if (bind) {
+        binds.add(new RunSpec.Bind(one.source, one.target));
+      } else {
+        moveIn(one);
+      }
+    }
+
+    /**
+     * A shared lock on a cache whose directory is in place: a directory left in a dead build's root
+     * is moved back first, which needs the exclusive lock.
+     */
+    private CacheLock sharedLock(String entry, One one) throws IOException {
+      for (int attempt = 0; ; attempt++) {
+        try (CacheLock exclusive = store.lockCacheEntry(CACHE_NAME, entry, false, true)) {
+          recover(one);
+        }
+        CacheLock shared = store.lockCacheEntry(CACHE_NAME, entry, true, true);
+        if (Files.isDirectory(one.data) || attempt == 10) {
+          return shared;
+        }
+        shared.close(); // an exclusive user took it in between: it moves it back when done
+      }
+    }
+
+    /** Records the cache directory's intended owner and mode for the step (fakeroot shows them). */
+    private void recordOwner(One one, CacheMount m) throws IOException {
+      if (ownership == null || !Files.exists(ownership)) {
+        return;
+      }
+      OwnershipMap map = OwnershipMap.load(ownership);
+      int mode = m.mode().map(s -> Integer.parseInt(s, 8)).orElse(0755);
+      TreeMap<String, Ownership> entries = new TreeMap<>(map.entries());
+      // The image's files under the target are not what the step sees there (restoreOwners puts
+      // them back afterwards).
+      entries.keySet().removeIf(k -> k.startsWith(one.target + "/"));
+      entries.put(one.target, Ownership.of(OwnershipMap.Kind.DIRECTORY, 040000 | mode,
+          Long.parseLong(m.uid().orElse("0")), Long.parseLong(m.gid().orElse("0")), 0, 0));
+      new OwnershipMap(map.version(), entries).save(ownership);
+    }
+
+    /** Renames the image's directory aside and the cache's into its place, noting where it went. */
+    private void moveIn(One one) throws IOException {
+      one.aside = newTemporary("aside-");
+      Files.move(one.host, one.aside, StandardCopyOption.ATOMIC_MOVE);
+      if (!one.temporary) {
+        Files.writeString(one.journal, one.host.toString());
+      }
+      try {
+        Files.move(one.source, one.host, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        Files.move(one.aside, one.host, StandardCopyOption.ATOMIC_MOVE);
+        one.aside = null;
+        Files.deleteIfExists(one.journal);
+        throw new IOException("cannot move the cache directory into the root (the store's cache and"
+            + " its temporary directory must be on one file system): " + e.getMessage(), e);
+      }
+      one.movedIn = true;
+    }
+
+    /**
+     * Moves the caches back (a target the step replaced or removed leaves an empty cache), puts the
+     * image's directories back, removes the directories made only to mount on, drops temporary
+     * directories and locks, and gives the targets their owners from before the step.
+     */
+    @Override
+    public void close() throws IOException {
+      IOException failure = null;
+      for (int i = ones.size() - 1; i >= 0; i--) {
+        One one = ones.get(i);
+        try {
+          if (one.movedIn) {
+            if (Files.isDirectory(one.host, LinkOption.NOFOLLOW_LINKS)) {
+              Files.move(one.host, one.source, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+              FileTrees.deleteTree(one.host);
+              Files.createDirectories(one.source);
+            }
+            one.movedIn = false;
+            Files.deleteIfExists(one.journal);
+          }
+          if (one.aside != null) {
+            FileTrees.deleteTree(one.host);
+            Files.move(one.aside, one.host, StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.deleteTree(one.aside.getParent());
+            one.aside = null;
+          }
+          for (int c = one.created.size() - 1; c >= 0; c--) {
+            Path stub = one.created.get(c);
+            if (Files.isDirectory(stub, LinkOption.NOFOLLOW_LINKS)) {
+              try (var entries = Files.list(stub)) {
+                if (entries.findAny().isEmpty()) {
+                  Files.delete(stub);
+                }
+              }
+            }
+          }
+          for (Map.Entry<Path, FileTime> time : one.times.entrySet()) {
+            if (Files.isDirectory(time.getKey(), LinkOption.NOFOLLOW_LINKS)) {
+              Files.setLastModifiedTime(time.getKey(), time.getValue());
+            }
+          }
+          if (one.temporary && one.source != null) {
+            FileTrees.deleteTree(one.source.getParent());
+          }
+        } catch (IOException e) {
+          if (failure == null) {
+            failure = e;
+          } else {
+            failure.addSuppressed(e);
+          }
+        } finally {
+          if (one.lock != null) {
+            one.lock.close();
+            one.lock = null;
+          }
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+
+  /**
+   * The stage's ownership map with nothing under the targets but what the image had there before
+   * the step: the step's view of the cache is not the image's.
+   */
+  static void restoreOwners(Path ownership, OwnershipMap before, List<String> targets)
+      throws IOException {
+    if (ownership == null || !Files.exists(ownership) || targets.isEmpty()) {
+      return;
+    }
+    TreeMap<String, Ownership> entries = new TreeMap<>(OwnershipMap.load(ownership).entries());
+    for (String target : targets) {
+      entries.keySet().removeIf(k -> k.equals(target) || k.startsWith(target + "/"));
+      before.entries().forEach((k, v) -> {
+        if (k.equals(target) || k.startsWith(target + "/")) {
+          entries.put(k, v);
+        }
+      });
+    }
+    new OwnershipMap(before.version(), entries).save(ownership);
+  }
+
+  /** Where a cache directory is while a step runs, and what to undo. */
+  private static final class One {
+    String entry;
+    String target;
+    Path host;
+    Path data;
+    Path journal;
+    Path source;
+    Path aside;
+    boolean temporary;
+    boolean movedIn;
+    List<Path> created;
+    /** Directories on the way to the target and their times before the mount. */
+    final Map<Path, FileTime> times = new java.util.LinkedHashMap<>();
+    CacheLock lock;
+  }
+
+  /** A cache directory left in the root of a build that died is moved back; held exclusively. */
+  private static void recover(One one) throws IOException {
+    if (Files.isDirectory(one.data) || !Files.exists(one.journal)) {
+      Files.deleteIfExists(one.journal);
+      return;
+    }
+    Path left = Path.of(Files.readString(one.journal).strip());
+    if (Files.isDirectory(left, LinkOption.NOFOLLOW_LINKS)) {
+      Files.move(left, one.data, StandardCopyOption.ATOMIC_MOVE);
+    }
+    Files.deleteIfExists(one.journal);
+  }
+
+  /** Creates the cache directory on first use with BuildKit's mode (default 0755). */
+  private static void prepare(Path dir, CacheMount m) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    Files.createDirectories(dir);
+    int mode = m.mode().map(s -> Integer.parseInt(s, 8)).orElse(0755);
+    // The building user must be able to write it whatever mode the image is told it has.
+    Files.setPosixFilePermissions(dir, permissions(mode | 0700));
+  }
+
+  private Path newTemporary(String prefix) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("mounts")).resolve(prefix + (++temporaries));
+    Files.createDirectories(dir);
+    return dir.resolve("dir");
+  }
+
+  private static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ ... OTHERS_EXECUTE
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (0400 >> i)) != 0) {
+        set.add(all[i]);
+      }
+    }
+    return set;
+  }
+}

@@ -1,0 +1,124 @@
+package dev.lading.build.dockerfile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.dockerfile.Instruction.CacheMount;
+import dev.lading.store.CacheLock;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Cache mounts on a real store and root, without an executor: what a step would see, and after. */
+class CacheMountsTest {
+  @TempDir Path dir;
+  private Store store;
+  private Path rootfs;
+  private Path work;
+  private final List<String> log = new ArrayList<>();
+
+  @BeforeEach
+  void aRootWithADirectoryAtTheTarget() throws IOException {
+    store = Store.open(dir.resolve("store"));
+    work = store.newTempDirectory("test-");
+    rootfs = Files.createDirectories(work.resolve("rootfs"));
+    Files.createDirectories(rootfs.resolve("var/cache/app"));
+    Files.writeString(rootfs.resolve("var/cache/app/keep.txt"), "from the image\n");
+    Files.setLastModifiedTime(rootfs.resolve("var/cache"), FileTime.fromMillis(1_000_000));
+  }
+
+  private static CacheMount mount(String target, String id, String sharing) {
+    return new CacheMount(target, Optional.ofNullable(id), sharing, false, Optional.empty(),
+        Optional.empty(), Optional.empty());
+  }
+
+  private CacheMounts.Mounted mountIn(boolean binds, CacheMount... mounts) throws IOException {
+    return new CacheMounts(store, work, log::add).mount(List.of(mounts), rootfs, "/", binds, null);
+  }
+
+  @Test
+  void withoutBindsTheCacheIsRenamedIntoTheRootAndTheImagesDirectoryComesBack() throws IOException {
+    try (CacheMounts.Mounted m = mountIn(false, mount("/var/cache/app", "app", "locked"))) {
+      assertTrue(m.binds().isEmpty());
+      assertFalse(Files.exists(rootfs.resolve("var/cache/app/keep.txt")), "the step sees the cache only");
+      Files.writeString(rootfs.resolve("var/cache/app/log"), "one\n");
+    }
+    assertEquals("from the image\n", Files.readString(rootfs.resolve("var/cache/app/keep.txt")));
+    assertFalse(Files.exists(rootfs.resolve("var/cache/app/log")));
+    assertEquals(FileTime.fromMillis(1_000_000), Files.getLastModifiedTime(rootfs.resolve("var/cache")),
+        "the renames leave no trace the diff would see");
+    try (CacheMounts.Mounted m = mountIn(false, mount("/var/cache/app", "app", "locked"))) {
+      assertEquals("one\n", Files.readString(rootfs.resolve("var/cache/app/log")), "kept for the next step");
+    }
+  }
+
+  @Test
+  void withBindsTheRootIsLeftAloneAndAMountPointMadeForTheStepIsRemoved() throws IOException {
+    try (CacheMounts.Mounted m = mountIn(true, mount("/opt/new/dir", null, "shared"))) {
+      assertEquals(1, m.binds().size());
+      assertEquals("/opt/new/dir", m.binds().get(0).target());
+      assertTrue(Files.isDirectory(rootfs.resolve("opt/new/dir")), "proot binds onto an existing path");
+      Files.writeString(m.binds().get(0).source().resolve("f"), "x");
+    }
+    assertFalse(Files.exists(rootfs.resolve("opt")), "no mount point is left behind");
+    try (CacheMounts.Mounted m = mountIn(true, mount("/opt/new/dir", null, "shared"))) {
+      assertEquals("x", Files.readString(m.binds().get(0).source().resolve("f")),
+          "the id defaults to the target");
+    }
+  }
+
+  @Test
+  void privateGivesAnEmptyThrowAwayDirectoryWhileTheCacheIsInUse() throws IOException {
+    try (CacheMounts.Mounted first = mountIn(true, mount("/c", "p", "private"))) {
+      Files.writeString(first.binds().get(0).source().resolve("f"), "kept");
+    }
+    try (CacheLock held = store.lockCacheEntry(CacheMounts.CACHE_NAME, CacheMounts.entryName("p"), false, true);
+        CacheMounts.Mounted m = mountIn(true, mount("/c", "p", "private"))) {
+      Path source = m.binds().get(0).source();
+      try (var files = Files.list(source)) {
+        assertEquals(0, files.count(), "a new, empty directory");
+      }
+      assertTrue(log.get(0).contains("sharing=private"), log.toString());
+    }
+    try (CacheMounts.Mounted m = mountIn(true, mount("/c", "p", "private"))) {
+      assertEquals("kept", Files.readString(m.binds().get(0).source().resolve("f")));
+    }
+  }
+
+  @Test
+  void lockedWaitsUntilTheOtherUserIsDone() throws Exception {
+    CacheLock held = store.lockCacheEntry(CacheMounts.CACHE_NAME, CacheMounts.entryName("l"), false, true);
+    CompletableFuture<Void> step = CompletableFuture.runAsync(() -> {
+      try (CacheMounts.Mounted m = mountIn(false, mount("/c", "l", "locked"))) {
+        Files.writeString(rootfs.resolve("c/f"), "after");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    assertThrows(TimeoutException.class, () -> step.get(500, TimeUnit.MILLISECONDS), "it waits");
+    held.close();
+    step.get(30, TimeUnit.SECONDS);
+    assertTrue(log.get(0).startsWith("waiting for cache l"), log.toString());
+  }
+
+  @Test
+  void twoMountsOfOneStepWithOneIdAreRefusedAndUndone() {
+    BuildException e = assertThrows(BuildException.class,
+        () -> mountIn(false, mount("/a", "same", "locked"), mount("/b", "same", "locked")));
+    assertTrue(e.getMessage().contains("two mounts of one step use the cache same"), e.getMessage());
+    assertFalse(Files.exists(rootfs.resolve("a")), "the first mount was undone");
+  }
+}
