@@ -31,6 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -245,6 +246,54 @@ class PullThroughIT {
 
   @Test
   @Order(4)
+  void containerdPullsThroughAHostsTomlMirror() throws Exception {
+    RequiredTool.require("containerd", "containerd");
+    RequiredTool.require("ctr", "containerd");
+    if (!"root".equals(System.getProperty("user.name"))) {
+      String why = "containerd needs root to run its own daemon here";
+      if (RequiredTool.isCi()) {
+        throw new AssertionError(why + "; CI runs as root");
+      }
+      Assumptions.abort(why);
+    }
+    skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+        "docker://" + upstream.hostPort() + "/library/minimal:1",
+        "docker://" + upstream.hostPort() + "/library/ctr:1");
+    // A short path: the socket's must fit in 108 bytes.
+    Path dir = Files.createTempDirectory("lading-ctd-");
+    Path socket = dir.resolve("containerd.sock");
+    Files.writeString(dir.resolve("config.toml"), String.join("\n",
+        "version = 2",
+        "root = \"" + dir.resolve("root") + "\"",
+        "state = \"" + dir.resolve("state") + "\"",
+        "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]",
+        "[grpc]",
+        "  address = \"" + socket + "\"", ""));
+    // What a node is given to use the mirror for docker.io: containerd adds ?ns=docker.io.
+    Path hosts = Files.createDirectories(dir.resolve("hosts/docker.io"));
+    Files.writeString(hosts.resolve("hosts.toml"), String.join("\n",
+        "server = \"https://registry-1.docker.io\"",
+        "[host.\"http://" + host + "\"]",
+        "  capabilities = [\"pull\", \"resolve\"]", ""));
+    Process containerd = new ProcessBuilder("containerd", "-c", dir.resolve("config.toml").toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
+    try {
+      for (int i = 0; i < 200 && !Files.exists(socket); i++) {
+        Thread.sleep(100);
+      }
+      Processes.check(List.of("ctr", "-a", socket.toString(), "image", "pull", "--hosts-dir",
+          dir.resolve("hosts").toString(), "--snapshotter", "native", "docker.io/library/ctr:1"), 300);
+    } finally {
+      containerd.destroy();
+      containerd.waitFor(30, TimeUnit.SECONDS);
+      Processes.run(List.of("rm", "-rf", dir.toString()), 60);
+    }
+    assertEquals(1, upstreamGets("/v2/library/ctr/manifests/1"), "resolved through the mirror");
+    new LadingJar(storeDir).ok("inspect", "store:docker.io/library/ctr:1"); // the ?ns= route
+  }
+
+  @Test
+  @Order(5)
   void neverKeepsABlobWhoseUpstreamBytesDoNotMatchItsDigest() throws Exception {
     byte[] content = new byte[4 * 1024 * 1024];
     new Random(4).nextBytes(content);
@@ -272,7 +321,7 @@ class PullThroughIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void servesTheCacheWithAWarningWhileTheUpstreamIsDownAndAfterARestart() throws Exception {
     upstream.close();
     upstream = null;
