@@ -111,7 +111,6 @@ final class BlobPulls {
         log.accept("pull of " + digest + " failed: " + e);
         finish(State.FAILED, e);
       } finally {
-        running.remove(digest, this);
         if (dir != null) {
           try {
             FileTrees.deleteTree(dir);
@@ -123,6 +122,8 @@ final class BlobPulls {
     }
 
     private synchronized void finish(State end, Throwable cause) {
+      // Out of the map first: a request from now on finds the blob stored, or starts afresh.
+      running.remove(digest, this);
       if (end == State.DONE && size < 0) {
         try {
           size = store.size(digest);
