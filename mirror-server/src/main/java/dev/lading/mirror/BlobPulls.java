@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -243,6 +244,7 @@ final class BlobPulls {
     private final class GrowingFile implements BlobSink {
       private final Path path;
       private final FileChannel channel;
+      private long touched = System.currentTimeMillis();
 
       GrowingFile(Path path) throws IOException {
         this.path = path;
@@ -266,6 +268,12 @@ final class BlobPulls {
           channel.write(buffer);
         }
         grew(len); // written with write(2): readers of the file see it now, no flush needed
+        long now = System.currentTimeMillis();
+        if (now - touched > 60_000) {
+          // gc judges temp directories by their time: a download in progress is not stale.
+          Files.setLastModifiedTime(path.getParent(), FileTime.fromMillis(now));
+          touched = now;
+        }
       }
 
       @Override
