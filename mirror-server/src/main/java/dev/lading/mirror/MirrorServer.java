@@ -129,6 +129,17 @@ public final class MirrorServer implements AutoCloseable {
         }
       } catch (ApiException e) {
         respond(ex, e);
+      } catch (UpstreamUnavailableException e) {
+        log.accept(ex.getRequestMethod() + " " + Http.printable(ex.getRequestPath()) + ": "
+            + e.getMessage());
+        ex.getResponseHeaders().add(Http.WARNING, "110 - \"upstream unreachable, not cached\"");
+        if (Http.isHead(ex)) {
+          // A HEAD is an existence check (a push asks before uploading): the store has no such thing.
+          respond(ex, (route.kind() == Route.Kind.MANIFEST ? ErrorCode.MANIFEST_UNKNOWN
+              : ErrorCode.BLOB_UNKNOWN).with(Http.printable(e.getMessage())));
+        } else {
+          respond(ex, ErrorCode.UNAVAILABLE.with(Http.printable(e.getMessage())));
+        }
       } catch (RequestTooBigException e) {
         respond(ex, ErrorCode.SIZE_INVALID.with(413, Http.printable(e.getMessage())));
       } catch (IOException | RuntimeException e) {

@@ -55,8 +55,8 @@ public final class PullThroughStorage implements RegistryStorage {
    * Pull-through from {@code upstreams} into {@code local}.
    *
    * @param client fetches blobs (retries transient failures, resumes)
-   * @param manifestClient fetches manifests and revalidates tags: without retries, so that a cached
-   *     tag is served at once when the upstream is down
+   * @param manifestClient fetches manifests, revalidates tags and asks blob sizes: without retries,
+   *     so that a cached tag is served (and a miss refused) at once when the upstream is down
    * @param log receives a line per upstream failure
    */
   public PullThroughStorage(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
@@ -116,7 +116,7 @@ public final class PullThroughStorage implements RegistryStorage {
       return fresh;
     } catch (IOException e) {
       if (cached.isEmpty()) {
-        throw e;
+        throw new UpstreamUnavailableException(target.upstream().name(), key, e);
       }
       shared.checked().put(key, new Checked(System.nanoTime(), false));
       shared.log().accept("upstream " + target.upstream().name() + " failed for " + key
@@ -169,7 +169,9 @@ public final class PullThroughStorage implements RegistryStorage {
         if (e.status() == 404) {
           return Optional.empty();
         }
-        throw e;
+        throw new UpstreamUnavailableException(target.upstream().name(), digest.toString(), e);
+      } catch (IOException e) {
+        throw new UpstreamUnavailableException(target.upstream().name(), digest.toString(), e);
       }
       Descriptor stored = keep(target, manifest);
       // Kept from gc like a manifest pushed by digest (an index's child, a referrer).
@@ -204,18 +206,27 @@ public final class PullThroughStorage implements RegistryStorage {
     Upstreams.Target target = shared.upstreams().route(repository, namespace);
     String host = target.upstream().host();
     String remote = target.remoteRepository();
+    try {
+      return shared.blobs().pull(digest, source(host, remote, digest));
+    } catch (IOException e) {
+      throw new UpstreamUnavailableException(target.upstream().name(), digest.toString(), e);
+    }
+  }
+
+  private BlobPulls.Source source(String host, String remote, Digest digest) {
     RegistryClient client = shared.client();
-    return shared.blobs().pull(digest, new BlobPulls.Source() {
+    return new BlobPulls.Source() {
       @Override
       public Optional<Long> size() throws IOException {
-        return client.blobSize(host, remote, digest);
+        // Without retries: while the upstream is down, a HEAD of an uncached blob answers at once.
+        return shared.manifestClient().blobSize(host, remote, digest);
       }
 
       @Override
       public void fetch(long size, dev.lading.registry.BlobSink sink) throws IOException {
         client.fetchBlob(host, remote, Descriptor.of("application/octet-stream", digest, size), sink);
       }
-    });
+    };
   }
 
   /**

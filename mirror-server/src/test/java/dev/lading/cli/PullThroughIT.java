@@ -322,7 +322,7 @@ class PullThroughIT {
 
   @Test
   @Order(6)
-  void servesTheCacheWithAWarningWhileTheUpstreamIsDownAndAfterARestart() throws Exception {
+  void servesTheCacheWithAWarningAndTakesPushesWhileTheUpstreamIsDownAndAfterARestart() throws Exception {
     upstream.close();
     upstream = null;
     for (String round : List.of("upstream-down", "mirror-restarted")) {
@@ -335,6 +335,14 @@ class PullThroughIT {
           url("/v2/docker.io/library/minimal/manifests/1"), null);
       assertEquals(200, head.status(), round);
       assertEquals("110 - \"upstream unreachable, served from cache\"", head.header("Warning"), round);
+      // What was never cached: 503 to a GET, but 404 to a HEAD, which a push asks before uploading.
+      Curl.Response never = new Curl(tmp).call("GET", url("/v2/docker.io/library/never/manifests/1"), null);
+      assertEquals(503, never.status(), never.text());
+      assertTrue(never.text().contains("UNAVAILABLE"), never.text());
+      Digest absent = Digest.of(round.getBytes(StandardCharsets.UTF_8));
+      assertEquals(404, new Curl(tmp).call("HEAD", url("/v2/team/offline/blobs/" + absent), null).status());
+      skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+          "docker://" + host + "/docker.io/library/minimal:1", "docker://" + host + "/team/offline:" + round);
       if (round.equals("upstream-down")) {
         stopMirror();
         startMirror("mirror-restarted.log");
