@@ -75,7 +75,7 @@ class PullThroughIT {
     mirrorLog = shared.resolve(log);
     String up = upstreamUrl;
     mirror = new LadingJar(storeDir).start(mirrorLog, "mirror", "--listen", "127.0.0.1:0",
-        "--upstream", "local=" + up, "--upstream", "docker.io=" + up, "--tag-ttl", "1s");
+        "--upstream", "local=" + up, "--upstream", "docker.io=" + up, "--tag-ttl", "2s");
     for (int i = 0; i < 600 && mirror.isAlive(); i++) {
       Matcher m = SERVING.matcher(Files.exists(mirrorLog) ? Files.readString(mirrorLog) : "");
       if (m.find()) {
@@ -110,7 +110,11 @@ class PullThroughIT {
 
   /** Requests the upstream answered with a GET of {@code path}, from its access log. */
   private static int upstreamGets(String path) {
-    return upstream.log().split("\"GET " + Pattern.quote(path) + " HTTP", -1).length - 1;
+    return upstreamRequests("GET", path);
+  }
+
+  private static int upstreamRequests(String method, String path) {
+    return upstream.log().split("\"" + method + " " + Pattern.quote(path) + " HTTP", -1).length - 1;
   }
 
   private static Path storedBlob(Digest digest) {
@@ -203,6 +207,34 @@ class PullThroughIT {
     new LadingJar(storeDir).ok("inspect", "store:local/library/big:1");
   }
 
+  @Test
+  @Order(3)
+  void revalidatesATagOncePerTtlAndFollowsItWhenItMoves() throws Exception {
+    String up = "docker://" + upstream.hostPort();
+    skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+        up + "/library/minimal:1", up + "/library/moving:1");
+    Curl curl = new Curl(tmp);
+    String tag = url("/v2/docker.io/library/moving/manifests/1");
+    Digest first = Digest.parse(curl.call("GET", tag, null).header("Docker-Content-Digest"));
+    assertEquals(first, Digest.parse(curl.call("GET", tag, null).header("Docker-Content-Digest")));
+    assertEquals(0, upstreamRequests("HEAD", "/v2/library/moving/manifests/1"),
+        "within --tag-ttl the cached tag is served without asking");
+
+    // The tag moves upstream (the same image as Docker v2s2: another manifest, another digest).
+    skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--format", "v2s2",
+        up + "/library/minimal:1", up + "/library/moving:1");
+    Thread.sleep(2_100); // past --tag-ttl
+    Curl.Response moved = curl.call("GET", tag, null);
+    Digest second = Digest.parse(moved.header("Docker-Content-Digest"));
+    assertNotEquals(first, second, "followed upstream once the TTL passed");
+    assertEquals(MediaTypes.DOCKER_MANIFEST, moved.header("Content-Type"));
+    assertEquals(1, upstreamRequests("HEAD", "/v2/library/moving/manifests/1"), "one HEAD");
+    assertEquals(second.toString(), json(new LadingJar(storeDir).ok("inspect",
+        "store:docker.io/library/moving:1")).get("digest").asText());
+    // The old manifest stays available by digest: digests never change.
+    assertEquals(200, curl.call("GET", url("/v2/docker.io/library/moving/manifests/" + first), null).status());
+  }
+
   /** The digest of what {@code curl URL} printed; fails unless curl succeeded. */
   private static Digest curlDigest(String url) throws IOException, InterruptedException {
     Process curl = new ProcessBuilder("curl", "-sS", "-f", url)
@@ -216,7 +248,7 @@ class PullThroughIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void routesByNsParameterAndByHostPrefix() throws Exception {
     for (String tag : List.of("ns", "prefix", "nshost")) {
       skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
@@ -245,7 +277,7 @@ class PullThroughIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void containerdPullsThroughAHostsTomlMirror() throws Exception {
     RequiredTool.require("containerd", "containerd");
     RequiredTool.require("ctr", "containerd");
@@ -293,7 +325,7 @@ class PullThroughIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void neverKeepsABlobWhoseUpstreamBytesDoNotMatchItsDigest() throws Exception {
     byte[] content = new byte[4 * 1024 * 1024];
     new Random(4).nextBytes(content);
@@ -321,7 +353,7 @@ class PullThroughIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void servesTheCacheWithAWarningAndTakesPushesWhileTheUpstreamIsDownAndAfterARestart() throws Exception {
     upstream.close();
     upstream = null;
@@ -330,7 +362,6 @@ class PullThroughIT {
       skopeo("copy", "--src-tls-verify=false",
           "docker://" + host + "/docker.io/library/minimal:1", "dir:" + dir);
       assertEquals(2, blobsOf(dir).size(), round);
-      Thread.sleep(1_100); // past --tag-ttl and the offline recheck: the mirror asks again
       Curl.Response head = new Curl(tmp).call("HEAD",
           url("/v2/docker.io/library/minimal/manifests/1"), null);
       assertEquals(200, head.status(), round);
