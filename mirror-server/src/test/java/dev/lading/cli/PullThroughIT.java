@@ -209,6 +209,34 @@ class PullThroughIT {
 
   @Test
   @Order(3)
+  void pullsAnIndexAndItsChildByDigest() throws Exception {
+    String up = upstream.hostPort();
+    // As Docker v2s2: a child manifest the store does not hold yet.
+    skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--format", "v2s2",
+        "docker://" + up + "/library/minimal:1", "docker://" + up + "/library/multi:child");
+    RegistryClient client = RegistryClient.builder().build();
+    Descriptor child = client.headManifest(up, "library/multi", "child").orElseThrow();
+    String index = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[{"
+        + "\"mediaType\":\"" + child.mediaType() + "\",\"digest\":\"" + child.digest() + "\",\"size\":"
+        + child.size() + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}";
+    client.putManifest(up, "library/multi", "1", index.getBytes(StandardCharsets.UTF_8),
+        MediaTypes.OCI_INDEX);
+
+    Path dir = tmp.resolve("multi");
+    skopeo("copy", "--all", "--src-tls-verify=false",
+        "docker://" + host + "/docker.io/library/multi:1", "dir:" + dir);
+    assertEquals(Digest.of(index.getBytes(StandardCharsets.UTF_8)), Digest.of(dir.resolve("manifest.json")),
+        "the index, byte for byte");
+    assertEquals(2, blobsOf(dir).size());
+    assertEquals(1, upstreamGets("/v2/library/multi/manifests/" + child.digest()), "the child, by digest");
+    // Kept in the store under its repository, and served again without the upstream.
+    skopeo("copy", "--all", "--src-tls-verify=false",
+        "docker://" + host + "/docker.io/library/multi:1", "dir:" + tmp.resolve("multi-again"));
+    assertEquals(1, upstreamGets("/v2/library/multi/manifests/" + child.digest()));
+  }
+
+  @Test
+  @Order(4)
   void revalidatesATagOncePerTtlAndFollowsItWhenItMoves() throws Exception {
     String up = "docker://" + upstream.hostPort();
     skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
@@ -248,7 +276,7 @@ class PullThroughIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void routesByNsParameterAndByHostPrefix() throws Exception {
     for (String tag : List.of("ns", "prefix", "nshost")) {
       skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
@@ -277,7 +305,7 @@ class PullThroughIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void containerdPullsThroughAHostsTomlMirror() throws Exception {
     RequiredTool.require("containerd", "containerd");
     RequiredTool.require("ctr", "containerd");
@@ -325,7 +353,7 @@ class PullThroughIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void neverKeepsABlobWhoseUpstreamBytesDoNotMatchItsDigest() throws Exception {
     byte[] content = new byte[4 * 1024 * 1024];
     new Random(4).nextBytes(content);
@@ -353,7 +381,7 @@ class PullThroughIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void servesTheCacheWithAWarningAndTakesPushesWhileTheUpstreamIsDownAndAfterARestart() throws Exception {
     upstream.close();
     upstream = null;
