@@ -5,7 +5,10 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(docker-registry skopeo umoci fakechroot fakeroot proot qemu-user-static debootstrap busybox-static buildah apache2-utils jq openssl)
+# containerd: its ctr pulls through the registry mirror with a hosts.toml (PullThroughIT).
+# qemu-user-static: RUN steps of an image for another machine (EmulatedBuildIT).
+packages=(docker-registry skopeo umoci fakechroot fakeroot proot qemu-user-static debootstrap busybox-static buildah
+  apache2-utils jq openssl containerd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

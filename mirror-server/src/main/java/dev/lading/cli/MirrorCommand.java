@@ -1,10 +1,19 @@
 package dev.lading.cli;
 
 import dev.lading.mirror.MirrorServer;
+import dev.lading.mirror.PullThroughStorage;
+import dev.lading.mirror.RegistryStorage;
 import dev.lading.mirror.StoreRegistryStorage;
+import dev.lading.mirror.Upstreams;
+import dev.lading.registry.DockerConfigCredentials;
+import dev.lading.registry.ProxyConfig;
+import dev.lading.registry.RegistryClient;
+import dev.lading.registry.RetryPolicy;
 import dev.lading.store.Store;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -21,8 +30,11 @@ import picocli.CommandLine.Option;
         "Serve the store as an OCI registry (distribution API v1.1): pull, push, tag listing,"
             + " catalog, referrers, deletes. Images built into the store (e.g. localhost/app:1) are"
             + " served under their names; pushed images are visible as store:NAME.",
+        "With --upstream, what the store lacks is pulled through from that registry, stored (as"
+            + " store:NAME/REPOSITORY:TAG) and streamed to the client; cached images are served"
+            + " when the upstream is down.",
         "Plain HTTP without authentication: listen on loopback or a trusted network only.",
-        "Not in this version: pull-through from upstream registries and forwarding pushes upstream."},
+        "Not in this version: forwarding pushes upstream."},
     footer = {"", "Stop with Ctrl-C or SIGTERM: uploads in flight are finished first (up to"
         + " --grace)."})
 final class MirrorCommand implements Callable<Integer> {
@@ -36,6 +48,20 @@ final class MirrorCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       description = "How long a shutdown waits for requests in flight (default ${DEFAULT-VALUE}).")
   java.time.Duration grace;
+
+  @Option(names = "--upstream", paramLabel = "NAME=URL",
+      description = "A registry to pull through from, e.g. docker.io=https://registry-1.docker.io"
+          + " (repeatable). Requests pick one by containerd's ?ns=HOST, else by a first path"
+          + " component equal to NAME (/v2/docker.io/library/debian/...), else the one named"
+          + " 'default' or the first. Credentials come from the docker config"
+          + " (~/.docker/config.json, credential helpers).")
+  List<String> upstreams = new ArrayList<>();
+
+  @Option(names = "--tag-ttl", paramLabel = "DURATION", defaultValue = "5m",
+      converter = DurationConverter.class,
+      description = "How long a pulled-through tag is served before it is compared with the"
+          + " upstream again (default ${DEFAULT-VALUE}); digests are never compared again.")
+  Duration tagTtl;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -62,7 +88,7 @@ final class MirrorCommand implements Callable<Integer> {
     Store store = global.openStore();
     MirrorServer server;
     try {
-      server = MirrorServer.start(new StoreRegistryStorage(store), host, port, line -> {
+      server = MirrorServer.start(storage(store), host, port, line -> {
         if (!global.quiet) {
           System.out.println(line);
         }
@@ -84,9 +110,44 @@ final class MirrorCommand implements Callable<Integer> {
     InetSocketAddress address = server.address();
     System.out.println("lading mirror: serving " + store.root() + " at http://"
         + address.getHostString() + ":" + address.getPort() + "/v2/"
-        + " (pull-through and push forwarding are not in this version)");
+        + (upstreams.isEmpty() ? "" : " pulling through from " + String.join(", ", upstreams))
+        + " (push forwarding is not in this version)");
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** The store, with pull-through from the upstreams when there are any. */
+  private RegistryStorage storage(Store store) {
+    StoreRegistryStorage local = new StoreRegistryStorage(store);
+    if (upstreams.isEmpty()) {
+      return local;
+    }
+    Upstreams parsed;
+    try {
+      parsed = Upstreams.parse(upstreams);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    RegistryClient.Builder client = RegistryClient.builder()
+        .credentials(DockerConfigCredentials.fromEnvironment());
+    for (Upstreams.Upstream u : parsed.all()) {
+      if (u.insecure()) {
+        client = client.allowInsecure(u.host());
+      }
+    }
+    var proxies = ProxyConfig.fromEnvironment(System.getenv());
+    if (proxies.isPresent()) {
+      client = client.proxies(proxies.get());
+    }
+    // Manifests and tag checks: no retries and a short connect timeout, so that a cached tag is
+    // served at once while the upstream is down, instead of after seconds of backoff.
+    RegistryClient manifests = client.timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
+        .retryPolicy(RetryPolicy.none()).build();
+    return new PullThroughStorage(local, parsed, client.build(), manifests, tagTtl, line -> {
+      if (!global.quiet) {
+        System.out.println(line);
+      }
+    });
   }
 }

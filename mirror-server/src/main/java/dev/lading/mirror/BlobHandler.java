@@ -13,6 +13,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,7 +43,19 @@ final class BlobHandler implements ResourceHandler {
     if (!ex.getRequestMethod().equals(Methods.GET) && !ex.getRequestMethod().equals(Methods.HEAD)) {
       throw ErrorCode.UNSUPPORTED.with(ex.getRequestMethod() + " is not supported on blobs");
     }
-    Path file = storage.blob(digest).orElseThrow(() ->
+    Optional<Path> stored = storage.blob(digest);
+    if (stored.isEmpty()) {
+      RegistryStorage.IncomingBlob incoming = storage.pullBlob(name, digest).orElseThrow(() ->
+          ErrorCode.BLOB_UNKNOWN.with("no blob " + digest + " (asked for in " + name + ")"));
+      if (ex.getRequestHeaders().getFirst(Headers.RANGE) == null) {
+        sendIncoming(ex, digest, incoming);
+        return;
+      }
+      // A range of a blob still arriving: served once the blob is whole, like any stored one.
+      incoming.await();
+      stored = storage.blob(digest);
+    }
+    Path file = stored.orElseThrow(() ->
         ErrorCode.BLOB_UNKNOWN.with("no blob " + digest + " (asked for in " + name + ")"));
     FileChannel channel;
     try {
@@ -52,6 +65,20 @@ final class BlobHandler implements ResourceHandler {
     }
     try (channel) {
       send(ex, digest, channel);
+    }
+  }
+
+  /** The whole blob, streamed while it arrives from upstream. */
+  private static void sendIncoming(HttpServerExchange ex, Digest digest,
+      RegistryStorage.IncomingBlob incoming) throws IOException {
+    ex.getResponseHeaders().put(Http.CONTENT_DIGEST, digest.toString());
+    ex.getResponseHeaders().put(Headers.ETAG, "\"" + digest + "\"");
+    ex.getResponseHeaders().put(Headers.ACCEPT_RANGES, "bytes");
+    ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/octet-stream");
+    ex.getResponseHeaders().put(Headers.CONTENT_LENGTH, incoming.size());
+    ex.setStatusCode(200);
+    if (!Http.isHead(ex)) {
+      incoming.sendTo(ex.getOutputStream());
     }
   }
 

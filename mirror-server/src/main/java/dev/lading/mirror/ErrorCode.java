@@ -18,7 +18,9 @@ public enum ErrorCode {
   UNAUTHORIZED(401, "authentication required"),
   DENIED(403, "requested access to the resource is denied"),
   UNSUPPORTED(405, "the operation is unsupported"),
-  TOOMANYREQUESTS(429, "too many requests");
+  TOOMANYREQUESTS(429, "too many requests"),
+  /** Not in the spec's table, but distribution's: an upstream a pull-through needed is down. */
+  UNAVAILABLE(503, "service unavailable");
 
   private final int status;
   private final String message;

@@ -23,6 +23,7 @@ final class Http {
   static final HttpString OCI_SUBJECT = new HttpString("OCI-Subject");
   static final HttpString FILTERS_APPLIED = new HttpString("OCI-Filters-Applied");
   static final HttpString LINK = new HttpString("Link");
+  static final HttpString WARNING = new HttpString("Warning");
 
   private Http() {}
 

@@ -65,7 +65,11 @@ final class ManifestHandler implements ResourceHandler {
       digest = d.digest();
       type = d.mediaType();
     }
-    byte[] bytes = manifestBytes(digest).orElseThrow(() ->
+    Optional<byte[]> found = manifestBytes(digest);
+    if (found.isEmpty() && type == null) {
+      found = storage.pullManifest(name, digest);
+    }
+    byte[] bytes = found.orElseThrow(() ->
         ErrorCode.MANIFEST_UNKNOWN.with("no manifest " + name + "@" + digest));
     if (type == null) {
       try {

@@ -81,20 +81,12 @@ public final class MirrorServer implements AutoCloseable {
 
   /** Picks the handler of the route, on a worker thread; logs; turns refusals into error bodies. */
   private static final class Router implements HttpHandler {
+    private final RegistryStorage storage;
     private final Consumer<String> log;
-    private final ResourceHandler manifests;
-    private final ResourceHandler blobs;
-    private final ResourceHandler uploads;
-    private final ResourceHandler listings;
-    private final ResourceHandler referrers;
 
     Router(RegistryStorage storage, Consumer<String> log) {
+      this.storage = storage;
       this.log = log;
-      this.manifests = new ManifestHandler(storage);
-      this.blobs = new BlobHandler(storage);
-      this.uploads = new UploadHandler(storage);
-      this.listings = new ListingHandler(storage);
-      this.referrers = new ReferrersHandler(storage);
     }
 
     @Override
@@ -113,15 +105,18 @@ public final class MirrorServer implements AutoCloseable {
       ex.startBlocking();
       ex.getResponseHeaders().put(Http.API_VERSION, "registry/2.0");
       Route route = Route.of(ex.getRequestPath());
+      // The request's own view: which upstream containerd meant (?ns=), where warnings go.
+      RegistryStorage view = storage.forRequest(Http.query(ex, "ns"),
+          text -> ex.getResponseHeaders().add(Http.WARNING, "110 - \"" + text + "\""));
       try {
         try {
           ResourceHandler handler = switch (route.kind()) {
             case BASE -> (e, r) -> Http.body(e, 200, "application/json", Http.utf8("{}"));
-            case CATALOG, TAGS -> listings;
-            case MANIFEST -> manifests;
-            case BLOB -> blobs;
-            case UPLOADS, UPLOAD -> uploads;
-            case REFERRERS -> referrers;
+            case CATALOG, TAGS -> new ListingHandler(view);
+            case MANIFEST -> new ManifestHandler(view);
+            case BLOB -> new BlobHandler(view);
+            case UPLOADS, UPLOAD -> new UploadHandler(view);
+            case REFERRERS -> new ReferrersHandler(view);
             case NONE -> (e, r) -> {
               throw ErrorCode.NAME_UNKNOWN.with("no such API endpoint: "
                   + Http.printable(e.getRequestPath()));
@@ -134,6 +129,17 @@ public final class MirrorServer implements AutoCloseable {
         }
       } catch (ApiException e) {
         respond(ex, e);
+      } catch (UpstreamUnavailableException e) {
+        log.accept(ex.getRequestMethod() + " " + Http.printable(ex.getRequestPath()) + ": "
+            + e.getMessage());
+        ex.getResponseHeaders().add(Http.WARNING, "110 - \"upstream unreachable, not cached\"");
+        if (Http.isHead(ex)) {
+          // A HEAD is an existence check (a push asks before uploading): the store has no such thing.
+          respond(ex, (route.kind() == Route.Kind.MANIFEST ? ErrorCode.MANIFEST_UNKNOWN
+              : ErrorCode.BLOB_UNKNOWN).with(Http.printable(e.getMessage())));
+        } else {
+          respond(ex, ErrorCode.UNAVAILABLE.with(Http.printable(e.getMessage())));
+        }
       } catch (RequestTooBigException e) {
         respond(ex, ErrorCode.SIZE_INVALID.with(413, Http.printable(e.getMessage())));
       } catch (IOException | RuntimeException e) {

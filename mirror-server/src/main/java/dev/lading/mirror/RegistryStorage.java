@@ -5,9 +5,11 @@ import dev.lading.digest.DigestMismatchException;
 import dev.lading.model.Descriptor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * What the mirror needs from storage: content-addressed blobs, manifests named by tag per
@@ -56,6 +58,47 @@ public interface RegistryStorage {
 
   /** Stores a whole blob from a stream, verified against {@code expected}. */
   void putBlob(Digest expected, InputStream content) throws IOException, DigestMismatchException;
+
+  /**
+   * The storage as one request sees it: {@code namespace} is containerd's {@code ?ns=} (the registry
+   * the client meant, or null) and {@code warnings} receives texts for {@code Warning} headers. Plain
+   * storage ignores both.
+   */
+  default RegistryStorage forRequest(String namespace, Consumer<String> warnings) {
+    return this;
+  }
+
+  /**
+   * A manifest the storage lacks, brought in from elsewhere (pull-through) and stored; empty when
+   * nowhere has it. Called by the handlers after a miss.
+   */
+  default Optional<byte[]> pullManifest(String repository, Digest digest) throws IOException {
+    return Optional.empty();
+  }
+
+  /**
+   * A blob the storage lacks, being brought in from elsewhere (pull-through), readable while it
+   * arrives; empty when nowhere has it. Called by the handlers after a miss.
+   */
+  default Optional<IncomingBlob> pullBlob(String repository, Digest digest) throws IOException {
+    return Optional.empty();
+  }
+
+  /** A blob on its way into the storage, shared by every request that asked for it meanwhile. */
+  interface IncomingBlob {
+    /** Its size in bytes. */
+    long size();
+
+    /**
+     * Sends the whole blob as its bytes arrive. The last byte is held back until the blob is
+     * verified and stored, so a source that serves other content fails this call (the client sees
+     * a short body), never a complete wrong blob.
+     */
+    void sendTo(OutputStream out) throws IOException;
+
+    /** Waits until the blob is stored; throws when bringing it in failed. */
+    void await() throws IOException;
+  }
 
   /** Starts an upload session. */
   Upload startUpload() throws IOException;

@@ -1,0 +1,330 @@
+package dev.lading.mirror;
+
+import dev.lading.digest.Digest;
+import dev.lading.model.Descriptor;
+import dev.lading.model.ImageManifest;
+import dev.lading.model.ManifestDocument;
+import dev.lading.registry.ManifestResponse;
+import dev.lading.registry.RegistryClient;
+import dev.lading.registry.RegistryException;
+import dev.lading.store.BlobOrigin;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+
+/**
+ * Pull-through over the store: what the store lacks is fetched from an upstream registry, stored and
+ * served. Everything else (pushes, listings, deletes) is the store's, through
+ * {@link StoreRegistryStorage}.
+ *
+ * <p>Images pulled through are cached under {@code NAME/REPOSITORY:TAG}, NAME being the upstream's
+ * (so {@code docker.io/library/debian:12}), which is also their name for {@code lading inspect
+ * store:...}. A tag is revalidated (a HEAD upstream) at most once per TTL; digests never are. When the
+ * upstream fails, a cached tag is served with a {@code Warning} header. Each miss is fetched once
+ * however many requests ask for it at the same time ({@link BlobPulls}, and {@link #once} for
+ * manifests).
+ */
+public final class PullThroughStorage implements RegistryStorage {
+  /** After an upstream failure, cached tags are served without asking again for this long. */
+  private static final Duration OFFLINE_RECHECK = Duration.ofSeconds(10);
+  private static final String WARNING = "upstream unreachable, served from cache";
+
+  private final Shared shared;
+  private final String namespace;
+  private final Consumer<String> warnings;
+
+  /** What every request's view shares. */
+  private record Shared(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
+      RegistryClient manifestClient, Duration tagTtl, BlobPulls blobs, Consumer<String> log,
+      Map<String, Checked> checked, Map<String, CompletableFuture<Object>> flights) {}
+
+  /** When a tag was last compared with its upstream, and whether the upstream answered. */
+  private record Checked(long atNanos, boolean answered) {}
+
+  /**
+   * Pull-through from {@code upstreams} into {@code local}.
+   *
+   * @param client fetches blobs (retries transient failures, resumes)
+   * @param manifestClient fetches manifests, revalidates tags and asks blob sizes: without retries,
+   *     so that a cached tag is served (and a miss refused) at once when the upstream is down
+   * @param log receives a line per upstream failure
+   */
+  public PullThroughStorage(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
+      RegistryClient manifestClient, Duration tagTtl, Consumer<String> log) {
+    this(new Shared(local, upstreams, client, manifestClient, tagTtl,
+        new BlobPulls(local.store(), log), log, new ConcurrentHashMap<>(), new ConcurrentHashMap<>()),
+        null, text -> { });
+  }
+
+  private PullThroughStorage(Shared shared, String namespace, Consumer<String> warnings) {
+    this.shared = shared;
+    this.namespace = namespace;
+    this.warnings = warnings;
+  }
+
+  @Override
+  public RegistryStorage forRequest(String namespace, Consumer<String> warnings) {
+    return new PullThroughStorage(shared, namespace, warnings);
+  }
+
+  private StoreRegistryStorage local() {
+    return shared.local();
+  }
+
+  private Store store() {
+    return shared.local().store();
+  }
+
+  // ---- what pull-through changes ----
+
+  @Override
+  public Optional<Descriptor> tag(String repository, String tag) throws IOException {
+    Upstreams.Target target = shared.upstreams().route(repository, namespace);
+    if (!target.prefixed() && namespace == null) {
+      // A name pushed or built here wins: localhost/app:1 is not looked for upstream.
+      Optional<Descriptor> own = local().tag(repository, tag);
+      if (own.isPresent()) {
+        return own;
+      }
+    }
+    Optional<Descriptor> cached = local().tag(target.cacheRepository(), tag);
+    String key = target.cacheRepository() + ":" + tag;
+    Checked last = shared.checked().get(key);
+    long now = System.nanoTime();
+    if (cached.isPresent() && last != null) {
+      if (last.answered() && now - last.atNanos() < shared.tagTtl().toNanos()) {
+        return cached;
+      }
+      if (!last.answered() && now - last.atNanos() < OFFLINE_RECHECK.toNanos()) {
+        warnings.accept(WARNING);
+        return cached;
+      }
+    }
+    try {
+      Optional<Descriptor> fresh = once("tag " + key, () -> refreshTag(target, tag, cached));
+      shared.checked().put(key, new Checked(System.nanoTime(), true));
+      return fresh;
+    } catch (IOException e) {
+      if (cached.isEmpty()) {
+        throw new UpstreamUnavailableException(target.upstream().name(), key, e);
+      }
+      shared.checked().put(key, new Checked(System.nanoTime(), false));
+      shared.log().accept("upstream " + target.upstream().name() + " failed for " + key
+          + ", serving the cached " + cached.get().digest() + ": " + e.getMessage());
+      warnings.accept(WARNING);
+      return cached;
+    }
+  }
+
+  /** Compares a cached tag with the upstream (HEAD), or fetches it; stores what changed. */
+  private Optional<Descriptor> refreshTag(Upstreams.Target target, String tag,
+      Optional<Descriptor> cached) throws IOException {
+    String host = target.upstream().host();
+    String remote = target.remoteRepository();
+    RegistryClient client = shared.manifestClient();
+    ManifestResponse manifest;
+    if (cached.isPresent()) {
+      Optional<Descriptor> now = client.headManifest(host, remote, tag);
+      if (now.isEmpty() || now.get().digest().equals(cached.get().digest())) {
+        return cached; // unchanged, or gone upstream: what was cached stays served
+      }
+      manifest = client.getManifest(host, remote, now.get().digest().toString());
+    } else {
+      try {
+        manifest = client.getManifest(host, remote, tag);
+      } catch (RegistryException e) {
+        if (e.status() == 404) {
+          return Optional.empty();
+        }
+        throw e;
+      }
+    }
+    Descriptor stored = keep(target, manifest);
+    store().setTag(target.cacheRepository(), tag, stored);
+    return Optional.of(stored);
+  }
+
+  @Override
+  public Optional<byte[]> pullManifest(String repository, Digest digest) throws IOException {
+    Upstreams.Target target = shared.upstreams().route(repository, namespace);
+    return once("manifest " + digest, () -> {
+      if (store().has(digest)) {
+        return Optional.of(store().bytes(digest));
+      }
+      ManifestResponse manifest;
+      try {
+        manifest = shared.manifestClient().getManifest(target.upstream().host(),
+            target.remoteRepository(), digest.toString());
+      } catch (RegistryException e) {
+        if (e.status() == 404) {
+          return Optional.empty();
+        }
+        throw new UpstreamUnavailableException(target.upstream().name(), digest.toString(), e);
+      } catch (IOException e) {
+        throw new UpstreamUnavailableException(target.upstream().name(), digest.toString(), e);
+      }
+      Descriptor stored = keep(target, manifest);
+      // Kept from gc like a manifest pushed by digest (an index's child, a referrer).
+      store().setTag(target.cacheRepository(),
+          StoreRegistryStorage.REVISION_PREFIX + stored.digest().hex(), stored);
+      return Optional.of(manifest.bytes());
+    });
+  }
+
+  /**
+   * Stores a verified manifest and records where its blobs are, so that a build using the cached
+   * image fetches layers nobody pulled yet from the same upstream.
+   */
+  private Descriptor keep(Upstreams.Target target, ManifestResponse manifest) throws IOException {
+    Descriptor stored = store().put(manifest.mediaType(), manifest.bytes());
+    try {
+      if (ManifestDocument.parse(manifest.bytes(), manifest.mediaType()) instanceof ImageManifest m) {
+        BlobOrigin origin = new BlobOrigin(target.upstream().host(), target.remoteRepository());
+        store().addOrigin(m.config().digest(), origin);
+        for (Descriptor layer : m.layers()) {
+          store().addOrigin(layer.digest(), origin);
+        }
+      }
+    } catch (RuntimeException notAnImage) {
+      // served as the upstream sent it; only the origins are missing
+    }
+    return stored;
+  }
+
+  @Override
+  public Optional<IncomingBlob> pullBlob(String repository, Digest digest) throws IOException {
+    Upstreams.Target target = shared.upstreams().route(repository, namespace);
+    String host = target.upstream().host();
+    String remote = target.remoteRepository();
+    try {
+      return shared.blobs().pull(digest, source(host, remote, digest));
+    } catch (IOException e) {
+      throw new UpstreamUnavailableException(target.upstream().name(), digest.toString(), e);
+    }
+  }
+
+  private BlobPulls.Source source(String host, String remote, Digest digest) {
+    RegistryClient client = shared.client();
+    return new BlobPulls.Source() {
+      @Override
+      public Optional<Long> size() throws IOException {
+        // Without retries: while the upstream is down, a HEAD of an uncached blob answers at once.
+        return shared.manifestClient().blobSize(host, remote, digest);
+      }
+
+      @Override
+      public void fetch(long size, dev.lading.registry.BlobSink sink) throws IOException {
+        client.fetchBlob(host, remote, Descriptor.of("application/octet-stream", digest, size), sink);
+      }
+    };
+  }
+
+  /**
+   * Runs {@code work} unless the same {@code key} is running: then waits for it and shares its
+   * outcome, so N requests for one missing manifest cause one upstream request.
+   */
+  @SuppressWarnings("unchecked")
+  private <T> T once(String key, Work<T> work) throws IOException {
+    CompletableFuture<Object> mine = new CompletableFuture<>();
+    CompletableFuture<Object> theirs = shared.flights().putIfAbsent(key, mine);
+    if (theirs == null) {
+      try {
+        mine.complete(work.run());
+      } catch (IOException | RuntimeException | Error e) {
+        mine.completeExceptionally(e);
+      } finally {
+        shared.flights().remove(key, mine);
+      }
+      theirs = mine;
+    }
+    try {
+      return (T) theirs.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting for " + key);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        // Wrapped per request: the same exception object reaches every waiting thread.
+        throw new IOException(io.getMessage(), io);
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new UncheckedIOException(new IOException(cause));
+    }
+  }
+
+  /** Work that may fail with an IOException. */
+  private interface Work<T> {
+    T run() throws IOException;
+  }
+
+  // ---- the store's, unchanged ----
+
+  @Override
+  public Optional<Path> blob(Digest digest) throws IOException {
+    return local().blob(digest);
+  }
+
+  @Override
+  public Optional<byte[]> smallBlob(Digest digest) throws IOException {
+    return local().smallBlob(digest);
+  }
+
+  @Override
+  public List<String> tags(String repository) throws IOException {
+    return local().tags(repository);
+  }
+
+  @Override
+  public List<String> repositories() throws IOException {
+    return local().repositories();
+  }
+
+  @Override
+  public Descriptor putManifest(String repository, String tag, String mediaType, byte[] bytes,
+      List<Digest> required) throws IOException, MissingBlob {
+    return local().putManifest(repository, tag, mediaType, bytes, required);
+  }
+
+  @Override
+  public List<Descriptor> manifests(String repository) throws IOException {
+    return local().manifests(repository);
+  }
+
+  @Override
+  public boolean deleteTag(String repository, String tag) throws IOException {
+    return local().deleteTag(repository, tag);
+  }
+
+  @Override
+  public boolean deleteManifest(String repository, Digest digest) throws IOException {
+    return local().deleteManifest(repository, digest);
+  }
+
+  @Override
+  public void putBlob(Digest expected, InputStream content) throws IOException {
+    local().putBlob(expected, content);
+  }
+
+  @Override
+  public Upload startUpload() throws IOException {
+    return local().startUpload();
+  }
+
+  @Override
+  public Optional<Upload> upload(String id) throws IOException {
+    return local().upload(id);
+  }
+}
