@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
@@ -106,7 +105,7 @@ final class BlobPulls {
         try (BlobSink sink = new GrowingFile(data)) {
           source.fetch(size, sink);
         }
-        store.adopt(data, digest, "application/octet-stream"); // hashed again: nothing unverified
+        store.adopt(data, digest, "application/octet-stream"); // the one hash: nothing unverified
         finish(State.DONE, null);
       } catch (IOException | RuntimeException | Error e) {
         log.accept("pull of " + digest + " failed: " + e);
@@ -240,33 +239,33 @@ final class BlobPulls {
       }
     }
 
-    /** Appends to the download's file and tells waiting readers how far it is. */
+    /**
+     * Appends to the download's file and tells waiting readers how far it is. The client only counts
+     * the bytes: {@link Store#adopt} hashes the file once before it becomes a blob.
+     */
     private final class GrowingFile implements BlobSink {
       private final Path path;
-      private final FileChannel channel;
+      private final BlobSink file;
       private long touched = System.currentTimeMillis();
 
       GrowingFile(Path path) throws IOException {
         this.path = path;
-        this.channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        this.file = BlobSink.appendingTo(path);
       }
 
       @Override
       public long position() throws IOException {
-        return channel.size();
+        return file.position();
       }
 
       @Override
       public InputStream readHeld() throws IOException {
-        return Files.newInputStream(path);
+        return file.readHeld();
       }
 
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
+        file.write(b, off, len);
         grew(len); // written with write(2): readers of the file see it now, no flush needed
         long now = System.currentTimeMillis();
         if (now - touched > 60_000) {
@@ -277,8 +276,13 @@ final class BlobPulls {
       }
 
       @Override
+      public boolean verifiesDigest() {
+        return true;
+      }
+
+      @Override
       public void close() throws IOException {
-        channel.close();
+        file.close();
       }
     }
   }
