@@ -596,7 +596,7 @@ public final class Store {
         }
       }
     }
-    List<Path> removed = new ArrayList<>(removeOldTempFiles(tempMaxAge));
+    List<Path> removed = new ArrayList<>(removeStaleTempFiles(tempMaxAge));
     List<FsckReport.Missing> missing = new ArrayList<>();
     List<FsckReport.Lazy> lazy = new ArrayList<>();
     Set<Digest> seen = new HashSet<>();
@@ -684,21 +684,16 @@ public final class Store {
   /**
    * Deletes what crashed or abandoned writers left, when older than {@code maxAge}: blob temp files,
    * working directories (registry upload sessions among them; a live session keeps its directory's
-   * time fresh) and partial downloads. {@link #fsck} does the same; this is for {@code lading store
-   * gc}, so that a store that is only ever collected does not fill up with leftovers either.
+   * time fresh) and partial downloads. {@link #fsck} does it too; {@code lading store gc} as well,
+   * so that a store that is only ever collected does not fill up with leftovers either.
+   *
+   * <p>Partial downloads are deleted only under their ingest lock, so a live resumable writer never
+   * loses its file. A plain writer idle for longer than the age limit loses its temp file and fails
+   * at commit, which is safe: nothing half-written becomes visible.
    *
    * @return what was deleted
    */
   public List<Path> removeStaleTempFiles(Duration maxAge) throws IOException {
-    return removeOldTempFiles(maxAge);
-  }
-
-  /**
-   * Leftovers of crashed writers. Partial downloads are deleted only under their ingest lock, so a
-   * live resumable writer never loses its file. A plain writer idle for longer than the age limit
-   * loses its temp file and fails at commit, which is safe: nothing half-written becomes visible.
-   */
-  private List<Path> removeOldTempFiles(Duration maxAge) throws IOException {
     Instant cutoff = Instant.now().minus(maxAge);
     List<Path> removed = new ArrayList<>();
     for (Path dir : List.of(layout.tmp(), layout.refs(), layout.root(), layout.privateDir(),
