@@ -61,11 +61,23 @@ public final class LocalRegistry implements AutoCloseable {
     return start("127.0.0.1", List.of(), true);
   }
 
+  /**
+   * An open registry with an access log on loopback port {@code port}: for a client configured
+   * before its registry exists, or a registry brought back where it was.
+   */
+  public static LocalRegistry startOnPort(int port) throws IOException {
+    return start("127.0.0.1", List.of(), true, port);
+  }
+
   private static LocalRegistry start(String address, List<String> extraConfig, boolean accessLog)
       throws IOException {
+    return start(address, extraConfig, accessLog, freePort());
+  }
+
+  private static LocalRegistry start(String address, List<String> extraConfig, boolean accessLog,
+      int port) throws IOException {
     Path binary = RequiredTool.require("docker-registry", "docker-registry");
     Path root = Files.createTempDirectory("lading-registry-");
-    int port = freePort();
     List<String> config = new ArrayList<>(List.of(
         "version: 0.1",
         "log:",
