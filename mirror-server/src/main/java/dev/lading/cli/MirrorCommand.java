@@ -1,6 +1,7 @@
 package dev.lading.cli;
 
 import dev.lading.mirror.MirrorServer;
+import dev.lading.mirror.Outbox;
 import dev.lading.mirror.PullThroughStorage;
 import dev.lading.mirror.RegistryStorage;
 import dev.lading.mirror.StoreRegistryStorage;
@@ -9,7 +10,12 @@ import dev.lading.registry.DockerConfigCredentials;
 import dev.lading.registry.ProxyConfig;
 import dev.lading.registry.RegistryClient;
 import dev.lading.registry.RetryPolicy;
+import dev.lading.model.ImageReference;
 import dev.lading.store.Store;
+import dev.lading.transfer.CopyOptions;
+import dev.lading.transfer.ImageTransfer;
+import dev.lading.transfer.RegistryLocation;
+import dev.lading.transfer.StoreLocation;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -33,8 +39,9 @@ import picocli.CommandLine.Option;
         "With --upstream, what the store lacks is pulled through from that registry, stored (as"
             + " store:NAME/REPOSITORY:TAG) and streamed to the client; cached images are served"
             + " when the upstream is down.",
-        "Plain HTTP without authentication: listen on loopback or a trusted network only.",
-        "Not in this version: forwarding pushes upstream."},
+        "Pushes by tag are stored, acknowledged and, with an upstream, forwarded to it (--forward);"
+            + " GET /_lading/outbox lists the forwards pending.",
+        "Plain HTTP without authentication: listen on loopback or a trusted network only."},
     footer = {"", "Stop with Ctrl-C or SIGTERM: uploads in flight are finished first (up to"
         + " --grace)."})
 final class MirrorCommand implements Callable<Integer> {
@@ -63,6 +70,19 @@ final class MirrorCommand implements Callable<Integer> {
           + " upstream again (default ${DEFAULT-VALUE}); digests are never compared again.")
   Duration tagTtl;
 
+  @Option(names = "--forward", paramLabel = "MODE",
+      description = "What happens to a push by tag: async (acknowledged once stored, then forwarded"
+          + " to the upstream it routes to from a durable outbox, retried until accepted), sync"
+          + " (answered once the upstream accepted it; 502 if not, and it stays queued) or off (kept"
+          + " here). Default: async with --upstream, else off.")
+  String forward;
+
+  @Option(names = "--forward-backoff-max", paramLabel = "DURATION", defaultValue = "1m",
+      converter = DurationConverter.class,
+      description = "The longest wait between two attempts of a failing forward; waits double from"
+          + " 1s (default ${DEFAULT-VALUE}).")
+  Duration forwardBackoffMax;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Held so the settings stick (JUL forgets loggers nobody references). */
@@ -85,10 +105,12 @@ final class MirrorCommand implements Callable<Integer> {
     String host = listen.substring(0, colon).replaceAll("^\\[|\\]$", "");
     // They announce their versions at INFO; the start-up line below says what a user needs.
     quietLoggers.forEach(logger -> logger.setLevel(Level.WARNING));
+    mode = forwardMode();
     Store store = global.openStore();
+    RegistryStorage storage = storage(store);
     MirrorServer server;
     try {
-      server = MirrorServer.start(storage(store), host, port, line -> {
+      server = MirrorServer.start(storage, host, port, line -> {
         if (!global.quiet) {
           System.out.println(line);
         }
@@ -111,14 +133,34 @@ final class MirrorCommand implements Callable<Integer> {
     System.out.println("lading mirror: serving " + store.root() + " at http://"
         + address.getHostString() + ":" + address.getPort() + "/v2/"
         + (upstreams.isEmpty() ? "" : " pulling through from " + String.join(", ", upstreams))
-        + " (push forwarding is not in this version)");
+        + ", forwarding pushes: " + mode.name().toLowerCase(java.util.Locale.ROOT));
     System.out.flush();
     stopped.await();
     return 0;
   }
 
+  private Outbox.Mode mode;
+
+  private Outbox.Mode forwardMode() {
+    if (forward == null) {
+      return upstreams.isEmpty() ? Outbox.Mode.OFF : Outbox.Mode.ASYNC;
+    }
+    Outbox.Mode m;
+    try {
+      m = Outbox.Mode.valueOf(forward.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--forward must be async, sync or off, not '" + forward + "'");
+    }
+    if (m != Outbox.Mode.OFF && upstreams.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--forward " + forward + " needs an --upstream to forward pushes to");
+    }
+    return m;
+  }
+
   /** The store, with pull-through from the upstreams when there are any. */
-  private RegistryStorage storage(Store store) {
+  private RegistryStorage storage(Store store) throws IOException {
     StoreRegistryStorage local = new StoreRegistryStorage(store);
     if (upstreams.isEmpty()) {
       return local;
@@ -144,7 +186,22 @@ final class MirrorCommand implements Callable<Integer> {
     // served at once while the upstream is down, instead of after seconds of backoff.
     RegistryClient manifests = client.timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
         .retryPolicy(RetryPolicy.none()).build();
-    return new PullThroughStorage(local, parsed, client.build(), manifests, tagTtl, line -> {
+    Outbox outbox = null;
+    if (mode != Outbox.Mode.OFF) {
+      // The core's copy from the store: blobs the upstream has are skipped or mounted, an index's
+      // children go first. No retries inside: the outbox retries the whole forward with backoff.
+      ImageTransfer transfer = ImageTransfer.builder().store(store)
+          .registryClient(client.timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60))
+              .retryPolicy(RetryPolicy.none()).build())
+          .build();
+      // Forward lines are printed even with -q: they are the only trace of background work.
+      outbox = Outbox.start(store, mode, f -> transfer.copy(
+          new StoreLocation(f.repository() + ":" + f.pinTag()),
+          new RegistryLocation(ImageReference.parse(
+              f.upstreamHost() + "/" + f.remoteRepository() + ":" + f.tag())),
+          CopyOptions.defaults().withAllPlatforms(true)), forwardBackoffMax, System.out::println);
+    }
+    return new PullThroughStorage(local, parsed, client.build(), manifests, tagTtl, outbox, line -> {
       if (!global.quiet) {
         System.out.println(line);
       }

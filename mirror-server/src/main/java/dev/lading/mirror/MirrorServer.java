@@ -21,6 +21,8 @@ import java.util.function.Consumer;
 public final class MirrorServer implements AutoCloseable {
   /** Header blocks larger than this are refused by Undertow with a 4xx before any handler runs. */
   static final int MAX_HEADER_BYTES = 64 * 1024;
+  /** The push-forwarding outbox's status document, outside the registry API's {@code /v2/}. */
+  static final String STATUS_PATH = "/_lading/outbox";
 
   private final Undertow undertow;
   private final GracefulShutdownHandler shutdown;
@@ -109,6 +111,11 @@ public final class MirrorServer implements AutoCloseable {
       RegistryStorage view = storage.forRequest(Http.query(ex, "ns"),
           text -> ex.getResponseHeaders().add(Http.WARNING, "110 - \"" + text + "\""));
       try {
+        if (ex.getRequestPath().equals(STATUS_PATH)) {
+          status(ex);
+          ex.endExchange();
+          return;
+        }
         try {
           ResourceHandler handler = switch (route.kind()) {
             case BASE -> (e, r) -> Http.body(e, 200, "application/json", Http.utf8("{}"));
@@ -140,6 +147,10 @@ public final class MirrorServer implements AutoCloseable {
         } else {
           respond(ex, ErrorCode.UNAVAILABLE.with(Http.printable(e.getMessage())));
         }
+      } catch (ForwardFailedException e) {
+        log.accept(ex.getRequestMethod() + " " + Http.printable(ex.getRequestPath()) + ": "
+            + e.getMessage());
+        respond(ex, ErrorCode.UNAVAILABLE.with(502, Http.printable(e.getMessage())));
       } catch (RequestTooBigException e) {
         respond(ex, ErrorCode.SIZE_INVALID.with(413, Http.printable(e.getMessage())));
       } catch (IOException | RuntimeException e) {
@@ -148,6 +159,13 @@ public final class MirrorServer implements AutoCloseable {
         respond(ex, ErrorCode.UNSUPPORTED.with(500, "the mirror failed: " + e.getMessage()));
       }
       ex.endExchange();
+    }
+
+    /** The forwarding outbox as JSON; 404 when pushes are not forwarded. */
+    private void status(HttpServerExchange ex) throws ApiException, IOException {
+      byte[] doc = storage.status().orElseThrow(() -> ErrorCode.NAME_UNKNOWN.with(
+          "pushes are not forwarded (no --upstream, or --forward off): there is no outbox"));
+      Http.body(ex, 200, "application/json", doc);
     }
 
     private void respond(HttpServerExchange ex, ApiException e) {

@@ -38,6 +38,8 @@ public final class PullThroughStorage implements RegistryStorage {
   /** After an upstream failure, cached tags are served without asking again for this long. */
   private static final Duration OFFLINE_RECHECK = Duration.ofSeconds(10);
   private static final String WARNING = "upstream unreachable, served from cache";
+  /** How long a {@code --forward sync} push waits for its forward before failing. */
+  private static final Duration SYNC_WAIT = Duration.ofMinutes(2);
 
   private final Shared shared;
   private final String namespace;
@@ -46,7 +48,8 @@ public final class PullThroughStorage implements RegistryStorage {
   /** What every request's view shares. */
   private record Shared(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
       RegistryClient manifestClient, Duration tagTtl, BlobPulls blobs, Consumer<String> log,
-      Map<String, Checked> checked, Map<String, CompletableFuture<Object>> flights) {}
+      Map<String, Checked> checked, Map<String, CompletableFuture<Object>> flights, Outbox outbox,
+      Map<String, Object> pushLocks) {}
 
   /** When a tag was last compared with its upstream, and whether the upstream answered. */
   private record Checked(long atNanos, boolean answered) {}
@@ -61,9 +64,19 @@ public final class PullThroughStorage implements RegistryStorage {
    */
   public PullThroughStorage(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
       RegistryClient manifestClient, Duration tagTtl, Consumer<String> log) {
+    this(local, upstreams, client, manifestClient, tagTtl, null, log);
+  }
+
+  /**
+   * Pull-through as above, and pushes by tag forwarded to the upstream they route to through
+   * {@code outbox} (null or {@link Outbox.Mode#OFF}: pushes stay here).
+   */
+  public PullThroughStorage(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
+      RegistryClient manifestClient, Duration tagTtl, Outbox outbox, Consumer<String> log) {
     this(new Shared(local, upstreams, client, manifestClient, tagTtl,
-        new BlobPulls(local.store(), log), log, new ConcurrentHashMap<>(), new ConcurrentHashMap<>()),
-        null, text -> { });
+        new BlobPulls(local.store(), log), log, new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
+        outbox == null || outbox.mode() == Outbox.Mode.OFF ? null : outbox,
+        new ConcurrentHashMap<>()), null, text -> { });
   }
 
   private PullThroughStorage(Shared shared, String namespace, Consumer<String> warnings) {
@@ -295,7 +308,32 @@ public final class PullThroughStorage implements RegistryStorage {
   @Override
   public Descriptor putManifest(String repository, String tag, String mediaType, byte[] bytes,
       List<Digest> required) throws IOException, MissingBlob {
-    return local().putManifest(repository, tag, mediaType, bytes, required);
+    Outbox outbox = shared.outbox();
+    if (outbox == null || tag == null) {
+      // Manifests pushed by digest alone (index children, referrers) travel with what names them.
+      return local().putManifest(repository, tag, mediaType, bytes, required);
+    }
+    Outbox.Forward forward;
+    Descriptor stored;
+    // One push of a repository at a time from tag to outbox, so the forwards' order is the tag's.
+    synchronized (shared.pushLocks().computeIfAbsent(repository, k -> new Object())) {
+      stored = local().putManifest(repository, tag, mediaType, bytes, required);
+      forward = outbox.enqueue(repository, tag, stored,
+          shared.upstreams().route(repository, namespace));
+    }
+    if (outbox.mode() == Outbox.Mode.SYNC) {
+      try {
+        outbox.awaitFirstAttempt(forward, SYNC_WAIT);
+      } catch (IOException e) {
+        throw new ForwardFailedException(forward, e);
+      }
+    }
+    return stored;
+  }
+
+  @Override
+  public Optional<byte[]> status() {
+    return shared.outbox() == null ? Optional.empty() : Optional.of(shared.outbox().status());
   }
 
   @Override

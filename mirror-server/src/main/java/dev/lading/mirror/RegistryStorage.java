@@ -84,6 +84,14 @@ public interface RegistryStorage {
     return Optional.empty();
   }
 
+  /**
+   * A JSON document of the storage's background work (the push outbox), served at
+   * {@code /_lading/outbox}; empty when it has none.
+   */
+  default Optional<byte[]> status() {
+    return Optional.empty();
+  }
+
   /** A blob on its way into the storage, shared by every request that asked for it meanwhile. */
   interface IncomingBlob {
     /** Its size in bytes. */

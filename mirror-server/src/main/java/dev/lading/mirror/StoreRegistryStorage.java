@@ -91,7 +91,7 @@ public final class StoreRegistryStorage implements RegistryStorage {
   public List<String> tags(String repository) throws IOException {
     TreeSet<String> tags = new TreeSet<>();
     for (String tag : store.tags(repository)) {
-      if (!tag.startsWith(REVISION_PREFIX)) {
+      if (!tag.startsWith(REVISION_PREFIX) && !tag.startsWith(Outbox.PIN_PREFIX)) {
         tags.add(tag);
       }
     }
@@ -171,6 +171,9 @@ public final class StoreRegistryStorage implements RegistryStorage {
   public boolean deleteManifest(String repository, Digest digest) throws IOException {
     boolean any = false;
     for (String tag : store.tags(repository)) {
+      if (tag.startsWith(Outbox.PIN_PREFIX)) {
+        continue; // a queued forward still needs it; its pin goes once the upstream has it
+      }
       Optional<Descriptor> d = store.tag(repository, tag);
       if (d.isPresent() && d.get().digest().equals(digest)) {
         any |= store.deleteTag(repository, tag);

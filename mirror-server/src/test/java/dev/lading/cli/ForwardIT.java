@@ -1,0 +1,289 @@
+package dev.lading.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lading.digest.Digest;
+import dev.lading.model.Json;
+import dev.lading.testing.LocalRegistry;
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lading mirror --forward}: pushes to the mirror reach a real {@code docker-registry}
+ * upstream through the durable outbox, across an upstream outage and a SIGKILL of the mirror. The
+ * upstream is stopped and started again on the same port, as an outage looks to the mirror.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ForwardIT {
+  private static final Pattern SERVING = Pattern.compile("serving .* at http://([0-9.]+:[0-9]+)/v2/");
+
+  @TempDir static Path shared;
+  private static int upstreamPort;
+  private static LocalRegistry upstream;
+  /** The same image as OCI and as Docker v2 schema 2: two manifests of other digests. */
+  private static Path imageA;
+  private static Path imageB;
+  private static Digest digestA;
+  private static Digest digestB;
+
+  private Process mirror;
+  private String host;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    RequiredTool.require("skopeo", "skopeo");
+    RequiredTool.require("curl", "curl");
+    upstreamPort = LocalRegistry.freePort();
+    upstream = LocalRegistry.startOnPort(upstreamPort);
+    BaseImages.push("minimal", upstream.hostPort() + "/base/minimal:1");
+    imageA = shared.resolve("a");
+    imageB = shared.resolve("b");
+    String base = "docker://" + upstream.hostPort() + "/base/minimal:1";
+    skopeo("copy", "--src-tls-verify=false", base, "dir:" + imageA);
+    skopeo("copy", "--src-tls-verify=false", "--format", "v2s2", base, "dir:" + imageB);
+    digestA = Digest.of(imageA.resolve("manifest.json"));
+    digestB = Digest.of(imageB.resolve("manifest.json"));
+    assertNotEquals(digestA, digestB);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (upstream != null) {
+      upstream.close();
+    }
+  }
+
+  @AfterEach
+  void stopMirror() throws InterruptedException {
+    if (mirror != null) {
+      mirror.destroy();
+      assertTrue(mirror.waitFor(60, TimeUnit.SECONDS), "the mirror stops on SIGTERM");
+    }
+  }
+
+  private void startMirror(Path store, String log, String... options) throws Exception {
+    Path logFile = tmp.resolve(log);
+    List<String> args = new ArrayList<>(List.of("mirror", "--listen", "127.0.0.1:0",
+        "--upstream", "local=http://127.0.0.1:" + upstreamPort, "--forward-backoff-max", "2s"));
+    args.addAll(List.of(options));
+    mirror = new LadingJar(store).start(logFile, args.toArray(String[]::new));
+    for (int i = 0; i < 600 && mirror.isAlive(); i++) {
+      Matcher m = SERVING.matcher(Files.exists(logFile) ? Files.readString(logFile) : "");
+      if (m.find()) {
+        host = m.group(1);
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the mirror did not start:\n" + Files.readString(logFile));
+  }
+
+  private static String skopeo(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("skopeo", "--insecure-policy"));
+    cmd.addAll(List.of(args));
+    return Processes.check(cmd, 300);
+  }
+
+  /** skopeo's push of a {@code dir:} image to the mirror as {@code name}. */
+  private Processes.Result push(Path image, String name) throws IOException {
+    return Processes.run(List.of("skopeo", "--insecure-policy", "copy", "--dest-tls-verify=false",
+        "dir:" + image, "docker://" + host + "/" + name), 300);
+  }
+
+  private void pushOk(Path image, String name) throws IOException {
+    Processes.Result r = push(image, name);
+    assertEquals(0, r.exitCode(), "the mirror acknowledges the push: " + r.output());
+  }
+
+  /** The digest the upstream has for {@code name}, by skopeo; null when it has none. */
+  private static String atUpstream(String name) throws IOException {
+    Processes.Result r = Processes.run(List.of("skopeo", "inspect", "--tls-verify=false",
+        "--format", "{{.Digest}}", "docker://127.0.0.1:" + upstreamPort + "/" + name), 120);
+    return r.exitCode() == 0 ? r.output().strip() : null;
+  }
+
+  private JsonNode status() throws IOException {
+    Curl.Response r = new Curl(tmp).call("GET", "http://" + host + "/_lading/outbox", null);
+    assertEquals(200, r.status(), r.text());
+    return Json.mapper().readTree(r.text());
+  }
+
+  private static void await(String what, BooleanSupplier done) throws InterruptedException {
+    for (int i = 0; i < 1200; i++) {
+      if (done.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("timed out waiting until " + what);
+  }
+
+  private void awaitAtUpstream(String name, Digest digest) throws InterruptedException {
+    await(name + " is " + digest + " at the upstream", () -> {
+      try {
+        return digest.toString().equals(atUpstream(name));
+      } catch (IOException e) {
+        return false;
+      }
+    });
+  }
+
+  private void awaitOutboxEmpty() throws InterruptedException {
+    await("the outbox is empty", () -> {
+      try {
+        return status().get("pending").isEmpty();
+      } catch (IOException e) {
+        return false;
+      }
+    });
+  }
+
+  private static List<Path> outboxFiles(Path store) throws IOException {
+    Path dir = store.resolve(".lading/mirror/outbox");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.toString().endsWith(".json")).toList();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aPushReachesTheUpstreamWithTheSameDigest() throws Exception {
+    Path store = tmp.resolve("store");
+    startMirror(store, "mirror.log");
+    pushOk(imageA, "team/app:1");
+    awaitAtUpstream("team/app:1", digestA);
+    awaitOutboxEmpty();
+    assertTrue(outboxFiles(store).isEmpty(), "a forward's file goes once the upstream has it");
+    assertEquals("async", status().get("forward").asText(), "async is the default with --upstream");
+    String tags = new Curl(tmp).call("GET", "http://" + host + "/v2/team/app/tags/list", null).text();
+    assertEquals("[\"1\"]", Json.mapper().readTree(tags).get("tags").toString(),
+        "the outbox's pins are not listed");
+    assertTrue(Files.readString(tmp.resolve("mirror.log")).contains(": done (attempt 1)"));
+  }
+
+  @Test
+  @Order(2)
+  void aPushAcknowledgedBeforeASigkillIsForwardedAfterTheRestart() throws Exception {
+    Path store = tmp.resolve("store");
+    upstream.close(); // so the forward cannot have happened before the kill
+    upstream = null;
+    startMirror(store, "mirror.log");
+    pushOk(imageA, "team/killed:1");
+    mirror.destroyForcibly(); // SIGKILL
+    assertTrue(mirror.waitFor(60, TimeUnit.SECONDS));
+    mirror = null;
+    assertEquals(1, outboxFiles(store).size(), "the acknowledged push is in the outbox on disk");
+    upstream = LocalRegistry.startOnPort(upstreamPort);
+    assertEquals(null, atUpstream("team/killed:1"), "not forwarded yet");
+    startMirror(store, "restarted.log");
+    awaitAtUpstream("team/killed:1", digestA);
+    awaitOutboxEmpty();
+    assertTrue(Files.readString(tmp.resolve("restarted.log")).contains("1 pending from before"));
+  }
+
+  @Test
+  @Order(3)
+  void pushesWhileTheUpstreamIsDownArePendingThenArrive() throws Exception {
+    upstream.close();
+    upstream = null;
+    startMirror(tmp.resolve("store"), "mirror.log");
+    pushOk(imageA, "team/down:1");
+    pushOk(imageB, "team/down2:1");
+    await("both forwards failed twice", () -> {
+      try {
+        JsonNode pending = status().get("pending");
+        return pending.size() == 2 && pending.get(0).get("attempts").asInt() >= 2
+            && pending.get(1).get("attempts").asInt() >= 2;
+      } catch (IOException e) {
+        return false;
+      }
+    });
+    JsonNode first = status().get("pending").get(0);
+    assertEquals("team/down", first.get("repository").asText());
+    assertEquals(digestA.toString(), first.get("digest").asText());
+    assertEquals("local", first.get("upstream").asText());
+    assertFalse(first.path("lastError").asText().isEmpty(), first.toString());
+    upstream = LocalRegistry.startOnPort(upstreamPort);
+    awaitAtUpstream("team/down:1", digestA);
+    awaitAtUpstream("team/down2:1", digestB);
+    awaitOutboxEmpty();
+  }
+
+  @Test
+  @Order(4)
+  void twoPushesOfOneTagEndWithTheSecondAtTheUpstream() throws Exception {
+    upstream.close(); // both queue up, so the order is the outbox's, not the pushes' timing
+    upstream = null;
+    startMirror(tmp.resolve("store"), "mirror.log");
+    pushOk(imageA, "team/order:1");
+    pushOk(imageB, "team/order:1");
+    upstream = LocalRegistry.startOnPort(upstreamPort);
+    awaitOutboxEmpty();
+    assertEquals(digestB.toString(), atUpstream("team/order:1"));
+    String log = upstream.log();
+    int a = log.indexOf("\"PUT /v2/team/order/manifests/1 HTTP");
+    int b = log.indexOf("\"PUT /v2/team/order/manifests/1 HTTP", a + 1);
+    assertTrue(a >= 0 && b > a, "two manifest PUTs, in order:\n" + log);
+  }
+
+  @Test
+  @Order(5)
+  void syncFailsThePushWhileTheUpstreamIsDownAndOffKeepsItLocal() throws Exception {
+    Path store = tmp.resolve("store");
+    startMirror(store, "sync.log", "--forward", "sync");
+    pushOk(imageA, "team/sync:1");
+    assertEquals(digestA.toString(), atUpstream("team/sync:1"), "there when the push returns");
+    upstream.close();
+    upstream = null;
+    Processes.Result refused = push(imageA, "team/sync:2");
+    assertNotEquals(0, refused.exitCode(), refused.output());
+    assertTrue(refused.output().contains("502 Bad Gateway"), refused.output());
+    // skopeo shows only the status; the body says what happened, for curl or a log.
+    byte[] manifest = Files.readAllBytes(imageA.resolve("manifest.json"));
+    Curl.Response put = new Curl(tmp).call("PUT", "http://" + host + "/v2/team/sync/manifests/3",
+        manifest, "Content-Type: application/vnd.oci.image.manifest.v1+json");
+    assertEquals(502, put.status(), put.text());
+    assertTrue(put.text().contains("stored in the mirror, but not accepted by upstream local"),
+        put.text());
+    assertTrue(put.text().contains("an earlier push to team/sync is not forwarded yet"),
+        "queued behind the failing one, it fails at once: " + put.text());
+    assertEquals(2, status().get("pending").size(), "kept, and still queued");
+    stopMirror();
+
+    upstream = LocalRegistry.startOnPort(upstreamPort);
+    startMirror(tmp.resolve("store-off"), "off.log", "--forward", "off");
+    pushOk(imageA, "team/off:1");
+    assertEquals(404, new Curl(tmp).call("GET", "http://" + host + "/_lading/outbox", null).status());
+    assertTrue(outboxFiles(tmp.resolve("store-off")).isEmpty());
+    assertEquals(digestA.toString(), new Curl(tmp).call("HEAD",
+        "http://" + host + "/v2/team/off/manifests/1", null).header("Docker-Content-Digest"));
+    Thread.sleep(2000);
+    assertEquals(null, atUpstream("team/off:1"), "never forwarded");
+  }
+}
