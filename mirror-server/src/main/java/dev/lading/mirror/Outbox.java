@@ -265,14 +265,16 @@ public final class Outbox {
     }
     try {
       if (store.tag(f.repository(), f.pinTag()).isEmpty()) {
-        log.accept("forward " + what + ": dropped, the pinned manifest is gone from the store");
+        // The pin goes right after a success: a crash before the file went leaves this case.
+        log.accept("forward " + what + ": already done (no longer pinned in the store)");
       } else {
         sender.send(f);
         log.accept("forward " + what + ": done (attempt " + attempt + ")");
       }
+      // The pin first, then the file: a crash in between is replayed as done, and leaks nothing.
+      store.deleteTag(f.repository(), f.pinTag());
       Files.deleteIfExists(file(f.seq()));
       syncDirectory();
-      store.deleteTag(f.repository(), f.pinTag());
       synchronized (this) {
         pending.remove(f.seq());
         notifyAll();
