@@ -37,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ForwardIT {
+  private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
   private static final Pattern SERVING = Pattern.compile("serving .* at http://([0-9.]+:[0-9]+)/v2/");
 
   @TempDir static Path shared;
@@ -189,6 +191,31 @@ class ForwardIT {
 
   @Test
   @Order(2)
+  void anIndexIsForwardedWithItsChildren() throws Exception {
+    startMirror(tmp.resolve("store"), "mirror.log");
+    pushOk(imageA, "team/blobs:1"); // the layer and config, in the store for the child below
+    awaitOutboxEmpty();
+    Curl curl = new Curl(tmp);
+    byte[] child = Files.readAllBytes(imageA.resolve("manifest.json"));
+    String childUrl = "http://" + host + "/v2/team/multi/manifests/" + digestA;
+    assertEquals(201, curl.call("PUT", childUrl, child, "Content-Type: " + OCI_MANIFEST).status());
+    byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_INDEX + "\",\"manifests\":[{"
+        + "\"mediaType\":\"" + OCI_MANIFEST + "\",\"digest\":\"" + digestA + "\",\"size\":"
+        + child.length + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Curl.Response put = curl.call("PUT", "http://" + host + "/v2/team/multi/manifests/1", index,
+        "Content-Type: " + OCI_INDEX);
+    assertEquals(201, put.status(), put.text());
+    awaitOutboxEmpty();
+    String upstreamUrl = "http://127.0.0.1:" + upstreamPort + "/v2/team/multi/manifests/";
+    assertEquals(Digest.of(index).toString(), curl.call("HEAD", upstreamUrl + "1", null,
+        "Accept: " + OCI_INDEX).header("Docker-Content-Digest"), "the index, byte for byte");
+    assertEquals(200, curl.call("HEAD", upstreamUrl + digestA, null, "Accept: " + OCI_MANIFEST)
+        .status(), "its child went first");
+  }
+
+  @Test
+  @Order(3)
   void aPushAcknowledgedBeforeASigkillIsForwardedAfterTheRestart() throws Exception {
     Path store = tmp.resolve("store");
     upstream.close(); // so the forward cannot have happened before the kill
@@ -208,7 +235,7 @@ class ForwardIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void pushesWhileTheUpstreamIsDownArePendingThenArrive() throws Exception {
     upstream.close();
     upstream = null;
@@ -236,7 +263,7 @@ class ForwardIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void twoPushesOfOneTagEndWithTheSecondAtTheUpstream() throws Exception {
     upstream.close(); // both queue up, so the order is the outbox's, not the pushes' timing
     upstream = null;
@@ -253,7 +280,7 @@ class ForwardIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void syncFailsThePushWhileTheUpstreamIsDownAndOffKeepsItLocal() throws Exception {
     Path store = tmp.resolve("store");
     startMirror(store, "sync.log", "--forward", "sync");
@@ -267,7 +294,7 @@ class ForwardIT {
     // skopeo shows only the status; the body says what happened, for curl or a log.
     byte[] manifest = Files.readAllBytes(imageA.resolve("manifest.json"));
     Curl.Response put = new Curl(tmp).call("PUT", "http://" + host + "/v2/team/sync/manifests/3",
-        manifest, "Content-Type: application/vnd.oci.image.manifest.v1+json");
+        manifest, "Content-Type: " + OCI_MANIFEST);
     assertEquals(502, put.status(), put.text());
     assertTrue(put.text().contains("stored in the mirror, but not accepted by upstream local"),
         put.text());
