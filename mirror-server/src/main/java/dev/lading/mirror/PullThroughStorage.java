@@ -25,7 +25,8 @@ import java.util.function.Consumer;
 /**
  * Pull-through over the store: what the store lacks is fetched from an upstream registry, stored and
  * served. Everything else (pushes, listings, deletes) is the store's, through
- * {@link StoreRegistryStorage}.
+ * {@link StoreRegistryStorage}; with an {@link Outbox}, a push by tag is also queued there to be
+ * forwarded to the upstream it routes to.
  *
  * <p>Images pulled through are cached under {@code NAME/REPOSITORY:TAG}, NAME being the upstream's
  * (so {@code docker.io/library/debian:12}), which is also their name for {@code lading inspect
@@ -310,7 +311,8 @@ public final class PullThroughStorage implements RegistryStorage {
       List<Digest> required) throws IOException, MissingBlob {
     Outbox outbox = shared.outbox();
     if (outbox == null || tag == null) {
-      // Manifests pushed by digest alone (index children, referrers) travel with what names them.
+      // By digest alone: an index child travels with the index that names it; a referrer is not
+      // forwarded (yet).
       return local().putManifest(repository, tag, mediaType, bytes, required);
     }
     Outbox.Forward forward;
