@@ -43,9 +43,17 @@ final class NestedMaven {
    * proxies, mirrors: whole elements of {@code <settings>}).
    */
   Path settings(String name, String extra) throws IOException {
-    String outer = Path.of(System.getProperty("it.outerRepo", System.getProperty("user.home") + "/.m2/repository"))
-        .toUri().toString();
-    Path file = work.resolve(name);
+    Path outer = Path.of(System.getProperty("it.outerRepo", System.getProperty("user.home") + "/.m2/repository"));
+    return writeSettings(work.resolve(name), REPO.toAbsolutePath(), outer, extra);
+  }
+
+  /**
+   * Writes settings that take the plugin from {@code localRepository} and everything else from
+   * {@code outerRepository} as a {@code file:} repository, plus {@code extra} XML.
+   */
+  static Path writeSettings(Path file, Path localRepository, Path outerRepository, String extra)
+      throws IOException {
+    String outer = outerRepository.toUri().toString();
     Files.writeString(file, """
         <settings>
           <localRepository>%s</localRepository>
@@ -56,7 +64,7 @@ final class NestedMaven {
           </profile></profiles>
           <activeProfiles><activeProfile>outer</activeProfile></activeProfiles>
         </settings>
-        """.formatted(REPO.toAbsolutePath(), extra, outer, outer), StandardCharsets.UTF_8);
+        """.formatted(localRepository, extra, outer, outer), StandardCharsets.UTF_8);
     return file;
   }
 

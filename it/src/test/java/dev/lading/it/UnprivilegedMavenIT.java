@@ -9,7 +9,6 @@ import dev.lading.testing.LocalRegistry;
 import dev.lading.testing.Processes;
 import dev.lading.testing.RequiredTool;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,17 +67,7 @@ class UnprivilegedMavenIT {
     Processes.check(List.of("find", outer.toString(), "-type", "d", "-exec", "chmod", "a+rx", "{}", "+"), 300);
     Path local = work.resolve("local-repository");
     Processes.check(List.of("cp", "-a", IT_REPO.toAbsolutePath() + "/.", local.toString()), 300);
-    settings = work.resolve("settings.xml");
-    Files.writeString(settings, """
-        <settings>
-          <localRepository>%s</localRepository>
-          <profiles><profile><id>outer</id>
-            <repositories><repository><id>outer-local</id><url>%s</url></repository></repositories>
-            <pluginRepositories><pluginRepository><id>outer-local</id><url>%s</url></pluginRepository></pluginRepositories>
-          </profile></profiles>
-          <activeProfiles><activeProfile>outer</activeProfile></activeProfiles>
-        </settings>
-        """.formatted(local, outer.toUri(), outer.toUri()), StandardCharsets.UTF_8);
+    settings = NestedMaven.writeSettings(work.resolve("settings.xml"), local, outer, "");
     Files.createDirectories(work.resolve("tmp"));
     for (String project : List.of("dockerfile", "fromdockerfile")) {
       copy(NestedMaven.PROJECTS.resolve(project), work.resolve("projects").resolve(project));
