@@ -154,7 +154,11 @@ public final class BlobWriter extends OutputStream {
   @Override
   public void write(int b) throws IOException {
     checkWritable();
-    out.write(b);
+    try {
+      out.write(b);
+    } catch (IOException e) {
+      throw StoreFullException.wrap(e, layout, expected);
+    }
     md.update((byte) b);
     position++;
   }
@@ -162,7 +166,11 @@ public final class BlobWriter extends OutputStream {
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
     checkWritable();
-    out.write(b, off, len);
+    try {
+      out.write(b, off, len);
+    } catch (IOException e) {
+      throw StoreFullException.wrap(e, layout, expected);
+    }
     md.update(b, off, len);
     position += len;
   }
@@ -171,7 +179,11 @@ public final class BlobWriter extends OutputStream {
   @Override
   public void flush() throws IOException {
     if (state == State.OPEN && out != null) {
-      out.flush();
+      try {
+        out.flush();
+      } catch (IOException e) {
+        throw StoreFullException.wrap(e, layout, expected);
+      }
     }
   }
 
@@ -223,7 +235,12 @@ public final class BlobWriter extends OutputStream {
       }
       state = State.COMMITTED;
       return actual;
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      if (state == State.OPEN) {
+        abort(e);
+      }
+      throw StoreFullException.wrap(e, layout, expected);
+    } catch (RuntimeException e) {
       if (state == State.OPEN) {
         abort(e);
       }

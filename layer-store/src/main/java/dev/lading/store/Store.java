@@ -422,6 +422,7 @@ public final class Store {
         boolean stale = false;
         for (Map.Entry<String, Descriptor> e : targets.entrySet()) {
           stale |= refs.write(e.getKey(), e.getValue()) || !refs.indexNames(e.getKey(), e.getValue());
+          LastUse.record(refs.file(e.getKey())); // setting a ref to what it was is a use too
         }
         if (stale) {
           refs.regenerateIndex();
@@ -442,9 +443,13 @@ public final class Store {
     return name != null && OCI_REF_NAME.matcher(name).matches();
   }
 
-  /** The manifest or index a ref names. */
+  /** The manifest or index a ref names. Counts as a use of the image, for the size-capped gc. */
   public Optional<Descriptor> ref(String name) throws IOException {
-    return refs.read(name);
+    Optional<Descriptor> target = refs.read(name);
+    if (target.isPresent()) {
+      LastUse.record(refs.file(name));
+    }
+    return target;
   }
 
   /** Removes a ref; its blobs stay until gc. Returns false when there was no such ref. */
@@ -486,14 +491,22 @@ public final class Store {
     try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true)) {
       blobPath(manifestOrIndex.digest()); // under the lease, so gc cannot take it before the tag exists
       tags.write(repository, tag, manifestOrIndex);
+      LastUse.record(tags.file(repository, tag));
     }
   }
 
-  /** The manifest or index {@code repository:tag} points to, if the tag exists. */
+  /**
+   * The manifest or index {@code repository:tag} points to, if the tag exists. Counts as a use of the
+   * image, for the size-capped gc.
+   */
   public Optional<Descriptor> tag(String repository, String tag) throws IOException {
     RepositoryTags.validateRepository(repository);
     RepositoryTags.validateTag(tag);
-    return tags.read(repository, tag);
+    Optional<Descriptor> target = tags.read(repository, tag);
+    if (target.isPresent()) {
+      LastUse.record(tags.file(repository, tag));
+    }
+    return target;
   }
 
   /** Removes a tag; its blobs stay until gc. Returns false when there was no such tag. */
@@ -597,7 +610,26 @@ public final class Store {
    *     tell what it needs and deletes nothing (run fsck)
    */
   public GcReport gc(Duration grace) throws IOException {
-    return maintenance().gc(grace);
+    return maintenance().gc(grace, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@link #gc(Duration)}, then, while the store is larger than {@code maxBytes}: deletes partial
+   * downloads, then evicts named images (refs and tags) least recently used first, with the blobs
+   * only they need. Names used within {@code grace} are never evicted, so the store may stay over the
+   * cap ({@link GcReport#overCap()}). A read of a ref or tag ({@link #ref}, {@link #tag}) or setting
+   * one counts as a use.
+   */
+  public GcReport gc(Duration grace, long maxBytes) throws IOException {
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("the size cap must not be negative, got " + maxBytes);
+    }
+    return maintenance().gc(grace, maxBytes);
+  }
+
+  /** What the store holds, image by image, and where its bytes are. Reads only; records no use. */
+  public StoreUsage usage() throws IOException {
+    return maintenance().usage();
   }
 
   private StoreMaintenance maintenance() {

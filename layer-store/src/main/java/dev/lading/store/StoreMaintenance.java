@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -182,25 +184,36 @@ final class StoreMaintenance {
       }
     }
     for (Path partial : list(layout.ingest())) {
-      String name = partial.getFileName().toString();
-      if (!name.endsWith(".partial") || !olderThan(partial, cutoff)) {
-        continue;
-      }
-      String hex = name.substring(0, name.length() - ".partial".length());
-      if (!HEX.matcher(hex).matches()) {
-        continue;
-      }
-      try (ProcessLocks.Held lock =
-          ProcessLocks.JVM.tryAcquire(layout.ingestLock(Digest.ofHex(hex)), false)) {
-        if (lock != null && olderThan(partial, cutoff) && Files.deleteIfExists(partial)) {
-          removed.add(partial);
-        }
+      if (removePartial(layout, partial, cutoff)) {
+        removed.add(partial);
       }
     }
     return removed;
   }
 
-  private static boolean olderThan(Path file, Instant cutoff) throws IOException {
+  /**
+   * Deletes a partial download last written before {@code cutoff}, unless a writer holds its ingest
+   * lock (a live resumable download never loses its file).
+   */
+  static boolean removePartial(Layout layout, Path partial, Instant cutoff) throws IOException {
+    String name = partial.getFileName().toString();
+    if (!name.endsWith(".partial") || !olderThan(partial, cutoff)) {
+      return false;
+    }
+    String hex = name.substring(0, name.length() - ".partial".length());
+    if (!HEX.matcher(hex).matches()) {
+      return false;
+    }
+    try (ProcessLocks.Held lock =
+        ProcessLocks.JVM.tryAcquire(layout.ingestLock(Digest.ofHex(hex)), false)) {
+      return lock != null && olderThan(partial, cutoff) && Files.deleteIfExists(partial);
+    }
+  }
+
+  static boolean olderThan(Path file, Instant cutoff) throws IOException {
+    if (cutoff.equals(Instant.MAX)) {
+      return Files.exists(file);
+    }
     try {
       FileTime modified = Files.readAttributes(file, BasicFileAttributes.class).lastModifiedTime();
       return modified.toInstant().isBefore(cutoff);
@@ -209,7 +222,7 @@ final class StoreMaintenance {
     }
   }
 
-  private static List<Path> list(Path dir) throws IOException {
+  static List<Path> list(Path dir) throws IOException {
     List<Path> paths = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       entries.forEach(paths::add);
@@ -221,33 +234,37 @@ final class StoreMaintenance {
 
   /**
    * Deletes blobs that no ref and no repository tag reaches (through manifests, indexes, configs,
-   * layers and subjects)
-   * and that are older than {@code grace}, and the origin records of such blobs (records of blobs a
-   * ref needs stay, also when the blob itself is absent). Waits until no lease is held and blocks new ones meanwhile,
-   * so a blob that a writer is about to reference is never deleted. Also removes the directories of
-   * repositories that no longer have tags.
+   * layers and subjects) and that are older than {@code grace}, partial downloads idle for longer
+   * than {@code grace} (a live one is kept), and the origin records of blobs no name needs (records
+   * of blobs a ref needs stay, also when the blob itself is absent). With {@code maxBytes} below
+   * {@link Long#MAX_VALUE}, then fits the store under that size ({@link SizeCap}). Waits until no
+   * lease is held and blocks new ones meanwhile, so a blob that a writer is about to reference is
+   * never deleted. Also removes the directories of repositories that no longer have tags.
    *
    * @throws IOException when a ref's or tag's manifest, or a tag file, cannot be read: gc then cannot
    *     tell what it needs and deletes nothing (run fsck)
    */
-  GcReport gc(Duration grace) throws IOException {
+  GcReport gc(Duration grace, long maxBytes) throws IOException {
     try (ProcessLocks.Held exclusive = ProcessLocks.JVM.acquire(layout.leaseLock(), false)) {
       // Measured once no writer is active: what was written while gc waited is young.
       Instant cutoff = Instant.now().minus(grace);
-      Set<Digest> reachable = new HashSet<>();
-      for (StoreRef ref : refs.all()) {
-        mark(ref.name(), ref.descriptor(), reachable);
+      List<NamedImage.OnDisk> named;
+      try {
+        named = NamedImage.all(refs, tags);
+      } catch (RepositoryTags.CorruptTagException e) {
+        throw new IOException("gc stopped, nothing deleted: " + e.getMessage(), e);
       }
-      for (RepositoryTags.TagFile tag : tags.scan().tags()) {
-        Descriptor target;
-        try {
-          target = RepositoryTags.readFile(tag.file());
-        } catch (NoSuchFileException deletedMeanwhile) {
-          continue; // a tag deleted while gc runs (deleting needs no lease)
-        } catch (RepositoryTags.CorruptTagException e) {
-          throw new IOException("gc stopped, nothing deleted: " + e.getMessage(), e);
+      boolean capped = maxBytes < Long.MAX_VALUE;
+      // Only the size cap needs each name's own blobs; plain gc walks shared blobs once.
+      Map<NamedImage.OnDisk, Set<Digest>> reaches = new LinkedHashMap<>();
+      Set<Digest> reachable = new HashSet<>();
+      for (NamedImage.OnDisk n : named) {
+        Set<Digest> own = capped ? new HashSet<>() : reachable;
+        mark(n.image().name(), n.image().target(), own);
+        if (capped) {
+          reaches.put(n, own);
+          reachable.addAll(own);
         }
-        mark(tag.repository() + ":" + tag.tag(), target, reachable);
       }
       int referenced = 0;
       int young = 0;
@@ -274,6 +291,29 @@ final class StoreMaintenance {
       if (!removed.isEmpty()) {
         AtomicFiles.syncDirectory(layout.blobs());
       }
+      int partials = 0;
+      long partialBytes = 0;
+      for (Path partial : list(layout.ingest())) {
+        long size = SizeCap.sizeOf(partial);
+        if (removePartial(layout, partial, cutoff)) {
+          partials++;
+          partialBytes += size;
+        }
+      }
+      List<String> evicted = List.of();
+      long sizeAfter = -1;
+      if (capped) {
+        SizeCap.Result fit = new SizeCap(layout, refs, tags).fit(maxBytes, reaches, cutoff);
+        evicted = fit.evicted();
+        removed.addAll(fit.removedBlobs());
+        bytesRemoved += fit.blobBytes();
+        referenced -= fit.removedBlobs().size() + fit.keptYoung();
+        young += fit.keptYoung();
+        partials += fit.partialsRemoved();
+        partialBytes += fit.partialBytes();
+        reachable.removeAll(fit.freed());
+        sizeAfter = fit.sizeAfter();
+      }
       int originsRemoved = 0;
       for (Path record : list(layout.origins())) {
         String name = record.getFileName().toString();
@@ -293,8 +333,55 @@ final class StoreMaintenance {
       }
       // No tag writer is active now (they hold a shared lease), so no directory is about to be used.
       tags.pruneEmptyDirectories();
-      return new GcReport(referenced, young, removed, bytesRemoved, originsRemoved);
+      return new GcReport(referenced, young, removed, bytesRemoved, originsRemoved, partials,
+          partialBytes, evicted, maxBytes, sizeAfter);
     }
+  }
+
+  /**
+   * What the store holds, by named image, with the bytes of blobs, partial downloads and the rest.
+   * Reads only: no lease, no use recorded.
+   */
+  StoreUsage usage() throws IOException {
+    List<StoreUsage.Image> images = new ArrayList<>();
+    Set<Digest> reachable = new HashSet<>();
+    for (NamedImage.OnDisk n : NamedImage.all(refs, tags)) {
+      Set<Digest> own = new HashSet<>();
+      ImageGraph.walk(layout, n.image().target(), own, new ArrayList<>());
+      long bytes = 0;
+      for (Digest d : own) {
+        bytes += Math.max(0, SizeCap.sizeOf(layout.blob(d)));
+      }
+      images.add(new StoreUsage.Image(n.image(), bytes));
+      reachable.addAll(own);
+    }
+    int blobs = 0;
+    long blobBytes = 0;
+    long unreferenced = 0;
+    for (Path blob : list(layout.blobs())) {
+      long size = SizeCap.sizeOf(blob);
+      if (size < 0 || !Files.isRegularFile(blob)) {
+        continue;
+      }
+      blobs++;
+      blobBytes += size;
+      String name = blob.getFileName().toString();
+      if (!HEX.matcher(name).matches() || !reachable.contains(Digest.ofHex(name))) {
+        unreferenced += size;
+      }
+    }
+    int partials = 0;
+    long partialBytes = 0;
+    for (Path partial : list(layout.ingest())) {
+      long size = SizeCap.sizeOf(partial);
+      if (size >= 0) {
+        partials++;
+        partialBytes += size;
+      }
+    }
+    long other = SizeCap.totalBytes(layout.root()) - blobBytes - partialBytes;
+    return new StoreUsage(images, blobs, blobBytes, unreferenced, partials, partialBytes,
+        Math.max(0, other));
   }
 
   /** Adds what {@code root} needs to {@code reachable}; refuses to go on when a manifest is unreadable. */

@@ -6,8 +6,10 @@ import dev.lading.build.ImageBuilder;
 import dev.lading.build.JavaImagePlan;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.exec.ExecutorChoice;
+import dev.lading.io.ByteSize;
 import dev.lading.model.ImageReference;
 import dev.lading.model.Platform;
+import dev.lading.store.GcReport;
 import dev.lading.store.Store;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.Mirrors;
@@ -70,6 +72,15 @@ public class BuildMojo extends AbstractImageMojo {
   @Parameter(property = "image.executor", defaultValue = "auto")
   protected String executor;
 
+  /**
+   * Caps the store after the build (e.g. {@code 5g}, binary units), as {@code lading store gc
+   * --max-size} does: partial downloads, then the least recently used images go until it fits. For a
+   * store kept in a CI cache with a size limit. Images used in the last 10 minutes, this build's
+   * among them, always stay.
+   */
+  @Parameter(property = "image.storeMaxSize")
+  protected String storeMaxSize;
+
   @Override
   protected String goal() {
     return "image:build";
@@ -78,11 +89,31 @@ public class BuildMojo extends AbstractImageMojo {
   @Override
   protected void run() throws IOException, MojoExecutionException, MojoFailureException {
     ImageReference target = buildIntoStore();
+    if (storeMaxSize != null && !storeMaxSize.isBlank()) {
+      capStore(ByteSize.parse(storeMaxSize.trim()));
+    }
     if (!PushPlan.follows(session, project)) {
       // Jib's build goal pushed: whoever switched must not believe this one did.
       getLog().warn(logPrefix() + "built into the store as " + target + ", not pushed: no image:push in"
           + " this build (Jib's build goal pushed; add image:push to the command, or to the <goals> of the"
           + " execution that binds image:build)");
+    }
+  }
+
+  private void capStore(long maxBytes) throws IOException {
+    Store store = openStore();
+    // Waits for other builds on this store to finish their writes (gc holds the store exclusively).
+    GcReport report = store.gc(Store.DEFAULT_GC_GRACE, maxBytes);
+    String mib = (report.sizeAfter() >> 20) + " MiB";
+    if (report.overCap()) {
+      getLog().warn(logPrefix() + "store " + store.root() + " holds " + mib + ", over <storeMaxSize> "
+          + storeMaxSize + ": what is left was used in the last "
+          + Store.DEFAULT_GC_GRACE.toMinutes() + " minutes; evicted " + report.evicted().size()
+          + " images");
+    } else if (!report.evicted().isEmpty() || !report.removed().isEmpty()) {
+      getLog().info(logPrefix() + "store " + store.root() + " capped at " + storeMaxSize + ": " + mib
+          + " after evicting " + report.evicted().size() + " least recently used images ("
+          + String.join(", ", report.evicted()) + ")");
     }
   }
 

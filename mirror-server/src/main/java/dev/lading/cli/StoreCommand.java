@@ -1,12 +1,13 @@
 package dev.lading.cli;
 
 import dev.lading.build.dockerfile.BuildCaches;
-import dev.lading.model.Descriptor;
+import dev.lading.io.ByteSize;
 import dev.lading.store.FsckReport;
 import dev.lading.store.GcReport;
 import dev.lading.store.Store;
-import dev.lading.store.StoreRef;
+import dev.lading.store.StoreUsage;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -22,34 +23,49 @@ import picocli.CommandLine.Option;
 final class StoreCommand {
 
   @Command(name = "ls", mixinStandardHelpOptions = true,
-      description = "List the named images in the store: digest, media type, size, name.")
+      description = "List the named images in the store (least recently used first): digest, the"
+          + " bytes of the blobs each keeps, last use, name; then where the store's bytes are.")
   static final class Ls implements Callable<Integer> {
     @Mixin GlobalOptions global;
 
     @Option(names = "--tags", description = "Also list the repository tags of the registry mirror"
-        + " (as repository:tag, after the named images).")
+        + " (as repository:tag).")
     boolean tags;
 
     @Override
     public Integer call() throws Exception {
       Store store = global.openStore();
-      for (StoreRef ref : store.refs()) {
-        print(ref.descriptor(), ref.name());
-      }
-      if (tags) {
-        for (String repository : store.repositories()) {
-          for (String tag : store.tags(repository)) {
-            // A tag deleted between listing and reading is simply not shown.
-            store.tag(repository, tag).ifPresent(d -> print(d, repository + ":" + tag));
-          }
+      StoreUsage usage = store.usage();
+      Instant now = Instant.now();
+      for (StoreUsage.Image i : usage.images()) {
+        if (tags || !i.image().tag()) {
+          System.out.printf("%s  %9s  %-10s %s%n", i.image().target().digest().shortHex(),
+              Sizes.human(i.bytes()), ago(i.image().lastUse(), now), i.image().name());
         }
       }
+      System.out.println(usage.images().size() + " images and tags; " + usage.blobs() + " blobs "
+          + Sizes.human(usage.blobBytes()) + (usage.unreferencedBytes() == 0 ? ""
+          : " (" + Sizes.human(usage.unreferencedBytes()) + " unreferenced)")
+          + (usage.partials() == 0 ? "" : ", " + usage.partials() + " partial downloads "
+          + Sizes.human(usage.partialBytes()) + " (`lading store gc --grace 0s` removes them)")
+          + ", other " + Sizes.human(usage.otherBytes()) + ": total "
+          + Sizes.human(usage.totalBytes()) + " in " + store.root());
       return 0;
     }
 
-    private static void print(Descriptor d, String name) {
-      System.out.printf("%s  %-52s %8s  %s%n", d.digest().shortHex(), d.mediaType(),
-          Sizes.human(d.size()), name);
+    /** How long ago, coarsely: the order matters for eviction, not the second. */
+    static String ago(Instant then, Instant now) {
+      Duration d = Duration.between(then, now);
+      if (d.isNegative() || d.toMinutes() < 1) {
+        return "now";
+      }
+      if (d.toHours() < 1) {
+        return d.toMinutes() + "m ago";
+      }
+      if (d.toDays() < 2) {
+        return d.toHours() + "h ago";
+      }
+      return d.toDays() + "d ago";
     }
   }
 
@@ -95,29 +111,59 @@ final class StoreCommand {
   }
 
   @Command(name = "gc", mixinStandardHelpOptions = true,
-      description = "Delete blobs no named image or tag needs (younger ones are kept, see --grace),"
-          + " and temp files and upload sessions idle for over an hour.")
+      description = "Delete blobs no named image or tag needs and partial downloads (younger ones"
+          + " are kept, see --grace), and temp files and upload sessions idle for over an hour."
+          + " With --max-size, then evict the least recently used images until the store fits.")
   static final class Gc implements Callable<Integer> {
     @Mixin GlobalOptions global;
 
     @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "10m",
         converter = DurationConverter.class,
-        description = "Keep unreferenced blobs younger than this: 90s, 10m, 2h, 1d or ISO-8601"
-            + " (default ${DEFAULT-VALUE}; 0s removes every unreferenced blob).")
+        description = "Keep unreferenced blobs, partial downloads and (with --max-size) images used"
+            + " more recently than this: 90s, 10m, 2h, 1d or ISO-8601 (default ${DEFAULT-VALUE}; 0s"
+            + " removes every unreferenced blob).")
     Duration grace;
+
+    @Option(names = "--max-size", paramLabel = "SIZE",
+        description = "Cap the store's size (e.g. 5g; binary units): partial downloads go first,"
+            + " then the least recently used images with the blobs only they need, then build"
+            + " caches not in use. Images used within --grace stay.")
+    String maxSize;
 
     @Override
     public Integer call() throws Exception {
+      long cap = maxSize == null ? Long.MAX_VALUE : ByteSize.parse(maxSize);
       Store store = global.openStore();
-      GcReport report = store.gc(grace);
+      GcReport report = store.gc(grace, cap);
       // Abandoned upload sessions and temp files of killed writers: never blobs, but disk all the same.
       int stale = store.removeStaleTempFiles(Store.DEFAULT_TEMP_MAX_AGE).size();
+      long size = report.sizeAfter();
+      String caches = "";
+      if (report.overCap()) {
+        BuildCaches.Pruned pruned = BuildCaches.prune(store, null);
+        if (!pruned.removed().isEmpty()) {
+          size = store.usage().totalBytes();
+          caches = "; removed " + pruned.removed().size() + " build caches ("
+              + Sizes.human(pruned.bytes()) + ")";
+        }
+      }
       System.out.println("removed " + report.removed().size() + " blobs ("
           + Sizes.human(report.bytesRemoved()) + "); kept " + report.referenced() + " referenced and "
           + report.keptYoung() + " recent" + (report.originsRemoved() == 0 ? ""
           : "; dropped " + report.originsRemoved() + " origin records of blobs no image needs")
+          + (report.partialsRemoved() == 0 ? "" : "; removed " + report.partialsRemoved()
+          + " partial downloads (" + Sizes.human(report.partialBytesRemoved()) + ")")
           + (stale == 0 ? "" : "; removed " + stale + " stale temp files and upload sessions (idle"
           + " over " + Store.DEFAULT_TEMP_MAX_AGE.toMinutes() + " min)"));
+      if (cap < Long.MAX_VALUE) {
+        for (String name : report.evicted()) {
+          System.out.println("evicted " + name);
+        }
+        System.out.println("store " + Sizes.human(size) + (size > cap
+            ? ", still over the cap of " + Sizes.human(cap) + ": what is left was used within "
+            + grace.toMinutes() + " min (--grace) or is in use" : ", cap " + Sizes.human(cap))
+            + "; evicted " + report.evicted().size() + " images" + caches);
+      }
       return 0;
     }
   }

@@ -95,6 +95,48 @@ class StoreSafetyIT {
     assertTrue(lading.ok("store", "fsck").contains("clean"));
   }
 
+  /**
+   * A pull into a store whose file system fills up fails with a message that says how to get the
+   * space back, shows no half blob, and the partial download it keeps is listed and reclaimed by
+   * {@code gc --grace 0s} (before, only {@code rm} freed the disk).
+   */
+  @Test
+  void aFullDiskFailsCleanlyAndGcReclaimsThePartialDownload() throws Exception {
+    Path mount = tmp.resolve("small-fs");
+    Files.createDirectories(mount);
+    // A 40 MiB file system for a 96 MiB layer; mounting needs root, as CI runs.
+    Processes.Result mounted = Processes.run(List.of("mount", "-t", "tmpfs", "-o", "size=40m",
+        "tmpfs", mount.toString()), 30);
+    if (mounted.exitCode() != 0) {
+      String why = "cannot mount a small tmpfs (needs root): " + mounted.output();
+      if (RequiredTool.isCi()) {
+        org.junit.jupiter.api.Assertions.fail(why);
+      }
+      org.junit.jupiter.api.Assumptions.abort(why);
+    }
+    try {
+      Path store = mount.resolve("store");
+      LadingJar lading = new LadingJar(store);
+      Processes.Result full = lading.run("copy", "--parallel", "1", "docker://" + image, "store:big");
+      assertEquals(1, full.exitCode(), full.output());
+      String error = full.output();
+      assertTrue(error.contains("No space left on device") && error.contains(store.toString())
+          && error.contains("lading store gc --grace 0s") && error.contains("--max-size"), error);
+      assertFalse(error.contains("\tat "), "no stack trace for a full disk: " + error);
+      assertFalse(Files.exists(store.resolve("blobs/sha256/" + layer.hex())), "no half blob visible");
+
+      String ls = lading.ok("store", "ls");
+      assertTrue(ls.contains("1 partial downloads"), ls);
+      String gc = lading.ok("store", "gc", "--grace", "0s");
+      assertTrue(gc.contains("removed 1 partial downloads"), gc);
+      assertTrue(partialFiles(store).stream().noneMatch(p -> p.toString().endsWith(".partial")));
+      assertTrue(Files.getFileStore(mount).getUsableSpace() > (35L << 20), "the space is back");
+      assertTrue(lading.ok("store", "fsck").contains("clean"));
+    } finally {
+      Processes.run(List.of("umount", "-l", mount.toString()), 30);
+    }
+  }
+
   /** Writes a one-layer image of ~96 MiB incompressible data into an OCI layout; skopeo pushes it. */
   private static Digest pushImageWithALargeLayer(Path tmp, String target) throws Exception {
     Path data = tmp.resolve("random.bin");
