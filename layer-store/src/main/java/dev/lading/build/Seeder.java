@@ -96,7 +96,8 @@ public final class Seeder {
       store.setRef(text, store.ref(stored).orElseThrow());
     }
     listener.info("seeded " + image.reference()
-        + (resolved.size() > 1 ? " (" + resolved.size() + " platforms)" : "") + ": " + layers + " layers, "
+        + (resolved.size() > 1 ? " (" + resolved.size() + " platforms)" : "") + ": " + layers
+        + (layers == 1 ? " layer, " : " layers, ")
         + (fetched == 0 ? "all present" : fetched + " fetched now"));
     return new SeedResult(1, layers, fetched, bytes);
   }

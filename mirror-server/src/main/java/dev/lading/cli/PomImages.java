@@ -28,7 +28,9 @@ import org.xml.sax.SAXException;
  * {@code dev.lading:image-maven-plugin} ({@code <from><image>}, {@code <seed>}, the FROM lines of
  * {@code <from><dockerfile>} or {@code <dockerfile>} with {@code <buildArgs>}) and of Jib's Maven plugin
  * ({@code <from><image>}), in {@code <build><plugins>} and {@code <pluginManagement>}, then each of
- * {@code <modules>}. {@code ${name}} comes from the POM's {@code <properties>} and its aggregator's.
+ * {@code <modules>}. {@code ${name}} comes from the POM's {@code <properties>} and its aggregator's; a
+ * {@code image.from.image} or {@code jib.from.image} property overrides {@code <from><image>}, as in the
+ * plugins. Profiles are not read.
  */
 final class PomImages {
   private static final Pattern PROPERTY = Pattern.compile("\\$\\{([^}]+)}");
@@ -110,7 +112,14 @@ final class PomImages {
   private void readConfiguration(Element configuration, boolean ours, Values values, Path dir)
       throws IOException {
     Element from = child(configuration, "from");
-    String image = text(child(from, "image"));
+    // As the plugins read it: a POM property (ours, then Jib's alias) overrides <from><image>.
+    String image = values.properties().get(ours ? "image.from.image" : "jib.from.image");
+    if (image == null && ours) {
+      image = values.properties().get("jib.from.image");
+    }
+    if (image == null) {
+      image = text(child(from, "image"));
+    }
     if (image != null) {
       add(values.resolve(image, "<from><image>"), null, values);
     }

@@ -96,7 +96,7 @@ final class StoreSeedCommand implements Callable<Integer> {
           : " (the " + done.images() + " image(s) before it are seeded and stay in the store)"), e);
     }
     System.out.println("seeded " + result.images() + (result.images() == 1 ? " image" : " images") + ": "
-        + result.layers() + " layers, " + result.fetched() + " fetched now ("
+        + result.layers() + (result.layers() == 1 ? " layer, " : " layers, ") + result.fetched() + " fetched now ("
         + Sizes.human(result.bytesFetched()) + ") in "
         + String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - start) / 1e9));
     return 0;

@@ -83,6 +83,14 @@ class PomImagesTest {
   }
 
   @Test
+  void aFromImagePropertyOverridesTheConfigurationAsInThePlugins() throws IOException {
+    Path pom = write("pom.xml", pom("<properties><jib.from.image>busybox:1.36</jib.from.image></properties>"
+        + "<build><plugins>" + plugin("dev.lading", "image-maven-plugin",
+            "<from><image>debian:12</image></from>") + "</plugins></build>"));
+    assertEquals(List.of(image("docker.io/library/busybox:1.36", null)), PomImages.read(pom));
+  }
+
+  @Test
   void anUndefinedPropertyIsAnErrorNamingItAndThePom() throws IOException {
     Path pom = write("pom.xml", pom("<build><plugins>" + plugin("dev.lading", "image-maven-plugin",
         "<from><image>${base.image}</image></from>") + "</plugins></build>"));

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StoreSeedIT {
   private static final Pattern SUMMARY =
-      Pattern.compile("seeded (\\d+) images?: (\\d+) layers, (\\d+) fetched now \\(([^)]*)\\) in [0-9.]+ s");
+      Pattern.compile("seeded (\\d+) images?: (\\d+) layers?, (\\d+) fetched now \\(([^)]*)\\) in [0-9.]+ s");
 
   @TempDir static Path shared;
   private static LocalRegistry registry;
@@ -162,7 +162,8 @@ class StoreSeedIT {
     long gets = blobGets("library/minimal");
     String second = ok("tag-store", "store", "seed", minimal);
     assertEquals(List.of(1, minimalLayers, 0), summary(second));
-    assertTrue(second.contains("seeded " + minimal + ": " + minimalLayers + " layers, all present"), second);
+    assertTrue(second.contains("seeded " + minimal + ": " + minimalLayers
+        + (minimalLayers == 1 ? " layer" : " layers") + ", all present"), second);
     assertEquals(gets, blobGets("library/minimal"), "no blob downloaded again:\n" + registry.log());
   }
 
