@@ -7,6 +7,7 @@ import dev.lading.model.ImageManifest;
 import dev.lading.model.ImageReference;
 import dev.lading.model.Json;
 import dev.lading.model.ManifestDocument;
+import dev.lading.model.MediaTypes;
 import dev.lading.model.Platform;
 import dev.lading.registry.ManifestResponse;
 import dev.lading.registry.RegistryClient;
@@ -67,11 +68,41 @@ public final class BaseImages {
    */
   public List<BaseImage> resolve(ImageReference reference, List<Platform> platforms, boolean inStore)
       throws IOException {
+    return resolve(reference, platforms, JavaImagePlan.DEFAULT_PLATFORM, inStore, false);
+  }
+
+  /**
+   * As {@link #resolve(ImageReference, List)}, with {@code indexDefault} the platform taken from an index
+   * when {@code platforms} is empty (a single image is then taken whatever its platform).
+   */
+  public List<BaseImage> resolve(ImageReference reference, List<Platform> platforms, Platform indexDefault)
+      throws IOException {
+    return resolve(reference, platforms, indexDefault, false, false);
+  }
+
+  /**
+   * Every platform's image of {@code reference}: each image manifest of an index (entries of an unknown
+   * platform, such as build attestations, are left out), or the one image of a single manifest.
+   */
+  public List<BaseImage> resolveAllPlatforms(ImageReference reference) throws IOException {
+    return resolve(reference, List.of(), JavaImagePlan.DEFAULT_PLATFORM, false, true);
+  }
+
+  private List<BaseImage> resolve(ImageReference reference, List<Platform> platforms, Platform indexDefault,
+      boolean inStore, boolean allPlatforms) throws IOException {
     Descriptor top = client == null || inStore ? fromStore(reference) : fromRegistry(reference);
     ManifestDocument doc = ManifestDocument.parse(store.bytes(top.digest()), top.mediaType());
     List<BaseImage> result = new ArrayList<>();
-    if (doc instanceof ImageIndex index) {
-      List<Platform> wanted = platforms.isEmpty() ? List.of(JavaImagePlan.DEFAULT_PLATFORM) : platforms;
+    if (doc instanceof ImageIndex index && allPlatforms) {
+      for (Platform p : index.availablePlatforms()) {
+        Descriptor entry = index.require(p, reference.toString());
+        if (!"unknown".equals(p.os()) && MediaTypes.isImageManifest(entry.mediaType())
+            && result.stream().noneMatch(b -> b.manifestDescriptor().digest().equals(entry.digest()))) {
+          result.add(image(reference, manifest(reference, entry), inStore));
+        }
+      }
+    } else if (doc instanceof ImageIndex index) {
+      List<Platform> wanted = platforms.isEmpty() ? List.of(indexDefault) : platforms;
       for (Platform p : wanted) {
         Descriptor entry = index.require(p, reference.toString());
         result.add(image(reference, manifest(reference, entry), inStore));
@@ -137,7 +168,7 @@ public final class BaseImages {
       }
       if (e.status() == 404 || e.hasCode("MANIFEST_UNKNOWN") || e.hasCode("NAME_UNKNOWN")) {
         throw new ImageNotAvailableException("unknown base image " + reference + ": " + e.getMessage()
-            + "; check from.image", e);
+            + "; check the image name and tag (from.image)", e);
       }
       throw e;
     }

@@ -5,6 +5,7 @@ import dev.lading.build.ContainerSettings;
 import dev.lading.build.ImageBuilder;
 import dev.lading.build.JavaImagePlan;
 import dev.lading.build.dockerfile.DockerfileBuild;
+import dev.lading.build.dockerfile.DockerfileFroms;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.io.ByteSize;
 import dev.lading.model.ImageReference;

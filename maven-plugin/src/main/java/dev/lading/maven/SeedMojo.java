@@ -1,9 +1,10 @@
 package dev.lading.maven;
 
-import dev.lading.build.BaseImage;
-import dev.lading.build.BaseImages;
-import dev.lading.build.BlobFetcher;
-import dev.lading.model.Descriptor;
+import dev.lading.build.JavaImagePlan;
+import dev.lading.build.SeedImage;
+import dev.lading.build.SeedResult;
+import dev.lading.build.Seeder;
+import dev.lading.build.dockerfile.DockerfileFroms;
 import dev.lading.model.ImageReference;
 import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
@@ -12,10 +13,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
@@ -43,24 +42,22 @@ public class SeedMojo extends AbstractImageMojo {
   @Override
   protected void run() throws IOException {
     long start = System.nanoTime();
-    Set<ImageReference> images = new LinkedHashSet<>();
+    Map<ImageReference, String> images = new LinkedHashMap<>(); // reference -> as a Dockerfile wrote it
     Path baseDockerfile = baseDockerfile();
-    Map<ImageReference, String> written = new LinkedHashMap<>();
     if (baseDockerfile != null) {
       baseReference(); // only for its check that <from><image> is not set too
-      written = DockerfileFroms.of(baseDockerfile, buildArgs);
-      images.addAll(written.keySet());
+      images.putAll(DockerfileFroms.of(baseDockerfile, buildArgs));
     } else if (property("from.image", from.image) != null) {
-      images.add(baseReference());
+      images.put(baseReference(), null);
     }
     for (String s : seed) {
-      images.add(ImageReference.parse(s.trim()));
+      images.putIfAbsent(ImageReference.parse(s.trim()), null);
     }
     String extra = property("seed", null);
     if (extra != null) {
       for (String s : extra.split(",")) {
         if (!s.isBlank()) {
-          images.add(ImageReference.parse(s.trim()));
+          images.putIfAbsent(ImageReference.parse(s.trim()), null);
         }
       }
     }
@@ -70,31 +67,14 @@ public class SeedMojo extends AbstractImageMojo {
     }
     MavenProgress progress = new MavenProgress(getLog(), logPrefix());
     Store store = openStore();
-    RegistryClient client = client(progress, new ArrayList<>(images));
+    RegistryClient client = client(progress, new ArrayList<>(images.keySet()));
     Mirrors mirrors = new Mirrors(mirrorHosts()); // one for the run: a dead mirror is asked once
-    BaseImages bases = new BaseImages(store, client, mirrors, progress);
-    BlobFetcher fetcher = new BlobFetcher(store, client, mirrors, progress);
-    int layers = 0;
-    int fetched = 0;
-    for (ImageReference ref : images) {
-      for (BaseImage base : bases.resolve(ref, platforms())) {
-        for (Descriptor layer : base.manifest().layers()) {
-          layers++;
-          if (fetcher.ensureFrom(layer, base.origin())) {
-            fetched++;
-          }
-        }
-      }
-      String text = written.get(ref);
-      if (text != null && !text.equals(BaseImages.storeRef(ref))) {
-        // The Dockerfile build looks a FROM image up in the store by its text (eclipse-temurin:17), not
-        // by the normalised reference (docker.io/library/eclipse-temurin:17) the base was stored under.
-        store.setRef(text, store.ref(BaseImages.storeRef(ref)).orElseThrow());
-      }
-      getLog().info("seeded " + ref);
-    }
-    getLog().info("image:seed " + images.size() + " image(s) in " + store.root() + ": " + layers
-        + " layers, " + fetched + " fetched now" + (client == null ? " (offline: all present)" : "")
+    List<SeedImage> wanted = new ArrayList<>();
+    images.forEach((reference, text) -> wanted.add(new SeedImage(reference, text)));
+    SeedResult result = new Seeder(store, client, mirrors, progress)
+        .seed(wanted, Seeder.Platforms.of(platforms(), JavaImagePlan.DEFAULT_PLATFORM));
+    getLog().info("image:seed " + result.images() + " image(s) in " + store.root() + ": " + result.layers()
+        + " layers, " + result.fetched() + " fetched now" + (client == null ? " (offline: all present)" : "")
         + " in " + seconds(start));
   }
 }

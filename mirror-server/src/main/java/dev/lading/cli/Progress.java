@@ -12,9 +12,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Progress on stderr: a line per finished blob, and for long transfers a running total at most every
- * two seconds, so CI logs show movement without drowning in lines.
+ * two seconds, so CI logs show movement without drowning in lines. Reports copies, and the blobs a
+ * seed or build pulls.
  */
-final class Progress implements TransferListener, dev.lading.registry.TransferListener {
+final class Progress implements TransferListener, dev.lading.registry.TransferListener,
+    dev.lading.build.BuildListener {
   private static final long INTERVAL_NANOS = 2_000_000_000L;
 
   private final PrintStream out;
@@ -72,5 +74,19 @@ final class Progress implements TransferListener, dev.lading.registry.TransferLi
     if (!quiet) {
       out.println(message);
     }
+  }
+
+  @Override
+  public void blobDone(String action, Digest digest, long bytes) {
+    finished.incrementAndGet();
+    done.put(digest, bytes);
+    if (!quiet) {
+      out.println(action + " " + digest.shortHex() + "  " + Sizes.human(bytes));
+    }
+  }
+
+  @Override
+  public void warn(String message) {
+    out.println("warning: " + message);
   }
 }

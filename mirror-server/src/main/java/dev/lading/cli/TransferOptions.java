@@ -11,6 +11,7 @@ import dev.lading.transfer.ImageLocation;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.RegistryLocation;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -43,24 +44,40 @@ final class TransferOptions {
     if (parallelism < 1) {
       throw new IllegalArgumentException("--parallel must be at least 1");
     }
-    RegistryClient.Builder client = RegistryClient.builder();
-    CredentialProvider fromConfig = DockerConfigCredentials.fromEnvironment();
-    CredentialProvider credentials = fromConfig;
+    List<String> hosts = new ArrayList<>();
     for (ImageLocation location : locations) {
       if (location instanceof RegistryLocation r) {
-        String host = r.reference().registry();
-        if (insecure) {
-          client = client.allowInsecure(host);
+        hosts.add(r.reference().registry());
+      }
+    }
+    Progress progress = new Progress(System.err, quiet);
+    return ImageTransfer.builder()
+        .store(store)
+        .registryClient(client(insecure, creds, hosts, progress))
+        .listener(progress)
+        .parallelism(parallelism)
+        .build();
+  }
+
+  /**
+   * A registry client that may reach {@code hosts}: {@code insecure} and {@code creds} (USER:PASSWORD,
+   * or null) apply to them; other credentials from ~/.docker/config.json, proxies from the environment.
+   */
+  static RegistryClient client(boolean insecure, String creds, List<String> hosts, Progress progress)
+      throws IOException {
+    RegistryClient.Builder client = RegistryClient.builder();
+    CredentialProvider credentials = DockerConfigCredentials.fromEnvironment();
+    for (String host : hosts) {
+      if (insecure) {
+        client = client.allowInsecure(host);
+      }
+      if (creds != null) {
+        int colon = creds.indexOf(':');
+        if (colon <= 0) {
+          throw new IllegalArgumentException("--creds takes USER:PASSWORD");
         }
-        if (creds != null) {
-          int colon = creds.indexOf(':');
-          if (colon <= 0) {
-            throw new IllegalArgumentException("--creds takes USER:PASSWORD");
-          }
-          credentials = CredentialProvider.chain(
-              StaticCredentials.of(host, creds.substring(0, colon), creds.substring(colon + 1)),
-              credentials);
-        }
+        credentials = CredentialProvider.chain(
+            StaticCredentials.of(host, creds.substring(0, colon), creds.substring(colon + 1)), credentials);
       }
     }
     // Like curl and docker: HTTPS_PROXY/HTTP_PROXY/NO_PROXY, else the JVM's proxy properties.
@@ -68,12 +85,6 @@ final class TransferOptions {
     if (proxies.isPresent()) {
       client = client.proxies(proxies.get());
     }
-    Progress progress = new Progress(System.err, quiet);
-    return ImageTransfer.builder()
-        .store(store)
-        .registryClient(client.credentials(credentials).transferListener(progress).build())
-        .listener(progress)
-        .parallelism(parallelism)
-        .build();
+    return client.credentials(credentials).transferListener(progress).build();
   }
 }

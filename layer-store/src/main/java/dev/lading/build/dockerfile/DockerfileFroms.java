@@ -1,4 +1,4 @@
-package dev.lading.maven;
+package dev.lading.build.dockerfile;
 
 import dev.lading.dockerfile.BuildArgs;
 import dev.lading.dockerfile.Dockerfile;
@@ -14,8 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The registry images a Dockerfile's FROM lines name, read before the build that pulls them. */
-final class DockerfileFroms {
+/**
+ * The registry images a Dockerfile's FROM lines name, read before the build that pulls them (for
+ * seeding a store, and for knowing which registries a build will reach).
+ */
+public final class DockerfileFroms {
   /** Image locations a FROM may name that are not in a registry. */
   private static final List<String> LOCAL_TRANSPORTS = List.of("oci:", "oci-archive:", "docker-archive:", "store:");
 
@@ -28,7 +31,7 @@ final class DockerfileFroms {
    *
    * @throws IllegalArgumentException when the Dockerfile cannot be parsed or a FROM expanded
    */
-  static Map<ImageReference, String> of(Path file, Map<String, String> buildArgs) throws IOException {
+  public static Map<ImageReference, String> of(Path file, Map<String, String> buildArgs) throws IOException {
     Map<ImageReference, String> result = new LinkedHashMap<>();
     try {
       Dockerfile dockerfile = Dockerfile.parse(Files.readString(file));
