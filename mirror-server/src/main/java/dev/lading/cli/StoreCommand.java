@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "store", mixinStandardHelpOptions = true,
     description = "List, check and clean the store.",
     subcommands = {StoreCommand.Ls.class, StoreCommand.Fsck.class, StoreCommand.Gc.class,
-        StoreCommand.PruneCache.class})
+        StoreCommand.PruneCache.class, StoreExportCommand.class, StoreImportCommand.class})
 final class StoreCommand {
 
   @Command(name = "ls", mixinStandardHelpOptions = true,
