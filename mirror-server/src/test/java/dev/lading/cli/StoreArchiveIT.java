@@ -258,6 +258,49 @@ class StoreArchiveIT {
     }
   }
 
+  @Test
+  void baseLayersTheStoreNeverFetchedTravelAsOriginsOrWithFetchMissingAsBytes() throws IOException {
+    Path l = shared.resolve("lazy-l");
+    Path archive = shared.resolve("lazy.tar");
+    Path full = shared.resolve("lazy-full.tar");
+    String layerHex;
+    String base;
+    try (LocalRegistry registry = LocalRegistry.start()) {
+      base = registry.hostPort() + "/base:1";
+      BaseImages.push("minimal", base);
+      ok(self(l, "copy", "-q", "docker://" + base, "store:" + base));
+      // What a plugin build leaves: the base's layer referenced, its origin known, its bytes never fetched.
+      Path layer = files(l.resolve("blobs/sha256")).stream()
+          .max((x, y) -> Long.compare(x.toFile().length(), y.toFile().length())).orElseThrow();
+      layerHex = layer.getFileName().toString();
+      Files.delete(layer);
+      assertTrue(ok(self(l, "store", "fsck")).contains("1 base layers not fetched (available from "
+          + registry.hostPort() + "/base)"));
+
+      String exported = ok(self(l, "store", "export", archive.toString()));
+      assertTrue(exported.contains("2 blobs") && exported.contains("1 base layers the store never"
+          + " downloaded are not included"), exported);
+      String fetched = ok(self(l, "store", "export", "--fetch-missing", full.toString()));
+      assertTrue(fetched.contains("fetched 1 base layers") && fetched.contains("3 blobs"), fetched);
+      Processes.check(List.of("chmod", "a+r", archive.toString(), full.toString()), 30);
+
+      Path online = shared.resolve("lazy-online");
+      String imported = ok(nobody(online, "store", "import", archive.toString()));
+      assertTrue(imported.contains("1 origins recorded"), imported);
+      ok(nobody(online, "unpack", "-q", "store:" + base, shared.resolve("rootfs-lazy-online").toString()));
+    }
+    Path offline = shared.resolve("lazy-offline");
+    ok(nobody(offline, "store", "import", archive.toString()));
+    Processes.Result unpack = nobody(offline, "unpack", "-q", "store:" + base,
+        shared.resolve("rootfs-lazy-offline").toString());
+    assertEquals(1, unpack.exitCode(), unpack.output());
+    assertTrue(unpack.output().contains(layerHex), "names the layer it cannot fetch: " + unpack.output());
+
+    Path whole = shared.resolve("lazy-whole");
+    ok(nobody(whole, "store", "import", full.toString()));
+    ok(nobody(whole, "unpack", "-q", "store:" + base, shared.resolve("rootfs-lazy-whole").toString()));
+  }
+
   /** A file in a tar: its name and where its bytes start. */
   private record TarMember(String name, long dataOffset, long size) {}
 
