@@ -10,6 +10,8 @@ import dev.lading.store.archive.ExportReport;
 import dev.lading.store.archive.StoreExport;
 import dev.lading.transfer.Mirrors;
 import dev.lading.transfer.OriginFetcher;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,11 +60,13 @@ final class StoreExportCommand implements Callable<Integer> {
       fetch(store, export.absentBlobs(images), messages);
     }
     ArchiveListener progress = new ArchiveProgress(messages, global.quiet, "exported");
-    ExportReport report = toStdout ? export.write(System.out, gzip, images, progress)
+    // Not System.out: a PrintStream swallows write errors, and a broken pipe must stop the export.
+    FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
+    ExportReport report = toStdout ? export.write(stdout, gzip, images, progress)
         : export.writeTo(Path.of(file), gzip || StoreExport.gzipByName(Path.of(file)), images,
             progress);
     if (toStdout) {
-      System.out.flush();
+      stdout.flush();
     }
     for (String skipped : report.skipped()) {
       messages.println("lading: warning: left out " + skipped);

@@ -107,6 +107,8 @@ record ExportSelection(Map<String, Descriptor> refs, List<ArchiveMetadata.Tag> t
     private final Map<Digest, List<BlobOrigin>> origins = new TreeMap<>();
     private final Map<Digest, Descriptor> absent = new TreeMap<>();
     private final List<String> skipped = new ArrayList<>();
+    /** Walks by root digest: a mirror's many tags often share their manifests. */
+    private final Map<Digest, ImageBlobs> walked = new java.util.HashMap<>();
 
     Builder(Store store, boolean strict) {
       this.store = store;
@@ -126,7 +128,11 @@ record ExportSelection(Map<String, Descriptor> refs, List<ArchiveMetadata.Tag> t
     }
 
     private boolean include(String name, Descriptor root) throws IOException {
-      ImageBlobs image = ImageBlobs.walk(store, root);
+      ImageBlobs image = walked.get(root.digest());
+      if (image == null) {
+        image = ImageBlobs.walk(store, root);
+        walked.put(root.digest(), image);
+      }
       Map<Digest, List<BlobOrigin>> found = new TreeMap<>();
       for (Descriptor absent : image.absent().values()) {
         List<BlobOrigin> from = store.origins(absent.digest());
@@ -143,7 +149,9 @@ record ExportSelection(Map<String, Descriptor> refs, List<ArchiveMetadata.Tag> t
       }
       blobs.putAll(image.present());
       origins.putAll(found);
-      found.keySet().forEach(d -> absent.put(d, image.absent().get(d)));
+      for (Digest d : found.keySet()) {
+        absent.put(d, image.absent().get(d));
+      }
       return true;
     }
 

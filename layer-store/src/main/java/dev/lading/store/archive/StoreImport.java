@@ -14,10 +14,14 @@ import dev.lading.store.Store;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
@@ -35,6 +39,11 @@ public final class StoreImport {
   private static final int BUFFER = 256 * 1024;
   private static final int MAX_INDEX = 64 * 1024 * 1024;
   private static final int MAX_METADATA = 256 * 1024 * 1024;
+  private static final int MAX_RECORD = 1024 * 1024;
+  /** A repository tag file of a store directory (temp files of tag writes start with '.'). */
+  private static final Pattern STORE_TAG =
+      Pattern.compile("\\.lading/repositories/(.+)/_tags/([A-Za-z0-9_][^/]*)");
+  private static final Pattern STORE_ORIGIN = Pattern.compile("\\.lading/origins/([a-f0-9]{64})");
 
   private final Store store;
 
@@ -74,6 +83,10 @@ public final class StoreImport {
     private byte[] layoutFile;
     private byte[] index;
     private ArchiveMetadata metadata;
+    /** From a tar of a store directory: its tags, origin records, and whether it has ref files. */
+    private final List<ArchiveMetadata.Tag> directoryTags = new ArrayList<>();
+    private final Map<Digest, List<BlobOrigin>> directoryOrigins = new TreeMap<>();
+    private boolean storeDirectory;
     private int written;
     private long bytesWritten;
     private int present;
@@ -101,10 +114,47 @@ public final class StoreImport {
           index = entries.readSmall(entry, MAX_INDEX);
         } else if (entry.name().equals(ArchiveMetadata.ENTRY)) {
           metadata = parseMetadata(entries.readSmall(entry, MAX_METADATA));
+        } else {
+          storeDirectoryFile(entries, entry);
         }
-        // Anything else (a store directory's private files, a tool's extras) is not ours to import.
       }
       return finish();
+    }
+
+    /**
+     * Takes the repository tags and origin records from a tar of a store directory ({@code tar -C
+     * STORE -czf store.tgz .}), so importing one loses nothing {@code index.json} does not say.
+     * Other private files (locks, temp files, caches) are not imported.
+     */
+    private void storeDirectoryFile(ArchiveEntries entries, ArchiveEntries.Entry entry)
+        throws IOException {
+      if (entry.name().startsWith(".lading/refs/")) {
+        storeDirectory = true;
+        return;
+      }
+      Matcher tag = STORE_TAG.matcher(entry.name());
+      if (tag.matches() && Store.isRepositoryName(tag.group(1)) && Store.isTagName(tag.group(2))) {
+        try {
+          directoryTags.add(new ArchiveMetadata.Tag(tag.group(1), tag.group(2),
+              Json.read(entries.readSmall(entry, MAX_RECORD), Descriptor.class, entry.name())));
+        } catch (RuntimeException damaged) {
+          // As fsck would quarantine it: a tag that does not hold a descriptor is not a tag.
+        }
+        return;
+      }
+      Matcher origin = STORE_ORIGIN.matcher(entry.name());
+      if (origin.matches()) {
+        List<BlobOrigin> from = new ArrayList<>();
+        for (String line : new String(entries.readSmall(entry, MAX_RECORD), StandardCharsets.UTF_8)
+            .split("\n")) {
+          try {
+            from.add(BlobOrigin.parse(line.strip()));
+          } catch (IllegalArgumentException edited) {
+            // a line edited by hand: the other origins still help, as in the store itself
+          }
+        }
+        directoryOrigins.put(Digest.parse(Digest.SHA256 + ":" + origin.group(1)), from);
+      }
     }
 
     private void blob(ArchiveEntries entries, ArchiveEntries.Entry entry, Digest digest)
@@ -161,11 +211,16 @@ public final class StoreImport {
         if (name == null || name.isBlank()) {
           unnamed++;
         } else {
-          refs.put(metadata != null ? name : ExportSelection.canonical(name).orElse(name),
+          // Names of a lading archive or store are kept; another tool's are read as store:NAME reads them.
+          boolean lading = metadata != null || storeDirectory;
+          refs.put(lading ? name : ExportSelection.canonical(name).orElse(name),
               withoutRefName(d));
         }
       }
-      List<ArchiveMetadata.Tag> tags = metadata == null ? List.of() : metadata.tags();
+      List<ArchiveMetadata.Tag> tags = new ArrayList<>(directoryTags);
+      if (metadata != null) {
+        tags.addAll(metadata.tags());
+      }
       Map<Digest, List<BlobOrigin>> origins = archiveOrigins();
       Map<Digest, List<BlobOrigin>> needed = new LinkedHashMap<>();
       for (Map.Entry<String, Descriptor> ref : refs.entrySet()) {
@@ -227,7 +282,7 @@ public final class StoreImport {
     }
 
     private Map<Digest, List<BlobOrigin>> archiveOrigins() throws ArchiveException {
-      Map<Digest, List<BlobOrigin>> origins = new TreeMap<>();
+      Map<Digest, List<BlobOrigin>> origins = new TreeMap<>(directoryOrigins);
       if (metadata == null) {
         return origins;
       }

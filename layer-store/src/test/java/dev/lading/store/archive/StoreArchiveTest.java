@@ -238,6 +238,23 @@ class StoreArchiveTest {
     assertEquals(List.of(), c.refs());
   }
 
+  @Test
+  void aTarOfAStoreDirectoryImportsWithItsTagsAndOrigins() throws IOException {
+    Store a = filled("a");
+    Map<String, byte[]> files = new java.util.TreeMap<>();
+    for (Path file : files(a.root())) {
+      files.put("./" + a.root().relativize(file), Files.readAllBytes(file));
+    }
+    Store b = Store.open(dir.resolve("b"));
+    ImportReport report = importInto(b, tar(files));
+
+    assertEquals(a.refs(), b.refs());
+    assertEquals(a.tag("library/tool", "2"), b.tag("library/tool", "2"));
+    assertEquals(List.of(ORIGIN), b.origins(Digest.of(layerOf("lazy"))));
+    assertEquals(1, report.tags());
+    assertTrue(b.fsck().clean());
+  }
+
   private String lastBlob(Store store) throws IOException {
     return files(store.root().resolve("blobs/sha256")).stream().map(p -> p.getFileName().toString())
         .sorted().reduce((x, y) -> y).orElseThrow();
