@@ -71,12 +71,11 @@ final class StoreExportCommand implements Callable<Integer> {
     for (String skipped : report.skipped()) {
       messages.println("lading: warning: left out " + skipped);
     }
-    String summary = "exported " + report.refs() + " images and " + report.tags() + " tags: "
-        + report.blobs() + " blobs (" + Sizes.human(report.bytes()) + ")"
-        + (report.absentWithOrigins() == 0 ? "" : "; " + report.absentWithOrigins() + " base layers"
-        + " the store never downloaded are not included, only where to fetch them from"
-        + " (--fetch-missing includes them)")
-        + (toStdout ? "" : " to " + file);
+    String summary = "exported " + report.refs() + " images and " + report.tags() + " tags"
+        + (toStdout ? "" : " to " + file) + ": " + report.blobs() + " blobs ("
+        + Sizes.human(report.bytes()) + ")" + (report.absentWithOrigins() == 0 ? ""
+        : "; " + report.absentWithOrigins() + " base layers the store never downloaded are not"
+        + " included, only where to fetch them from (--fetch-missing includes them)");
     (toStdout ? messages : System.out).println(summary);
     return 0;
   }

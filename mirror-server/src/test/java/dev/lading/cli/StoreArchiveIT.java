@@ -109,7 +109,7 @@ class StoreArchiveIT {
     }
     Path all = shared.resolve("all.tgz");
     String exported = ok(self(a, "store", "export", all.toString()));
-    assertTrue(exported.contains("exported 2 images and 0 tags: 6 blobs"), exported);
+    assertTrue(exported.contains("exported 2 images and 0 tags to " + all + ": 6 blobs"), exported);
     byte[] first = Files.readAllBytes(all);
     ok(self(a, "store", "export", all.toString()));
     assertArrayEquals(first, Files.readAllBytes(all), "the same store gives the same file");
