@@ -17,9 +17,10 @@ import picocli.CommandLine.Option;
 
 /** {@code lading store ls|fsck|gc}: look after the store. */
 @Command(name = "store", mixinStandardHelpOptions = true,
-    description = "List, check and clean the store.",
+    description = "List, check, clean, seed and move the store.",
     subcommands = {StoreCommand.Ls.class, StoreCommand.Fsck.class, StoreCommand.Gc.class,
-        StoreCommand.PruneCache.class, StoreSeedCommand.class})
+        StoreCommand.PruneCache.class, StoreSeedCommand.class, StoreExportCommand.class,
+        StoreImportCommand.class})
 final class StoreCommand {
 
   @Command(name = "ls", mixinStandardHelpOptions = true,
