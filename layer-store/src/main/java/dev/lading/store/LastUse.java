@@ -18,6 +18,11 @@ import java.time.Instant;
 final class LastUse {
   /** Uses closer together than this are not recorded again: a busy mirror does not write per read. */
   static final Duration RESOLUTION = Duration.ofMinutes(1);
+  /**
+   * Times further ahead than this came from elsewhere (a cache restored with other clocks, a tar made
+   * with {@code --mtime} in the future): no writer of this store set them, so they say nothing of age.
+   */
+  static final Duration FUTURE_SKEW = Duration.ofMinutes(5);
 
   private LastUse() {}
 
@@ -29,7 +34,7 @@ final class LastUse {
     try {
       FileTime now = FileTime.from(Instant.now());
       FileTime last = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS);
-      if (last.toInstant().plus(RESOLUTION).isBefore(now.toInstant())) {
+      if (last.toInstant().plus(RESOLUTION).isBefore(now.toInstant()) || inFuture(last.toInstant())) {
         Files.setLastModifiedTime(file, now);
       }
     } catch (IOException | RuntimeException ignored) {
@@ -37,12 +42,21 @@ final class LastUse {
     }
   }
 
-  /** The last recorded use; {@link Instant#EPOCH} when the file is gone. */
+  /**
+   * The last recorded use; {@link Instant#EPOCH} when the file is gone or its time lies in the future
+   * (unknown, so first to go under a size cap rather than never).
+   */
   static Instant of(Path file) {
     try {
-      return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant();
+      Instant time = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant();
+      return inFuture(time) ? Instant.EPOCH : time;
     } catch (IOException e) {
       return Instant.EPOCH;
     }
+  }
+
+  /** True for a time past now by more than {@link #FUTURE_SKEW}. */
+  static boolean inFuture(Instant time) {
+    return time.isAfter(Instant.now().plus(FUTURE_SKEW));
   }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -210,17 +209,24 @@ final class StoreMaintenance {
     }
   }
 
+  /**
+   * True when the file was last written before {@code cutoff}, or at a time in the future (a store
+   * restored with other clocks: no writer here set it, so it says nothing of age, and leases still
+   * protect what writers are writing). False when the file is gone.
+   */
   static boolean olderThan(Path file, Instant cutoff) throws IOException {
     if (cutoff.equals(Instant.MAX)) {
       return Files.exists(file);
     }
     try {
-      FileTime modified = Files.readAttributes(file, BasicFileAttributes.class).lastModifiedTime();
-      return modified.toInstant().isBefore(cutoff);
+      Instant modified = Files.readAttributes(file, BasicFileAttributes.class).lastModifiedTime()
+          .toInstant();
+      return modified.isBefore(cutoff) || LastUse.inFuture(modified);
     } catch (NoSuchFileException e) {
       return false;
     }
   }
+
 
   static List<Path> list(Path dir) throws IOException {
     List<Path> paths = new ArrayList<>();

@@ -237,6 +237,29 @@ class StoreSizeCapTest {
   }
 
   @Test
+  void timesInTheFutureCountAsOld() throws IOException {
+    // A cache restored with other clocks (tar --mtime, a machine whose clock ran ahead).
+    Store store = Store.open(dir);
+    store.setRef("restored", image(store, 1, 16));
+    store.setRef("used", image(store, 2, 16));
+    Digest loose = store.put(new byte[512]);
+    FileTime future = FileTime.from(Instant.now().plus(Duration.ofDays(365)));
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.setLastModifiedTime(f, future);
+      }
+    }
+    assertTrue(store.ref("used").isPresent(), "a use moves a future time back to now");
+
+    // Over by more than the loose blob: an image has to go too.
+    GcReport report = store.gc(GRACE, store.usage().totalBytes() - 512 - 4096);
+
+    assertTrue(report.removed().contains(loose), "an unreferenced blob from the future is not young");
+    assertEquals(List.of("restored"), report.evicted(), "evicted first, not never");
+    assertTrue(store.ref("used").isPresent());
+  }
+
+  @Test
   void sizesParseAsPeopleWriteThem() {
     assertEquals(5L << 30, ByteSize.parse("5g"));
     assertEquals(1536L << 20, ByteSize.parse("1.5GiB"));
