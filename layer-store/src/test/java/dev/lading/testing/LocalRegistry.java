@@ -18,7 +18,7 @@ import java.util.List;
  * in a temporary directory. Tests start it, use it through {@link #hostPort()}, and close it.
  */
 public final class LocalRegistry implements AutoCloseable {
-  private final Process process;
+  private Process process;
   private final String address;
   private final int port;
   private final Path root;
@@ -164,6 +164,39 @@ public final class LocalRegistry implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /**
+   * Stops the registry but keeps its storage, as when a CI job's registry goes away; {@link #restart}
+   * brings it back on the same port with the same content.
+   */
+  public void stop() {
+    process.destroy();
+    try {
+      if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** True while the registry process runs. */
+  public boolean isRunning() {
+    return process.isAlive();
+  }
+
+  /** Starts a {@link #stop() stopped} registry again, where it was and with what it held. */
+  public void restart() throws IOException {
+    if (process.isAlive()) {
+      throw new IllegalStateException("the registry on " + hostPort() + " is running");
+    }
+    process = new ProcessBuilder(RequiredTool.require("docker-registry", "docker-registry").toString(),
+        "serve", root.resolve("config.yml").toString())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+    awaitReady(Duration.ofSeconds(20));
   }
 
   @Override
