@@ -1,8 +1,6 @@
 package dev.lading.cli;
 
 import dev.lading.model.Descriptor;
-import dev.lading.registry.DockerConfigCredentials;
-import dev.lading.registry.ProxyConfig;
 import dev.lading.registry.RegistryClient;
 import dev.lading.store.Store;
 import dev.lading.store.archive.ArchiveListener;
@@ -15,7 +13,9 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,6 +32,7 @@ import picocli.CommandLine.Parameters;
         "Gzip when FILE ends in .gz or .tgz; the same store content gives the same file."})
 final class StoreExportCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
+  @Mixin RegistryAccess registries;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The archive to write; - for stdout.")
   String file;
@@ -84,13 +85,14 @@ final class StoreExportCommand implements Callable<Integer> {
     if (absent.isEmpty()) {
       return;
     }
-    RegistryClient.Builder client = RegistryClient.builder()
-        .credentials(DockerConfigCredentials.fromEnvironment());
-    var proxies = ProxyConfig.fromEnvironment(System.getenv());
-    if (proxies.isPresent()) {
-      client = client.proxies(proxies.get());
+    // --insecure and --creds apply to the registries the absent layers come from.
+    Set<String> hosts = new LinkedHashSet<>();
+    for (Descriptor blob : absent) {
+      store.origins(blob.digest()).forEach(o -> hosts.add(o.registry()));
     }
-    OriginFetcher fetcher = new OriginFetcher(store, client.build(), Mirrors.none());
+    RegistryClient client = registries.client(new ArrayList<>(hosts),
+        new Progress(messages, global.quiet));
+    OriginFetcher fetcher = new OriginFetcher(store, client, Mirrors.none());
     long bytes = 0;
     for (Descriptor blob : absent) {
       fetcher.ensure(blob, done -> { });

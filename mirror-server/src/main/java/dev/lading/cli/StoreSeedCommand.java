@@ -57,15 +57,7 @@ final class StoreSeedCommand implements Callable<Integer> {
   @Option(names = "--all-platforms", description = "Every platform of a multi-platform image.")
   boolean allPlatforms;
 
-  @Option(names = "--insecure",
-      description = "Allow plain HTTP or unverified TLS for these images' registries (loopback"
-          + " registries are always allowed).")
-  boolean insecure;
-
-  @Option(names = "--creds", paramLabel = "USER:PASSWORD",
-      description = "Credentials for these images' registries (default: ~/.docker/config.json and its"
-          + " credential helpers).")
-  String creds;
+  @Mixin RegistryAccess registries;
 
   @Override
   public Integer call() throws Exception {
@@ -86,7 +78,7 @@ final class StoreSeedCommand implements Callable<Integer> {
     Store store = global.openStore();
     Progress progress = new Progress(System.err, global.quiet);
     List<String> hosts = wanted.stream().map(i -> i.reference().registry()).distinct().toList();
-    RegistryClient client = TransferOptions.client(insecure, creds, hosts, progress);
+    RegistryClient client = registries.client(hosts, progress);
     SeedResult result;
     try {
       result = new Seeder(store, client, Mirrors.none(), progress).seed(wanted, which);
