@@ -44,7 +44,9 @@ final class StoreCommand {
               Sizes.human(i.bytes()), ago(i.image().lastUse(), now), i.image().name());
         }
       }
-      System.out.println(usage.images().size() + " images and tags; " + usage.blobs() + " blobs "
+      int named = usage.images().size();
+      System.out.println((named == 1 ? "1 image or tag; " : named + " images and tags; ")
+          + usage.blobs() + " blobs "
           + Sizes.human(usage.blobBytes()) + (usage.unreferencedBytes() == 0 ? ""
           : " (" + Sizes.human(usage.unreferencedBytes()) + " unreferenced)")
           + (usage.partials() == 0 ? "" : ", " + usage.partials() + " partial downloads "

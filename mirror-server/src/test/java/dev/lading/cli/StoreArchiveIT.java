@@ -138,7 +138,7 @@ class StoreArchiveIT {
     Path c = shared.resolve("import-c");
     ok(nobody(c, "store", "import", one.toString()));
     String lsC = ok(nobody(c, "store", "ls"));
-    assertEquals(1, lsC.lines().count(), lsC);
+    assertTrue(lsC.contains("\n1 image or tag;"), lsC);
     Path layout = shared.resolve("skopeo-layout");
     Processes.check(List.of("skopeo", "copy", "oci-archive:" + one + ":docker.io/library/app:1",
         "oci:" + layout + ":app"), 120);
@@ -150,7 +150,7 @@ class StoreArchiveIT {
     asNobody("sh", "-c", "java -jar " + jar + " store export --store " + b + " - app:1 offline:1"
         + " | java -jar " + jar + " store import --store " + d + " -");
     String lsD = ok(nobody(d, "store", "ls"));
-    assertTrue(lsD.contains("docker.io/library/offline:1") && lsD.lines().count() == 2, lsD);
+    assertTrue(lsD.contains("docker.io/library/offline:1") && lsD.contains("\n2 images and tags;"), lsD);
   }
 
   @Test
@@ -176,7 +176,7 @@ class StoreArchiveIT {
         + " hashes to sha256:"), corrupt.output());
     assertTrue(corrupt.output().strip().endsWith("; no image or tag was set"), corrupt.output());
     assertEquals(1, corrupt.output().strip().lines().count(), "one line, no stack trace");
-    assertEquals("", ok(nobody(f, "store", "ls")));
+    assertTrue(ok(nobody(f, "store", "ls")).startsWith("0 images and tags;"));
     assertFalse(Files.exists(f.resolve(layer.name)), "the bad blob is not visible");
     assertEquals(List.of(), files(f.resolve(".lading/tmp")), "and no temp file is left");
 
@@ -186,7 +186,7 @@ class StoreArchiveIT {
       Processes.Result truncated = nobody(g, "store", "import", cut.toString());
       assertEquals(1, truncated.exitCode(), truncated.output());
       assertTrue(truncated.output().startsWith("lading: the archive is truncated"), truncated.output());
-      assertEquals("", ok(nobody(g, "store", "ls")));
+      assertTrue(ok(nobody(g, "store", "ls")).startsWith("0 images and tags;"));
       assertEquals(List.of(), files(g.resolve(".lading/tmp")));
     }
   }
