@@ -8,7 +8,10 @@
 #        tools/local-registry.sh status DIR         print 127.0.0.1:PORT if running, else exit 1
 #
 # DIR holds config.yml, data/ (the blobs), registry.log, pid and port. Without PORT a free port in
-# 20000-59999 is picked. Environment: REGISTRY_START_TIMEOUT (seconds, default 20).
+# 20000-59999 is picked. Environment: REGISTRY_START_TIMEOUT (seconds, default 20),
+# LOCAL_REGISTRY_ACCESS_LOG=1 (one line per request in registry.log), LOCAL_REGISTRY_PROXY=URL (a pull-through
+# cache of the registry at URL: distribution's proxy mode). Not REGISTRY_*: docker-registry reads
+# those as overrides of its configuration.
 set -Eeuo pipefail
 trap 'echo "local-registry: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
@@ -80,7 +83,7 @@ version: 0.1
 log:
   level: warn
   accesslog:
-    disabled: true
+    disabled: $([ "${LOCAL_REGISTRY_ACCESS_LOG:-0}" = 1 ] && echo false || echo true)
 storage:
   filesystem:
     rootdirectory: $DIR/data
@@ -88,6 +91,8 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:$port
+${LOCAL_REGISTRY_PROXY:+proxy:
+  remoteurl: $LOCAL_REGISTRY_PROXY}
 EOF
     # setsid: the registry outlives this script and the caller's terminal; stop kills it by pid.
     setsid docker-registry serve "$DIR/config.yml" >"$DIR/registry.log" 2>&1 </dev/null &

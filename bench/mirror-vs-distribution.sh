@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Benchmark: the lading mirror against CNCF distribution (Debian's docker-registry) on the same machine,
+# the same image and in the same run. The image has one layer of incompressible data (150 MB by
+# default), made locally and pushed to an "origin" docker-registry.
+#   warm:  both serve the image from their own storage: `skopeo copy` of the image, and 8 parallel raw
+#          GETs of the layer blob with curl (throughput). Aim: lading at least 1.5x distribution's
+#          throughput (time ratio lading/distribution at most 0.67).
+#   cold:  20 clients pull the image at once through a pull-through cache of the origin, started
+#          empty: `lading mirror --upstream` against docker-registry in proxy mode. The origin's access
+#          log counts the layer fetches each cache made. Aim: lading at most 0.5x distribution's time,
+#          one upstream fetch.
+# Prints medians and ratios.
+#
+# Usage: bench/mirror-vs-distribution.sh [--runs N] [--blob-mb MB] [--clients N] [--jar PATH] [--keep]
+#   --runs N       repetitions of each measurement; medians are reported (default 3)
+#   --blob-mb MB   size of the layer (default 150)
+#   --clients N    concurrent clients of the cold pull (default 20)
+#   --jar PATH     the lading CLI jar (default: $LADING_JAR, else mirror-server/target/lading.jar)
+#   --keep         keep the work directory and leave the servers running, for a look
+# Environment: JAVA (default: java), LADING_JAVA_OPTS (extra JVM options for the mirror), TMPDIR.
+set -Eeuo pipefail
+trap 'echo "mirror-vs-distribution: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
+export LC_ALL=C
+
+die() { echo "mirror-vs-distribution: $*" >&2; exit 1; }
+log() { echo "mirror-vs-distribution: $*" >&2; }
+usage() { sed -n '2,/^set -Eeuo/{/^set -Eeuo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit "$1"; }
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+RUNS=3
+BLOB_MB=150
+CLIENTS=20
+JAR="${LADING_JAR:-$ROOT/mirror-server/target/lading.jar}"
+KEEP=0
+JAVA="${JAVA:-java}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS=$2; shift ;;
+    --blob-mb) [ $# -ge 2 ] || die "--blob-mb needs a number"; BLOB_MB=$2; shift ;;
+    --clients) [ $# -ge 2 ] || die "--clients needs a number"; CLIENTS=$2; shift ;;
+    --jar) [ $# -ge 2 ] || die "--jar needs a path"; JAR=$2; shift ;;
+    --keep) KEEP=1 ;;
+    -h|--help) usage 0 ;;
+    *) echo "mirror-vs-distribution: unknown argument '$1'" >&2; usage 2 ;;
+  esac
+  shift
+done
+for n in "$RUNS" "$BLOB_MB" "$CLIENTS"; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--runs, --blob-mb and --clients take positive numbers, not '$n'"
+done
+for tool in skopeo docker-registry curl; do
+  command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: apt-get install skopeo docker-registry curl)"
+done
+[ -f "$JAR" ] || die "no lading CLI jar at $JAR; build it: mvn -B -q -pl mirror-server -am package -DskipTests"
+# shellcheck disable=SC2206 # a space-separated option list, split on purpose
+JAVA_OPTS=(${LADING_JAVA_OPTS:-})
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/lading-mirror-bench.XXXXXX")"
+MIRROR_PID=""
+cleanup() {
+  if [ "$KEEP" -eq 1 ]; then
+    log "kept $WORK (servers still running)"
+    return
+  fi
+  stop_mirror
+  for dir in "$WORK"/registry-*; do
+    [ -d "$dir" ] && "$ROOT/tools/local-registry.sh" stop "$dir" >/dev/null 2>&1 || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+median() {
+  printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+    if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+secs() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# start_mirror NAME ARGS...: `lading mirror` on a free port with a store of its own; sets MIRROR.
+start_mirror() {
+  local name=$1
+  shift
+  mkdir -p "$WORK/$name"
+  "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" mirror --store "$WORK/$name/store" --listen 127.0.0.1:0 "$@" \
+    >"$WORK/$name/mirror.log" 2>&1 &
+  MIRROR_PID=$!
+  MIRROR=""
+  for _ in $(seq 1 600); do
+    MIRROR=$(sed -n 's|.*serving .* at http://\([0-9.]*:[0-9]*\)/v2/.*|\1|p' "$WORK/$name/mirror.log" | head -n 1)
+    [ -n "$MIRROR" ] && return 0
+    kill -0 "$MIRROR_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$WORK/$name/mirror.log" >&2
+  die "lading mirror did not start"
+}
+stop_mirror() {
+  if [ -n "$MIRROR_PID" ]; then
+    kill "$MIRROR_PID" 2>/dev/null || true
+    wait "$MIRROR_PID" 2>/dev/null || true
+    MIRROR_PID=""
+  fi
+}
+
+# ------------------------------------------------------------------------------ the image, the origin
+log "making a ${BLOB_MB} MB one-layer image"
+mkdir -p "$WORK/context"
+head -c "$((BLOB_MB * 1000 * 1000))" /dev/urandom >"$WORK/context/blob.bin"
+printf 'FROM scratch\nCOPY blob.bin /blob.bin\n' >"$WORK/context/Dockerfile"
+ORIGIN=$(LOCAL_REGISTRY_ACCESS_LOG=1 "$ROOT/tools/local-registry.sh" start "$WORK/registry-origin")
+IMAGE=bench/blob:1
+"$JAVA" -jar "$JAR" build --store "$WORK/build-store" -t "docker://$ORIGIN/$IMAGE" "$WORK/context" \
+  >"$WORK/build.log" 2>&1 || { tail -n 20 "$WORK/build.log" >&2; die "lading build failed"; }
+LAYER=$(skopeo inspect --raw --tls-verify=false "docker://$ORIGIN/$IMAGE" \
+  | sed -n 's/.*"layers":\[{[^}]*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p')
+[ -n "$LAYER" ] || die "cannot read the layer digest of $ORIGIN/$IMAGE"
+BYTES=$(curl -sfI "http://$ORIGIN/v2/bench/blob/blobs/$LAYER" | tr -d '\r' \
+  | awk 'tolower($1) == "content-length:" { print $2 }')
+
+# ---------------------------------------------------------------------------------------------- warm
+# The lading mirror as a plain registry (no upstream), holding the same image.
+start_mirror warm
+skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false "docker://$ORIGIN/$IMAGE" \
+  "docker://$MIRROR/$IMAGE"
+
+# skopeo_pull HOST: one `skopeo copy` of the image to a fresh directory; prints ms.
+skopeo_pull() {
+  local start
+  rm -rf "$WORK/pulled"
+  start=$(now_ms)
+  skopeo copy --quiet --src-tls-verify=false "docker://$1/$IMAGE" "dir:$WORK/pulled" >/dev/null
+  echo $(( $(now_ms) - start ))
+}
+# raw_gets HOST: 8 parallel GETs of the layer blob; prints ms for all to finish.
+raw_gets() {
+  local start pids=() i
+  start=$(now_ms)
+  for i in 1 2 3 4 5 6 7 8; do
+    curl -sf -o /dev/null "http://$1/v2/bench/blob/blobs/$LAYER" & pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || die "a raw GET from $1 failed"; done
+  echo $(( $(now_ms) - start ))
+}
+
+W_SKOPEO_D=() W_SKOPEO_L=() W_GETS_D=() W_GETS_L=()
+for run in $(seq 1 "$RUNS"); do
+  # Alternate the order, so neither always meets the warmer page cache.
+  if [ $((run % 2)) -eq 1 ]; then order="distribution lading"; else order="lading distribution"; fi
+  for who in $order; do
+    if [ "$who" = distribution ]; then
+      W_SKOPEO_D+=("$(skopeo_pull "$ORIGIN")"); W_GETS_D+=("$(raw_gets "$ORIGIN")")
+    else
+      W_SKOPEO_L+=("$(skopeo_pull "$MIRROR")"); W_GETS_L+=("$(raw_gets "$MIRROR")")
+    fi
+  done
+  log "warm run $run: skopeo ${W_SKOPEO_D[-1]} / ${W_SKOPEO_L[-1]} ms, 8 GETs ${W_GETS_D[-1]} / ${W_GETS_L[-1]} ms (distribution / lading)"
+done
+stop_mirror
+
+# ---------------------------------------------------------------------------------------------- cold
+# cold_pulls HOST: CLIENTS concurrent `skopeo copy` of the image; prints ms for all to finish.
+cold_pulls() {
+  local start pids=() i
+  start=$(now_ms)
+  for i in $(seq 1 "$CLIENTS"); do
+    skopeo copy --quiet --src-tls-verify=false "docker://$1/$IMAGE" "dir:$WORK/pull-$i" \
+      >"$WORK/pull-$i.log" 2>&1 & pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || { cat "$WORK"/pull-*.log >&2; die "a cold pull from $1 failed"; }; done
+  echo $(( $(now_ms) - start ))
+  rm -rf "$WORK"/pull-*
+}
+# origin_fetches: how often the origin has served the layer so far.
+origin_fetches() {
+  grep -c "\"GET /v2/bench/blob/blobs/$LAYER" "$WORK/registry-origin/registry.log" || true
+}
+
+C_D=() C_L=() F_D=() F_L=()
+for run in $(seq 1 "$RUNS"); do
+  for who in distribution lading; do
+    before=$(origin_fetches)
+    if [ "$who" = distribution ]; then
+      dir="$WORK/registry-proxy-$run"
+      PROXY=$(LOCAL_REGISTRY_PROXY="http://$ORIGIN" "$ROOT/tools/local-registry.sh" start "$dir")
+      C_D+=("$(cold_pulls "$PROXY")")
+      "$ROOT/tools/local-registry.sh" stop "$dir" >/dev/null
+      rm -rf "$dir/data"
+      F_D+=($(( $(origin_fetches) - before )))
+    else
+      start_mirror "mirror-cold-$run" --upstream "origin=http://$ORIGIN"
+      C_L+=("$(cold_pulls "$MIRROR")")
+      stop_mirror
+      rm -rf "$WORK/mirror-cold-$run/store"
+      F_L+=($(( $(origin_fetches) - before )))
+    fi
+  done
+  log "cold run $run: $CLIENTS clients in ${C_D[-1]} / ${C_L[-1]} ms, origin fetches of the layer ${F_D[-1]} / ${F_L[-1]} (distribution / lading)"
+done
+
+# ------------------------------------------------------------------------------------------- results
+mb=$(awk -v b="$BYTES" 'BEGIN { printf "%.0f", b / 1000000 }')
+sd=$(median "${W_SKOPEO_D[@]}"); sl=$(median "${W_SKOPEO_L[@]}")
+gd=$(median "${W_GETS_D[@]}"); gl=$(median "${W_GETS_L[@]}")
+cd_=$(median "${C_D[@]}"); cl=$(median "${C_L[@]}")
+tput() { awk -v b="$BYTES" -v ms="$1" 'BEGIN { printf "%.0f", 8 * b / 1000000 / (ms / 1000) }'; }
+echo
+echo "mirror-vs-distribution: ${mb} MB layer, $RUNS runs (medians), $(nproc) cores"
+printf '%-44s %14s %14s %8s %s\n' "" "distribution" "lading" "ratio" "aim"
+printf '%-44s %12s s %12s s %8s %s\n' "warm: skopeo copy of the image" "$(secs "$sd")" "$(secs "$sl")" "$(ratio "$sl" "$sd")" "<= 0.67"
+printf '%-44s %9s MB/s %9s MB/s %8s %s\n' "warm: 8 parallel GETs of the layer" "$(tput "$gd")" "$(tput "$gl")" "$(ratio "$gd" "$gl")x" ">= 1.5x"
+printf '%-44s %12s s %12s s %8s %s\n' "cold: $CLIENTS concurrent pulls through the cache" "$(secs "$cd_")" "$(secs "$cl")" "$(ratio "$cl" "$cd_")" "<= 0.50"
+printf '%-44s %14s %14s\n' "cold: origin fetches of the layer (per run)" "${F_D[*]}" "${F_L[*]}"
