@@ -484,13 +484,32 @@ public abstract class AbstractImageMojo extends AbstractMojo {
     return p != null && p.getImplementationVersion() != null ? p.getImplementationVersion() : "0.1.0";
   }
 
+  /** True when the project has a source or resource folder that compiling would fill target/classes from. */
+  private boolean hasSources() {
+    for (String root : project.getCompileSourceRoots()) {
+      if (Files.isDirectory(Path.of(root))) {
+        return true;
+      }
+    }
+    for (org.apache.maven.model.Resource r : project.getResources()) {
+      if (r.getDirectory() != null && Files.isDirectory(Path.of(r.getDirectory()))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The build plan for this project. */
   protected JavaImagePlan plan() throws IOException {
     Path classes = Path.of(project.getBuild().getOutputDirectory());
     if (!Files.isDirectory(classes)) {
-      // Without this, `mvn clean image:build` would build an image with no application in it.
-      throw new IllegalStateException(classes + " does not exist: compile the project before building"
-          + " its image, e.g. mvn package image:build (not mvn clean image:build)");
+      if (hasSources()) {
+        // Without this, `mvn clean image:build` would build an image with no application in it.
+        throw new IllegalStateException(classes + " does not exist: compile the project before building"
+            + " its image, e.g. mvn package image:build (not mvn clean image:build)");
+      }
+      // A project of dependencies only (an image of a published jar): Maven never makes the folder.
+      Files.createDirectories(classes);
     }
     if (isWar()) {
       return warPlan(); // its jars are the ones maven-war-plugin put in WEB-INF/lib
