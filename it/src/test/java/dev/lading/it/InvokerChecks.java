@@ -346,6 +346,13 @@ public final class InvokerChecks {
 
   /** Runs the image's entrypoint and cmd in its rootfs, with its env and working directory; the output. */
   static String runEntrypoint(Path rootfs, JsonNode config) throws IOException {
+    JsonNode cmd = config.get("config").get("Cmd");
+    return Processes.check(entrypointCommand(rootfs, config, cmd == null ? List.of() : Skopeo.strings(cmd)),
+        120);
+  }
+
+  /** The command that runs the image's entrypoint with {@code args} in its rootfs, env and workdir. */
+  private static List<String> entrypointCommand(Path rootfs, JsonNode config, List<String> args) {
     JsonNode run = config.get("config");
     List<String> cmd = new ArrayList<>(Rootfs.inside(rootfs));
     cmd.addAll(List.of("/usr/bin/env", "-i"));
@@ -356,10 +363,45 @@ public final class InvokerChecks {
     if (run.hasNonNull("Entrypoint")) {
       cmd.addAll(Skopeo.strings(run.get("Entrypoint")));
     }
-    if (run.hasNonNull("Cmd")) {
-      cmd.addAll(Skopeo.strings(run.get("Cmd")));
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  // ---- mirrorimage: lading mirror as a container image, started from its entrypoint ----
+
+  public static void mirrorImage(Path project, String registry, String stores) throws Exception {
+    String ref = "docker://" + registry + "/lading/mirror:1";
+    JsonNode config = Skopeo.json("inspect", "--tls-verify=false", "--config", ref);
+    assertEquals(List.of("mirror", "--listen", "0.0.0.0:5000"),
+        Skopeo.strings(config.get("config").get("Cmd")));
+    assertTrue(Skopeo.strings(config.get("config").get("Env")).contains("LADING_STORE=/var/lib/lading/store"));
+    Path rootfs = unpack(ref, "mirrorimage", stores);
+    // As a container runtime would start it, but on a free loopback port: this is the host's network.
+    Path log = rootfs.resolveSibling("mirror.log");
+    Process mirror = new ProcessBuilder(entrypointCommand(rootfs, config,
+        List.of("mirror", "--listen", "127.0.0.1:0"))).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    try {
+      java.util.regex.Pattern serving = java.util.regex.Pattern.compile("serving .* at (http://[0-9.:]+)/v2/");
+      String url = null;
+      for (int i = 0; i < 1200 && url == null && mirror.isAlive(); i++) {
+        java.util.regex.Matcher m = serving.matcher(Files.readString(log));
+        if (m.find()) {
+          url = m.group(1);
+        } else {
+          Thread.sleep(50);
+        }
+      }
+      assertTrue(url != null, "the mirror in the image did not start:\n" + Files.readString(log));
+      java.net.HttpURLConnection c =
+          (java.net.HttpURLConnection) java.net.URI.create(url + "/v2/").toURL().openConnection();
+      assertEquals(200, c.getResponseCode(), Files.readString(log));
+      assertTrue(Files.isRegularFile(rootfs.resolve("var/lib/lading/store/oci-layout")),
+          "the store is where LADING_STORE says");
+    } finally {
+      mirror.destroy();
+      mirror.waitFor();
     }
-    return Processes.check(cmd, 120);
   }
 
   /** The output of each Maven run of the IT, in order: invoker appends them all to build.log. */
