@@ -5,7 +5,7 @@
 #   registry -> registry  docker://A/img -> docker://B/img (B a fresh registry each time: no mounts)
 #   layout -> registry    oci:DIR:x -> docker://B/img (B fresh each time)
 # The image is `make-base-image.sh big` (~190 MB, 6 gzip layers), or with --big a 2 GiB single-layer
-# image made locally (to show that memory stays flat). Each result is checked: the layouts and
+# image made locally (gzip -1 of incompressible bytes; to show that memory stays flat). Each result is checked: the layouts and
 # registries hold the image's manifest digest.
 #
 # Usage: bench/copy-vs-skopeo.sh [--runs N] [--big] [--lading PATH] [--step-timeout SEC]
@@ -39,7 +39,7 @@ REG_A=$(registry "$WORK/reg-a")
 SRC=$REG_A/bench/img:1
 SRC_LAYOUT=$WORK/src-layout
 if [ "$BIG" -eq 1 ]; then
-  make_big_layout "$SRC_LAYOUT"
+  make_big_layout "$SRC_LAYOUT" gzip
   timeout "$STEP_TIMEOUT" skopeo --insecure-policy copy --quiet --dest-tls-verify=false \
     "oci:$SRC_LAYOUT:x" "docker://$SRC"
 else
@@ -95,7 +95,7 @@ done
 
 # ------------------------------------------------------------------------------------- report
 echo
-echo "image: $SRC ($BLOBS of blobs$([ "$BIG" -eq 1 ] && echo ', 2 GiB single uncompressed layer'))"
+echo "image: $SRC ($BLOBS of blobs$([ "$BIG" -eq 1 ] && echo ', one 2 GiB layer'))"
 echo "runs: $RUNS, medians; CPU = user + system; RSS = peak resident set"
 printf '%-20s %8s %8s %6s   %8s %8s %6s   %7s %7s\n' direction "skopeo" "lading" ratio \
   "skopeo" "lading" ratio "skopeo" "lading"

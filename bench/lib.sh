@@ -101,24 +101,31 @@ secs() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.0f", kb / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-# make_big_layout DIR: a 2 GiB single-layer image as an OCI layout (tag x): one uncompressed tar
-# layer holding one file of pseudo-random bytes (incompressible; made locally and fast: AES-CTR of
-# zeros with a constant key rather than /dev/urandom).
+# make_big_layout DIR [gzip]: a 2 GiB single-layer image as an OCI layout (tag x): one tar layer
+# holding one file of pseudo-random bytes (incompressible; made locally and fast: AES-CTR of zeros
+# with a constant key rather than /dev/urandom). Uncompressed unless `gzip` (gzip -1): skopeo
+# compresses an uncompressed layer it pushes to a registry, which would change the image.
 make_big_layout() {
-  local dir=$1 content=$WORK/big-content diff_id layer config manifest
+  local dir=$1 compress=${2:-} content=$WORK/big-content diff_id layer config manifest
+  local type=application/vnd.oci.image.layer.v1.tar
   mkdir -p "$dir/blobs/sha256" "$content/data"
   log "making a 2 GiB single-layer image in $dir"
   head -c $((2048 * 1024 * 1024)) /dev/zero \
     | openssl enc -aes-128-ctr -nosalt -pass pass:lading-bench -pbkdf2 2>/dev/null >"$content/data/blob.bin"
   tar -C "$content" --owner=0 --group=0 --numeric-owner -cf "$WORK/big-layer.tar" data
   rm -rf "$content"
+  diff_id=sha256:$(sha256sum "$WORK/big-layer.tar" | cut -d' ' -f1)
+  if [ "$compress" = gzip ]; then
+    gzip -1 -n "$WORK/big-layer.tar"
+    mv "$WORK/big-layer.tar.gz" "$WORK/big-layer.tar"
+    type=$type+gzip
+  fi
   layer=$(layout_blob "$dir" "$WORK/big-layer.tar")
-  diff_id=${layer%% *}
   printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]}}' "$diff_id" \
     >"$WORK/big-config.json"
   config=$(layout_blob "$dir" "$WORK/big-config.json")
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
-    "${config%% *}" "${config#* }" "${layer%% *}" "${layer#* }" >"$WORK/big-manifest.json"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"%s","digest":"%s","size":%s}]}' \
+    "${config%% *}" "${config#* }" "$type" "${layer%% *}" "${layer#* }" >"$WORK/big-manifest.json"
   manifest=$(layout_blob "$dir" "$WORK/big-manifest.json")
   printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"x"}}]}' \
     "${manifest%% *}" "${manifest#* }" >"$dir/index.json"
