@@ -31,8 +31,9 @@ trap cleanup EXIT
 
 step "building Lading (mvn install, tests skipped: run 'bash .ci/run' for those)"
 (cd "$ROOT" && mvn -B -q install -DskipTests)
-cp "$ROOT/mirror-server/target/lading.jar" "$WORK/lading.jar"
-chmod 644 "$WORK/lading.jar"
+# The distribution (bin/lading, lib/), where nobody can read it.
+cp -R "$ROOT/mirror-server/target/lading-dist" "$WORK/lading"
+chmod -R a+rX "$WORK/lading"
 
 step "making a Debian 12 base image with debootstrap (cached after the first run)"
 BASE=$(bash "$ROOT/tools/make-base-image.sh" bookworm)
@@ -60,7 +61,7 @@ chmod -R a+rX "$WORK/context"
 cat "$WORK/context/Dockerfile" >&2
 
 # As a CI job runs it: an arbitrary user whose home does not exist, with no store configured.
-AS_NOBODY=(runuser -u nobody -- env HOME=/nonexistent TMPDIR="$WORK/tmp-nobody" java -jar "$WORK/lading.jar")
+AS_NOBODY=(runuser -u nobody -- env HOME=/nonexistent TMPDIR="$WORK/tmp-nobody" "$WORK/lading/bin/lading")
 mkdir -p "$WORK/tmp-nobody"
 chown nobody "$WORK/tmp-nobody"
 

@@ -27,7 +27,9 @@ trap cleanup EXIT
 
 step "building Lading (mvn install, tests skipped: run 'bash .ci/run' for those)"
 (cd "$ROOT" && mvn -B -q install -DskipTests)
-LADING=(java -jar "$ROOT/mirror-server/target/lading.jar")
+# The launcher of the distribution the build made (JVM settings, class-data sharing); plain
+# `java -jar mirror-server/target/lading.jar` works too.
+LADING=("$ROOT/mirror-server/target/lading-dist/bin/lading")
 
 step "starting a local registry"
 REGISTRY=$(bash "$ROOT/tools/local-registry.sh" start "$WORK/registry")

@@ -252,6 +252,8 @@ public final class LayerExtractor {
     private final List<String> notes = new ArrayList<>();
     private long entries;
     private long written;
+    // One copy buffer for every file of the layer: no garbage per entry.
+    private final byte[] buffer = new byte[64 * 1024];
     private String lastEntry;
 
     Run(Path root, String layer, OwnershipMap map) {
@@ -476,7 +478,6 @@ public final class LayerExtractor {
     }
 
     private void writeFile(Path path, InputStream data, String name) throws IOException {
-      byte[] buffer = new byte[64 * 1024];
       try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
         for (int n; (n = data.read(buffer)) >= 0; ) {

@@ -12,18 +12,31 @@ import java.util.concurrent.TimeUnit;
 /**
  * Reads a stream on a background thread into a small bounded queue of chunks. Extracting a layer is
  * two jobs of about equal cost, inflating gzip and creating files; on a second core they overlap.
- * Errors of the source reach the reader; closing stops the background thread.
+ * Errors of the source reach the reader; closing stops the background thread. Chunks are recycled,
+ * so a layer of any size is read with the same few buffers and makes no garbage.
  */
 final class ReadAheadInputStream extends InputStream {
   private static final int CHUNK = 256 * 1024;
   private static final int CHUNKS = 8;
-  private static final byte[] END = new byte[0];
+  private static final Chunk END = new Chunk(0);
 
-  private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(CHUNKS);
+  /** A buffer and how much of it holds data. */
+  private static final class Chunk {
+    final byte[] data;
+    int length;
+
+    Chunk(int size) {
+      data = new byte[size];
+    }
+  }
+
+  private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(CHUNKS);
+  // Read chunks come back here; at most CHUNKS + 2 ever exist (queued, being read, being filled).
+  private final BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(CHUNKS + 2);
   private final Thread reader;
   private volatile IOException failure;
   private volatile boolean closed;
-  private byte[] current = new byte[0];
+  private Chunk current = new Chunk(0);
   private int position;
   private boolean ended;
 
@@ -36,7 +49,11 @@ final class ReadAheadInputStream extends InputStream {
   private void fill(InputStream source) {
     try {
       while (!closed) {
-        byte[] chunk = source.readNBytes(CHUNK);
+        Chunk chunk = free.poll();
+        if (chunk == null) {
+          chunk = new Chunk(CHUNK);
+        }
+        chunk.length = source.readNBytes(chunk.data, 0, CHUNK);
         if (chunk.length == 0) {
           break;
         }
@@ -53,7 +70,7 @@ final class ReadAheadInputStream extends InputStream {
   }
 
   /** Hands a chunk to the reader, giving up when the reader has closed the stream. */
-  private boolean offer(byte[] chunk) {
+  private boolean offer(Chunk chunk) {
     try {
       while (!closed) {
         if (queue.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
@@ -72,6 +89,9 @@ final class ReadAheadInputStream extends InputStream {
     }
     if (position < current.length) {
       return true;
+    }
+    if (current != END && current.length > 0) {
+      free.offer(current);
     }
     try {
       current = queue.take();
@@ -92,7 +112,7 @@ final class ReadAheadInputStream extends InputStream {
 
   @Override
   public int read() throws IOException {
-    return next() ? current[position++] & 0xff : -1;
+    return next() ? current.data[position++] & 0xff : -1;
   }
 
   @Override
@@ -105,7 +125,7 @@ final class ReadAheadInputStream extends InputStream {
       return -1;
     }
     int n = Math.min(len, current.length - position);
-    System.arraycopy(current, position, b, off, n);
+    System.arraycopy(current.data, position, b, off, n);
     position += n;
     return n;
   }
@@ -130,7 +150,8 @@ final class ReadAheadInputStream extends InputStream {
   public void close() {
     closed = true;
     queue.clear();
-    current = new byte[0];
+    free.clear();
+    current = new Chunk(0);
     ended = true;
     reader.interrupt();
   }

@@ -6,11 +6,16 @@ import java.io.IOException;
 /** Writes an image to one kind of location: blobs first (in parallel), then the documents. */
 interface Destination extends AutoCloseable {
 
-  /** Brings a blob into the transfer's store (from the source) when it is not there yet. */
-  @FunctionalInterface
+  /** Brings a blob's bytes from the source. */
   interface Feed {
-    /** Returns true when bytes moved into the store. */
+    /** Brings a blob into the transfer's store when it is not there yet; true when bytes moved. */
     boolean ensureInStore(Descriptor blob) throws IOException;
+
+    /**
+     * A file holding the blob's verified bytes, for a destination that only reads them: the store's
+     * file, or the source's own file on this machine, verified in place and not copied.
+     */
+    java.nio.file.Path verifiedFile(Descriptor blob) throws IOException;
   }
 
   /**

@@ -107,23 +107,14 @@ public final class ImageTransfer {
     AtomicInteger skipped = new AtomicInteger();
     AtomicInteger mounted = new AtomicInteger();
     AtomicLong bytes = new AtomicLong();
-    AtomicInteger fetched = new AtomicInteger();
-    AtomicLong bytesFetched = new AtomicLong();
     // The lease keeps gc away from blobs fetched before the destination references them.
     try (Lease lease = store.lease(); ImageSource src = openSource(source, opts.format())) {
       RawDocument top = src.root();
       ImageNode plan = plan(src, source, top, opts.allPlatforms(), opts.platformOrCurrent());
       ImageNode tree = opts.format() != null ? convert(plan, opts.format(), source) : plan;
+      SourceFeed feed = new SourceFeed(store, src, source, listener);
       // Opened only now, so a source that names nothing leaves no trace at the destination.
       try (Destination dst = openDestination(destination, source, src, opts)) {
-        Destination.Feed feed = blob -> {
-          boolean moved = src.fetchInto(store, blob, done -> listener.blobProgress(blob, done));
-          if (moved) {
-            fetched.incrementAndGet();
-            bytesFetched.addAndGet(blob.size());
-          }
-          return moved;
-        };
         forEachInParallel(tree.blobs().values(), blob -> {
           listener.blobStarted(blob);
           BlobOutcome outcome = dst.putBlob(blob, feed, done -> listener.blobProgress(blob, done));
@@ -141,7 +132,7 @@ public final class ImageTransfer {
         dst.commit(tree);
       }
       return new CopyResult(source, destination, top.descriptor(), tree.descriptor(), copied.get(),
-          skipped.get(), mounted.get(), bytes.get(), fetched.get(), bytesFetched.get());
+          skipped.get(), mounted.get(), bytes.get(), feed.fetched.get(), feed.bytesFetched.get());
     }
   }
 
@@ -177,7 +168,7 @@ public final class ImageTransfer {
         Optional<Path> local = store.has(blob.digest()) || opts.layersIntoStore() ? Optional.empty()
             : src.localBlob(blob);
         if (local.isPresent()) {
-          inPlace.put(blob.digest(), verifiedFile(local.get(), blob, source));
+          inPlace.put(blob.digest(), SourceFeed.verifiedFile(local.get(), blob, source));
           listener.blobDone(blob, BlobOutcome.SKIPPED_EXISTS);
           return;
         }
@@ -187,17 +178,6 @@ public final class ImageTransfer {
         return extract(image, manifest, target, opts, downloads, inPlace);
       }
     }
-  }
-
-  private static Path verifiedFile(Path file, Descriptor blob, ImageLocation source) throws IOException {
-    long size = Files.size(file);
-    Digest actual = Digest.of(file);
-    if (size != blob.size() || !actual.equals(blob.digest())) {
-      throw new InvalidImageException(source.text() + ": blob " + blob.digest() + " (" + blob.size()
-          + " bytes) has content " + actual + " (" + size + " bytes) in " + file
-          + "; the source is corrupt, copy the image into it again");
-    }
-    return file;
   }
 
   private UnpackResult extract(ImageNode image, ImageManifest manifest, Path target,

@@ -64,8 +64,7 @@ final class RegistryDestination implements Destination {
         return BlobOutcome.MOUNTED;
       }
     }
-    feed.ensureInStore(blob);
-    Path file = store.blobPath(blob.digest());
+    Path file = feed.verifiedFile(blob);
     // Asked above: no second HEAD (another writer's upload of the same bytes in between is harmless).
     client.uploadBlob(host, ref.repository(), blob, counting(file, progress));
     return BlobOutcome.COPIED;

@@ -164,6 +164,38 @@ class ImageTransferTest {
   }
 
   @Test
+  void pushesALayoutsBlobsFromTheirFilesVerifiedInPlaceAndRefusesACorruptOne() throws IOException {
+    Descriptor manifestDesc = TestImages.image(sourceLayout, Platform.of("linux", "amd64"), "in-place",
+        ImageFormat.OCI);
+    sourceLayout.setRef("img", manifestDesc);
+    String ref = registry.hostPort() + "/layout/pushed:1";
+
+    transfer.copy(loc("oci:" + sourceLayout.root() + ":img"), loc("docker://" + ref), CopyOptions.defaults());
+
+    assertEquals(manifestDesc.digest().toString(), json(skopeo("inspect", "--tls-verify=false",
+        "docker://" + ref)).get("Digest").asText());
+    ImageManifest manifest = Json.read(sourceLayout.bytes(manifestDesc.digest()), ImageManifest.class, "m");
+    for (Descriptor layer : manifest.layers()) {
+      assertFalse(store.has(layer.digest()), "read from the layout, not copied into the store: " + layer);
+    }
+
+    // A layer whose bytes no longer match its digest is refused before any upload starts (to the
+    // other registry: this one could mount it from the first push).
+    Descriptor layer = manifest.layers().get(0);
+    Path file = sourceLayout.blobPath(layer.digest());
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length / 2] ^= 1;
+    Files.delete(file); // the store's files are read-only
+    Files.write(file, bytes);
+    String other = otherRegistry.hostPort() + "/layout/corrupt:1";
+    assertThrows(InvalidImageException.class, () -> transfer.copy(
+        loc("oci:" + sourceLayout.root() + ":img"), loc("docker://" + other), CopyOptions.defaults()));
+    Processes.Result head = Processes.run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+        "-I", "http://" + otherRegistry.hostPort() + "/v2/layout/corrupt/blobs/" + layer.digest()), 30);
+    assertEquals("404", head.output().trim());
+  }
+
+  @Test
   void resumesAnInterruptedPullAndDiscardsACorruptPartialOne() throws IOException {
     Descriptor pushed = pushWithSkopeo("src/resume:1");
     ImageManifest manifest = (ImageManifest) dev.lading.model.ManifestDocument.parse(
