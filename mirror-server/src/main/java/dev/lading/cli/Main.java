@@ -45,6 +45,17 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(new Failures());
     cli.setParameterExceptionHandler(Failures::onUsageError);
+    if (args.length > 0 && args[0].equals("mirror")) {
+      // The mirror also takes its settings from LADING_MIRROR_* and a --config file.
+      CommandLine mirror = cli.getSubcommands().get("mirror");
+      MirrorDefaults defaults = MirrorDefaults.of(args, System.getenv());
+      try {
+        defaults.check(mirror);
+      } catch (CommandLine.ParameterException e) {
+        return Failures.onUsageError(e, args);
+      }
+      mirror.setDefaultValueProvider(defaults);
+    }
     return cli.execute(args);
   }
 

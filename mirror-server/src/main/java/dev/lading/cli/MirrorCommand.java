@@ -18,6 +18,7 @@ import dev.lading.transfer.RegistryLocation;
 import dev.lading.transfer.StoreLocation;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,9 +57,16 @@ final class MirrorCommand implements Callable<Integer> {
       description = "How long a shutdown waits for requests in flight (default ${DEFAULT-VALUE}).")
   java.time.Duration grace;
 
-  @Option(names = "--upstream", paramLabel = "NAME=URL",
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Settings from a file, one 'option = value' a line (the options without their"
+          + " dashes: listen, upstream, ...; a repeatable one on several lines). Each option may also"
+          + " come from LADING_MIRROR_<OPTION> (LADING_MIRROR_TAG_TTL=10m); the command line wins over"
+          + " the environment, the environment over the file. Also LADING_MIRROR_CONFIG=FILE.")
+  Path config;
+
+  @Option(names = "--upstream", paramLabel = "NAME=URL", split = ",",
       description = "A registry to pull through from, e.g. docker.io=https://registry-1.docker.io"
-          + " (repeatable). Requests pick one by containerd's ?ns=HOST, else by a first path"
+          + " (repeatable, or comma-separated). Requests pick one by containerd's ?ns=HOST, else by a first path"
           + " component equal to NAME (/v2/docker.io/library/debian/...), else the one named"
           + " 'default' or the first. Credentials come from the docker config"
           + " (~/.docker/config.json, credential helpers).")
