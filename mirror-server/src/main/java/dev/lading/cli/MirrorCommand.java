@@ -1,5 +1,6 @@
 package dev.lading.cli;
 
+import dev.lading.mirror.ClientAuth;
 import dev.lading.mirror.MirrorServer;
 import dev.lading.mirror.Outbox;
 import dev.lading.mirror.PullThroughStorage;
@@ -25,6 +26,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,11 +43,13 @@ import picocli.CommandLine.Option;
             + " when the upstream is down.",
         "Pushes by tag are stored, acknowledged and, with an upstream, forwarded to it (--forward);"
             + " GET /_lading/outbox lists the forwards pending.",
-        "Plain HTTP without authentication: listen on loopback or a trusted network only."},
+        "Without --htpasswd every client may push: listen on loopback or a trusted network only."
+            + " GET /metrics (Prometheus) and /_lading/status show what it serves."},
     footer = {"", "Stop with Ctrl-C or SIGTERM: uploads in flight are finished first (up to"
         + " --grace)."})
 final class MirrorCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
+  @Mixin MirrorAccessOptions access;
 
   @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:5000",
       description = "Address to listen on (default ${DEFAULT-VALUE}; port 0 picks a free port).")
@@ -106,11 +110,17 @@ final class MirrorCommand implements Callable<Integer> {
     // They announce their versions at INFO; the start-up line below says what a user needs.
     quietLoggers.forEach(logger -> logger.setLevel(Level.WARNING));
     mode = forwardMode();
+    ClientAuth auth = access.clientAuth(spec.commandLine());
+    SSLContext tls = access.tls(spec.commandLine());
+    String warning = access.cleartextWarning(host);
+    if (warning != null) {
+      System.err.println(warning);
+    }
     Store store = global.openStore();
     RegistryStorage storage = storage(store);
     MirrorServer server;
     try {
-      server = MirrorServer.start(storage, host, port, line -> {
+      server = MirrorServer.start(storage, host, port, tls, auth, line -> {
         if (!global.quiet) {
           System.out.println(line);
         }
@@ -130,8 +140,11 @@ final class MirrorCommand implements Callable<Integer> {
       stopped.countDown();
     }, "lading-mirror-shutdown"));
     InetSocketAddress address = server.address();
-    System.out.println("lading mirror: serving " + store.root() + " at http://"
-        + address.getHostString() + ":" + address.getPort() + "/v2/"
+    System.out.println("lading mirror: serving " + store.root() + " at "
+        + (tls == null ? "http" : "https") + "://" + address.getHostString() + ":"
+        + address.getPort() + "/v2/"
+        + (auth.enabled() ? " for the users of " + access.htpasswd
+            + (access.authReads ? "" : " (reads anonymous)") : "")
         + (upstreams.isEmpty() ? "" : " pulling through from " + String.join(", ", upstreams))
         + ", forwarding pushes: " + mode.name().toLowerCase(java.util.Locale.ROOT));
     System.out.flush();

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 /**
  * The registry: an Undertow server answering the OCI distribution API (pull, push, content discovery
@@ -40,13 +41,27 @@ public final class MirrorServer implements AutoCloseable {
    */
   public static MirrorServer start(RegistryStorage storage, String host, int port,
       Consumer<String> log) {
-    Router router = new Router(storage, log);
+    return start(storage, host, port, null, ClientAuth.none(), log);
+  }
+
+  /**
+   * Starts serving {@code storage} on {@code host:port}, over TLS when {@code tls} is not null, to
+   * the clients {@code auth} lets in.
+   */
+  public static MirrorServer start(RegistryStorage storage, String host, int port, SSLContext tls,
+      ClientAuth auth, Consumer<String> log) {
+    Router router = new Router(storage, auth, log);
     // Clients that send 'Expect: 100-continue' with a body (curl does above 1 MiB) would otherwise
     // wait a second for the go-ahead before every upload.
     GracefulShutdownHandler shutdown =
         new GracefulShutdownHandler(new HttpContinueAcceptingHandler(router));
-    Undertow undertow = Undertow.builder()
-        .addHttpListener(port, host)
+    Undertow.Builder builder = Undertow.builder();
+    if (tls == null) {
+      builder.addHttpListener(port, host);
+    } else {
+      builder.addHttpsListener(port, host, tls);
+    }
+    Undertow undertow = builder
         .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
         // Blobs are streamed to disk whatever their size; manifests have their own limit.
         .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
@@ -84,10 +99,14 @@ public final class MirrorServer implements AutoCloseable {
   /** Picks the handler of the route, on a worker thread; logs; turns refusals into error bodies. */
   private static final class Router implements HttpHandler {
     private final RegistryStorage storage;
+    private final ClientAuth auth;
+    private final TokenHandler tokens;
     private final Consumer<String> log;
 
-    Router(RegistryStorage storage, Consumer<String> log) {
+    Router(RegistryStorage storage, ClientAuth auth, Consumer<String> log) {
       this.storage = storage;
+      this.auth = auth;
+      this.tokens = new TokenHandler(auth);
       this.log = log;
     }
 
@@ -111,6 +130,12 @@ public final class MirrorServer implements AutoCloseable {
       RegistryStorage view = storage.forRequest(Http.query(ex, "ns"),
           text -> ex.getResponseHeaders().add(Http.WARNING, "110 - \"" + text + "\""));
       try {
+        auth.authorize(ex, route);
+        if (ex.getRequestPath().equals(ClientAuth.TOKEN_PATH)) {
+          tokens.handle(ex);
+          ex.endExchange();
+          return;
+        }
         if (ex.getRequestPath().equals(STATUS_PATH)) {
           status(ex);
           ex.endExchange();
