@@ -141,7 +141,7 @@ final class MirrorCommand implements Callable<Integer> {
     }, "lading-mirror-shutdown"));
     InetSocketAddress address = server.address();
     System.out.println("lading mirror: serving " + store.root() + " at "
-        + (tls == null ? "http" : "https") + "://" + address.getHostString() + ":"
+        + (tls == null ? "http" : "https") + "://" + hostForUrl(address) + ":"
         + address.getPort() + "/v2/"
         + (auth.enabled() ? " for the users of " + access.htpasswd
             + (access.authReads ? "" : " (reads anonymous)") : "")
@@ -153,6 +153,12 @@ final class MirrorCommand implements Callable<Integer> {
   }
 
   private Outbox.Mode mode;
+
+  /** An IPv6 address in brackets, as URLs want it (a wildcard listener is [0:0:0:0:0:0:0:0]). */
+  private static String hostForUrl(InetSocketAddress address) {
+    String host = address.getHostString();
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
 
   private Outbox.Mode forwardMode() {
     if (forward == null) {

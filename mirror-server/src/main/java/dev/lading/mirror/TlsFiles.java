@@ -53,6 +53,10 @@ public final class TlsFiles {
 
   private static List<X509Certificate> certificates(Path file) throws IOException {
     byte[] pem = read(file, "certificate");
+    if (!new String(pem, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
+      throw new IllegalArgumentException(file + " holds no certificate (expected PEM,"
+          + " -----BEGIN CERTIFICATE-----)");
+    }
     try {
       List<X509Certificate> chain = CertificateFactory.getInstance("X.509")
           .generateCertificates(new ByteArrayInputStream(pem)).stream()

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /** A {@code lading mirror} process on a free loopback port, its output in a log file. */
 final class MirrorProcess implements AutoCloseable {
   private static final Pattern SERVING =
-      Pattern.compile("serving .* at (https?)://([0-9.]+:[0-9]+)/v2/");
+      Pattern.compile("serving .* at (https?)://([0-9.]+:[0-9]+|\\[[0-9a-f:]+\\]:[0-9]+)/v2/");
 
   final Process process;
   final Path log;
@@ -27,9 +27,12 @@ final class MirrorProcess implements AutoCloseable {
     this.host = host;
   }
 
-  /** Starts {@code lading mirror --listen 127.0.0.1:0 ARGS} over {@code store}, logging to {@code log}. */
+  /** Starts {@code lading mirror ARGS} (on 127.0.0.1:0 unless they say --listen) over {@code store}, logging to {@code log}. */
   static MirrorProcess start(Path store, Path log, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("mirror", "--listen", "127.0.0.1:0"));
+    List<String> command = new ArrayList<>(List.of("mirror"));
+    if (!List.of(args).contains("--listen")) {
+      command.addAll(List.of("--listen", "127.0.0.1:0"));
+    }
     command.addAll(List.of(args));
     Process process = new LadingJar(store).start(log, command.toArray(String[]::new));
     for (int i = 0; i < 600; i++) {
