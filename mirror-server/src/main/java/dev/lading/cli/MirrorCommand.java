@@ -1,10 +1,12 @@
 package dev.lading.cli;
 
 import dev.lading.mirror.ClientAuth;
+import dev.lading.mirror.MirrorMetrics;
 import dev.lading.mirror.MirrorServer;
 import dev.lading.mirror.Outbox;
 import dev.lading.mirror.PullThroughStorage;
 import dev.lading.mirror.RegistryStorage;
+import dev.lading.mirror.RequestLog;
 import dev.lading.mirror.StoreRegistryStorage;
 import dev.lading.mirror.Upstreams;
 import dev.lading.registry.DockerConfigCredentials;
@@ -22,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
@@ -87,7 +90,15 @@ final class MirrorCommand implements Callable<Integer> {
           + " 1s (default ${DEFAULT-VALUE}).")
   Duration forwardBackoffMax;
 
+  @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+      description = "Request log lines as text (METHOD PATH STATUS BYTES MSms CLIENT USER) or json"
+          + " (one object per line; the mirror's other messages too). Default ${DEFAULT-VALUE}.")
+  String logFormat;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private final MirrorMetrics metrics = new MirrorMetrics();
+  private RequestLog requestLog;
 
   /** Held so the settings stick (JUL forgets loggers nobody references). */
   private final List<Logger> quietLoggers = List.of(Logger.getLogger("io.undertow"),
@@ -110,6 +121,12 @@ final class MirrorCommand implements Callable<Integer> {
     // They announce their versions at INFO; the start-up line below says what a user needs.
     quietLoggers.forEach(logger -> logger.setLevel(Level.WARNING));
     mode = forwardMode();
+    try {
+      requestLog = new RequestLog(RequestLog.Format.valueOf(logFormat.toUpperCase(Locale.ROOT)));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--log-format must be text or json, not '" + logFormat + "'");
+    }
     ClientAuth auth = access.clientAuth(spec.commandLine());
     SSLContext tls = access.tls(spec.commandLine());
     String warning = access.cleartextWarning(host);
@@ -120,7 +137,8 @@ final class MirrorCommand implements Callable<Integer> {
     RegistryStorage storage = storage(store);
     MirrorServer server;
     try {
-      server = MirrorServer.start(storage, host, port, tls, auth, line -> {
+      server = MirrorServer.start(storage, host, port,
+          new MirrorServer.Options(tls, auth, metrics, store, requestLog), line -> {
         if (!global.quiet) {
           System.out.println(line);
         }
@@ -135,18 +153,18 @@ final class MirrorCommand implements Callable<Integer> {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("lading mirror: stopping, finishing requests in flight");
+      System.out.println(requestLog.message("lading mirror: stopping, finishing requests in flight"));
       server.stop(grace.toMillis());
       stopped.countDown();
     }, "lading-mirror-shutdown"));
     InetSocketAddress address = server.address();
-    System.out.println("lading mirror: serving " + store.root() + " at "
+    System.out.println(requestLog.message("lading mirror: serving " + store.root() + " at "
         + (tls == null ? "http" : "https") + "://" + hostForUrl(address) + ":"
         + address.getPort() + "/v2/"
         + (auth.enabled() ? " for the users of " + access.htpasswd
             + (access.authReads ? "" : " (reads anonymous)") : "")
         + (upstreams.isEmpty() ? "" : " pulling through from " + String.join(", ", upstreams))
-        + ", forwarding pushes: " + mode.name().toLowerCase(java.util.Locale.ROOT));
+        + ", forwarding pushes: " + mode.name().toLowerCase(java.util.Locale.ROOT)));
     System.out.flush();
     stopped.await();
     return 0;
@@ -218,12 +236,15 @@ final class MirrorCommand implements Callable<Integer> {
           new StoreLocation(f.repository() + ":" + f.pinTag()),
           new RegistryLocation(ImageReference.parse(
               f.upstreamHost() + "/" + f.remoteRepository() + ":" + f.tag())),
-          CopyOptions.defaults().withAllPlatforms(true)), forwardBackoffMax, System.out::println);
+          CopyOptions.defaults().withAllPlatforms(true)), forwardBackoffMax,
+          line -> System.out.println(requestLog.message(line)));
+      metrics.watch(outbox);
     }
-    return new PullThroughStorage(local, parsed, client.build(), manifests, tagTtl, outbox, line -> {
-      if (!global.quiet) {
-        System.out.println(line);
-      }
-    });
+    return new PullThroughStorage(local, parsed, client.build(), manifests, tagTtl, outbox, metrics,
+        line -> {
+          if (!global.quiet) {
+            System.out.println(requestLog.message(line));
+          }
+        });
   }
 }
