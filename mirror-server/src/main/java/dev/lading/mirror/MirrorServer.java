@@ -3,7 +3,6 @@ package dev.lading.mirror;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import dev.lading.store.Store;
-import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.server.handlers.HttpContinueAcceptingHandler;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
@@ -16,8 +15,10 @@ import javax.net.ssl.SSLContext;
  * turned into the spec's JSON error here.
  */
 public final class MirrorServer implements AutoCloseable {
-  /** Header blocks larger than this are refused by Undertow with a 4xx before any handler runs. */
+  /** Header blocks larger than this get 431 with the spec's error body. */
   static final int MAX_HEADER_BYTES = 64 * 1024;
+  /** Beyond this Undertow stops reading and answers a bare 400: no memory for hostile headers. */
+  static final int PARSER_HEADER_LIMIT = 1024 * 1024;
 
   /**
    * How a server runs beyond its storage and address: TLS (null: plain HTTP), which clients it lets
@@ -33,10 +34,10 @@ public final class MirrorServer implements AutoCloseable {
   }
 
   private final Undertow undertow;
-  private final GracefulShutdownHandler shutdown;
+  private final ShutdownGate shutdown;
   private final InetSocketAddress address;
 
-  private MirrorServer(Undertow undertow, GracefulShutdownHandler shutdown) {
+  private MirrorServer(Undertow undertow, ShutdownGate shutdown) {
     this.undertow = undertow;
     this.shutdown = shutdown;
     this.address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
@@ -58,8 +59,7 @@ public final class MirrorServer implements AutoCloseable {
     SSLContext tls = options.tls();
     // Clients that send 'Expect: 100-continue' with a body (curl does above 1 MiB) would otherwise
     // wait a second for the go-ahead before every upload.
-    GracefulShutdownHandler shutdown =
-        new GracefulShutdownHandler(new HttpContinueAcceptingHandler(router));
+    ShutdownGate shutdown = new ShutdownGate(new HttpContinueAcceptingHandler(router));
     Undertow.Builder builder = Undertow.builder();
     if (tls == null) {
       builder.addHttpListener(port, host);
@@ -67,7 +67,7 @@ public final class MirrorServer implements AutoCloseable {
       builder.addHttpsListener(port, host, tls);
     }
     Undertow undertow = builder
-        .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
+        .setServerOption(UndertowOptions.MAX_HEADER_SIZE, PARSER_HEADER_LIMIT)
         // Blobs are streamed to disk whatever their size; manifests have their own limit.
         .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
         .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)
@@ -83,13 +83,13 @@ public final class MirrorServer implements AutoCloseable {
   }
 
   /**
-   * Stops taking requests, lets those in flight (uploads included) finish for up to
-   * {@code graceMillis}, then stops.
+   * Stops taking requests, lets those in flight and the upload sessions already started finish for
+   * up to {@code graceMillis}, then stops.
    */
   public void stop(long graceMillis) {
     shutdown.shutdown();
     try {
-      shutdown.awaitShutdown(graceMillis);
+      shutdown.awaitDrained(graceMillis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

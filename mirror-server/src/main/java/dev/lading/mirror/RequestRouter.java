@@ -4,6 +4,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.util.AttachmentKey;
+import io.undertow.util.HeaderValues;
 import java.io.IOException;
 import java.util.function.Consumer;
 
@@ -62,6 +63,7 @@ final class RequestRouter implements HttpHandler {
         text -> ex.getResponseHeaders().add(Http.WARNING, "110 - \"" + text + "\""),
         () -> ex.putAttachment(FETCHED, true));
     try {
+      checkHeaderSize(ex);
       auth.authorize(ex, route);
       if (ex.getRequestPath().equals(ClientAuth.TOKEN_PATH)) {
         tokens.handle(ex);
@@ -126,6 +128,20 @@ final class RequestRouter implements HttpHandler {
       respond(ex, ErrorCode.UNSUPPORTED.with(500, "the mirror failed: " + e.getMessage()));
     }
     ex.endExchange();
+  }
+
+  /** 431 for a header block over {@link MirrorServer#MAX_HEADER_BYTES}, before anything else. */
+  private static void checkHeaderSize(HttpServerExchange ex) throws ApiException {
+    long bytes = ex.getRequestURI().length() + ex.getQueryString().length();
+    for (HeaderValues values : ex.getRequestHeaders()) {
+      for (String value : values) {
+        bytes += values.getHeaderName().length() + value.length() + 4;
+      }
+    }
+    if (bytes > MirrorServer.MAX_HEADER_BYTES) {
+      throw ErrorCode.UNSUPPORTED.with(431, "the request's headers take " + bytes
+          + " bytes, over the limit of " + MirrorServer.MAX_HEADER_BYTES);
+    }
   }
 
   /** Counts a finished request: by status class, and manifest and blob reads as hits or misses. */
