@@ -48,8 +48,8 @@ import picocli.CommandLine.Option;
             + " GET /_lading/outbox lists the forwards pending.",
         "Without --htpasswd every client may push: listen on loopback or a trusted network only."
             + " GET /metrics (Prometheus) and /_lading/status show what it serves."},
-    footer = {"", "Stop with Ctrl-C or SIGTERM: uploads in flight are finished first (up to"
-        + " --grace)."})
+    footer = {"", "Stop with Ctrl-C or SIGTERM: requests in flight and upload sessions already"
+        + " started are finished first (up to --grace); other requests meanwhile get 503."})
 final class MirrorCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Mixin MirrorAccessOptions access;
@@ -60,7 +60,8 @@ final class MirrorCommand implements Callable<Integer> {
 
   @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "30s",
       converter = DurationConverter.class,
-      description = "How long a shutdown waits for requests in flight (default ${DEFAULT-VALUE}).")
+      description = "How long a shutdown waits for requests in flight and upload sessions already"
+          + " started (default ${DEFAULT-VALUE}).")
   java.time.Duration grace;
 
   @Option(names = "--upstream", paramLabel = "NAME=URL",

@@ -76,7 +76,12 @@ public final class Htpasswd {
     if (hash != null && known != null && MessageDigest.isEqual(known, fingerprint)) {
       return true;
     }
-    boolean ok = BCrypt.checkpw(password, hash == null ? DUMMY_HASH : hash) && hash != null;
+    boolean ok;
+    try {
+      ok = BCrypt.checkpw(password, hash == null ? DUMMY_HASH : hash) && hash != null;
+    } catch (IllegalArgumentException tooLong) {
+      ok = false; // bcrypt takes at most 72 bytes of password; no user has a longer one
+    }
     if (ok) {
       verified.put(user, fingerprint);
     }

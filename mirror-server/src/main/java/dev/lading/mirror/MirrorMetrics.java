@@ -19,6 +19,9 @@ public final class MirrorMetrics {
   /** What the mirror asked an upstream for. */
   enum Fetch { MANIFEST, BLOB, TAG_CHECK }
 
+  private static final java.util.Set<String> KNOWN_METHODS =
+      java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
   private final Map<Kind, LongAdder> hits = counters(Kind.class);
   private final Map<Kind, LongAdder> misses = counters(Kind.class);
@@ -45,7 +48,9 @@ public final class MirrorMetrics {
   }
 
   void request(String method, int status, long bytes) {
-    requests.computeIfAbsent(method + " " + status / 100 + "xx", k -> new LongAdder()).increment();
+    // Clients choose the method: anything unusual is one series, so they cannot grow the map.
+    String m = KNOWN_METHODS.contains(method) ? method : "OTHER";
+    requests.computeIfAbsent(m + " " + status / 100 + "xx", k -> new LongAdder()).increment();
     bytesServed.add(Math.max(bytes, 0));
   }
 

@@ -21,6 +21,7 @@ class HtpasswdTest {
     assertTrue(users.check("alice", "secret"), "the second check, from the cache, agrees");
     assertFalse(users.check("alice", "Secret"));
     assertFalse(users.check("bob", "secret"));
+    assertFalse(users.check("alice", "x".repeat(100)), "longer than bcrypt takes: just wrong");
   }
 
   @Test
