@@ -1,8 +1,8 @@
 package dev.lading.mirror;
 
+import dev.lading.store.Store;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
-import dev.lading.store.Store;
 import io.undertow.server.handlers.HttpContinueAcceptingHandler;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
@@ -11,8 +11,9 @@ import javax.net.ssl.SSLContext;
 /**
  * The registry: an Undertow server answering the OCI distribution API (pull, push, content discovery
  * and management) from a {@link RegistryStorage}. Requests are parsed on the IO threads and handled
- * on worker threads, where blocking disk I/O belongs; one handler per API resource, every refusal
- * turned into the spec's JSON error here.
+ * on worker threads, where blocking disk I/O belongs: {@link ShutdownGate} first, then
+ * {@link RequestRouter}, which checks the client ({@link ClientAuth}) and picks one handler per API
+ * resource.
  */
 public final class MirrorServer implements AutoCloseable {
   /** Header blocks larger than this get 431 with the spec's error body. */

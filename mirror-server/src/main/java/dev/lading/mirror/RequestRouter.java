@@ -13,10 +13,10 @@ import java.util.function.Consumer;
  * {@link ClientAuth}; serves the mirror's own pages (token, outbox, metrics, status); counts and
  * logs each request; turns refusals into the spec's error bodies.
  */
-/** Picks the handler of the route, on a worker thread; logs; turns refusals into error bodies. */
 final class RequestRouter implements HttpHandler {
   /** The push-forwarding outbox's status document, outside the registry API's {@code /v2/}. */
   static final String OUTBOX_PATH = "/_lading/outbox";
+  /** Prometheus' conventional path. */
   static final String METRICS_PATH = "/metrics";
   /** Set when serving a request needed an upstream: a cache miss, whatever the status. */
   private static final AttachmentKey<Boolean> FETCHED = AttachmentKey.create(Boolean.class);
@@ -27,6 +27,9 @@ final class RequestRouter implements HttpHandler {
   private final MirrorMetrics metrics;
   private final StatusPage statusPage;
   private final RequestLog requestLog;
+  /** Where request lines go, already formatted. */
+  private final Consumer<String> requestLines;
+  /** Where the mirror's other messages go, formatted here. */
   private final Consumer<String> log;
 
   RequestRouter(RegistryStorage storage, MirrorServer.Options options, Consumer<String> log) {
@@ -36,12 +39,9 @@ final class RequestRouter implements HttpHandler {
     this.metrics = options.metrics();
     this.statusPage = new StatusPage(storage, options.store(), metrics);
     this.requestLog = options.requestLog();
-    this.log = text -> log.accept(requestLog.message(text));
     this.requestLines = log;
+    this.log = text -> log.accept(requestLog.message(text));
   }
-
-  /** Where request lines go, already formatted. */
-  private final Consumer<String> requestLines;
 
   @Override
   public void handleRequest(HttpServerExchange ex) {
