@@ -1,9 +1,12 @@
 package dev.lading.cli;
 
+import dev.lading.mirror.ClientAuth;
+import dev.lading.mirror.MirrorMetrics;
 import dev.lading.mirror.MirrorServer;
 import dev.lading.mirror.Outbox;
 import dev.lading.mirror.PullThroughStorage;
 import dev.lading.mirror.RegistryStorage;
+import dev.lading.mirror.RequestLog;
 import dev.lading.mirror.StoreRegistryStorage;
 import dev.lading.mirror.Upstreams;
 import dev.lading.registry.DockerConfigCredentials;
@@ -22,10 +25,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,11 +47,13 @@ import picocli.CommandLine.Option;
             + " when the upstream is down.",
         "Pushes by tag are stored, acknowledged and, with an upstream, forwarded to it (--forward);"
             + " GET /_lading/outbox lists the forwards pending.",
-        "Plain HTTP without authentication: listen on loopback or a trusted network only."},
-    footer = {"", "Stop with Ctrl-C or SIGTERM: uploads in flight are finished first (up to"
-        + " --grace)."})
+        "Without --htpasswd every client may push: listen on loopback or a trusted network only."
+            + " GET /metrics (Prometheus) and /_lading/status show what it serves."},
+    footer = {"", "Stop with Ctrl-C or SIGTERM: requests in flight and upload sessions already"
+        + " started are finished first (up to --grace); other requests meanwhile get 503."})
 final class MirrorCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
+  @Mixin MirrorAccessOptions access;
 
   @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:5000",
       description = "Address to listen on (default ${DEFAULT-VALUE}; port 0 picks a free port).")
@@ -54,7 +61,8 @@ final class MirrorCommand implements Callable<Integer> {
 
   @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "30s",
       converter = DurationConverter.class,
-      description = "How long a shutdown waits for requests in flight (default ${DEFAULT-VALUE}).")
+      description = "How long a shutdown waits for requests in flight and upload sessions already"
+          + " started (default ${DEFAULT-VALUE}).")
   java.time.Duration grace;
 
   @Option(names = "--config", paramLabel = "FILE",
@@ -91,7 +99,15 @@ final class MirrorCommand implements Callable<Integer> {
           + " 1s (default ${DEFAULT-VALUE}).")
   Duration forwardBackoffMax;
 
+  @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+      description = "Request log lines as text (METHOD PATH STATUS BYTES MSms CLIENT USER) or json"
+          + " (one object per line; the mirror's other messages too). Default ${DEFAULT-VALUE}.")
+  String logFormat;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private final MirrorMetrics metrics = new MirrorMetrics();
+  private RequestLog requestLog;
 
   /** Held so the settings stick (JUL forgets loggers nobody references). */
   private final List<Logger> quietLoggers = List.of(Logger.getLogger("io.undertow"),
@@ -114,11 +130,24 @@ final class MirrorCommand implements Callable<Integer> {
     // They announce their versions at INFO; the start-up line below says what a user needs.
     quietLoggers.forEach(logger -> logger.setLevel(Level.WARNING));
     mode = forwardMode();
+    try {
+      requestLog = new RequestLog(RequestLog.Format.valueOf(logFormat.toUpperCase(Locale.ROOT)));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--log-format must be text or json, not '" + logFormat + "'");
+    }
+    ClientAuth auth = access.clientAuth(spec.commandLine());
+    SSLContext tls = access.tls(spec.commandLine());
+    String warning = access.cleartextWarning(host);
+    if (warning != null) {
+      System.err.println(warning);
+    }
     Store store = global.openStore();
     RegistryStorage storage = storage(store);
     MirrorServer server;
     try {
-      server = MirrorServer.start(storage, host, port, line -> {
+      server = MirrorServer.start(storage, host, port,
+          new MirrorServer.Options(tls, auth, metrics, store, requestLog), line -> {
         if (!global.quiet) {
           System.out.println(line);
         }
@@ -133,21 +162,30 @@ final class MirrorCommand implements Callable<Integer> {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("lading mirror: stopping, finishing requests in flight");
+      System.out.println(requestLog.message("lading mirror: stopping, finishing requests in flight"));
       server.stop(grace.toMillis());
       stopped.countDown();
     }, "lading-mirror-shutdown"));
     InetSocketAddress address = server.address();
-    System.out.println("lading mirror: serving " + store.root() + " at http://"
-        + address.getHostString() + ":" + address.getPort() + "/v2/"
+    System.out.println(requestLog.message("lading mirror: serving " + store.root() + " at "
+        + (tls == null ? "http" : "https") + "://" + hostForUrl(address) + ":"
+        + address.getPort() + "/v2/"
+        + (auth.enabled() ? " for the users of " + access.htpasswd
+            + (access.authReads ? "" : " (reads anonymous)") : "")
         + (upstreams.isEmpty() ? "" : " pulling through from " + String.join(", ", upstreams))
-        + ", forwarding pushes: " + mode.name().toLowerCase(java.util.Locale.ROOT));
+        + ", forwarding pushes: " + mode.name().toLowerCase(java.util.Locale.ROOT)));
     System.out.flush();
     stopped.await();
     return 0;
   }
 
   private Outbox.Mode mode;
+
+  /** An IPv6 address in brackets, as URLs want it (a wildcard listener is [0:0:0:0:0:0:0:0]). */
+  private static String hostForUrl(InetSocketAddress address) {
+    String host = address.getHostString();
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
 
   private Outbox.Mode forwardMode() {
     if (forward == null) {
@@ -207,12 +245,15 @@ final class MirrorCommand implements Callable<Integer> {
           new StoreLocation(f.repository() + ":" + f.pinTag()),
           new RegistryLocation(ImageReference.parse(
               f.upstreamHost() + "/" + f.remoteRepository() + ":" + f.tag())),
-          CopyOptions.defaults().withAllPlatforms(true)), forwardBackoffMax, System.out::println);
+          CopyOptions.defaults().withAllPlatforms(true)), forwardBackoffMax,
+          line -> System.out.println(requestLog.message(line)));
+      metrics.watch(outbox);
     }
-    return new PullThroughStorage(local, parsed, client.build(), manifests, tagTtl, outbox, line -> {
-      if (!global.quiet) {
-        System.out.println(line);
-      }
-    });
+    return new PullThroughStorage(local, parsed, client.build(), manifests, tagTtl, outbox, metrics,
+        line -> {
+          if (!global.quiet) {
+            System.out.println(requestLog.message(line));
+          }
+        });
   }
 }

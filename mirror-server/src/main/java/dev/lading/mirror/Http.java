@@ -59,6 +59,11 @@ final class Http {
     return ex.getRequestMethod().equals(Methods.HEAD);
   }
 
+  /** GET or HEAD: what needs only pull access. */
+  static boolean isRead(HttpServerExchange ex) {
+    return isHead(ex) || ex.getRequestMethod().equals(Methods.GET);
+  }
+
   /** Answers with a status and no body, e.g. 201 or 202 with a Location. */
   static void empty(HttpServerExchange ex, int status) {
     ex.setStatusCode(status);

@@ -94,6 +94,9 @@ public final class Outbox {
   private final Consumer<String> log;
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
   private final AtomicLong nextSeq;
+  /** Failed attempts since start, for /metrics. */
+  private final java.util.concurrent.atomic.LongAdder failedAttempts =
+      new java.util.concurrent.atomic.LongAdder();
   private final ExecutorService senders;
   private boolean closed;
 
@@ -281,6 +284,7 @@ public final class Outbox {
       }
       p.firstOutcome.complete(null);
     } catch (IOException | RuntimeException e) {
+      failedAttempts.increment();
       long backoff = backoffMillis(attempt);
       String error = e.getMessage() == null ? e.toString() : e.getMessage();
       log.accept("forward " + what + ": failed (attempt " + attempt + ", next in " + backoff
@@ -318,6 +322,21 @@ public final class Outbox {
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
     }
+  }
+
+  /** How many forwards are pending. */
+  public synchronized int depth() {
+    return pending.size();
+  }
+
+  /** How many forward attempts failed since the mirror started. */
+  public long failedAttempts() {
+    return failedAttempts.sum();
+  }
+
+  /** How many pending forwards failed their last attempt. */
+  public synchronized int failing() {
+    return (int) pending.values().stream().filter(p -> p.lastError != null).count();
   }
 
   /** What is queued, oldest first, with the attempts so far: the status endpoint's document. */

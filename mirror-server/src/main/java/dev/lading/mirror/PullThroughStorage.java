@@ -45,12 +45,14 @@ public final class PullThroughStorage implements RegistryStorage {
   private final Shared shared;
   private final String namespace;
   private final Consumer<String> warnings;
+  /** Told when serving this request needs an upstream: a cache miss. */
+  private final Runnable fetched;
 
   /** What every request's view shares. */
   private record Shared(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
       RegistryClient manifestClient, Duration tagTtl, BlobPulls blobs, Consumer<String> log,
       Map<String, Checked> checked, Map<String, CompletableFuture<Object>> flights, Outbox outbox,
-      Map<String, Object> pushLocks) {}
+      Map<String, Object> pushLocks, MirrorMetrics metrics) {}
 
   /** When a tag was last compared with its upstream, and whether the upstream answered. */
   private record Checked(long atNanos, boolean answered) {}
@@ -65,30 +67,40 @@ public final class PullThroughStorage implements RegistryStorage {
    */
   public PullThroughStorage(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
       RegistryClient manifestClient, Duration tagTtl, Consumer<String> log) {
-    this(local, upstreams, client, manifestClient, tagTtl, null, log);
+    this(local, upstreams, client, manifestClient, tagTtl, null, new MirrorMetrics(), log);
   }
 
   /**
    * Pull-through as above, and pushes by tag forwarded to the upstream they route to through
-   * {@code outbox} (null or {@link Outbox.Mode#OFF}: pushes stay here).
+   * {@code outbox} (null or {@link Outbox.Mode#OFF}: pushes stay here); upstream requests counted
+   * in {@code metrics}.
    */
   public PullThroughStorage(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
-      RegistryClient manifestClient, Duration tagTtl, Outbox outbox, Consumer<String> log) {
+      RegistryClient manifestClient, Duration tagTtl, Outbox outbox, MirrorMetrics metrics,
+      Consumer<String> log) {
     this(new Shared(local, upstreams, client, manifestClient, tagTtl,
         new BlobPulls(local.store(), log), log, new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
         outbox == null || outbox.mode() == Outbox.Mode.OFF ? null : outbox,
-        new ConcurrentHashMap<>()), null, text -> { });
+        new ConcurrentHashMap<>(), metrics), null, text -> { }, () -> { });
   }
 
-  private PullThroughStorage(Shared shared, String namespace, Consumer<String> warnings) {
+  private PullThroughStorage(Shared shared, String namespace, Consumer<String> warnings,
+      Runnable fetched) {
     this.shared = shared;
     this.namespace = namespace;
     this.warnings = warnings;
+    this.fetched = fetched;
   }
 
   @Override
   public RegistryStorage forRequest(String namespace, Consumer<String> warnings) {
-    return new PullThroughStorage(shared, namespace, warnings);
+    return forRequest(namespace, warnings, () -> { });
+  }
+
+  @Override
+  public RegistryStorage forRequest(String namespace, Consumer<String> warnings,
+      Runnable fetched) {
+    return new PullThroughStorage(shared, namespace, warnings, fetched);
   }
 
   private StoreRegistryStorage local() {
@@ -149,11 +161,14 @@ public final class PullThroughStorage implements RegistryStorage {
     ManifestResponse manifest;
     if (cached.isPresent()) {
       Optional<Descriptor> now = client.headManifest(host, remote, tag);
+      shared.metrics().fetched(MirrorMetrics.Fetch.TAG_CHECK, 0);
       if (now.isEmpty() || now.get().digest().equals(cached.get().digest())) {
         return cached; // unchanged, or gone upstream: what was cached stays served
       }
+      fetched.run();
       manifest = client.getManifest(host, remote, now.get().digest().toString());
     } else {
+      fetched.run();
       try {
         manifest = client.getManifest(host, remote, tag);
       } catch (RegistryException e) {
@@ -163,6 +178,7 @@ public final class PullThroughStorage implements RegistryStorage {
         throw e;
       }
     }
+    shared.metrics().fetched(MirrorMetrics.Fetch.MANIFEST, manifest.bytes().length);
     Descriptor stored = keep(target, manifest);
     store().setTag(target.cacheRepository(), tag, stored);
     return Optional.of(stored);
@@ -171,6 +187,7 @@ public final class PullThroughStorage implements RegistryStorage {
   @Override
   public Optional<byte[]> pullManifest(String repository, Digest digest) throws IOException {
     Upstreams.Target target = shared.upstreams().route(repository, namespace);
+    fetched.run();
     return once("manifest " + digest, () -> {
       if (store().has(digest)) {
         return Optional.of(store().bytes(digest));
@@ -187,6 +204,7 @@ public final class PullThroughStorage implements RegistryStorage {
       } catch (IOException e) {
         throw new UpstreamUnavailableException(target.upstream().name(), digest.toString(), e);
       }
+      shared.metrics().fetched(MirrorMetrics.Fetch.MANIFEST, manifest.bytes().length);
       Descriptor stored = keep(target, manifest);
       // Kept from gc like a manifest pushed by digest (an index's child, a referrer).
       store().setTag(target.cacheRepository(),
@@ -220,6 +238,7 @@ public final class PullThroughStorage implements RegistryStorage {
     Upstreams.Target target = shared.upstreams().route(repository, namespace);
     String host = target.upstream().host();
     String remote = target.remoteRepository();
+    fetched.run();
     try {
       return shared.blobs().pull(digest, source(host, remote, digest));
     } catch (IOException e) {
@@ -239,6 +258,7 @@ public final class PullThroughStorage implements RegistryStorage {
       @Override
       public void fetch(long size, dev.lading.registry.BlobSink sink) throws IOException {
         client.fetchBlob(host, remote, Descriptor.of("application/octet-stream", digest, size), sink);
+        shared.metrics().fetched(MirrorMetrics.Fetch.BLOB, size);
       }
     };
   }

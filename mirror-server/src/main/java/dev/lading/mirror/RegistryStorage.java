@@ -69,6 +69,15 @@ public interface RegistryStorage {
   }
 
   /**
+   * As {@link #forRequest(String, Consumer)}, and {@code fetched} is run when serving the request
+   * needs another registry (a pull-through cache miss).
+   */
+  default RegistryStorage forRequest(String namespace, Consumer<String> warnings,
+      Runnable fetched) {
+    return forRequest(namespace, warnings);
+  }
+
+  /**
    * A manifest the storage lacks, brought in from elsewhere (pull-through) and stored; empty when
    * nowhere has it. Called by the handlers after a miss.
    */

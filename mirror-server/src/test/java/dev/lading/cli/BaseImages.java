@@ -10,6 +10,15 @@ import java.util.List;
 final class BaseImages {
   private BaseImages() {}
 
+  /** Builds (or reuses) a variant and returns its layout reference, {@code oci:DIR:latest}. */
+  static String layout(String variant) throws IOException {
+    RequiredTool.require("umoci", "umoci");
+    Path script = Path.of(System.getProperty("lading.tools", "../tools")).resolve("make-base-image.sh");
+    String out = Processes.check(List.of("bash", script.toString(), variant), 600);
+    String[] lines = out.strip().split("\n");
+    return lines[lines.length - 1].strip();
+  }
+
   /** Builds (or reuses) a variant and pushes it to {@code target} (host:port/repo:tag). */
   static void push(String variant, String target) throws IOException {
     RequiredTool.require("umoci", "umoci");
