@@ -12,6 +12,21 @@ public final class ByteSize {
 
   private ByteSize() {}
 
+  /** A size as people read it: {@code 512 B}, {@code 1.5 KiB}, {@code 183.4 MiB}. */
+  public static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  }
+
   /**
    * Parses a size; units are binary ({@code 1k} is 1024 bytes, {@code 5g} is 5 GiB), as {@code du -h}
    * and cache services' limits count.

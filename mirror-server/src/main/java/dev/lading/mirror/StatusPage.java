@@ -1,5 +1,6 @@
 package dev.lading.mirror;
 
+import dev.lading.io.ByteSize;
 import dev.lading.store.Store;
 import dev.lading.store.StoreUsage;
 import java.io.IOException;
@@ -42,7 +43,7 @@ final class StatusPage {
         + "<style>body{font-family:sans-serif}td,th{padding:2px 12px;text-align:left}"
         + "td.n{text-align:right}</style></head><body>\n<h1>lading mirror</h1>\n<p>");
     if (usage != null) {
-      html.append("Store: ").append(size(usage.totalBytes())).append(" in ")
+      html.append("Store: ").append(ByteSize.human(usage.totalBytes())).append(" in ")
           .append(usage.blobs()).append(" blobs. ");
     }
     double ratio = metrics.hitRatio();
@@ -56,25 +57,11 @@ final class StatusPage {
       Long bytes = repositoryBytes.get(r);
       html.append("<tr><td>").append(escape(r)).append("</td><td class=\"n\">")
           .append(storage.tags(r).size()).append("</td><td class=\"n\">")
-          .append(bytes == null ? "" : size(bytes)).append("</td></tr>\n");
+          .append(bytes == null ? "" : ByteSize.human(bytes)).append("</td></tr>\n");
     }
     html.append("</table>\n<p>").append(repositories.size()).append(" repositories."
         + " Counters: <a href=\"/metrics\">/metrics</a>.</p>\n</body></html>\n");
     return html.toString();
-  }
-
-  private static String size(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double v = bytes;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
   }
 
   private static String escape(String s) {
