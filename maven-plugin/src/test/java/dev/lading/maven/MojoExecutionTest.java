@@ -378,7 +378,10 @@ class MojoExecutionTest {
   @InjectMojo(goal = "build", pom = SIMPLE)
   void nothingCompiledIsRefused(BuildMojo mojo) throws Exception {
     seedBase();
-    RealMaven.attach(mojo, dir.resolve("app"), true, store());
+    // A project with sources that were never compiled (mvn clean image:build). One with no sources
+    // at all (an image of its dependencies) builds: it/src/it/mirrorimage.
+    RealMaven.attach(mojo, dir.resolve("app"), true, store())
+        .addCompileSourceRoot(Files.createDirectories(dir.resolve("app/src/main/java")).toString());
     String message = assertThrows(MojoFailureException.class, mojo::execute).getMessage();
     assertTrue(message.contains("target/classes does not exist") && message.contains("mvn package image:build"),
         message);
