@@ -4,20 +4,28 @@
 # default), made locally and pushed to an "origin" docker-registry.
 #   warm:  both serve the image from their own storage: `skopeo copy` of the image, and 8 parallel raw
 #          GETs of the layer blob with curl (throughput). Aim: lading at least 1.5x distribution's
-#          throughput (time ratio lading/distribution at most 0.67).
+#          throughput (time ratio lading/distribution at most 0.67). Also the 20 concurrent pulls of
+#          the cold test against both, warm: what the clients themselves cost, the cold test's floor.
 #   cold:  20 clients pull the image at once through a pull-through cache of the origin, started
 #          empty: `lading mirror --upstream` against docker-registry in proxy mode. The origin's access
 #          log counts the layer fetches each cache made. Aim: lading at most 0.5x distribution's time,
 #          one upstream fetch.
 # Prints medians and ratios.
 #
-# Usage: bench/mirror-vs-distribution.sh [--runs N] [--blob-mb MB] [--clients N] [--jar PATH] [--keep]
+# The mirror runs through the distribution's launcher (bin/lading: its JVM flags and class-data
+# archive), as users start it, and is measured just after its start: JIT warm-up counts against it.
+#
+# Usage: bench/mirror-vs-distribution.sh [--runs N] [--blob-mb MB] [--clients N] [--lading PATH]
+#          [--jar PATH] [--keep]
 #   --runs N       repetitions of each measurement; medians are reported (default 3)
 #   --blob-mb MB   size of the layer (default 150)
 #   --clients N    concurrent clients of the cold pull (default 20)
-#   --jar PATH     the lading CLI jar (default: $LADING_JAR, else mirror-server/target/lading.jar)
+#   --lading PATH  the lading launcher (default: $LADING, else
+#                  mirror-server/target/lading-dist/bin/lading)
+#   --jar PATH     run `java -jar PATH` instead of the launcher (default flags of the JVM)
 #   --keep         keep the work directory and leave the servers running, for a look
-# Environment: JAVA (default: java), LADING_JAVA_OPTS (extra JVM options for the mirror), TMPDIR.
+# Environment: JAVA (default: java, for --jar), LADING_JAVA_OPTS (extra JVM options for the mirror),
+# TMPDIR.
 set -Eeuo pipefail
 trap 'echo "mirror-vs-distribution: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 export LC_ALL=C
@@ -30,7 +38,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 RUNS=3
 BLOB_MB=150
 CLIENTS=20
-JAR="${LADING_JAR:-$ROOT/mirror-server/target/lading.jar}"
+LADING="${LADING:-$ROOT/mirror-server/target/lading-dist/bin/lading}"
+JAR=""
 KEEP=0
 JAVA="${JAVA:-java}"
 while [ $# -gt 0 ]; do
@@ -38,6 +47,7 @@ while [ $# -gt 0 ]; do
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS=$2; shift ;;
     --blob-mb) [ $# -ge 2 ] || die "--blob-mb needs a number"; BLOB_MB=$2; shift ;;
     --clients) [ $# -ge 2 ] || die "--clients needs a number"; CLIENTS=$2; shift ;;
+    --lading) [ $# -ge 2 ] || die "--lading needs a path"; LADING=$2; shift ;;
     --jar) [ $# -ge 2 ] || die "--jar needs a path"; JAR=$2; shift ;;
     --keep) KEEP=1 ;;
     -h|--help) usage 0 ;;
@@ -51,9 +61,17 @@ done
 for tool in skopeo docker-registry curl; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: apt-get install skopeo docker-registry curl)"
 done
-[ -f "$JAR" ] || die "no lading CLI jar at $JAR; build it: mvn -B -q -pl mirror-server -am package -DskipTests"
 # shellcheck disable=SC2206 # a space-separated option list, split on purpose
 JAVA_OPTS=(${LADING_JAVA_OPTS:-})
+# LADING_CMD: how to start lading (a plain command, so that $! of a background start is the JVM).
+if [ -n "$JAR" ]; then
+  [ -f "$JAR" ] || die "no lading CLI jar at $JAR"
+  LADING_CMD=("$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR")
+else
+  [ -x "$LADING" ] || die "no lading launcher at $LADING; build it: mvn -B -q -pl layer-store,mirror-server -am package -DskipTests"
+  export LADING_OPTS="${LADING_JAVA_OPTS:-}"
+  LADING_CMD=("$LADING")
+fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/lading-mirror-bench.XXXXXX")"
 MIRROR_PID=""
@@ -83,7 +101,7 @@ start_mirror() {
   local name=$1
   shift
   mkdir -p "$WORK/$name"
-  "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" mirror --store "$WORK/$name/store" --listen 127.0.0.1:0 "$@" \
+  "${LADING_CMD[@]}" mirror --store "$WORK/$name/store" --listen 127.0.0.1:0 "$@" \
     >"$WORK/$name/mirror.log" 2>&1 &
   MIRROR_PID=$!
   MIRROR=""
@@ -111,7 +129,7 @@ head -c "$((BLOB_MB * 1000 * 1000))" /dev/urandom >"$WORK/context/blob.bin"
 printf 'FROM scratch\nCOPY blob.bin /blob.bin\n' >"$WORK/context/Dockerfile"
 ORIGIN=$(LOCAL_REGISTRY_ACCESS_LOG=1 "$ROOT/tools/local-registry.sh" start "$WORK/registry-origin")
 IMAGE=bench/blob:1
-"$JAVA" -jar "$JAR" build --store "$WORK/build-store" -t "docker://$ORIGIN/$IMAGE" "$WORK/context" \
+"${LADING_CMD[@]}" build --store "$WORK/build-store" -t "docker://$ORIGIN/$IMAGE" "$WORK/context" \
   >"$WORK/build.log" 2>&1 || { tail -n 20 "$WORK/build.log" >&2; die "lading build failed"; }
 LAYER=$(skopeo inspect --raw --tls-verify=false "docker://$ORIGIN/$IMAGE" \
   | sed -n 's/.*"layers":\[{[^}]*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p')
@@ -144,24 +162,8 @@ raw_gets() {
   echo $(( $(now_ms) - start ))
 }
 
-W_SKOPEO_D=() W_SKOPEO_L=() W_GETS_D=() W_GETS_L=()
-for run in $(seq 1 "$RUNS"); do
-  # Alternate the order, so neither always meets the warmer page cache.
-  if [ $((run % 2)) -eq 1 ]; then order="distribution lading"; else order="lading distribution"; fi
-  for who in $order; do
-    if [ "$who" = distribution ]; then
-      W_SKOPEO_D+=("$(skopeo_pull "$ORIGIN")"); W_GETS_D+=("$(raw_gets "$ORIGIN")")
-    else
-      W_SKOPEO_L+=("$(skopeo_pull "$MIRROR")"); W_GETS_L+=("$(raw_gets "$MIRROR")")
-    fi
-  done
-  log "warm run $run: skopeo ${W_SKOPEO_D[-1]} / ${W_SKOPEO_L[-1]} ms, 8 GETs ${W_GETS_D[-1]} / ${W_GETS_L[-1]} ms (distribution / lading)"
-done
-stop_mirror
-
-# ---------------------------------------------------------------------------------------------- cold
-# cold_pulls HOST: CLIENTS concurrent `skopeo copy` of the image; prints ms for all to finish.
-cold_pulls() {
+# many_pulls HOST: CLIENTS concurrent `skopeo copy` of the image; prints ms for all to finish.
+many_pulls() {
   local start pids=() i
   start=$(now_ms)
   for i in $(seq 1 "$CLIENTS"); do
@@ -172,43 +174,73 @@ cold_pulls() {
   echo $(( $(now_ms) - start ))
   rm -rf "$WORK"/pull-*
 }
+W_SKOPEO_D=() W_SKOPEO_L=() W_GETS_D=() W_GETS_L=() W_MANY_D=() W_MANY_L=()
+for run in $(seq 1 "$RUNS"); do
+  # Alternate the order, so neither always meets the warmer page cache.
+  if [ $((run % 2)) -eq 1 ]; then order="distribution lading"; else order="lading distribution"; fi
+  for who in $order; do
+    if [ "$who" = distribution ]; then
+      W_SKOPEO_D+=("$(skopeo_pull "$ORIGIN")"); W_GETS_D+=("$(raw_gets "$ORIGIN")")
+      W_MANY_D+=("$(many_pulls "$ORIGIN")")
+    else
+      W_SKOPEO_L+=("$(skopeo_pull "$MIRROR")"); W_GETS_L+=("$(raw_gets "$MIRROR")")
+      W_MANY_L+=("$(many_pulls "$MIRROR")")
+    fi
+  done
+  log "warm run $run: skopeo ${W_SKOPEO_D[-1]} / ${W_SKOPEO_L[-1]} ms, 8 GETs ${W_GETS_D[-1]} / ${W_GETS_L[-1]} ms," \
+    "$CLIENTS pulls ${W_MANY_D[-1]} / ${W_MANY_L[-1]} ms (distribution / lading)"
+done
+stop_mirror
+
+# ---------------------------------------------------------------------------------------------- cold
+# cpu_ms PID: CPU time (user + system) the process has used so far, in ms.
+cpu_ms() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
+}
 # origin_fetches: how often the origin has served the layer so far.
 origin_fetches() {
   grep -c "\"GET /v2/bench/blob/blobs/$LAYER" "$WORK/registry-origin/registry.log" || true
 }
 
-C_D=() C_L=() F_D=() F_L=()
+C_D=() C_L=() F_D=() F_L=() U_D=() U_L=()
 for run in $(seq 1 "$RUNS"); do
   for who in distribution lading; do
     before=$(origin_fetches)
     if [ "$who" = distribution ]; then
       dir="$WORK/registry-proxy-$run"
       PROXY=$(LOCAL_REGISTRY_PROXY="http://$ORIGIN" "$ROOT/tools/local-registry.sh" start "$dir")
-      C_D+=("$(cold_pulls "$PROXY")")
+      C_D+=("$(many_pulls "$PROXY")")
+      U_D+=("$(cpu_ms "$(cat "$dir/pid")")")
       "$ROOT/tools/local-registry.sh" stop "$dir" >/dev/null
       rm -rf "$dir/data"
       F_D+=($(( $(origin_fetches) - before )))
     else
       start_mirror "mirror-cold-$run" --upstream "origin=http://$ORIGIN"
-      C_L+=("$(cold_pulls "$MIRROR")")
+      C_L+=("$(many_pulls "$MIRROR")")
+      U_L+=("$(cpu_ms "$MIRROR_PID")")
       stop_mirror
       rm -rf "$WORK/mirror-cold-$run/store"
       F_L+=($(( $(origin_fetches) - before )))
     fi
   done
-  log "cold run $run: $CLIENTS clients in ${C_D[-1]} / ${C_L[-1]} ms, origin fetches of the layer ${F_D[-1]} / ${F_L[-1]} (distribution / lading)"
+  log "cold run $run: $CLIENTS clients in ${C_D[-1]} / ${C_L[-1]} ms, origin fetches of the layer ${F_D[-1]} / ${F_L[-1]}," \
+    "server CPU ${U_D[-1]} / ${U_L[-1]} ms (distribution / lading)"
 done
 
 # ------------------------------------------------------------------------------------------- results
 mb=$(awk -v b="$BYTES" 'BEGIN { printf "%.0f", b / 1000000 }')
 sd=$(median "${W_SKOPEO_D[@]}"); sl=$(median "${W_SKOPEO_L[@]}")
 gd=$(median "${W_GETS_D[@]}"); gl=$(median "${W_GETS_L[@]}")
+md=$(median "${W_MANY_D[@]}"); ml=$(median "${W_MANY_L[@]}")
 cd_=$(median "${C_D[@]}"); cl=$(median "${C_L[@]}")
 tput() { awk -v b="$BYTES" -v ms="$1" 'BEGIN { printf "%.0f", 8 * b / 1000000 / (ms / 1000) }'; }
 echo
-echo "mirror-vs-distribution: ${mb} MB layer, $RUNS runs (medians), $(nproc) cores"
+echo "mirror-vs-distribution: ${mb} MB layer, $RUNS runs (medians), $(nproc) cores, mirror started with" \
+  "$([ -n "$JAR" ] && echo "java -jar" || echo "bin/lading"), just before its measurements"
 printf '%-44s %14s %14s %8s %s\n' "" "distribution" "lading" "ratio" "aim"
 printf '%-44s %12s s %12s s %8s %s\n' "warm: skopeo copy of the image" "$(secs "$sd")" "$(secs "$sl")" "$(ratio "$sl" "$sd")" "<= 0.67"
 printf '%-44s %9s MB/s %9s MB/s %8s %s\n' "warm: 8 parallel GETs of the layer" "$(tput "$gd")" "$(tput "$gl")" "$(ratio "$gd" "$gl")x" ">= 1.5x"
+printf '%-44s %12s s %12s s %8s %s\n' "warm: $CLIENTS concurrent pulls (clients' floor)" "$(secs "$md")" "$(secs "$ml")" "$(ratio "$ml" "$md")" ""
 printf '%-44s %12s s %12s s %8s %s\n' "cold: $CLIENTS concurrent pulls through the cache" "$(secs "$cd_")" "$(secs "$cl")" "$(ratio "$cl" "$cd_")" "<= 0.50"
+printf '%-44s %12s s %12s s\n' "cold: CPU of the cache (start to end)" "$(secs "$(median "${U_D[@]}")")" "$(secs "$(median "${U_L[@]}")")"
 printf '%-44s %14s %14s\n' "cold: origin fetches of the layer (per run)" "${F_D[*]}" "${F_L[*]}"

@@ -274,6 +274,23 @@ public final class Store {
   }
 
   /**
+   * A file in one of this store's {@linkplain #newTempDirectory temp directories} that becomes a
+   * blob as {@link #adopt} would make it, but hashed while it is written: for a download that others
+   * read while it grows, whose blob must be published without a second pass over its bytes. Bytes
+   * the file already holds (a resumed download) are hashed once here.
+   *
+   * @throws IllegalArgumentException when the file is not inside the store's temp area
+   */
+  public HashingFile hashingFile(Path file) throws IOException {
+    Path target = file.toAbsolutePath().normalize();
+    if (!target.startsWith(layout.tmp()) || target.equals(layout.tmp())
+        || Files.isSymbolicLink(target)) {
+      throw new IllegalArgumentException(file + " is not a file in the store's temp area " + layout.tmp());
+    }
+    return HashingFile.open(layout, target);
+  }
+
+  /**
    * Makes {@code blob}, the complete and verified blob file of another store, the blob
    * {@code digest} here by a hard link, with no copy and no second hash: blobs are never written in
    * place, so two stores can share the inode. False when it cannot be linked (another file system,

@@ -3,8 +3,10 @@ package dev.lading.mirror;
 import dev.lading.digest.Digest;
 import dev.lading.io.FileTrees;
 import dev.lading.registry.BlobSink;
+import dev.lading.store.HashingFile;
 import dev.lading.store.NoSuchBlobException;
 import dev.lading.store.Store;
+import io.undertow.io.BufferWritableOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -28,7 +30,9 @@ import java.util.function.Consumer;
  * Single-flight downloads of blobs into the store: however many requests ask for a missing blob at
  * once, one download runs (on its own thread, so it finishes for the others and for the cache when
  * the first client goes away), into a file in the store's temp area that every request reads while
- * it grows. The file becomes a blob only through {@link Store#adopt}, which hashes it first.
+ * it grows. The file is hashed as it is written ({@link HashingFile}); its last byte is released to
+ * readers once that digest is verified, and it becomes a blob by an fsync and a rename, with no
+ * second pass over its bytes.
  */
 final class BlobPulls {
   /** Where one blob comes from. */
@@ -75,6 +79,8 @@ final class BlobPulls {
     private State state = State.STARTING;
     private long size = -1;
     private long written;
+    /** The digest of the written bytes matched: readers may take the last byte. */
+    private boolean verified;
     private Path file;
     private Throwable failure;
 
@@ -102,10 +108,12 @@ final class BlobPulls {
           state = State.RUNNING;
           notifyAll();
         }
-        try (BlobSink sink = new GrowingFile(data)) {
-          source.fetch(size, sink);
+        try (HashingFile hashing = store.hashingFile(data)) {
+          source.fetch(size, new GrowingFile(hashing));
+          hashing.verify(digest); // the one hash, made while the bytes arrived
+          verified();
+          hashing.commit("application/octet-stream"); // fsync and rename, clients already served
         }
-        store.adopt(data, digest, "application/octet-stream"); // the one hash: nothing unverified
         finish(State.DONE, null);
       } catch (IOException | RuntimeException | Error e) {
         log.accept("pull of " + digest + " failed: " + e);
@@ -139,6 +147,11 @@ final class BlobPulls {
 
     private synchronized void grew(long n) {
       written += n;
+      notifyAll();
+    }
+
+    private synchronized void verified() {
+      verified = true;
       notifyAll();
     }
 
@@ -183,10 +196,10 @@ final class BlobPulls {
 
     /**
      * How far a reader at {@code position} may read: what has been written, less the last byte until
-     * the blob is verified and stored.
+     * the blob's digest is verified.
      */
     private synchronized long readable(long position) throws IOException {
-      while (state == State.RUNNING && Math.min(written, size - 1) <= position) {
+      while (state == State.RUNNING && releasable() <= position) {
         waitHere();
       }
       if (state == State.DONE) {
@@ -195,7 +208,11 @@ final class BlobPulls {
       if (state != State.RUNNING) {
         throw failed();
       }
-      return Math.min(written, size - 1);
+      return releasable();
+    }
+
+    private long releasable() {
+      return verified ? written : Math.min(written, size - 1);
     }
 
     @Override
@@ -206,6 +223,11 @@ final class BlobPulls {
         long total = size();
         while (position < total) {
           long limit = readable(position);
+          if (out instanceof BufferWritableOutputStream zeroCopy) {
+            // sendfile of what is released so far; a plain copy goes through 8 KiB buffers
+            zeroCopy.transferFrom(new FileWindow(channel, position, limit));
+            position = limit;
+          }
           while (position < limit) {
             long n = channel.transferTo(position, limit - position, target);
             if (n <= 0) {
@@ -214,7 +236,17 @@ final class BlobPulls {
             position += n;
           }
         }
-        await(); // a blob of 0 bytes is sent only once verified too
+        awaitVerified(); // a blob of 0 bytes is sent only once verified too
+      }
+    }
+
+    /** Waits until the digest is checked (the blob may still be on its way into the store). */
+    private synchronized void awaitVerified() throws IOException {
+      while (!verified && (state == State.RUNNING || state == State.STARTING)) {
+        waitHere();
+      }
+      if (!verified && state != State.DONE) {
+        throw failed();
       }
     }
 
@@ -241,20 +273,18 @@ final class BlobPulls {
 
     /**
      * Appends to the download's file and tells waiting readers how far it is. The client only counts
-     * the bytes: {@link Store#adopt} hashes the file once before it becomes a blob.
+     * the bytes: the {@link HashingFile} hashes them as they are written.
      */
     private final class GrowingFile implements BlobSink {
-      private final Path path;
-      private final BlobSink file;
+      private final HashingFile file;
       private long touched = System.currentTimeMillis();
 
-      GrowingFile(Path path) throws IOException {
-        this.path = path;
-        this.file = BlobSink.appendingTo(path);
+      GrowingFile(HashingFile file) {
+        this.file = file;
       }
 
       @Override
-      public long position() throws IOException {
+      public long position() {
         return file.position();
       }
 
@@ -270,7 +300,7 @@ final class BlobPulls {
         long now = System.currentTimeMillis();
         if (now - touched > 60_000) {
           // gc judges temp directories by their time: a download in progress is not stale.
-          Files.setLastModifiedTime(path.getParent(), FileTime.fromMillis(now));
+          Files.setLastModifiedTime(file.path().getParent(), FileTime.fromMillis(now));
           touched = now;
         }
       }
@@ -281,8 +311,8 @@ final class BlobPulls {
       }
 
       @Override
-      public void close() throws IOException {
-        file.close();
+      public void close() {
+        // the HashingFile is closed by the pull
       }
     }
   }

@@ -107,9 +107,9 @@ public interface RegistryStorage {
     long size();
 
     /**
-     * Sends the whole blob as its bytes arrive. The last byte is held back until the blob is
-     * verified and stored, so a source that serves other content fails this call (the client sees
-     * a short body), never a complete wrong blob.
+     * Sends the whole blob as its bytes arrive. The last byte is held back until the blob's digest
+     * is verified, so a source that serves other content fails this call (the client sees a short
+     * body), never a complete wrong blob.
      */
     void sendTo(OutputStream out) throws IOException;
 

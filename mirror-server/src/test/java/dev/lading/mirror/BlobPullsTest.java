@@ -131,6 +131,7 @@ class BlobPullsTest {
     assertArrayEquals(content, firstGot.toByteArray());
     assertArrayEquals(content, lateGot.toByteArray());
     assertEquals(1, source.fetches.get());
+    first.await();
     assertTrue(store.has(digest));
     // Stored now: a later pull serves the blob without a download.
     Received after = new Received();
@@ -161,9 +162,43 @@ class BlobPullsTest {
     PausingSource good = new PausingSource(content, digest);
     good.release.countDown();
     Received again = new Received();
-    pulls.pull(digest, good).orElseThrow().sendTo(again);
+    RegistryStorage.IncomingBlob retried = pulls.pull(digest, good).orElseThrow();
+    retried.sendTo(again);
     assertArrayEquals(content, again.toByteArray());
+    retried.await(); // clients get the last byte once it is verified, before the fsync and rename
     assertTrue(store.has(digest));
+  }
+
+  @Test
+  void wrongBytesFromASourceThatDoesNotCheckAreCaughtByTheStoreHash() throws Exception {
+    Store store = Store.open(tmp.resolve("store"));
+    BlobPulls pulls = new BlobPulls(store, line -> { });
+    byte[] content = new byte[300 * 1024];
+    new Random(3).nextBytes(content);
+    Digest digest = Digest.of(content);
+    byte[] rotten = content.clone();
+    rotten[1000] ^= 1;
+    // A source that trusts the sink to verify (the sink says it does), as RegistryClient does.
+    BlobPulls.Source trusting = new BlobPulls.Source() {
+      @Override
+      public Optional<Long> size() {
+        return Optional.of((long) rotten.length);
+      }
+
+      @Override
+      public void fetch(long size, BlobSink sink) throws IOException {
+        assertTrue(sink.verifiesDigest());
+        sink.write(rotten, 0, 1000); // a dropped connection, then a resume from where it stood
+        sink.write(rotten, 1000, rotten.length - 1000);
+      }
+    };
+    Received got = new Received();
+    assertThrows(IOException.class, () -> pulls.pull(digest, trusting).orElseThrow().sendTo(got));
+    assertTrue(got.size() < content.length, "the last byte is never sent");
+    assertFalse(store.has(digest));
+    try (var left = java.nio.file.Files.walk(tmp.resolve("store/.lading/tmp"))) {
+      assertEquals(1, left.count(), "no temp file left behind");
+    }
   }
 
   @Test
