@@ -138,14 +138,20 @@ class MirrorOpsIT {
     skopeo("copy", "--dest-tls-verify=false", "--dest-creds", "alice:alice-secret", image,
         "docker://" + mirror.host + "/team/logged:1").assertSuccess(List.of("push"));
     JsonNode put = null;
-    for (String line : Files.readAllLines(mirror.log)) {
-      if (!line.startsWith("{")) {
-        continue; // the JVM's own warnings, if any
+    // The line is written once the response is complete, which may be after skopeo has exited.
+    for (int attempt = 0; put == null && attempt < 200; attempt++) {
+      if (attempt > 0) {
+        Thread.sleep(50);
       }
-      JsonNode entry = Json.mapper().readTree(line);
-      assertTrue(entry.has("time"), line);
-      if ("/v2/team/logged/manifests/1".equals(entry.path("path").asText())) {
-        put = entry;
+      for (String line : Files.readAllLines(mirror.log)) {
+        if (!line.startsWith("{")) {
+          continue; // the JVM's own warnings, if any
+        }
+        JsonNode entry = Json.mapper().readTree(line);
+        assertTrue(entry.has("time"), line);
+        if ("/v2/team/logged/manifests/1".equals(entry.path("path").asText())) {
+          put = entry;
+        }
       }
     }
     assertTrue(put != null, "the manifest PUT is logged");
