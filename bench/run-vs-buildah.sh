@@ -9,7 +9,11 @@
 #   files     minimal base: a RUN that creates 20,000 files, then a RUN that deletes and changes some
 #   apt       Debian 12 base: apt-get update && apt-get install -y curl (reaches Debian's archive)
 #
-# Usage: bench/run-vs-buildah.sh [--runs N] [--only files|apt] [--jar PATH] [--keep]
+# Lading runs through the distribution's launcher (bin/lading, its JVM settings and class-data
+# archive), as users run it; --jar runs `java -jar PATH` instead. LADING_WORK_DIR, when set, is
+# passed to Lading (where it unpacks and runs the stages, e.g. /dev/shm).
+#
+# Usage: bench/run-vs-buildah.sh [--runs N] [--only files|apt] [--dist DIR | --jar PATH] [--keep]
 #   (as root: buildah needs it, and Lading is run as nobody through runuser)
 set -Eeuo pipefail
 trap 'echo "run-vs-buildah: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -22,13 +26,15 @@ usage() { sed -n '2,/^set -Eeuo/{/^set -Eeuo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 RUNS=3
 ONLY=""
-JAR="${LADING_JAR:-$ROOT/mirror-server/target/lading.jar}"
+JAR=""
+DIST="${LADING_DIST:-$ROOT/mirror-server/target/lading-dist}"
 KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS=$2; shift ;;
     --only) [ $# -ge 2 ] || die "--only needs files or apt"; ONLY=$2; shift ;;
     --jar) [ $# -ge 2 ] || die "--jar needs a path"; JAR=$2; shift ;;
+    --dist) [ $# -ge 2 ] || die "--dist needs a directory"; DIST=$2; shift ;;
     --keep) KEEP=1 ;;
     -h|--help) usage 0 ;;
     *) echo "run-vs-buildah: unknown argument '$1'" >&2; usage 2 ;;
@@ -40,14 +46,31 @@ done
 for tool in buildah runuser java umoci; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: apt-get install buildah util-linux default-jre umoci)"
 done
-[ -f "$JAR" ] || die "$JAR is missing: run 'mvn -B -q install -DskipTests' first"
+if [ -n "$JAR" ]; then
+  [ -f "$JAR" ] || die "$JAR is missing"
+else
+  [ -x "$DIST/bin/lading" ] || die "$DIST/bin/lading is missing: run 'mvn -B -o -q -pl layer-store,mirror-server -am package -DskipTests' first"
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lading-run-vs-buildah.XXXXXX")
 chmod 755 "$WORK"
 cleanup() { [ "$KEEP" = 1 ] && log "kept $WORK" || rm -rf "$WORK"; }
 trap cleanup EXIT
-cp "$JAR" "$WORK/lading.jar"
-chmod 644 "$WORK/lading.jar"
+if [ -n "$JAR" ]; then
+  cp "$JAR" "$WORK/lading.jar"
+  chmod 644 "$WORK/lading.jar"
+  LADING=(java -jar "$WORK/lading.jar")
+else
+  # A copy nobody can read, with its class-data archive made again for the copy's jar path (the
+  # launcher checks the path, and nobody has no cache to make one in).
+  cp -a "$DIST" "$WORK/dist"
+  java -Xshare:dump -XX:SharedClassListFile="$WORK/dist/lib/lading.classlist" \
+    -XX:SharedArchiveFile="$WORK/dist/lib/lading.jsa" -cp "$WORK/dist/lib/lading.jar" >/dev/null 2>&1 \
+    || die "could not make the class-data archive for $WORK/dist"
+  LADING_CDS=key "$WORK/dist/bin/lading" >"$WORK/dist/lib/lading.jsa.key"
+  chmod -R a+rX "$WORK/dist"
+  LADING=("$WORK/dist/bin/lading")
+fi
 
 # Bases in a directory nobody can read (root's home cannot be), cached between runs.
 BASES="${LADING_BASE_IMAGES:-/var/tmp/lading-base-images}"
@@ -84,7 +107,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 lading() {  # lading STORE ARGS...: as nobody, home /nonexistent
   local store=$1
   shift
-  runuser -u nobody -- env HOME=/nonexistent LADING_STORE="$store" java -jar "$WORK/lading.jar" "$@"
+  runuser -u nobody -- env HOME=/nonexistent LADING_STORE="$store" ${LADING_WORK_DIR:+LADING_WORK_DIR="$LADING_WORK_DIR"} \
+    ${LADING_OPTS:+LADING_OPTS="$LADING_OPTS"} "${LADING[@]}" "$@"
 }
 
 cases=(files apt)
@@ -121,5 +145,6 @@ for name in "${cases[@]}"; do
   printf '%-8s %12s %12s %8s %14s\n' "$name" "$l" "$b" "$(awk -v l="$l" -v b="$b" 'BEGIN { printf "%.2f", l / b }')" "$r" >>"$WORK/table"
 done
 echo
+echo "lading: ${LADING[*]}${LADING_WORK_DIR:+, LADING_WORK_DIR=$LADING_WORK_DIR}${LADING_OPTS:+, LADING_OPTS=$LADING_OPTS}"
 echo "median of $RUNS cold builds each; ratio = lading / buildah (aim <= 0.50); rebuild = no change (aim < 2 s)"
 cat "$WORK/table"

@@ -74,6 +74,14 @@ public class BuildMojo extends AbstractImageMojo {
   protected String executor;
 
   /**
+   * Where a Dockerfile's stages are unpacked and their RUN steps run; default {@code LADING_WORK_DIR}
+   * when set, else the store. A tmpfs such as {@code /dev/shm} makes file-heavy RUN steps faster
+   * when it has the room (bench/README.md, run-vs-buildah).
+   */
+  @Parameter(property = "image.workDirectory")
+  protected String workDirectory;
+
+  /**
    * Caps the store after the build (e.g. {@code 5g}, binary units), as {@code lading store gc
    * --max-size} does: partial downloads, then the least recently used images go until it fits. For a
    * store kept in a CI cache with a size limit. Images used in the last 10 minutes, this build's
@@ -200,7 +208,12 @@ public class BuildMojo extends AbstractImageMojo {
         buildArgs == null ? Map.of() : buildArgs, dockerfileTarget, platform,
         ExecutorChoice.Kind.parse(executor),
         epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
-        List.of(name.toString()), false));
+        List.of(name.toString()), false, workDirectory()));
+  }
+
+  private Path workDirectory() {
+    String dir = workDirectory != null && !workDirectory.isBlank() ? workDirectory : System.getenv("LADING_WORK_DIR");
+    return dir == null || dir.isBlank() ? null : Path.of(dir.trim());
   }
 
   /**

@@ -54,6 +54,11 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--no-cache", description = "Run every step, even one whose layer the step cache holds.")
   boolean noCache;
 
+  @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "${env:LADING_WORK_DIR}",
+      description = "Where to unpack the stages and run their steps (default: env LADING_WORK_DIR, else the"
+          + " store). A tmpfs such as /dev/shm makes file-heavy RUN steps faster; it needs the room.")
+  Path workDir;
+
   @Parameters(index = "0", paramLabel = "CONTEXT", description = "The build context directory.")
   Path context;
 
@@ -98,7 +103,7 @@ final class BuildCommand implements Callable<Integer> {
     DockerfileBuild.Options options = new DockerfileBuild.Options(context.toAbsolutePath(),
         Files.readString(dockerfile), args, target, platform, ExecutorChoice.Kind.parse(executor),
         epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
-        storeNames, noCache);
+        storeNames, noCache, workDir);
     DockerfileBuild.Result result = new DockerfileBuild(store, images, new DockerfileBuild.Listener() {
       @Override
       public void info(String line) {

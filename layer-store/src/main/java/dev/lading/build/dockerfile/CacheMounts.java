@@ -246,8 +246,8 @@ final class CacheMounts {
         Files.move(one.aside, one.host, StandardCopyOption.ATOMIC_MOVE);
         one.aside = null;
         Files.deleteIfExists(one.journal);
-        throw new IOException("cannot move the cache directory into the root (the store's cache and"
-            + " its temporary directory must be on one file system): " + e.getMessage(), e);
+        throw new IOException("cannot move the cache directory into the root (the store's cache and the build's work"
+            + " directory must be on one file system: unset LADING_WORK_DIR or --work-dir): " + e.getMessage(), e);
       }
       one.movedIn = true;
     }

@@ -9,7 +9,6 @@ import dev.lading.dockerfile.DockerfileException;
 import dev.lading.dockerfile.Instruction;
 import dev.lading.dockerfile.Stage;
 import dev.lading.exec.ExecutorChoice;
-import dev.lading.io.FileTrees;
 import dev.lading.layer.RootfsDiff;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageConfig;
@@ -76,10 +75,18 @@ public final class DockerfileBuild {
    *     all come from the step cache gives the same digest
    * @param names the store names to give the image ({@code repo:tag}); may be empty
    * @param noCache run every step, even one whose layer the step cache holds
+   * @param workDirectory where stages are unpacked and run ({@link WorkDirectory}); null for the store
    */
   public record Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
       Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
-      boolean noCache) {
+      boolean noCache, Path workDirectory) {
+    /** Options with the work directory in the store. */
+    public Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
+        Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
+        boolean noCache) {
+      this(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names, noCache, null);
+    }
+
     public Options {
       Objects.requireNonNull(context, "context");
       Objects.requireNonNull(dockerfile, "dockerfile");
@@ -117,8 +124,11 @@ public final class DockerfileBuild {
         : dockerfile.stage(options.target()).orElseThrow(() -> new BuildException("no stage named '"
             + options.target() + "' in the Dockerfile; its stages are " + stageNames(dockerfile)));
     DockerIgnore ignore = dockerIgnore(options.context());
-    Path work = store.newTempDirectory("build-");
-    try (Lease lease = store.lease()) {
+    boolean cacheMounts = dockerfile.stages().stream().filter(s -> s.index() <= target.index())
+        .flatMap(s -> s.instructions().stream())
+        .anyMatch(i -> i instanceof Instruction.Run r && !r.mounts().isEmpty());
+    try (WorkDirectory work = WorkDirectory.open(store, options.workDirectory(), cacheMounts, listener::info);
+        Lease lease = store.lease()) {
       Map<Integer, StageState> built = new HashMap<>();
       int steps = dockerfile.stages().stream().filter(s -> s.index() <= target.index())
           .mapToInt(s -> s.instructions().size() + 1).sum();
@@ -130,16 +140,18 @@ public final class DockerfileBuild {
           break;
         }
         StageBuild run = new StageBuild(this, dockerfile, stage, args, options, platform, ignore, built,
-            work.resolve("stage-" + stage.index()), counter);
-        built.put(stage.index(), run.run());
+            work.path().resolve("stage-" + stage.index()), counter);
+        try {
+          built.put(stage.index(), run.run());
+        } catch (IOException e) {
+          throw work.explain(e);
+        }
         layersBuilt += run.layersBuilt;
         layersCached += run.layersCached;
       }
       return commit(built.get(target.index()), options, layersBuilt, layersCached);
     } catch (DockerfileException e) {
       throw new BuildException(e.getMessage(), e);
-    } finally {
-      FileTrees.deleteTree(work);
     }
   }
 

@@ -1,0 +1,159 @@
+package dev.lading.build.dockerfile;
+
+import dev.lading.io.ByteSize;
+import dev.lading.io.FileTrees;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where a build unpacks its stages' root file systems and runs their steps. By default a temp
+ * directory of the store (one file system with the blobs; the store's stale-temp sweep removes it
+ * after a killed build). Elsewhere when asked ({@code --work-dir}, {@code LADING_WORK_DIR}), e.g. a
+ * tmpfs: a RUN creating many files is bound by file-system metadata work, which a tmpfs does in
+ * memory. There, builds of one user share {@code DIR/lading-<user>/}, each in {@code build-<pid>-*},
+ * and a build sweeps the directories of builds whose process is gone: the store's sweep cannot see
+ * them.
+ */
+final class WorkDirectory implements AutoCloseable {
+  private static final Pattern OWNED = Pattern.compile("build-(\\d+)-.*");
+
+  private final Path path;
+  private final Path requested; // null: the store's own
+
+  private WorkDirectory(Path path, Path requested) {
+    this.path = path;
+    this.requested = requested;
+  }
+
+  /**
+   * A fresh work directory under {@code dir}, or in the store when {@code dir} is null. Also in the
+   * store when {@code needsStoreFileSystem} and {@code dir} is on another file system: cache mounts
+   * are renamed between the store and the root file system, which works on one file system only.
+   */
+  static WorkDirectory open(Store store, Path dir, boolean needsStoreFileSystem, Consumer<String> log)
+      throws IOException {
+    if (dir == null) {
+      return new WorkDirectory(store.newTempDirectory("build-"), null);
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new BuildException("the work directory " + dir + " (--work-dir, LADING_WORK_DIR) is not a directory");
+    }
+    if (needsStoreFileSystem && !sameFileSystem(dir, store.root())) {
+      log.accept("work directory: the store's, not " + dir + ": RUN --mount=type=cache moves caches"
+          + " in and out of the root by rename, which needs the store's file system");
+      return new WorkDirectory(store.newTempDirectory("build-"), null);
+    }
+    Path mine = dir.resolve("lading-" + userName());
+    if (!Files.isDirectory(mine, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        Files.createDirectory(mine, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (java.nio.file.FileAlreadyExistsException raced) {
+        // another build of this user made it first
+      }
+    }
+    // /proc/self belongs to this process's user: a directory someone else made must not be used.
+    if (!Files.getAttribute(mine, "unix:uid", LinkOption.NOFOLLOW_LINKS)
+        .equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+      throw new BuildException("the work directory " + mine + " belongs to another user; give another --work-dir");
+    }
+    sweep(mine, log);
+    Path path = Files.createTempDirectory(mine, "build-" + ProcessHandle.current().pid() + "-");
+    return new WorkDirectory(path, dir);
+  }
+
+  /** The directory, empty at first. */
+  Path path() {
+    return path;
+  }
+
+  /**
+   * {@code e} itself, or a one-line BuildException saying the work directory is full and what to do,
+   * when it is one the user asked for and it has (almost) no room left: a tmpfs sized for shared
+   * memory fills long before a disk does, and the step's own error ("No space left on device", or
+   * just an exit code) does not say where.
+   */
+  IOException explain(IOException e) {
+    if (requested == null || e.getMessage() != null && e.getMessage().contains("LADING_WORK_DIR")) {
+      return e;
+    }
+    try {
+      FileStore fs = Files.getFileStore(path);
+      long free = fs.getUsableSpace();
+      if (free > Math.max(1L << 20, fs.getTotalSpace() / 100)) {
+        return e;
+      }
+      // The step's first line (which step, which exit code), without the output lines it announces.
+      String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("")
+          .replaceFirst("; its last lines:$", "");
+      return new BuildException(first + ": the work directory " + requested + " (" + fs.type() + ", "
+          + ByteSize.human(fs.getTotalSpace()) + ") is full; set LADING_WORK_DIR (or --work-dir, Maven:"
+          + " <workDirectory>) to a directory on disk", e);
+    } catch (IOException unknown) {
+      return e;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    FileTrees.deleteTree(path);
+  }
+
+  /** Deletes what builds of this user left whose process is gone (killed, or a crashed JVM). */
+  private static void sweep(Path mine, Consumer<String> log) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(mine)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        Matcher m = OWNED.matcher(name);
+        boolean dead = m.matches() && !alive(Long.parseLong(m.group(1)), entry);
+        if (dead) {
+          log.accept("work directory: removing " + entry + ", left by a build that is gone");
+          FileTrees.deleteTree(entry);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether the build that made {@code dir} may still run: its pid names a process that is no zombie
+   * (a container's init may never reap one) and that started before the directory was last changed
+   * (else the pid was reused).
+   */
+  private static boolean alive(long pid, Path dir) throws IOException {
+    Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    if (process.isEmpty()) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      if (stat.substring(stat.lastIndexOf(')') + 1).strip().startsWith("Z")) {
+        return false;
+      }
+    } catch (IOException | RuntimeException gone) {
+      return !Files.isDirectory(Path.of("/proc")); // no procfs: trust ProcessHandle
+    }
+    Optional<java.time.Instant> started = process.get().info().startInstant();
+    // Start times are known to the clock tick: a second's margin.
+    return started.isEmpty() || !started.get().isAfter(Files.getLastModifiedTime(dir).toInstant().plusSeconds(1));
+  }
+
+  private static boolean sameFileSystem(Path a, Path b) throws IOException {
+    Object ka = Files.readAttributes(a, "unix:dev").get("dev");
+    Object kb = Files.readAttributes(b, "unix:dev").get("dev");
+    return ka.equals(kb);
+  }
+
+  private static String userName() {
+    String name = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
+    return name.isEmpty() ? "user" : name;
+  }
+}

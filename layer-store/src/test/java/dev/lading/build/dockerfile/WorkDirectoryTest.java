@@ -1,0 +1,96 @@
+package dev.lading.build.dockerfile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkDirectoryTest {
+  @TempDir Path dir;
+
+  private final List<String> log = new ArrayList<>();
+
+  @Test
+  void withoutASettingItIsATempDirectoryOfTheStore() throws IOException {
+    Store store = Store.open(dir.resolve("store"));
+    try (WorkDirectory work = WorkDirectory.open(store, null, false, log::add)) {
+      assertTrue(work.path().startsWith(store.root()), work.path().toString());
+    }
+  }
+
+  @Test
+  void aSettingGivesAPerUserDirectoryNamedAfterThisProcessAndDeletedOnClose() throws IOException {
+    Store store = Store.open(dir.resolve("store"));
+    Path base = Files.createDirectories(dir.resolve("elsewhere"));
+    Path made;
+    try (WorkDirectory work = WorkDirectory.open(store, base, false, log::add)) {
+      made = work.path();
+      assertEquals(base.resolve("lading-" + System.getProperty("user.name")), made.getParent());
+      assertTrue(made.getFileName().toString().startsWith("build-" + ProcessHandle.current().pid() + "-"));
+      assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(made.getParent())));
+    }
+    assertFalse(Files.exists(made));
+  }
+
+  @Test
+  void theDirectoriesOfBuildsWhoseProcessIsGoneAreSweptOthersKept() throws IOException {
+    Store store = Store.open(dir.resolve("store"));
+    Path base = Files.createDirectories(dir.resolve("elsewhere"));
+    Path mine = Files.createDirectories(base.resolve("lading-" + System.getProperty("user.name")));
+    // Above Linux's largest pid_max (2^22): no process has it.
+    Path dead = Files.createDirectories(mine.resolve("build-99999999-1/stage-0/rootfs/etc"));
+    Path alive = Files.createDirectories(mine.resolve("build-" + ProcessHandle.current().pid() + "-other"));
+    Path foreign = Files.createDirectories(mine.resolve("notes"));
+    try (WorkDirectory work = WorkDirectory.open(store, base, false, log::add)) {
+      assertFalse(Files.exists(dead.getParent().getParent().getParent()));
+      assertTrue(Files.isDirectory(alive));
+      assertTrue(Files.isDirectory(foreign));
+      assertTrue(log.stream().anyMatch(l -> l.contains("build-99999999-1") && l.contains("gone")), log.toString());
+    }
+  }
+
+  @Test
+  void cacheMountsOnAnotherFileSystemFallBackToTheStore() throws IOException {
+    Path shm = Path.of("/dev/shm");
+    Store store = Store.open(dir.resolve("store"));
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(shm)
+        && !Files.getAttribute(shm, "unix:dev").equals(Files.getAttribute(dir, "unix:dev")),
+        "needs a writable /dev/shm on another file system than " + dir);
+    try (WorkDirectory work = WorkDirectory.open(store, shm, true, log::add)) {
+      assertTrue(work.path().startsWith(store.root()), work.path().toString());
+      assertTrue(log.get(0).contains("RUN --mount=type=cache"), log.toString());
+    }
+    try (WorkDirectory work = WorkDirectory.open(store, shm, false, log::add)) {
+      assertTrue(work.path().startsWith(shm), work.path().toString());
+    }
+  }
+
+  @Test
+  void aMissingDirectoryIsOneClearError() throws IOException {
+    Store store = Store.open(dir.resolve("store"));
+    BuildException e = assertThrows(BuildException.class,
+        () -> WorkDirectory.open(store, dir.resolve("missing"), false, log::add));
+    assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
+  }
+
+  @Test
+  void anErrorIsKeptAsItIsWhileTheWorkDirectoryHasRoom() throws IOException {
+    Store store = Store.open(dir.resolve("store"));
+    Path base = Files.createDirectories(dir.resolve("elsewhere"));
+    IOException failure = new IOException("exit code 1");
+    try (WorkDirectory work = WorkDirectory.open(store, base, false, log::add)) {
+      assertSame(failure, work.explain(failure));
+    }
+  }
+}

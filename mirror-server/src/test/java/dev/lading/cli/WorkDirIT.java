@@ -1,0 +1,171 @@
+package dev.lading.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code LADING_WORK_DIR}: a build's stages unpacked and run on another file system than the store
+ * (a tmpfs, /dev/shm), cache mounts kept on the store's, a killed build's directory swept by the next
+ * build, and a full tmpfs named in the error.
+ */
+class WorkDirIT {
+  @TempDir static Path shared;
+  private static Path jar;
+  private static String base;
+  private static Path workDir;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    RequiredTool.require("umoci", "umoci");
+    RequiredTool.require("fakechroot", "fakechroot");
+    RequiredTool.require("fakeroot", "fakeroot");
+    Path shm = Path.of("/dev/shm");
+    Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+        && !Files.getAttribute(shm, "unix:dev").equals(Files.getAttribute(shared, "unix:dev")),
+        "needs a writable /dev/shm on another file system than " + shared);
+    jar = AsNobody.jar(shared);
+    base = AsNobody.baseImage("minimal", shared.resolve("bases"));
+    workDir = Files.createTempDirectory(shm, "lading-workdir-it-");
+    Processes.check(List.of("chmod", "1777", workDir.toString()), 60);
+  }
+
+  @AfterAll
+  static void tearDown() throws IOException {
+    if (workDir != null) {
+      Processes.run(List.of("rm", "-rf", workDir.toString()), 120);
+    }
+  }
+
+  // SOURCE_DATE_EPOCH: files a RUN makes have the time it ran, unless capped.
+  private static Processes.Result lading(String store, Path work, String... args) throws IOException {
+    return AsNobody.lading(jar, List.of("LADING_STORE=" + shared.resolve(store), "LADING_WORK_DIR=" + work,
+        "SOURCE_DATE_EPOCH=1700000000"), List.of(), args);
+  }
+
+  private static Path context(String name, String dockerfile) throws IOException {
+    Path dir = Files.createDirectories(shared.resolve(name));
+    Files.writeString(dir.resolve("Dockerfile"), dockerfile.replace("BASE", base));
+    Processes.check(List.of("chmod", "-R", "a+rX", dir.toString()), 60);
+    return dir;
+  }
+
+  /** The build directories left under the work directory (all users'). */
+  private static List<Path> leftOver(Path work) throws IOException {
+    List<Path> left = new ArrayList<>();
+    try (Stream<Path> users = Files.list(work)) {
+      for (Path user : users.toList()) {
+        try (Stream<Path> builds = Files.list(user)) {
+          left.addAll(builds.toList());
+        }
+      }
+    }
+    return left;
+  }
+
+  @Test
+  void aBuildOnATmpfsGivesTheSameImageAsOneInTheStore() throws IOException {
+    Path ctx = context("files", "FROM BASE\n"
+        + "RUN mkdir -p /data && for i in 1 2 3; do echo $i > /data/f$i; done && chown 123:45 /data/f2\n"
+        + "RUN rm /data/f1 && echo changed >> /data/f3\n");
+    Processes.Result onTmpfs = lading("store-files", workDir, "build", "--executor", "fakechroot", "-t", "a:1",
+        ctx.toString());
+    assertEquals(0, onTmpfs.exitCode(), onTmpfs.output());
+    assertFalse(onTmpfs.output().contains("work directory: the store's"), onTmpfs.output());
+    assertEquals(List.of(), leftOver(workDir), "the build removed its directory");
+    Processes.Result inStore = AsNobody.lading(jar, List.of("LADING_STORE=" + shared.resolve("store-files-2"),
+        "SOURCE_DATE_EPOCH=1700000000"), List.of(), "build", "--executor", "fakechroot", "-t", "a:1", ctx.toString());
+    assertEquals(0, inStore.exitCode(), inStore.output());
+    assertEquals(lastLine(inStore), lastLine(onTmpfs), "one digest wherever the stages were unpacked");
+  }
+
+  @Test
+  void aBuildWithACacheMountRunsOnTheStoresFileSystem() throws IOException {
+    Path ctx = context("cache", "FROM BASE\n"
+        + "RUN --mount=type=cache,target=/c,id=wd sh -c 'echo run >> /c/log; cp /c/log /log'\n");
+    for (String expected : List.of("run", "run\nrun")) {
+      Processes.Result build = lading("store-cache", workDir, "build", "--executor", "fakechroot",
+          "--no-cache", "-t", "c:1", ctx.toString());
+      assertEquals(0, build.exitCode(), build.output());
+      assertTrue(build.output().contains("work directory: the store's"), build.output());
+      Processes.Result log = lading("store-cache", workDir, "run", "-q", "store:c:1", "--", "cat", "/log");
+      assertEquals(expected, log.output().strip(), "the cache is kept between builds");
+    }
+  }
+
+  @Test
+  void theDirectoryOfAKilledBuildIsSweptByTheNextBuild() throws Exception {
+    Path ctx = context("killed", "FROM BASE\nRUN echo started; sleep 300\n");
+    List<String> command = new ArrayList<>();
+    if (AsNobody.root()) {
+      command.addAll(List.of("runuser", "-u", "nobody", "--"));
+    }
+    command.addAll(List.of("env", "HOME=/nonexistent", "LADING_STORE=" + shared.resolve("store-killed"),
+        "LADING_WORK_DIR=" + workDir, Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", jar.toString(), "build", "--executor", "fakechroot", ctx.toString()));
+    Process build = new ProcessBuilder(command).redirectErrorStream(true).start();
+    StringBuilder seen = new StringBuilder();
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(build.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = lines.readLine()) != null && !line.equals("  started"); ) {
+        seen.append(line).append('\n');
+      }
+      List<Path> running = leftOver(workDir);
+      assertEquals(1, running.size(), seen + " " + running);
+      // SIGKILL: no finally block runs, the directory stays.
+      build.descendants().forEach(ProcessHandle::destroyForcibly);
+      build.destroyForcibly();
+      build.waitFor();
+      String dir = running.get(0).toString();
+      ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(dir))
+          .forEach(ProcessHandle::destroyForcibly);
+      assertTrue(Files.isDirectory(running.get(0)));
+
+      Path next = context("after-kill", "FROM BASE\nRUN echo next > /next\n");
+      Processes.Result after = lading("store-killed", workDir, "build", "--executor", "fakechroot", next.toString());
+      assertEquals(0, after.exitCode(), after.output());
+      assertTrue(after.output().contains("removing " + dir + ", left by a build that is gone"), after.output());
+      assertEquals(List.of(), leftOver(workDir));
+    }
+  }
+
+  @Test
+  void aFullTmpfsIsNamedInTheErrorWithWhatToDo() throws IOException {
+    Assumptions.assumeTrue(AsNobody.root(), "mounting a small tmpfs needs root");
+    Path small = Files.createDirectories(shared.resolve("small-tmpfs"));
+    Assumptions.assumeTrue(Processes.run(List.of("mount", "-t", "tmpfs", "-o", "size=24m,mode=1777", "tmpfs",
+        small.toString()), 60).exitCode() == 0, "mount -t tmpfs failed");
+    try {
+      Path ctx = context("full", "FROM BASE\nRUN head -c 67108864 /dev/zero > /big\n");
+      Processes.Result build = lading("store-full", small, "build", "--executor", "fakechroot", ctx.toString());
+      assertEquals(1, build.exitCode(), build.output());
+      String error = lastLine(build);
+      assertTrue(error.contains("the work directory " + small + " (tmpfs, 24.0 MiB) is full; set LADING_WORK_DIR"),
+          build.output());
+      assertEquals(List.of(), leftOver(small), "the failed build removed its directory");
+    } finally {
+      Processes.run(List.of("umount", small.toString()), 60);
+    }
+  }
+
+  private static String lastLine(Processes.Result result) {
+    List<String> lines = result.output().strip().lines().toList();
+    return lines.get(lines.size() - 1);
+  }
+}
