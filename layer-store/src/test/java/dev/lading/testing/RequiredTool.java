@@ -29,6 +29,20 @@ public final class RequiredTool {
     throw new AssertionError("unreachable");
   }
 
+  /**
+   * Goes on when {@code available} (a capability a test needs: root, a mount, a device); otherwise
+   * skips the test with {@code what} on a developer machine and fails it in CI.
+   */
+  public static void requireThat(boolean available, String what) {
+    if (available) {
+      return;
+    }
+    if (isCi()) {
+      Assertions.fail(what + "; CI must provide it");
+    }
+    Assumptions.abort(what);
+  }
+
   /** The tool on PATH, if any. */
   public static Optional<Path> find(String command) {
     String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");

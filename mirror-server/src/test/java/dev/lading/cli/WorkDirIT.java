@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +37,7 @@ class WorkDirIT {
     RequiredTool.require("fakechroot", "fakechroot");
     RequiredTool.require("fakeroot", "fakeroot");
     Path shm = Path.of("/dev/shm");
-    Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+    RequiredTool.requireThat(Files.isDirectory(shm) && Files.isWritable(shm)
         && !Files.getAttribute(shm, "unix:dev").equals(Files.getAttribute(shared, "unix:dev")),
         "needs a writable /dev/shm on another file system than " + shared);
     jar = AsNobody.jar(shared);
@@ -147,9 +146,9 @@ class WorkDirIT {
 
   @Test
   void aFullTmpfsIsNamedInTheErrorWithWhatToDo() throws IOException {
-    Assumptions.assumeTrue(AsNobody.root(), "mounting a small tmpfs needs root");
+    RequiredTool.requireThat(AsNobody.root(), "mounting a small tmpfs needs root");
     Path small = Files.createDirectories(shared.resolve("small-tmpfs"));
-    Assumptions.assumeTrue(Processes.run(List.of("mount", "-t", "tmpfs", "-o", "size=24m,mode=1777", "tmpfs",
+    RequiredTool.requireThat(Processes.run(List.of("mount", "-t", "tmpfs", "-o", "size=24m,mode=1777", "tmpfs",
         small.toString()), 60).exitCode() == 0, "mount -t tmpfs failed");
     try {
       Path ctx = context("full", "FROM BASE\nRUN head -c 67108864 /dev/zero > /big\n");
