@@ -73,6 +73,22 @@ final class BlobPulls {
     return pull.awaitStarted() ? Optional.of(pull) : Optional.empty();
   }
 
+  /**
+   * Waits for the download of {@code digest}, if one is running, to end (stored or failed): a client
+   * that was answered from it (a HEAD, or the whole blob before its rename into the store) may push a
+   * manifest naming the blob at once, and the manifest must find it stored.
+   */
+  void awaitRunning(Digest digest) throws IOException {
+    Pull pull = running.get(digest);
+    if (pull != null) {
+      try {
+        pull.await();
+      } catch (IOException failed) {
+        // The manifest's check then finds the blob missing and says so.
+      }
+    }
+  }
+
   /** One download and the requests reading it. State changes and progress under its monitor. */
   private final class Pull implements RegistryStorage.IncomingBlob {
     private final Digest digest;

@@ -329,6 +329,11 @@ public final class PullThroughStorage implements RegistryStorage {
   @Override
   public Descriptor putManifest(String repository, String tag, String mediaType, byte[] bytes,
       List<Digest> required) throws IOException, MissingBlob {
+    if (shared.blobs() != null) {
+      for (Digest d : required) {
+        shared.blobs().awaitRunning(d); // a blob the client was answered about while it arrived
+      }
+    }
     Outbox outbox = shared.outbox();
     if (outbox == null || tag == null) {
       // By digest alone: an index child travels with the index that names it; a referrer is not
