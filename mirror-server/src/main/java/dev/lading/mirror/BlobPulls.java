@@ -130,19 +130,28 @@ final class BlobPulls {
           verified();
           hashing.commit("application/octet-stream"); // fsync and rename, clients already served
         }
+        dir = removeTemp(dir);
         finish(State.DONE, null);
       } catch (IOException | RuntimeException | Error e) {
         log.accept("pull of " + digest + " failed: " + e);
+        // Before the failure is announced: whoever hears of it finds nothing left behind.
+        dir = removeTemp(dir);
         finish(State.FAILED, e);
       } finally {
-        if (dir != null) {
-          try {
-            FileTrees.deleteTree(dir);
-          } catch (IOException e) {
-            log.accept("cannot remove " + dir + ": " + e); // gc removes stale temp directories
-          }
+        removeTemp(dir);
+      }
+    }
+
+    /** Deletes the download's temp directory (readers with the file open keep reading); null. */
+    private Path removeTemp(Path dir) {
+      if (dir != null) {
+        try {
+          FileTrees.deleteTree(dir);
+        } catch (IOException e) {
+          log.accept("cannot remove " + dir + ": " + e); // gc removes stale temp directories
         }
       }
+      return null;
     }
 
     private synchronized void finish(State end, Throwable cause) {
