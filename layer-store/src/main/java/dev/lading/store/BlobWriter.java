@@ -224,15 +224,7 @@ public final class BlobWriter extends OutputStream {
         state = State.CLOSED;
         throw new DigestMismatchException("blob", expected, actual);
       }
-      Path target = layout.blob(actual);
-      if (Files.isRegularFile(target)) {
-        // Someone stored the same content first; theirs is identical, keep it.
-        Files.deleteIfExists(temp);
-        touch(target);
-      } else {
-        AtomicFiles.move(temp, target);
-        AtomicFiles.syncDirectory(target.getParent());
-      }
+      publish(layout, temp, actual);
       state = State.COMMITTED;
       return actual;
     } catch (IOException e) {
@@ -305,6 +297,23 @@ public final class BlobWriter extends OutputStream {
         Files.deleteIfExists(temp);
       }
     }
+  }
+
+  /**
+   * Makes {@code verified}, a synced file of the store's temp area whose content hashes to
+   * {@code digest}, the blob {@code digest}: renamed into place, or deleted when someone stored the
+   * same content first (theirs is identical). Either way the blob's time is now, so gc's grace counts
+   * from this use. Caller holds a lease.
+   */
+  static void publish(Layout layout, Path verified, Digest digest) throws IOException {
+    Path target = layout.blob(digest);
+    if (Files.isRegularFile(target)) {
+      Files.deleteIfExists(verified);
+    } else {
+      AtomicFiles.move(verified, target);
+      AtomicFiles.syncDirectory(target.getParent());
+    }
+    touch(target);
   }
 
   /**

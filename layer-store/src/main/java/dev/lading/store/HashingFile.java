@@ -137,14 +137,7 @@ public final class HashingFile implements AutoCloseable {
       } finally {
         channel.close();
       }
-      Path target = layout.blob(verified);
-      if (Files.isRegularFile(target)) {
-        Files.deleteIfExists(file); // already stored: same bytes
-      } else {
-        AtomicFiles.move(file, target);
-        AtomicFiles.syncDirectory(target.getParent());
-      }
-      BlobWriter.touch(target);
+      BlobWriter.publish(layout, file, verified);
       return Descriptor.of(mediaType, verified, position);
     } catch (IOException e) {
       throw StoreFullException.wrap(e, layout, verified);

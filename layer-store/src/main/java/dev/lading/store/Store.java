@@ -260,15 +260,8 @@ public final class Store {
         Files.deleteIfExists(source);
         throw new DigestMismatchException("blob", expected, actual);
       }
-      Path target = layout.blob(actual);
-      if (Files.isRegularFile(target)) {
-        Files.deleteIfExists(source); // already stored: same bytes
-      } else {
-        AtomicFiles.move(source, target);
-        AtomicFiles.syncDirectory(target.getParent());
-      }
-      // The file's time is that of its last chunk; gc's grace must count from now.
-      BlobWriter.touch(target);
+      // The file's time is that of its last chunk; publishing makes it now, for gc's grace.
+      BlobWriter.publish(layout, source, actual);
       return Descriptor.of(mediaType, actual, size);
     }
   }
