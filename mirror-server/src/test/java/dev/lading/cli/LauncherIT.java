@@ -88,6 +88,17 @@ class LauncherIT {
         "LADING_OPTS=-Xlog:class+load=info"), "--version"));
     assertTrue(loaded.lines().anyMatch(l -> l.contains("dev.lading.cli.Main source: shared objects file")),
         loaded.lines().filter(l -> l.contains("dev.lading")).findFirst().orElse(loaded));
+
+    // A rebuilt jar (newer than the archive) gets a new archive rather than one the JVM refuses.
+    Path jar = lading.toRealPath().getParent().resolveSibling("lib/lading.jar");
+    java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(archives.get(0));
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(before.toMillis() + 60_000));
+    ok(run(lading, env, "--version"));
+    assertTrue(Files.getLastModifiedTime(archives.get(0)).compareTo(before) > 0, "archive not remade");
+    String remade = ok(run(lading, List.of("XDG_CACHE_HOME=" + cache,
+        "LADING_OPTS=-Xlog:class+load=info"), "--version"));
+    assertTrue(remade.lines().anyMatch(l -> l.contains("dev.lading.cli.Main source: shared objects file")),
+        remade.lines().filter(l -> l.contains("dev.lading")).findFirst().orElse(remade));
   }
 
   @Test
