@@ -1,5 +1,9 @@
 package dev.lading.cli;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,16 +16,6 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Daemonless container images: build, copy, unpack, inspect and run images; maintain and serve the store.",
-    subcommands = {
-        CopyCommand.class,
-        UnpackCommand.class,
-        RunCommand.class,
-        BuildCommand.class,
-        InspectCommand.class,
-        StoreCommand.class,
-        MirrorCommand.class,
-        CommandLine.HelpCommand.class
-    },
     footer = {
         "",
         "Image locations:",
@@ -34,6 +28,26 @@ import picocli.CommandLine.Command;
         "Environment: LADING_STORE, DOCKER_CONFIG (credentials), HTTPS_PROXY, HTTP_PROXY, NO_PROXY."
     })
 public final class Main implements Runnable {
+  /**
+   * The subcommands, in the order help lists them. Registered here rather than in the annotation so
+   * that a run builds the model of the one command it runs: picocli reflects over every option of
+   * every registered command at start-up, which was a tenth of a second of a short copy.
+   */
+  private static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+  private static Map<String, Supplier<Object>> commands() {
+    Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+    commands.put("copy", CopyCommand::new);
+    commands.put("unpack", UnpackCommand::new);
+    commands.put("run", RunCommand::new);
+    commands.put("build", BuildCommand::new);
+    commands.put("inspect", InspectCommand::new);
+    commands.put("store", StoreCommand::new);
+    commands.put("mirror", MirrorCommand::new);
+    commands.put("help", CommandLine.HelpCommand::new);
+    return Collections.unmodifiableMap(commands);
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
@@ -43,6 +57,13 @@ public final class Main implements Runnable {
   /** Runs the command line and returns the exit code (0 ok, 1 failed, 2 usage error). */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
+    // `lading copy ...` needs only copy's model; anything else (help, a typo to suggest for) all.
+    Supplier<Object> only = args.length > 0 && !args[0].equals("help") ? COMMANDS.get(args[0]) : null;
+    if (only != null) {
+      cli.addSubcommand(args[0], only.get());
+    } else {
+      COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
+    }
     cli.setExecutionExceptionHandler(new Failures());
     cli.setParameterExceptionHandler(Failures::onUsageError);
     if (args.length > 0 && args[0].equals("mirror")) {
