@@ -39,6 +39,7 @@ public final class BlobWriter extends OutputStream {
   private final boolean alreadyStored;
   private FileChannel channel;
   private OutputStream out;
+  private EarlyWriteback writeback;
   private long position;
   private State state = State.OPEN;
 
@@ -95,6 +96,7 @@ public final class BlobWriter extends OutputStream {
     Files.createDirectories(temp.getParent());
     channel = FileChannel.open(temp, create, StandardOpenOption.READ, StandardOpenOption.WRITE);
     out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+    writeback = new EarlyWriteback(channel);
   }
 
   /** Re-hashes the bytes an earlier writer left, so the digest covers the whole blob. */
@@ -173,6 +175,7 @@ public final class BlobWriter extends OutputStream {
     }
     md.update(b, off, len);
     position += len;
+    writeback.wrote(len);
   }
 
   /** Hands buffered bytes to the file (so a resumable partial keeps them if this process dies). */

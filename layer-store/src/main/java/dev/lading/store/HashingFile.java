@@ -29,6 +29,7 @@ public final class HashingFile implements AutoCloseable {
   private final Path file;
   private final FileChannel channel;
   private final MessageDigest md = Digest.newSha256();
+  private final EarlyWriteback writeback;
   private long position;
   private Digest verified;
   private State state = State.OPEN;
@@ -38,6 +39,7 @@ public final class HashingFile implements AutoCloseable {
     this.file = file;
     this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE);
+    this.writeback = new EarlyWriteback(channel);
     try {
       prime();
     } catch (IOException | RuntimeException e) {
@@ -97,6 +99,7 @@ public final class HashingFile implements AutoCloseable {
     }
     md.update(b, off, len);
     position += len;
+    writeback.wrote(len);
   }
 
   /**

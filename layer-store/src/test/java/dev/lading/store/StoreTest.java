@@ -112,6 +112,34 @@ class StoreTest {
     assertEquals(List.of(), tempFiles());
   }
 
+  /** Blobs larger than the early-writeback interval, with flushes running while writers end. */
+  @Test
+  void largeBlobsCommitAndAbortCleanlyWhileFlushesRunBehindThem() throws IOException {
+    Store store = Store.open(dir);
+    byte[] content = new byte[(int) (3 * EarlyWriteback.INTERVAL + 12345)];
+    new Random(7).nextBytes(content);
+    Digest digest = Digest.of(content);
+    for (int round = 0; round < 5; round++) {
+      // Aborted right after a flush was queued: the flush meets a closed file and is ignored.
+      try (BlobWriter writer = store.writer(digest)) {
+        writer.write(content, 0, (int) EarlyWriteback.INTERVAL + 1);
+      }
+      BlobWriter discarded = store.resumableWriter(digest);
+      discarded.write(content, 0, (int) EarlyWriteback.INTERVAL * 2);
+      discarded.discard();
+    }
+    assertEquals(List.of(), tempFiles());
+    assertFalse(store.has(digest));
+    try (BlobWriter writer = store.writer(digest)) {
+      for (int off = 0; off < content.length; off += 1 << 20) {
+        writer.write(content, off, Math.min(1 << 20, content.length - off));
+      }
+      assertEquals(digest, writer.commit());
+    }
+    assertArrayEquals(content, Files.readAllBytes(store.blobPath(digest)));
+    assertEquals(List.of(), tempFiles());
+  }
+
   @Test
   void aTempDirectoryIsFoundAgainByItsNameUntilItIsGone() throws IOException {
     Store store = Store.open(dir);
