@@ -60,6 +60,7 @@ public final class Main implements Runnable {
     // `lading copy ...` needs only copy's model; anything else (help, a typo to suggest for) all.
     Supplier<Object> only = args.length > 0 && !args[0].equals("help") ? COMMANDS.get(args[0]) : null;
     if (only != null) {
+      Warmup.start();
       cli.addSubcommand(args[0], only.get());
     } else {
       COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
