@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +116,12 @@ public final class ImageTransfer {
       SourceFeed feed = new SourceFeed(store, src, source, listener);
       // Opened only now, so a source that names nothing leaves no trace at the destination.
       try (Destination dst = openDestination(destination, source, src, opts)) {
-        forEachInParallel(tree.blobs().values(), blob -> {
+        // Largest first: the copy ends when its longest transfer does, so that one must not wait
+        // behind small ones for a free thread (the base layer is often last in the manifest).
+        List<Descriptor> largestFirst = tree.blobs().values().stream()
+            .sorted(Comparator.comparingLong(Descriptor::size).reversed())
+            .toList();
+        forEachInParallel(largestFirst, blob -> {
           listener.blobStarted(blob);
           BlobOutcome outcome = dst.putBlob(blob, feed, done -> listener.blobProgress(blob, done));
           switch (outcome) {
