@@ -1,17 +1,23 @@
 package dev.lading.registry;
 
+import static dev.lading.registry.RegistryProtocol.apiHost;
+import static dev.lading.registry.RegistryProtocol.baseType;
+import static dev.lading.registry.RegistryProtocol.checkNames;
+import static dev.lading.registry.RegistryProtocol.checkRepository;
+import static dev.lading.registry.RegistryProtocol.contentLength;
+import static dev.lading.registry.RegistryProtocol.mediaTypeOf;
+import static dev.lading.registry.RegistryProtocol.nextPage;
+import static dev.lading.registry.RegistryProtocol.readLimited;
+import static dev.lading.registry.RegistryProtocol.url;
+import static dev.lading.registry.RegistryProtocol.where;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lading.digest.Digest;
 import dev.lading.digest.DigestMismatchException;
 import dev.lading.model.Descriptor;
 import dev.lading.model.Json;
 import dev.lading.model.MediaTypes;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.net.SocketTimeoutException;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -21,17 +27,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.BufferedSink;
-import okio.BufferedSource;
 
 /**
  * A client for the OCI Distribution API: manifests, blobs (resumable downloads, monolithic and
@@ -51,27 +52,23 @@ public final class RegistryClient {
   private static final long MAX_MANIFEST_BYTES = 4L * 1024 * 1024;
   private static final long MAX_TAG_PAGE_BYTES = 16L * 1024 * 1024;
   private static final int MAX_TAG_PAGES = 10_000;
-  private static final int BUFFER = 64 * 1024;
-  private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
   /** Every manifest type we read, most preferred first. */
   private static final String ACCEPT_MANIFESTS = String.join(", ", MediaTypes.OCI_INDEX,
       MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_MANIFEST);
 
-  private static final Pattern REPOSITORY = Pattern.compile(
-      "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
-  private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
-  private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
-  // No '<' inside the URL or the parameters: each match attempt then stops at the next link, which
-  // keeps the search linear in the header's length (a registry sends up to OkHttp's 256 KiB).
-  private static final Pattern NEXT_LINK = Pattern.compile("<([^<>]*)>\\s*;[^,<]*rel=\"?next\"?");
-
   private final RegistryHttp http;
   private final TransferListener listener;
   private final long chunkedUploadThreshold;
   private final long chunkSize;
+  private final BlobDownloads downloads;
+  private final BlobUploads uploads;
 
   private RegistryClient(Builder b) {
+    this(httpFor(b), b.listener, b.chunkedUploadThreshold, b.chunkSize);
+  }
+
+  private static RegistryHttp httpFor(Builder b) {
     // Cleartext here: TLS is set up lazily by RegistryHttp, only when a registry needs it.
     OkHttpClient.Builder okhttpBuilder = new OkHttpClient.Builder()
         .connectionSpecs(List.of(ConnectionSpec.CLEARTEXT))
@@ -83,10 +80,7 @@ public final class RegistryClient {
       okhttpBuilder.proxySelector(routing).proxyAuthenticator(routing);
     }
     OkHttpClient okhttp = okhttpBuilder.build();
-    this.http = new RegistryHttp(okhttp, b.insecureHosts, b.userAgent, b.retryPolicy, b.credentials);
-    this.listener = b.listener;
-    this.chunkedUploadThreshold = b.chunkedUploadThreshold;
-    this.chunkSize = b.chunkSize;
+    return new RegistryHttp(okhttp, b.insecureHosts, b.userAgent, b.retryPolicy, b.credentials);
   }
 
   private RegistryClient(RegistryHttp http, TransferListener listener, long chunkedUploadThreshold,
@@ -95,6 +89,8 @@ public final class RegistryClient {
     this.listener = listener;
     this.chunkedUploadThreshold = chunkedUploadThreshold;
     this.chunkSize = chunkSize;
+    this.downloads = new BlobDownloads(http, listener);
+    this.uploads = new BlobUploads(http, listener, downloads, chunkedUploadThreshold, chunkSize);
   }
 
   /**
@@ -275,7 +271,7 @@ public final class RegistryClient {
 
   /** The size of a blob in the repository (HEAD), or empty when the repository does not have it. */
   public Optional<Long> blobSize(String host, String repository, Digest digest) throws IOException {
-    return blobSize(apiHost(host), repository, digest, AuthScope.pull(repository));
+    return downloads.blobSize(apiHost(host), repository, digest, AuthScope.pull(repository));
   }
 
   /** True when the repository has the blob. */
@@ -298,41 +294,7 @@ public final class RegistryClient {
    */
   public void fetchBlob(String host, String repository, Descriptor blob, BlobSink sink)
       throws IOException {
-    String api = apiHost(host);
-    checkRepository(repository);
-    String what = "GET blob " + RegistryHosts.displayName(api) + "/" + repository + "@" + blob.digest();
-    long size = blob.size();
-    MessageDigest md = sink.verifiesDigest() ? null : Digest.newSha256();
-    long[] have = {primeWithHeldBytes(sink, md, size, what)};
-    if (have[0] > 0) {
-      listener.onProgress(blob.digest(), have[0], size);
-    }
-    RetryPolicy retry = http.retryPolicy();
-    int failuresInARow = 0;
-    while (have[0] < size) {
-      long before = have[0];
-      try {
-        receive(what, api, repository, blob, sink, md, have);
-      } catch (RegistryException | LocalIOException definite) {
-        throw definite; // refused, or already retried by the transport, or our own disk failed
-      } catch (InterruptedIOException e) {
-        if (!(e instanceof SocketTimeoutException)) {
-          throw e;
-        }
-        failuresInARow = countFailure(what, api, have[0] > before, failuresInARow, retry, e);
-      } catch (IOException dropped) {
-        // The connection died mid-body: resume from what we have.
-        failuresInARow = countFailure(what, api, have[0] > before, failuresInARow, retry, dropped);
-      }
-    }
-    if (md == null) {
-      return; // the sink verifies the digest
-    }
-    Digest actual = Digest.fromRaw(md.digest());
-    if (!actual.equals(blob.digest())) {
-      throw new DigestMismatchException("blob " + RegistryHosts.displayName(api) + "/" + repository + "@"
-          + blob.digest(), blob.digest(), actual);
-    }
+    downloads.fetchBlob(host, repository, blob, sink);
   }
 
   /**
@@ -342,29 +304,7 @@ public final class RegistryClient {
    */
   public boolean mountBlob(String host, String repository, Digest digest, String fromRepository)
       throws IOException {
-    String api = apiHost(host);
-    checkRepository(repository);
-    checkRepository(fromRepository);
-    AuthScope scope = AuthScope.push(repository).plus("repository:" + fromRepository + ":pull");
-    HttpUrl url = url(api, repository, "blobs", "uploads", "").newBuilder()
-        .addQueryParameter("mount", digest.toString())
-        .addQueryParameter("from", fromRepository)
-        .build();
-    Exchange ex = Exchange.of("mount blob " + digest + " from " + fromRepository + " into "
-        + RegistryHosts.displayName(api) + "/" + repository, "POST", api, url, scope)
-        .body(RequestBody.create(new byte[0], null));
-    HttpUrl session;
-    try (Response response = http.send(ex)) {
-      if (response.code() == 201) {
-        return true;
-      }
-      if (response.code() != 202) {
-        throw http.failure(ex, response);
-      }
-      session = location(response, ex.what());
-    }
-    cancelUpload(api, session, scope);
-    return false;
+    return uploads.mountBlob(host, repository, digest, fromRepository);
   }
 
   /**
@@ -375,21 +315,7 @@ public final class RegistryClient {
    */
   public boolean pushBlob(String host, String repository, Descriptor blob, BlobSource source)
       throws IOException {
-    checkRepository(repository);
-    checkSize(blob, source);
-    if (blobSize(apiHost(host), repository, blob.digest(), AuthScope.push(repository)).isPresent()) {
-      return false;
-    }
-    uploadBlob(host, repository, blob, source);
-    return true;
-  }
-
-  private static void checkSize(Descriptor blob, BlobSource source) throws IOException {
-    long size = source.size();
-    if (size != blob.size()) {
-      throw new IllegalArgumentException("the content for " + blob.digest() + " has " + size
-          + " bytes but its descriptor says " + blob.size());
-    }
+    return uploads.pushBlob(host, repository, blob, source);
   }
 
   /**
@@ -398,381 +324,7 @@ public final class RegistryClient {
    */
   public void uploadBlob(String host, String repository, Descriptor blob, BlobSource source)
       throws IOException {
-    String api = apiHost(host);
-    checkRepository(repository);
-    checkSize(blob, source);
-    AuthScope scope = AuthScope.push(repository);
-    RetryPolicy retry = http.retryPolicy();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        upload(api, repository, blob, source, scope);
-        return;
-      } catch (RegistryException e) {
-        if (!e.isTransient() || attempt >= retry.maxAttempts()) {
-          throw e;
-        }
-        http.pause(retry.delayBefore(attempt + 1, e.retryAfter().orElse(null)));
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Internals
-
-  private Optional<Long> blobSize(String api, String repository, Digest digest, AuthScope scope)
-      throws IOException {
-    checkRepository(repository);
-    Exchange ex = Exchange.of("HEAD blob " + RegistryHosts.displayName(api) + "/" + repository + "@"
-        + digest, "HEAD", api, url(api, repository, "blobs", digest.toString()), scope);
-    try (Response response = http.send(ex)) {
-      if (response.code() == 404) {
-        return Optional.empty();
-      }
-      if (response.code() != 200) {
-        throw http.failure(ex, response);
-      }
-      return Optional.of(contentLength(response));
-    }
-  }
-
-  /** Hashes what the sink already holds (unless {@code md} is null); returns how much that is. */
-  private static long primeWithHeldBytes(BlobSink sink, MessageDigest md, long size, String what)
-      throws IOException {
-    long held = sink.position();
-    if (held > size) {
-      throw new LocalIOException(what + ": the partial download holds " + held
-          + " bytes, more than the blob's " + size + "; discard it and download again", null);
-    }
-    if (held == 0 || md == null) {
-      return held;
-    }
-    long read = 0;
-    try (InputStream in = sink.readHeld()) {
-      byte[] buffer = new byte[BUFFER];
-      for (int n; (n = in.read(buffer)) != -1; ) {
-        md.update(buffer, 0, n);
-        read += n;
-      }
-    }
-    if (read != held) {
-      throw new LocalIOException(what + ": the partial download claims " + held + " bytes but holds "
-          + read, null);
-    }
-    return held;
-  }
-
-  /** One GET (or ranged GET) of a blob; appends to the sink and advances {@code have[0]}. */
-  private void receive(String what, String api, String repository, Descriptor blob, BlobSink sink,
-      MessageDigest md, long[] have) throws IOException {
-    long size = blob.size();
-    Exchange ex = Exchange.of(what, "GET", api, url(api, repository, "blobs", blob.digest().toString()),
-        AuthScope.pull(repository))
-        // Byte ranges must address the blob itself, not a compressed transfer encoding of it.
-        .header("Accept-Encoding", "identity");
-    if (have[0] > 0) {
-      ex = ex.header("Range", "bytes=" + have[0] + "-");
-    }
-    try (Response response = http.send(ex)) {
-      long skip;
-      long expectedLength;
-      if (response.code() == 206 && have[0] > 0) {
-        String range = response.header("Content-Range");
-        if (contentRangeStart(range) != have[0]) {
-          throw new RegistryException(what + ": asked for bytes " + have[0] + "- but got Content-Range '"
-              + range + "'", "the registry's range support is broken; delete the partial download and"
-              + " try again", null);
-        }
-        skip = 0;
-        expectedLength = size - have[0];
-      } else if (response.code() == 200) {
-        skip = have[0]; // the server ignored Range: drop the bytes we already hold
-        expectedLength = size;
-      } else {
-        throw http.failure(ex, response);
-      }
-      long length = contentLength(response);
-      if (length >= 0 && length != expectedLength) {
-        throw new RegistryException(what + ": the registry sends " + (length + size - expectedLength)
-            + " bytes but the descriptor says " + size, "the manifest and the registry disagree; the"
-            + " image is corrupt at the registry", null);
-      }
-      InputStream in = response.body().byteStream();
-      in.skipNBytes(skip);
-      byte[] buffer = new byte[BUFFER];
-      for (int n; (n = in.read(buffer)) != -1; ) {
-        if (have[0] + n > size) {
-          throw new RegistryException(what + ": the registry sends more than the " + size
-              + " bytes the descriptor says", "the manifest and the registry disagree", null);
-        }
-        try {
-          sink.write(buffer, 0, n);
-        } catch (IOException e) {
-          throw new LocalIOException(what + ": cannot write the download", e);
-        }
-        if (md != null) {
-          md.update(buffer, 0, n);
-        }
-        have[0] += n;
-        listener.onProgress(blob.digest(), have[0], size);
-      }
-      if (have[0] < size) {
-        throw new EOFException("the blob ended after " + have[0] + " of " + size + " bytes");
-      }
-    }
-  }
-
-  /** Counts a dropped download; progress since the last drop resets the count. */
-  private int countFailure(String what, String api, boolean progressed, int failuresInARow,
-      RetryPolicy retry, IOException cause) throws IOException {
-    int failures = progressed ? 1 : failuresInARow + 1;
-    if (failures >= retry.maxAttempts()) {
-      throw RegistryHttp.asRegistryException(what + " (gave up after " + failures
-          + " interrupted attempts)", api, cause);
-    }
-    http.pause(retry.delayBefore(failures + 1, null));
-    return failures;
-  }
-
-  private void upload(String api, String repository, Descriptor blob, BlobSource source, AuthScope scope)
-      throws IOException {
-    String what = "upload blob " + blob.digest() + " to " + RegistryHosts.displayName(api) + "/"
-        + repository;
-    Exchange start = Exchange.of(what + " (start)", "POST", api,
-        url(api, repository, "blobs", "uploads", ""), scope)
-        .body(RequestBody.create(new byte[0], null));
-    HttpUrl location;
-    try (Response response = http.send(start)) {
-      if (response.code() != 202) {
-        throw http.failure(start, response);
-      }
-      location = location(response, start.what());
-    }
-    long size = blob.size();
-    RequestBody finalBody;
-    if (size <= chunkedUploadThreshold) {
-      finalBody = sourceBody(source, blob, 0, size);
-    } else {
-      for (long offset = 0; offset < size; ) {
-        long length = Math.min(chunkSize, size - offset);
-        long last = offset + length - 1;
-        Exchange patch = Exchange.to(what + " (chunk " + offset + "-" + last + ")", "PATCH", api, location,
-            scope).notRetryable()
-            .header("Content-Range", offset + "-" + last)
-            .body(sourceBody(source, blob, offset, length));
-        try (Response response = http.send(patch)) {
-          if (response.code() != 202) {
-            throw http.failure(patch, response);
-          }
-          String range = response.header("Range");
-          if (range != null && !range.trim().endsWith("-" + last)) {
-            throw new RegistryException(patch.what() + ": the registry holds " + range
-                + " after this chunk", "the upload got out of step; it will be restarted", null);
-          }
-          location = location(response, patch.what());
-        }
-        offset += length;
-      }
-      finalBody = RequestBody.create(new byte[0], OCTET_STREAM);
-    }
-    HttpUrl commit = location.newBuilder().addQueryParameter("digest", blob.digest().toString()).build();
-    Exchange put = Exchange.to(what + " (commit)", "PUT", api, commit, scope).notRetryable()
-        .body(finalBody);
-    try (Response response = http.send(put)) {
-      if (response.code() != 201 && response.code() != 204) {
-        throw http.failure(put, response);
-      }
-      String stored = response.header("Docker-Content-Digest");
-      if (stored != null && Digest.isDigest(stored.trim()) && !Digest.parse(stored.trim()).equals(blob.digest())) {
-        throw new DigestMismatchException("blob uploaded to " + RegistryHosts.displayName(api) + "/"
-            + repository, blob.digest(), Digest.parse(stored.trim()));
-      }
-    }
-  }
-
-  private void cancelUpload(String api, HttpUrl session, AuthScope scope) {
-    try (Response ignored = http.send(Exchange.to("cancel upload", "DELETE", api, session, scope)
-        .notRetryable())) {
-      // Best effort: an abandoned session only wastes a little space until the registry expires it.
-    } catch (IOException ignored) {
-      // same
-    }
-  }
-
-  /** A request body streaming {@code length} bytes of the source from {@code offset}. */
-  private RequestBody sourceBody(BlobSource source, Descriptor blob, long offset, long length) {
-    return new RequestBody() {
-      @Override
-      public MediaType contentType() {
-        return OCTET_STREAM;
-      }
-
-      @Override
-      public long contentLength() {
-        return length;
-      }
-
-      @Override
-      public void writeTo(BufferedSink sink) throws IOException {
-        InputStream in;
-        try {
-          in = source.openAt(offset);
-        } catch (IOException e) {
-          throw new LocalIOException("cannot read blob " + blob.digest() + " for upload", e);
-        }
-        try (in) {
-          byte[] buffer = new byte[BUFFER];
-          long left = length;
-          while (left > 0) {
-            int n;
-            try {
-              n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-            } catch (IOException e) {
-              throw new LocalIOException("cannot read blob " + blob.digest() + " for upload", e);
-            }
-            if (n < 0) {
-              throw new LocalIOException("blob " + blob.digest() + " ended " + left
-                  + " bytes early: its content changed during the upload", null);
-            }
-            sink.write(buffer, 0, n);
-            left -= n;
-            listener.onProgress(blob.digest(), offset + length - left, blob.size());
-          }
-        }
-      }
-    };
-  }
-
-  private static HttpUrl location(Response response, String what) throws RegistryException {
-    String location = response.header("Location");
-    // Location may be relative to the request (the spec allows it; distribution sends absolute ones).
-    HttpUrl resolved = location == null ? null : response.request().url().resolve(location);
-    if (resolved == null) {
-      throw new RegistryException(what + ": the registry answered " + response.code()
-          + " without a usable Location ('" + location + "')", "the registry does not follow the"
-          + " distribution API", null);
-    }
-    return resolved;
-  }
-
-  private static HttpUrl nextPage(Response response) {
-    return nextPage(response.request().url(), response.headers("Link"));
-  }
-
-  /**
-   * The page that {@code Link: <url>; rel="next"} values point to, resolved against the request's
-   * URL; null when there is none (or it is not a usable URL).
-   */
-  static HttpUrl nextPage(HttpUrl request, List<String> links) {
-    for (String link : links) {
-      Matcher m = NEXT_LINK.matcher(link);
-      if (m.find()) {
-        return request.resolve(m.group(1));
-      }
-    }
-    return null;
-  }
-
-  /** The first byte of a {@code Content-Range: bytes first-last/size} value, or -1 when it is not one. */
-  static long contentRangeStart(String value) {
-    Matcher m = value == null ? null : CONTENT_RANGE.matcher(value.trim());
-    if (m == null || !m.matches()) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(m.group(1));
-    } catch (NumberFormatException beyondLong) {
-      return -1; // more digits than a long holds: no blob is that large
-    }
-  }
-
-  private static String mediaTypeOf(String contentType, byte[] bytes, String what) throws IOException {
-    String type = baseType(contentType);
-    if (type != null && MediaTypes.MANIFEST_TYPES.contains(type)) {
-      return type;
-    }
-    // Some registries serve application/json; the document then names its own type.
-    try {
-      JsonNode json = Json.mapper().readTree(bytes);
-      if (json != null && json.hasNonNull("mediaType")) {
-        return json.get("mediaType").asText();
-      }
-    } catch (IOException notJson) {
-      throw new RegistryException(what + ": the manifest is not JSON", "the registry served something"
-          + " that is not an image manifest; check the image name", notJson);
-    }
-    if (type != null && !type.equals("application/json") && !type.equals("text/plain")) {
-      return type;
-    }
-    throw new RegistryException(what + ": the manifest names no media type and was served as "
-        + contentType, "the image uses a manifest format lading does not read", null);
-  }
-
-  private static String baseType(String contentType) {
-    if (contentType == null) {
-      return null;
-    }
-    int semicolon = contentType.indexOf(';');
-    String base = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
-    return base.isEmpty() ? null : base.toLowerCase(Locale.ROOT);
-  }
-
-  private static long contentLength(Response response) {
-    String value = response.header("Content-Length");
-    try {
-      return value == null ? -1 : Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static byte[] readLimited(ResponseBody body, long limit, String what) throws IOException {
-    if (body.contentLength() > limit) {
-      throw new RegistryException(what + ": the answer has " + body.contentLength()
-          + " bytes, more than the " + limit + " accepted", "this is not a normal registry answer", null);
-    }
-    BufferedSource source = body.source();
-    if (source.request(limit + 1)) {
-      throw new RegistryException(what + ": the answer has more than the " + limit + " bytes accepted",
-          "this is not a normal registry answer", null);
-    }
-    return source.readByteArray();
-  }
-
-  private static HttpUrl url(String api, String repository, String... tail) {
-    HttpUrl.Builder b = HttpUrl.get("https://" + api + "/v2/").newBuilder().addPathSegments(repository);
-    for (String segment : tail) {
-      b.addPathSegment(segment);
-    }
-    return b.build();
-  }
-
-  private static String apiHost(String host) {
-    Objects.requireNonNull(host, "host");
-    if (host.isBlank() || host.contains("/")) {
-      throw new IllegalArgumentException("not a registry host: '" + host + "' (expected host[:port])");
-    }
-    return RegistryHosts.apiHost(host);
-  }
-
-  private static String where(String api, String repository, String reference) {
-    return RegistryHosts.displayName(api) + "/" + repository
-        + (Digest.isDigest(reference) ? "@" : ":") + reference;
-  }
-
-  private static void checkRepository(String repository) {
-    Objects.requireNonNull(repository, "repository");
-    if (repository.length() > 255 || !REPOSITORY.matcher(repository).matches()) {
-      throw new IllegalArgumentException("not a repository name: '" + repository
-          + "' (lower-case letters, digits and . _ - separators, path parts joined by /)");
-    }
-  }
-
-  private static void checkNames(String repository, String reference) {
-    checkRepository(repository);
-    Objects.requireNonNull(reference, "tagOrDigest");
-    if (!TAG.matcher(reference).matches() && !Digest.isDigest(reference)) {
-      throw new IllegalArgumentException("not a tag or sha256 digest: '" + reference + "'");
-    }
+    uploads.uploadBlob(host, repository, blob, source);
   }
 
   /**

@@ -15,25 +15,25 @@ class RegistryClientHeadersTest {
 
   @Test
   void readsTheFirstByteOfAContentRange() {
-    assertEquals(5, RegistryClient.contentRangeStart("bytes 5-28/29"));
-    assertEquals(1048576, RegistryClient.contentRangeStart(" bytes 1048576-2097151/* "));
+    assertEquals(5, RegistryProtocol.contentRangeStart("bytes 5-28/29"));
+    assertEquals(1048576, RegistryProtocol.contentRangeStart(" bytes 1048576-2097151/* "));
   }
 
   @Test
   void contentRangesThatAreNotOneGiveMinusOne() {
-    assertEquals(-1, RegistryClient.contentRangeStart(null));
-    assertEquals(-1, RegistryClient.contentRangeStart("bytes */29"));
-    assertEquals(-1, RegistryClient.contentRangeStart("5-28"));
+    assertEquals(-1, RegistryProtocol.contentRangeStart(null));
+    assertEquals(-1, RegistryProtocol.contentRangeStart("bytes */29"));
+    assertEquals(-1, RegistryProtocol.contentRangeStart("5-28"));
     // Found by RegistryHeaderFuzzTest: more digits than a long holds leaked a NumberFormatException.
-    assertEquals(-1, RegistryClient.contentRangeStart("bytes 57777777777777777777777-28/29"));
+    assertEquals(-1, RegistryProtocol.contentRangeStart("bytes 57777777777777777777777-28/29"));
   }
 
   @Test
   void followsTheNextLinkRelativeToTheRequest() {
     assertEquals(HttpUrl.get("http://127.0.0.1:5000/v2/fz/app/tags/list?last=1.1&n=2"),
-        RegistryClient.nextPage(REQUEST, List.of("</v2/fz/app/tags/list?last=1.1&n=2>; rel=\"next\"")));
-    assertNull(RegistryClient.nextPage(REQUEST, List.of("</v2/other>; rel=\"prev\"")));
-    assertNull(RegistryClient.nextPage(REQUEST, List.of()));
+        RegistryProtocol.nextPage(REQUEST, List.of("</v2/fz/app/tags/list?last=1.1&n=2>; rel=\"next\"")));
+    assertNull(RegistryProtocol.nextPage(REQUEST, List.of("</v2/other>; rel=\"prev\"")));
+    assertNull(RegistryProtocol.nextPage(REQUEST, List.of()));
   }
 
   @Test
@@ -41,7 +41,7 @@ class RegistryClientHeadersTest {
     // 256 KiB of '<' took minutes with the old pattern (every '<' started a scan to the end).
     for (String hostile : List.of("<".repeat(256 * 1024), "<>;".repeat(87_000), "<a>;" + " ".repeat(256 * 1024))) {
       assertNull(assertTimeoutPreemptively(Duration.ofSeconds(5),
-          () -> RegistryClient.nextPage(REQUEST, List.of(hostile))));
+          () -> RegistryProtocol.nextPage(REQUEST, List.of(hostile))));
     }
   }
 }

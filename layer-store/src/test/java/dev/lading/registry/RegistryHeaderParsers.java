@@ -26,11 +26,11 @@ public final class RegistryHeaderParsers {
 
   /** The next page a {@code Link} value names, resolved against {@code request}; null when none. */
   public static HttpUrl nextPage(HttpUrl request, String link) {
-    return RegistryClient.nextPage(request, List.of(link));
+    return RegistryProtocol.nextPage(request, List.of(link));
   }
 
   /** The first byte a {@code Content-Range} value names, or -1. */
   public static long contentRangeStart(String contentRange) {
-    return RegistryClient.contentRangeStart(contentRange);
+    return RegistryProtocol.contentRangeStart(contentRange);
   }
 }
