@@ -16,6 +16,14 @@ interface Destination extends AutoCloseable {
      * file, or the source's own file on this machine, verified in place and not copied.
      */
     java.nio.file.Path verifiedFile(Descriptor blob) throws IOException;
+
+    /**
+     * The blob while it arrives, for a destination that passes bytes on as they come (an upload):
+     * the download runs on another thread into the store, and readers get the last byte only once
+     * the digest is verified. Empty when the blob is in the store already or the source is a file
+     * here: then {@link #verifiedFile} costs no download.
+     */
+    java.util.Optional<GrowingBlob> stream(Descriptor blob) throws IOException;
   }
 
   /**

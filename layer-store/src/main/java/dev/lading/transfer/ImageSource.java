@@ -40,6 +40,15 @@ interface ImageSource extends Closeable {
     return Optional.empty();
   }
 
+  /**
+   * A download of {@code d} that writes its bytes into a sink as they arrive (the sink verifies the
+   * digest), for a destination that passes them on while they come; empty for sources that are files
+   * here or the store itself.
+   */
+  default Optional<GrowingBlob.Download> streamed(Descriptor d) {
+    return Optional.empty();
+  }
+
   /** The registry repository this image is known to come from, for cross-repository mounts. */
   default Optional<ImageReference> origin() {
     return Optional.empty();

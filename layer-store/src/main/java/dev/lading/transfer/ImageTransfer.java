@@ -113,9 +113,9 @@ public final class ImageTransfer {
       RawDocument top = src.root();
       ImageNode plan = plan(src, source, top, opts.allPlatforms(), opts.platformOrCurrent());
       ImageNode tree = opts.format() != null ? convert(plan, opts.format(), source) : plan;
-      SourceFeed feed = new SourceFeed(store, src, source, listener);
       // Opened only now, so a source that names nothing leaves no trace at the destination.
-      try (Destination dst = openDestination(destination, source, src, opts)) {
+      try (SourceFeed feed = new SourceFeed(store, src, source, listener);
+          Destination dst = openDestination(destination, source, src, opts)) {
         // Largest first: the copy ends when its longest transfer does, so that one must not wait
         // behind small ones for a free thread (the base layer is often last in the manifest).
         List<Descriptor> largestFirst = tree.blobs().values().stream()
@@ -136,9 +136,9 @@ public final class ImageTransfer {
           listener.blobDone(blob, outcome);
         });
         dst.commit(tree);
+        return new CopyResult(source, destination, top.descriptor(), tree.descriptor(), copied.get(),
+            skipped.get(), mounted.get(), bytes.get(), feed.fetched.get(), feed.bytesFetched.get());
       }
-      return new CopyResult(source, destination, top.descriptor(), tree.descriptor(), copied.get(),
-          skipped.get(), mounted.get(), bytes.get(), feed.fetched.get(), feed.bytesFetched.get());
     }
   }
 

@@ -64,9 +64,18 @@ final class RegistryDestination implements Destination {
         return BlobOutcome.MOUNTED;
       }
     }
-    Path file = feed.verifiedFile(blob);
     // Asked above: no second HEAD (another writer's upload of the same bytes in between is harmless).
-    client.uploadBlob(host, ref.repository(), blob, counting(file, progress));
+    Optional<GrowingBlob> arriving = feed.stream(blob);
+    if (arriving.isPresent()) {
+      // Uploaded while it downloads: the registry gets the last byte once the digest is verified.
+      GrowingBlob growing = arriving.get();
+      client.uploadBlob(host, ref.repository(), blob, counting(blob.size(), growing::openAt, progress));
+      growing.await(); // and the store has it, as after every copy
+      return BlobOutcome.COPIED;
+    }
+    Path file = feed.verifiedFile(blob);
+    BlobSource plain = BlobSource.of(file);
+    client.uploadBlob(host, ref.repository(), blob, counting(plain.size(), plain::openAt, progress));
     return BlobOutcome.COPIED;
   }
 
@@ -112,13 +121,17 @@ final class RegistryDestination implements Destination {
     }
   }
 
-  /** The store file as an upload source, reporting bytes read as progress. */
-  private static BlobSource counting(Path file, LongConsumer progress) {
-    BlobSource plain = BlobSource.of(file);
+  /** Opens a blob's bytes from an offset. */
+  private interface Opener {
+    InputStream openAt(long offset) throws IOException;
+  }
+
+  /** Bytes to upload (a file, or a blob still arriving), reporting bytes read as progress. */
+  private static BlobSource counting(long size, Opener plain, LongConsumer progress) {
     return new BlobSource() {
       @Override
-      public long size() throws IOException {
-        return plain.size();
+      public long size() {
+        return size;
       }
 
       @Override

@@ -85,6 +85,11 @@ final class RegistrySource implements ImageSource {
   }
 
   @Override
+  public Optional<GrowingBlob.Download> streamed(Descriptor d) {
+    return Optional.of(sink -> client.fetchBlob(ref.registry(), ref.repository(), d, sink));
+  }
+
+  @Override
   public Optional<ImageReference> origin() {
     return Optional.of(ref);
   }

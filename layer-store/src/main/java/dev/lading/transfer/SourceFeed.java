@@ -3,22 +3,30 @@ package dev.lading.transfer;
 import dev.lading.digest.Digest;
 import dev.lading.model.Descriptor;
 import dev.lading.model.InvalidImageException;
+import dev.lading.store.BlobOrigin;
 import dev.lading.store.Store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** How a copy's destinations get a blob's bytes from its source: into the store, or read in place. */
-final class SourceFeed implements Destination.Feed {
+/**
+ * How a copy's destinations get a blob's bytes from its source: into the store, read in place, or
+ * streamed while they arrive. Close it to stop taking new streamed downloads.
+ */
+final class SourceFeed implements Destination.Feed, AutoCloseable {
   private final Store store;
   private final ImageSource src;
   private final ImageLocation source;
   private final TransferListener listener;
   final AtomicInteger fetched = new AtomicInteger();
   final AtomicLong bytesFetched = new AtomicLong();
+  /** Threads of streamed downloads, made on first use: most copies never stream. */
+  private ExecutorService downloads;
 
   SourceFeed(Store store, ImageSource src, ImageLocation source, TransferListener listener) {
     this.store = store;
@@ -48,6 +56,53 @@ final class SourceFeed implements Destination.Feed {
       ensureInStore(blob);
     }
     return store.blobPath(blob.digest());
+  }
+
+  @Override
+  public Optional<GrowingBlob> stream(Descriptor blob) throws IOException {
+    Optional<GrowingBlob.Download> download = store.has(blob.digest()) ? Optional.empty()
+        : src.streamed(blob);
+    if (download.isEmpty()) {
+      return Optional.empty();
+    }
+    GrowingBlob growing = GrowingBlob.create(store, blob);
+    downloadThreads().execute(() -> {
+      try {
+        growing.fill(download.get());
+        fetched.incrementAndGet();
+        bytesFetched.addAndGet(blob.size());
+        src.origin().ifPresent(ref -> recordOrigin(blob, ref));
+      } catch (IOException | RuntimeException e) {
+        // The blob's readers get the failure from it.
+      }
+    });
+    return Optional.of(growing);
+  }
+
+  private void recordOrigin(Descriptor blob, dev.lading.model.ImageReference ref) {
+    try {
+      store.addOrigin(blob.digest(), new BlobOrigin(ref.registry(), ref.repository()));
+    } catch (IOException e) {
+      // Only a hint for later mounts and fetches.
+    }
+  }
+
+  private synchronized ExecutorService downloadThreads() {
+    if (downloads == null) {
+      downloads = Executors.newCachedThreadPool(task -> {
+        Thread t = new Thread(task, "lading-download");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return downloads;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (downloads != null) {
+      downloads.shutdown(); // a download under way finishes into the store
+    }
   }
 
   /** {@code file} when it holds exactly {@code blob}'s bytes (read once to hash them), else throws. */

@@ -268,6 +268,62 @@ class ImageTransferTest {
     assertEquals(3, again.blobsSkipped());
   }
 
+  @Test
+  void streamsBlobsFromRegistryToRegistryIntoTheStoreAndRefusesOneServedWrong() throws IOException {
+    // Its own image: the test corrupts one of its layers in the shared registry below.
+    Descriptor pushed = TestImages.image(sourceLayout, Platform.of("linux", "amd64"), "streamed",
+        ImageFormat.OCI);
+    sourceLayout.setRef("streamed", pushed);
+    skopeo("copy", "--dest-tls-verify=false", "oci:" + sourceLayout.root() + ":streamed",
+        "docker://" + registry.hostPort() + "/src/stream:1");
+    ImageManifest manifest = (ImageManifest) dev.lading.model.ManifestDocument.parse(
+        sourceLayout.bytes(pushed.digest()), pushed.mediaType());
+    String target = otherRegistry.hostPort() + "/stream/img:1";
+
+    // Uploaded while downloading: the copy ends with the image there and every blob in the store.
+    CopyResult copied = transfer.copy(loc("docker://" + registry.hostPort() + "/src/stream:1"),
+        loc("docker://" + target), CopyOptions.defaults());
+    assertEquals(3, copied.blobsCopied());
+    assertEquals(3, copied.blobsFetched());
+    assertEquals(pushed.digest().toString(), json(skopeo("inspect", "--tls-verify=false",
+        "docker://" + target)).get("Digest").asText());
+    for (Descriptor layer : manifest.layers()) {
+      assertArrayEquals(sourceLayout.bytes(layer.digest()), store.bytes(layer.digest()));
+    }
+    assertEquals(List.of(), tempEntries(store));
+
+    // The source registry serves other bytes for a layer: the upload never completes, so neither
+    // the destination nor the store gets the blob, and nothing is left in the store's temp area.
+    Descriptor layer = manifest.layers().get(manifest.layers().size() - 1); // the one only this image has
+    String hex = layer.digest().toString().substring("sha256:".length());
+    Path data = registry.root().resolve("data/docker/registry/v2/blobs/sha256/" + hex.substring(0, 2)
+        + "/" + hex + "/data");
+    byte[] bytes = Files.readAllBytes(data);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(data, bytes);
+    Store fresh = Store.open(tmp.resolve("stream-fresh"));
+    String corrupt = otherRegistry.hostPort() + "/stream/corrupt:1";
+    IOException failure = assertThrows(IOException.class, () -> ImageTransfer.builder().store(fresh)
+        .build().copy(loc("docker://" + registry.hostPort() + "/src/stream:1"), loc("docker://" + corrupt),
+            CopyOptions.defaults()));
+    assertTrue(String.valueOf(failure.getMessage()).contains(layer.digest().toString()), failure::toString);
+    Processes.Result head = Processes.run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+        "-I", "http://" + otherRegistry.hostPort() + "/v2/stream/corrupt/blobs/" + layer.digest()), 30);
+    assertEquals("404", head.output().trim());
+    assertFalse(fresh.has(layer.digest()));
+    assertEquals(List.of(), tempEntries(fresh));
+  }
+
+  private static List<Path> tempEntries(Store store) throws IOException {
+    Path tmpArea = store.root().resolve(".lading/tmp");
+    if (!Files.isDirectory(tmpArea)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(tmpArea)) {
+      return entries.toList();
+    }
+  }
+
   // ---- (3) format conversion, platform selection ----
 
   @Test

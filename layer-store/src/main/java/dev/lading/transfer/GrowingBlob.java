@@ -1,0 +1,253 @@
+package dev.lading.transfer;
+
+import dev.lading.digest.Digest;
+import dev.lading.io.FileTrees;
+import dev.lading.model.Descriptor;
+import dev.lading.registry.BlobSink;
+import dev.lading.store.HashingFile;
+import dev.lading.store.NoSuchBlobException;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One download into the store that readers follow while it grows: a registry-to-registry copy
+ * uploads a blob while it is still arriving, instead of after. The bytes go to a file in the store's
+ * temp area and are hashed on the way in ({@link HashingFile}); readers get every byte but the last
+ * until the digest is verified, so a reader never finishes with content that turns out wrong (an
+ * upload then fails instead of completing). The verified file becomes the blob by an fsync and a
+ * rename, with no second pass over its bytes; a failure or a kill leaves only a temp directory, which
+ * is removed here or by gc.
+ */
+final class GrowingBlob {
+  /** Writes the blob's bytes into a sink. */
+  interface Download {
+    void writeTo(BlobSink sink) throws IOException;
+  }
+
+  private enum State { RUNNING, STORED, FAILED }
+
+  private final Store store;
+  private final Descriptor blob;
+  private final Path dir;
+  private final Path file;
+  private State state = State.RUNNING;
+  private long written;
+  private boolean verified;
+  private Throwable failure;
+
+  private GrowingBlob(Store store, Descriptor blob, Path dir, Path file) {
+    this.store = store;
+    this.blob = blob;
+    this.dir = dir;
+    this.file = file;
+  }
+
+  /** A blob to fill with {@link #fill}, on the thread that downloads it. */
+  static GrowingBlob create(Store store, Descriptor blob) throws IOException {
+    Path dir = store.newTempDirectory("copy-");
+    try {
+      return new GrowingBlob(store, blob, dir, Files.createFile(dir.resolve("data")));
+    } catch (IOException | RuntimeException e) {
+      FileTrees.deleteTree(dir);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs the download, verifies the digest and puts the blob into the store. Always ends the blob:
+   * readers waiting on it are released with the bytes or with the failure, which is also rethrown.
+   */
+  void fill(Download download) throws IOException {
+    try (HashingFile hashing = store.hashingFile(file)) {
+      download.writeTo(new Sink(hashing));
+      if (hashing.position() != blob.size()) {
+        throw new IOException("blob " + blob.digest() + " ended after " + hashing.position() + " of "
+            + blob.size() + " bytes");
+      }
+      hashing.verify(blob.digest());
+      synchronized (this) {
+        verified = true;
+        notifyAll();
+      }
+      hashing.commit(blob.mediaType() != null ? blob.mediaType() : "application/octet-stream");
+      end(State.STORED, null);
+    } catch (IOException | RuntimeException | Error e) {
+      end(State.FAILED, e);
+      throw e;
+    } finally {
+      try {
+        FileTrees.deleteTree(dir); // readers that hold the file open keep reading it
+      } catch (IOException ignored) {
+        // a stale temp directory: gc removes it
+      }
+    }
+  }
+
+  private synchronized void end(State end, Throwable cause) {
+    state = end;
+    failure = cause;
+    notifyAll();
+  }
+
+  /** Waits until the blob is stored; throws the download's failure. */
+  synchronized void await() throws IOException {
+    while (state == State.RUNNING) {
+      waitHere();
+    }
+    if (state == State.FAILED) {
+      throw failed();
+    }
+  }
+
+  /** A stream over the blob from {@code offset}, blocking until bytes arrive; ends at the blob's size. */
+  InputStream openAt(long offset) throws IOException {
+    return new Reader(open(), offset);
+  }
+
+  private IOException failed() {
+    if (failure instanceof IOException io) {
+      return new IOException("downloading blob " + blob.digest() + " failed: " + io.getMessage(), io);
+    }
+    return new IOException("downloading blob " + blob.digest() + " failed: " + failure, failure);
+  }
+
+  private void waitHere() throws InterruptedIOException {
+    try {
+      wait();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted waiting for blob " + blob.digest());
+    }
+  }
+
+  /** How far a reader at {@code position} may read: all that is written, less the last byte until verified. */
+  private synchronized long readable(long position) throws IOException {
+    while (state == State.RUNNING && releasable() <= position) {
+      waitHere();
+    }
+    if (state == State.FAILED) {
+      throw failed();
+    }
+    return state == State.STORED ? blob.size() : releasable();
+  }
+
+  private synchronized void awaitVerified() throws IOException {
+    while (!verified && state == State.RUNNING) {
+      waitHere();
+    }
+    if (state == State.FAILED) {
+      throw failed();
+    }
+  }
+
+  private long releasable() {
+    return verified ? written : Math.min(written, blob.size() - 1);
+  }
+
+  private synchronized void grew(long n) {
+    written += n;
+    notifyAll();
+  }
+
+  /** The growing file, or the blob once it is stored (the file was renamed into the store). */
+  private FileChannel open() throws IOException {
+    synchronized (this) {
+      if (state == State.FAILED) {
+        throw failed();
+      }
+    }
+    try {
+      return FileChannel.open(file, StandardOpenOption.READ);
+    } catch (NoSuchFileException storedMeanwhile) {
+      await();
+      try {
+        return FileChannel.open(store.blobPath(blob.digest()), StandardOpenOption.READ);
+      } catch (NoSuchBlobException | NoSuchFileException e) {
+        throw new IOException("blob " + blob.digest() + " vanished right after its download (gc?)", e);
+      }
+    }
+  }
+
+  /** Reads the file as far as it is released, waiting for more. */
+  private final class Reader extends InputStream {
+    private final FileChannel channel;
+    private long position;
+
+    Reader(FileChannel channel, long offset) {
+      this.channel = channel;
+      this.position = offset;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (position >= blob.size()) {
+        awaitVerified(); // an empty blob too ends only once its download is known good
+        return -1;
+      }
+      long limit = readable(position);
+      int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, limit - position)), position);
+      if (n <= 0) {
+        throw new IOException("blob " + blob.digest() + " ended early at " + position);
+      }
+      position += n;
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
+  /** Appends to the file (straight to it, so readers see the bytes) and tells readers how far it is. */
+  private final class Sink implements BlobSink {
+    private final HashingFile file;
+
+    Sink(HashingFile file) {
+      this.file = file;
+    }
+
+    @Override
+    public long position() {
+      return file.position();
+    }
+
+    @Override
+    public InputStream readHeld() throws IOException {
+      return file.readHeld();
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      file.write(b, off, len);
+      grew(len);
+    }
+
+    @Override
+    public boolean verifiesDigest() {
+      return true; // the HashingFile hashes; the client only counts
+    }
+
+    @Override
+    public void close() {
+      // the HashingFile is closed by fill
+    }
+  }
+}
