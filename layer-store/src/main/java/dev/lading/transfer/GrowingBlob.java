@@ -16,19 +16,21 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 
 /**
  * One download into the store that readers follow while it grows: a registry-to-registry copy
- * uploads a blob while it is still arriving, instead of after. The bytes go to a file in the store's
+ * uploads a blob while it is still arriving, instead of after, and the mirror streams a pull-through
+ * download to every client that asks for it meanwhile. The bytes go to a file in the store's
  * temp area and are hashed on the way in ({@link HashingFile}); readers get every byte but the last
  * until the digest is verified, so a reader never finishes with content that turns out wrong (an
  * upload then fails instead of completing). The verified file becomes the blob by an fsync and a
  * rename, with no second pass over its bytes; a failure or a kill leaves only a temp directory, which
  * is removed here or by gc.
  */
-final class GrowingBlob {
+public final class GrowingBlob {
   /** Writes the blob's bytes into a sink. */
-  interface Download {
+  public interface Download {
     void writeTo(BlobSink sink) throws IOException;
   }
 
@@ -51,8 +53,8 @@ final class GrowingBlob {
   }
 
   /** A blob to fill with {@link #fill}, on the thread that downloads it. */
-  static GrowingBlob create(Store store, Descriptor blob) throws IOException {
-    Path dir = store.newTempDirectory("copy-");
+  public static GrowingBlob create(Store store, Descriptor blob) throws IOException {
+    Path dir = store.newTempDirectory("pull-");
     try {
       return new GrowingBlob(store, blob, dir, Files.createFile(dir.resolve("data")));
     } catch (IOException | RuntimeException e) {
@@ -65,29 +67,35 @@ final class GrowingBlob {
    * Runs the download, verifies the digest and puts the blob into the store. Always ends the blob:
    * readers waiting on it are released with the bytes or with the failure, which is also rethrown.
    */
-  void fill(Download download) throws IOException {
-    try (HashingFile hashing = store.hashingFile(file)) {
-      download.writeTo(new Sink(hashing));
-      if (hashing.position() != blob.size()) {
-        throw new IOException("blob " + blob.digest() + " ended after " + hashing.position() + " of "
-            + blob.size() + " bytes");
+  public void fill(Download download) throws IOException {
+    try {
+      try (HashingFile hashing = store.hashingFile(file)) {
+        download.writeTo(new Sink(hashing));
+        if (hashing.position() != blob.size()) {
+          throw new IOException("blob " + blob.digest() + " ended after " + hashing.position() + " of "
+              + blob.size() + " bytes");
+        }
+        hashing.verify(blob.digest());
+        synchronized (this) {
+          verified = true;
+          notifyAll();
+        }
+        hashing.commit(blob.mediaType() != null ? blob.mediaType() : "application/octet-stream");
       }
-      hashing.verify(blob.digest());
-      synchronized (this) {
-        verified = true;
-        notifyAll();
-      }
-      hashing.commit(blob.mediaType() != null ? blob.mediaType() : "application/octet-stream");
-      end(State.STORED, null);
     } catch (IOException | RuntimeException | Error e) {
+      removeTemp(); // before the failure is announced: whoever hears of it finds nothing left behind
       end(State.FAILED, e);
       throw e;
-    } finally {
-      try {
-        FileTrees.deleteTree(dir); // readers that hold the file open keep reading it
-      } catch (IOException ignored) {
-        // a stale temp directory: gc removes it
-      }
+    }
+    removeTemp(); // readers that hold the file open keep reading it; new ones open the stored blob
+    end(State.STORED, null);
+  }
+
+  private void removeTemp() {
+    try {
+      FileTrees.deleteTree(dir);
+    } catch (IOException ignored) {
+      // a stale temp directory: gc removes it
     }
   }
 
@@ -97,8 +105,13 @@ final class GrowingBlob {
     notifyAll();
   }
 
+  /** The blob's size in bytes. */
+  public long size() {
+    return blob.size();
+  }
+
   /** Waits until the blob is stored; throws the download's failure. */
-  synchronized void await() throws IOException {
+  public synchronized void await() throws IOException {
     while (state == State.RUNNING) {
       waitHere();
     }
@@ -108,7 +121,7 @@ final class GrowingBlob {
   }
 
   /** A stream over the blob from {@code offset}, blocking until bytes arrive; ends at the blob's size. */
-  InputStream openAt(long offset) throws IOException {
+  public InputStream openAt(long offset) throws IOException {
     return new Reader(open(), offset);
   }
 
@@ -128,8 +141,11 @@ final class GrowingBlob {
     }
   }
 
-  /** How far a reader at {@code position} may read: all that is written, less the last byte until verified. */
-  private synchronized long readable(long position) throws IOException {
+  /**
+   * How far a reader at {@code position} may read, waiting until that is further: all that is
+   * written, less the last byte until the digest is verified. For readers of {@link #open()}.
+   */
+  public synchronized long readable(long position) throws IOException {
     while (state == State.RUNNING && releasable() <= position) {
       waitHere();
     }
@@ -139,7 +155,8 @@ final class GrowingBlob {
     return state == State.STORED ? blob.size() : releasable();
   }
 
-  private synchronized void awaitVerified() throws IOException {
+  /** Waits until the bytes are known good (they may still be on their way into the store). */
+  public synchronized void awaitVerified() throws IOException {
     while (!verified && state == State.RUNNING) {
       waitHere();
     }
@@ -157,8 +174,11 @@ final class GrowingBlob {
     notifyAll();
   }
 
-  /** The growing file, or the blob once it is stored (the file was renamed into the store). */
-  private FileChannel open() throws IOException {
+  /**
+   * The growing file, or the blob once it is stored (the file was renamed into the store); read it
+   * no further than {@link #readable} allows, and end with {@link #awaitVerified}.
+   */
+  public FileChannel open() throws IOException {
     synchronized (this) {
       if (state == State.FAILED) {
         throw failed();
@@ -219,6 +239,7 @@ final class GrowingBlob {
   /** Appends to the file (straight to it, so readers see the bytes) and tells readers how far it is. */
   private final class Sink implements BlobSink {
     private final HashingFile file;
+    private long touched = System.currentTimeMillis();
 
     Sink(HashingFile file) {
       this.file = file;
@@ -238,6 +259,12 @@ final class GrowingBlob {
     public void write(byte[] b, int off, int len) throws IOException {
       file.write(b, off, len);
       grew(len);
+      long now = System.currentTimeMillis();
+      if (now - touched > 60_000) {
+        // gc judges temp directories by their time: a download in progress is not stale.
+        Files.setLastModifiedTime(dir, FileTime.fromMillis(now));
+        touched = now;
+      }
     }
 
     @Override

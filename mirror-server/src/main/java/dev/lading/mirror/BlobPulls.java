@@ -1,24 +1,18 @@
 package dev.lading.mirror;
 
 import dev.lading.digest.Digest;
-import dev.lading.io.FileTrees;
+import dev.lading.model.Descriptor;
 import dev.lading.registry.BlobSink;
-import dev.lading.store.HashingFile;
-import dev.lading.store.NoSuchBlobException;
 import dev.lading.store.Store;
+import dev.lading.transfer.GrowingBlob;
 import io.undertow.io.BufferWritableOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,10 +23,9 @@ import java.util.function.Consumer;
 /**
  * Single-flight downloads of blobs into the store: however many requests ask for a missing blob at
  * once, one download runs (on its own thread, so it finishes for the others and for the cache when
- * the first client goes away), into a file in the store's temp area that every request reads while
- * it grows. The file is hashed as it is written ({@link HashingFile}); its last byte is released to
- * readers once that digest is verified, and it becomes a blob by an fsync and a rename, with no
- * second pass over its bytes.
+ * the first client goes away), into a {@link GrowingBlob} that every request reads while it grows:
+ * hashed as it is written, its last byte released once the digest is verified, and made a blob by an
+ * fsync and a rename, with no second pass over its bytes.
  */
 final class BlobPulls {
   /** Where one blob comes from. */
@@ -89,15 +82,15 @@ final class BlobPulls {
     }
   }
 
-  /** One download and the requests reading it. State changes and progress under its monitor. */
+  /**
+   * One download and the requests reading it: the size lookup, then a {@link GrowingBlob} that every
+   * request follows. State changes under its monitor.
+   */
   private final class Pull implements RegistryStorage.IncomingBlob {
     private final Digest digest;
     private State state = State.STARTING;
+    private GrowingBlob growing;
     private long size = -1;
-    private long written;
-    /** The digest of the written bytes matched: readers may take the last byte. */
-    private boolean verified;
-    private Path file;
     private Throwable failure;
 
     Pull(Digest digest) {
@@ -105,7 +98,6 @@ final class BlobPulls {
     }
 
     void run(Source source) {
-      Path dir = null;
       try {
         if (store.has(digest)) { // finished by an earlier pull just before this one was asked for
           finish(State.DONE, null);
@@ -116,42 +108,20 @@ final class BlobPulls {
           finish(State.ABSENT, null);
           return;
         }
-        dir = store.newTempDirectory("pull-");
-        Path data = Files.createFile(dir.resolve("data"));
+        GrowingBlob blob = GrowingBlob.create(store,
+            Descriptor.of("application/octet-stream", digest, found.get()));
         synchronized (this) {
           size = found.get();
-          file = data;
+          growing = blob;
           state = State.RUNNING;
           notifyAll();
         }
-        try (HashingFile hashing = store.hashingFile(data)) {
-          source.fetch(size, new GrowingFile(hashing));
-          hashing.verify(digest); // the one hash, made while the bytes arrived
-          verified();
-          hashing.commit("application/octet-stream"); // fsync and rename, clients already served
-        }
-        dir = removeTemp(dir);
+        blob.fill(sink -> source.fetch(blob.size(), sink)); // the one hash, made while the bytes arrive
         finish(State.DONE, null);
       } catch (IOException | RuntimeException | Error e) {
         log.accept("pull of " + digest + " failed: " + e);
-        // Before the failure is announced: whoever hears of it finds nothing left behind.
-        dir = removeTemp(dir);
         finish(State.FAILED, e);
-      } finally {
-        removeTemp(dir);
       }
-    }
-
-    /** Deletes the download's temp directory (readers with the file open keep reading); null. */
-    private Path removeTemp(Path dir) {
-      if (dir != null) {
-        try {
-          FileTrees.deleteTree(dir);
-        } catch (IOException e) {
-          log.accept("cannot remove " + dir + ": " + e); // gc removes stale temp directories
-        }
-      }
-      return null;
     }
 
     private synchronized void finish(State end, Throwable cause) {
@@ -167,16 +137,6 @@ final class BlobPulls {
       }
       state = end;
       failure = cause;
-      notifyAll();
-    }
-
-    private synchronized void grew(long n) {
-      written += n;
-      notifyAll();
-    }
-
-    private synchronized void verified() {
-      verified = true;
       notifyAll();
     }
 
@@ -219,125 +179,44 @@ final class BlobPulls {
       }
     }
 
-    /**
-     * How far a reader at {@code position} may read: what has been written, less the last byte until
-     * the blob's digest is verified.
-     */
-    private synchronized long readable(long position) throws IOException {
-      while (state == State.RUNNING && releasable() <= position) {
-        waitHere();
-      }
-      if (state == State.DONE) {
-        return size;
-      }
-      if (state != State.RUNNING) {
-        throw failed();
-      }
-      return releasable();
-    }
-
-    private long releasable() {
-      return verified ? written : Math.min(written, size - 1);
-    }
-
     @Override
     public void sendTo(OutputStream out) throws IOException {
-      WritableByteChannel target = Channels.newChannel(out);
-      try (FileChannel channel = open()) {
-        long position = 0;
-        long total = size();
-        while (position < total) {
-          long limit = readable(position);
-          if (out instanceof BufferWritableOutputStream zeroCopy) {
-            // sendfile of what is released so far; a plain copy goes through 8 KiB buffers
-            zeroCopy.transferFrom(new FileWindow(channel, position, limit));
-            position = limit;
-          }
-          while (position < limit) {
-            long n = channel.transferTo(position, limit - position, target);
-            if (n <= 0) {
-              throw new IOException("blob " + digest + " ended early at " + position);
-            }
-            position += n;
-          }
-        }
-        awaitVerified(); // a blob of 0 bytes is sent only once verified too
-      }
-    }
-
-    /** Waits until the digest is checked (the blob may still be on its way into the store). */
-    private synchronized void awaitVerified() throws IOException {
-      while (!verified && (state == State.RUNNING || state == State.STARTING)) {
-        waitHere();
-      }
-      if (!verified && state != State.DONE) {
-        throw failed();
-      }
-    }
-
-    /** The growing file, or the blob once it is stored (the file was renamed into the store). */
-    private FileChannel open() throws IOException {
-      Path growing;
+      GrowingBlob blob;
       synchronized (this) {
-        growing = state == State.RUNNING ? file : null;
+        blob = growing;
       }
-      if (growing != null) {
-        try {
-          return FileChannel.open(growing, StandardOpenOption.READ);
-        } catch (NoSuchFileException adoptedMeanwhile) {
-          // fall through: wait for the end
+      if (blob == null) { // stored before this pull started: no download to follow
+        await();
+        try (FileChannel channel = FileChannel.open(store.blobPath(digest), StandardOpenOption.READ)) {
+          send(channel, 0, channel.size(), out);
         }
+        return;
       }
-      await();
-      try {
-        return FileChannel.open(store.blobPath(digest), StandardOpenOption.READ);
-      } catch (NoSuchBlobException | NoSuchFileException e) {
-        throw new IOException("blob " + digest + " vanished right after its download (gc?)", e);
+      try (FileChannel channel = blob.open()) {
+        long position = 0;
+        long total = blob.size();
+        while (position < total) {
+          long limit = blob.readable(position);
+          send(channel, position, limit, out);
+          position = limit;
+        }
+        blob.awaitVerified(); // a blob of 0 bytes is sent only once verified too
       }
     }
 
-    /**
-     * Appends to the download's file and tells waiting readers how far it is. The client only counts
-     * the bytes: the {@link HashingFile} hashes them as they are written.
-     */
-    private final class GrowingFile implements BlobSink {
-      private final HashingFile file;
-      private long touched = System.currentTimeMillis();
-
-      GrowingFile(HashingFile file) {
-        this.file = file;
+    /** Bytes {@code from} to {@code to} of the file: by sendfile where Undertow allows it. */
+    private void send(FileChannel channel, long from, long to, OutputStream out) throws IOException {
+      if (out instanceof BufferWritableOutputStream zeroCopy) {
+        zeroCopy.transferFrom(new FileWindow(channel, from, to));
+        return;
       }
-
-      @Override
-      public long position() {
-        return file.position();
-      }
-
-      @Override
-      public InputStream readHeld() throws IOException {
-        return file.readHeld();
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        file.write(b, off, len);
-        grew(len); // written with write(2): readers of the file see it now, no flush needed
-        long now = System.currentTimeMillis();
-        if (now - touched > 60_000) {
-          // gc judges temp directories by their time: a download in progress is not stale.
-          Files.setLastModifiedTime(file.path().getParent(), FileTime.fromMillis(now));
-          touched = now;
+      WritableByteChannel target = Channels.newChannel(out);
+      for (long position = from; position < to; ) {
+        long n = channel.transferTo(position, to - position, target);
+        if (n <= 0) {
+          throw new IOException("blob " + digest + " ended early at " + position);
         }
-      }
-
-      @Override
-      public boolean verifiesDigest() {
-        return true;
-      }
-
-      @Override
-      public void close() {
-        // the HashingFile is closed by the pull
+        position += n;
       }
     }
   }
