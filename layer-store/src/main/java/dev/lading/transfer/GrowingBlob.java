@@ -1,6 +1,6 @@
 package dev.lading.transfer;
 
-import dev.lading.digest.Digest;
+import dev.lading.digest.DigestMismatchException;
 import dev.lading.io.FileTrees;
 import dev.lading.model.Descriptor;
 import dev.lading.registry.BlobSink;
@@ -38,6 +38,7 @@ public final class GrowingBlob {
 
   private final Store store;
   private final Descriptor blob;
+  private final String source;
   private final Path dir;
   private final Path file;
   private State state = State.RUNNING;
@@ -45,18 +46,23 @@ public final class GrowingBlob {
   private boolean verified;
   private Throwable failure;
 
-  private GrowingBlob(Store store, Descriptor blob, Path dir, Path file) {
+  private GrowingBlob(Store store, Descriptor blob, String source, Path dir, Path file) {
     this.store = store;
     this.blob = blob;
+    this.source = source;
     this.dir = dir;
     this.file = file;
   }
 
-  /** A blob to fill with {@link #fill}, on the thread that downloads it. */
-  public static GrowingBlob create(Store store, Descriptor blob) throws IOException {
+  /**
+   * A blob to fill with {@link #fill}, on the thread that downloads it.
+   *
+   * @param source where it comes from, for messages ({@code docker://host/repository})
+   */
+  public static GrowingBlob create(Store store, Descriptor blob, String source) throws IOException {
     Path dir = store.newTempDirectory("pull-");
     try {
-      return new GrowingBlob(store, blob, dir, Files.createFile(dir.resolve("data")));
+      return new GrowingBlob(store, blob, source, dir, Files.createFile(dir.resolve("data")));
     } catch (IOException | RuntimeException e) {
       FileTrees.deleteTree(dir);
       throw e;
@@ -125,11 +131,18 @@ public final class GrowingBlob {
     return new Reader(open(), offset);
   }
 
+  /** Why the download failed, without waiting; null while it runs or once it succeeded. */
+  public synchronized IOException failure() {
+    return state == State.FAILED ? failed() : null;
+  }
+
   private IOException failed() {
-    if (failure instanceof IOException io) {
-      return new IOException("downloading blob " + blob.digest() + " failed: " + io.getMessage(), io);
+    if (failure instanceof DigestMismatchException e) {
+      return new DigestMismatchException("blob " + source + "@" + blob.digest(), e.expected(), e.actual());
     }
-    return new IOException("downloading blob " + blob.digest() + " failed: " + failure, failure);
+    String message = failure instanceof IOException ? failure.getMessage() : String.valueOf(failure);
+    return new IOException("downloading blob " + blob.digest() + " from " + source + " failed: " + message,
+        failure);
   }
 
   private void waitHere() throws InterruptedIOException {

@@ -69,7 +69,16 @@ final class RegistryDestination implements Destination {
     if (arriving.isPresent()) {
       // Uploaded while it downloads: the registry gets the last byte once the digest is verified.
       GrowingBlob growing = arriving.get();
-      client.uploadBlob(host, ref.repository(), blob, counting(blob.size(), growing::openAt, progress));
+      try {
+        client.uploadBlob(host, ref.repository(), blob, counting(blob.size(), growing::openAt, progress));
+      } catch (IOException uploadFailed) {
+        IOException downloadFailed = growing.failure(); // then that is the cause worth reporting
+        if (downloadFailed == null) {
+          throw uploadFailed;
+        }
+        downloadFailed.addSuppressed(uploadFailed);
+        throw downloadFailed;
+      }
       growing.await(); // and the store has it, as after every copy
       return BlobOutcome.COPIED;
     }

@@ -65,7 +65,7 @@ final class SourceFeed implements Destination.Feed, AutoCloseable {
     if (download.isEmpty()) {
       return Optional.empty();
     }
-    GrowingBlob growing = GrowingBlob.create(store, blob);
+    GrowingBlob growing = GrowingBlob.create(store, blob, source.text());
     downloadThreads().execute(() -> {
       try {
         growing.fill(download.get());

@@ -109,7 +109,7 @@ final class BlobPulls {
           return;
         }
         GrowingBlob blob = GrowingBlob.create(store,
-            Descriptor.of("application/octet-stream", digest, found.get()));
+            Descriptor.of("application/octet-stream", digest, found.get()), "upstream");
         synchronized (this) {
           size = found.get();
           growing = blob;
