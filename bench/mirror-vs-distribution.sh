@@ -6,6 +6,9 @@
 #          GETs of the layer blob with curl (throughput). Aim: lading at least 1.5x distribution's
 #          throughput (time ratio lading/distribution at most 0.67). Also the 20 concurrent pulls of
 #          the cold test against both, warm: what the clients themselves cost, the cold test's floor.
+#          The CPU of each server and of the 8 curls is measured too, and the floors that no server
+#          can beat on this machine: the same 8 GETs from a bare sendfile server (a few lines of Java,
+#          no HTTP stack), and `skopeo copy` of the same image from a local `dir:` (no server at all).
 #   cold:  20 clients pull the image at once through a pull-through cache of the origin, started
 #          empty: `lading mirror --upstream` against docker-registry in proxy mode. The origin's access
 #          log counts the layer fetches each cache made. Aim: lading at most 0.5x distribution's time,
@@ -75,12 +78,14 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/lading-mirror-bench.XXXXXX")"
 MIRROR_PID=""
+FLOOR_PID=""
 cleanup() {
   if [ "$KEEP" -eq 1 ]; then
     log "kept $WORK (servers still running)"
     return
   fi
   stop_mirror
+  if [ -n "$FLOOR_PID" ]; then kill "$FLOOR_PID" 2>/dev/null || true; wait "$FLOOR_PID" 2>/dev/null || true; fi
   for dir in "$WORK"/registry-*; do
     [ -d "$dir" ] && "$ROOT/tools/local-registry.sh" stop "$dir" >/dev/null 2>&1 || true
   done
@@ -137,29 +142,115 @@ LAYER=$(skopeo inspect --raw --tls-verify=false "docker://$ORIGIN/$IMAGE" \
 BYTES=$(curl -sfI "http://$ORIGIN/v2/bench/blob/blobs/$LAYER" | tr -d '\r' \
   | awk 'tolower($1) == "content-length:" { print $2 }')
 
+# cpu_ms PID: CPU time (user + system) the process has used so far, in ms.
+cpu_ms() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
+}
+
 # ---------------------------------------------------------------------------------------------- warm
 # The lading mirror as a plain registry (no upstream), holding the same image.
 start_mirror warm
 skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false "docker://$ORIGIN/$IMAGE" \
   "docker://$MIRROR/$IMAGE"
 
-# skopeo_pull HOST: one `skopeo copy` of the image to a fresh directory; prints ms.
+# The floors. FLOOR: a bare HTTP server that answers every request with the layer file by blocking
+# sendfile (FileChannel.transferTo), one thread per connection: what 8 curls cost with a server that
+# costs next to nothing. IMAGE_DIR: the image as skopeo's dir: layout, for copies with no server.
+mkdir -p "$WORK/floor"
+cat >"$WORK/floor/SendfileFloor.java" <<'JAVA'
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Usage: SendfileFloor FILE ADDRESS_FILE. Every request gets FILE; no HTTP beyond that. */
+public class SendfileFloor {
+  public static void main(String[] args) throws IOException {
+    Path file = Path.of(args[0]);
+    ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+    Path tmp = Path.of(args[1] + ".tmp");
+    Files.writeString(tmp, "127.0.0.1:" + ((InetSocketAddress) server.getLocalAddress()).getPort());
+    Files.move(tmp, Path.of(args[1]), StandardCopyOption.ATOMIC_MOVE);
+    while (true) {
+      SocketChannel client = server.accept();
+      new Thread(() -> serve(client, file)).start();
+    }
+  }
+
+  static void serve(SocketChannel client, Path file) {
+    try (client; FileChannel blob = FileChannel.open(file)) {
+      long size = blob.size();
+      ByteBuffer in = ByteBuffer.allocate(16384);
+      while (true) {
+        StringBuilder head = new StringBuilder();
+        while (head.indexOf("\r\n\r\n") < 0) {
+          in.clear();
+          if (client.read(in) < 0) {
+            return;
+          }
+          head.append(new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1));
+        }
+        client.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Length: " + size
+            + "\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+        for (long sent = 0; head.indexOf("GET ") == 0 && sent < size; ) {
+          sent += blob.transferTo(sent, size - sent, client);
+        }
+      }
+    } catch (IOException clientGone) {
+      // next connection
+    }
+  }
+}
+JAVA
+LAYER_FILE="$WORK/registry-origin/data/docker/registry/v2/blobs/sha256/${LAYER:7:2}/${LAYER#sha256:}/data"
+[ -f "$LAYER_FILE" ] || die "the layer is not at $LAYER_FILE in the origin's storage"
+"$JAVA" "$WORK/floor/SendfileFloor.java" "$LAYER_FILE" "$WORK/floor/address" >"$WORK/floor/floor.log" 2>&1 &
+FLOOR_PID=$!
+for _ in $(seq 1 300); do [ -f "$WORK/floor/address" ] && break; sleep 0.1; done
+[ -f "$WORK/floor/address" ] || { cat "$WORK/floor/floor.log" >&2; die "the sendfile floor server did not start"; }
+FLOOR=$(cat "$WORK/floor/address")
+IMAGE_DIR="$WORK/image-dir"
+skopeo copy --quiet --src-tls-verify=false "docker://$ORIGIN/$IMAGE" "dir:$IMAGE_DIR"
+
+# skopeo_pull SOURCE: one `skopeo copy` of the image (docker://SOURCE/IMAGE, or SOURCE itself when
+# it is a dir:) to a fresh directory; prints ms.
 skopeo_pull() {
-  local start
+  local start source="docker://$1/$IMAGE"
+  local tls=(--src-tls-verify=false)
+  if [[ "$1" == dir:* ]]; then source=$1; tls=(); fi
   rm -rf "$WORK/pulled"
   start=$(now_ms)
-  skopeo copy --quiet --src-tls-verify=false "docker://$1/$IMAGE" "dir:$WORK/pulled" >/dev/null
+  skopeo copy --quiet "${tls[@]}" "$source" "dir:$WORK/pulled" >/dev/null
   echo $(( $(now_ms) - start ))
 }
-# raw_gets HOST: 8 parallel GETs of the layer blob; prints ms for all to finish.
+# children_ms FILE: CPU time (user + system) of the finished children of the shell that wrote FILE
+# with `times >FILE` (not `$(times)`: a forked shell has no children yet), in ms.
+children_ms() {
+  awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+    printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' "$1"
+}
+# raw_gets HOST PID: 8 parallel GETs of the layer blob from the server PID; prints ms for all to
+# finish, the server's CPU ms meanwhile and the 8 curls' CPU ms. Run in a subshell (as $(...)), so
+# that the curls are its only children.
 raw_gets() {
-  local start pids=() i
+  local start end pids=() i cpu0
+  cpu0=$(cpu_ms "$2")
   start=$(now_ms)
   for i in 1 2 3 4 5 6 7 8; do
     curl -sf -o /dev/null "http://$1/v2/bench/blob/blobs/$LAYER" & pids+=($!)
   done
   for i in "${pids[@]}"; do wait "$i" || die "a raw GET from $1 failed"; done
-  echo $(( $(now_ms) - start ))
+  end=$(now_ms)
+  local times="$WORK/times.$BASHPID"
+  times >"$times"
+  echo "$(( end - start )) $(( $(cpu_ms "$2") - cpu0 )) $(children_ms "$times")"
+  rm -f "$times"
 }
 
 # many_pulls HOST: CLIENTS concurrent `skopeo copy` of the image; prints ms for all to finish.
@@ -174,29 +265,45 @@ many_pulls() {
   echo $(( $(now_ms) - start ))
   rm -rf "$WORK"/pull-*
 }
-W_SKOPEO_D=() W_SKOPEO_L=() W_GETS_D=() W_GETS_L=() W_MANY_D=() W_MANY_L=()
+W_SKOPEO_D=() W_SKOPEO_L=() W_SKOPEO_F=() W_GETS_D=() W_GETS_L=() W_GETS_F=() W_MANY_D=() W_MANY_L=()
+W_SCPU_D=() W_SCPU_L=() W_SCPU_F=() W_CCPU_D=() W_CCPU_L=() W_CCPU_F=()
+ORIGIN_PID=$(cat "$WORK/registry-origin/pid")
 for run in $(seq 1 "$RUNS"); do
-  # Alternate the order, so neither always meets the warmer page cache.
-  if [ $((run % 2)) -eq 1 ]; then order="distribution lading"; else order="lading distribution"; fi
+  # Rotate the order, so none always meets the warmer page cache or the quieter machine.
+  case $((run % 3)) in
+    1) order="distribution lading floor" ;;
+    2) order="lading floor distribution" ;;
+    0) order="floor distribution lading" ;;
+  esac
   for who in $order; do
-    if [ "$who" = distribution ]; then
-      W_SKOPEO_D+=("$(skopeo_pull "$ORIGIN")"); W_GETS_D+=("$(raw_gets "$ORIGIN")")
-      W_MANY_D+=("$(many_pulls "$ORIGIN")")
-    else
-      W_SKOPEO_L+=("$(skopeo_pull "$MIRROR")"); W_GETS_L+=("$(raw_gets "$MIRROR")")
-      W_MANY_L+=("$(many_pulls "$MIRROR")")
-    fi
+    case $who in
+      distribution)
+        W_SKOPEO_D+=("$(skopeo_pull "$ORIGIN")")
+        read -r ms server clients < <(raw_gets "$ORIGIN" "$ORIGIN_PID") || die "8 GETs from distribution failed"
+        W_GETS_D+=("$ms"); W_SCPU_D+=("$server"); W_CCPU_D+=("$clients")
+        W_MANY_D+=("$(many_pulls "$ORIGIN")") ;;
+      lading)
+        W_SKOPEO_L+=("$(skopeo_pull "$MIRROR")")
+        read -r ms server clients < <(raw_gets "$MIRROR" "$MIRROR_PID") || die "8 GETs from lading failed"
+        W_GETS_L+=("$ms"); W_SCPU_L+=("$server"); W_CCPU_L+=("$clients")
+        W_MANY_L+=("$(many_pulls "$MIRROR")") ;;
+      floor)
+        W_SKOPEO_F+=("$(skopeo_pull "dir:$IMAGE_DIR")")
+        read -r ms server clients < <(raw_gets "$FLOOR" "$FLOOR_PID") || die "8 GETs from the floor server failed"
+        W_GETS_F+=("$ms"); W_SCPU_F+=("$server"); W_CCPU_F+=("$clients") ;;
+    esac
   done
-  log "warm run $run: skopeo ${W_SKOPEO_D[-1]} / ${W_SKOPEO_L[-1]} ms, 8 GETs ${W_GETS_D[-1]} / ${W_GETS_L[-1]} ms," \
-    "$CLIENTS pulls ${W_MANY_D[-1]} / ${W_MANY_L[-1]} ms (distribution / lading)"
+  log "warm run $run: skopeo ${W_SKOPEO_D[-1]} / ${W_SKOPEO_L[-1]} / ${W_SKOPEO_F[-1]} ms," \
+    "8 GETs ${W_GETS_D[-1]} / ${W_GETS_L[-1]} / ${W_GETS_F[-1]} ms (server CPU ${W_SCPU_D[-1]} /" \
+    "${W_SCPU_L[-1]} / ${W_SCPU_F[-1]} ms, curls' CPU ${W_CCPU_D[-1]} / ${W_CCPU_L[-1]} / ${W_CCPU_F[-1]} ms)," \
+    "$CLIENTS pulls ${W_MANY_D[-1]} / ${W_MANY_L[-1]} ms (distribution / lading / floor)"
 done
 stop_mirror
+kill "$FLOOR_PID" 2>/dev/null || true
+wait "$FLOOR_PID" 2>/dev/null || true
+FLOOR_PID=""
 
 # ---------------------------------------------------------------------------------------------- cold
-# cpu_ms PID: CPU time (user + system) the process has used so far, in ms.
-cpu_ms() {
-  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
-}
 # origin_fetches: how often the origin has served the layer so far.
 origin_fetches() {
   grep -c "\"GET /v2/bench/blob/blobs/$LAYER" "$WORK/registry-origin/registry.log" || true
@@ -229,8 +336,12 @@ done
 
 # ------------------------------------------------------------------------------------------- results
 mb=$(awk -v b="$BYTES" 'BEGIN { printf "%.0f", b / 1000000 }')
-sd=$(median "${W_SKOPEO_D[@]}"); sl=$(median "${W_SKOPEO_L[@]}")
-gd=$(median "${W_GETS_D[@]}"); gl=$(median "${W_GETS_L[@]}")
+sd=$(median "${W_SKOPEO_D[@]}"); sl=$(median "${W_SKOPEO_L[@]}"); sf=$(median "${W_SKOPEO_F[@]}")
+gd=$(median "${W_GETS_D[@]}"); gl=$(median "${W_GETS_L[@]}"); gf=$(median "${W_GETS_F[@]}")
+# CPU of one 8-GET round, server + curls, as the median of the runs' sums.
+sum_each() { local -n a=$1 b=$2; local i; for i in "${!a[@]}"; do echo $(( a[i] + b[i] )); done; }
+td=$(median $(sum_each W_SCPU_D W_CCPU_D)); tl=$(median $(sum_each W_SCPU_L W_CCPU_L))
+tf=$(median $(sum_each W_SCPU_F W_CCPU_F))
 md=$(median "${W_MANY_D[@]}"); ml=$(median "${W_MANY_L[@]}")
 cd_=$(median "${C_D[@]}"); cl=$(median "${C_L[@]}")
 tput() { awk -v b="$BYTES" -v ms="$1" 'BEGIN { printf "%.0f", 8 * b / 1000000 / (ms / 1000) }'; }
@@ -240,6 +351,13 @@ echo "mirror-vs-distribution: ${mb} MB layer, $RUNS runs (medians), $(nproc) cor
 printf '%-44s %14s %14s %8s %s\n' "" "distribution" "lading" "ratio" "aim"
 printf '%-44s %12s s %12s s %8s %s\n' "warm: skopeo copy of the image" "$(secs "$sd")" "$(secs "$sl")" "$(ratio "$sl" "$sd")" "<= 0.67"
 printf '%-44s %9s MB/s %9s MB/s %8s %s\n' "warm: 8 parallel GETs of the layer" "$(tput "$gd")" "$(tput "$gl")" "$(ratio "$gd" "$gl")x" ">= 1.5x"
+printf '%-44s %12s s %12s s\n' "warm: 8 GETs, server CPU" "$(secs "$(median "${W_SCPU_D[@]}")")" "$(secs "$(median "${W_SCPU_L[@]}")")"
+printf '%-44s %12s s %12s s\n' "warm: 8 GETs, the 8 curls' CPU" "$(secs "$(median "${W_CCPU_D[@]}")")" "$(secs "$(median "${W_CCPU_L[@]}")")"
+printf '%-44s %12s s %12s s %8s\n' "warm: 8 GETs, server + curls CPU" "$(secs "$td")" "$(secs "$tl")" "$(ratio "$td" "$tl")x"
+echo "floors (the same runs; ratio: what distribution's figure over the floor's allows at best):"
+printf '%-44s %14s %9s MB/s %8s\n' "  8 GETs from a bare sendfile server" "" "$(tput "$gf")" "$(ratio "$gd" "$gf")x"
+printf '%-44s %14s %12s s %8s\n' "  8 GETs there, server + curls CPU" "" "$(secs "$tf")" "$(ratio "$td" "$tf")x"
+printf '%-44s %14s %12s s %8s\n' "  skopeo copy from a local dir: (no server)" "" "$(secs "$sf")" "$(ratio "$sf" "$sd")"
 printf '%-44s %12s s %12s s %8s %s\n' "warm: $CLIENTS concurrent pulls (clients' floor)" "$(secs "$md")" "$(secs "$ml")" "$(ratio "$ml" "$md")" ""
 printf '%-44s %12s s %12s s %8s %s\n' "cold: $CLIENTS concurrent pulls through the cache" "$(secs "$cd_")" "$(secs "$cl")" "$(ratio "$cl" "$cd_")" "<= 0.50"
 printf '%-44s %12s s %12s s\n' "cold: CPU of the cache (start to end)" "$(secs "$(median "${U_D[@]}")")" "$(secs "$(median "${U_L[@]}")")"

@@ -1,15 +1,13 @@
 package dev.lading.mirror;
 
 import dev.lading.digest.Digest;
-import io.undertow.io.BufferWritableOutputStream;
+import io.undertow.io.IoCallback;
+import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,16 +17,40 @@ import java.util.regex.Pattern;
 
 /**
  * {@code /v2/<name>/blobs/<digest>}: GET and HEAD, whole or one byte range, streamed from the blob's
- * file (zero copy for whole blobs). The file is opened before the headers are sent, so a gc that
- * deletes it afterwards cannot cut the response short: the open file stays readable.
+ * file. The file is opened before the headers are sent, so a gc that deletes it afterwards cannot cut
+ * the response short: the open file stays readable.
+ *
+ * <p>A stored blob (whole or a range) is sent with Undertow's asynchronous sender: {@code sendfile}
+ * whenever the socket takes more, and no worker thread held while it does not. With blocking sends,
+ * each download held one of the server's few workers (16 on two cores) for its whole length, so the
+ * 17th concurrent client waited for the first to finish, and slow clients starved fast ones. The
+ * router called this handler without starting blocking I/O for that reason; every other answer here
+ * starts it ({@link #blocking}). A blob still arriving from upstream is streamed blocking, as before.
  */
 final class BlobHandler implements ResourceHandler {
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
 
   private final RegistryStorage storage;
+  /** Set once a response was handed to the asynchronous sender, which ends the exchange itself. */
+  private boolean sending;
 
   BlobHandler(RegistryStorage storage) {
     this.storage = storage;
+  }
+
+  /**
+   * Whether the response is being sent asynchronously: the exchange ends when the last byte went
+   * out (or the client went away), not when {@link #handle} returns.
+   */
+  boolean sending() {
+    return sending;
+  }
+
+  /** Blocking I/O for the answers that are written on this thread. */
+  private static void blocking(HttpServerExchange ex) {
+    if (!ex.isBlocking()) {
+      ex.startBlocking();
+    }
   }
 
   @Override
@@ -63,14 +85,20 @@ final class BlobHandler implements ResourceHandler {
     } catch (NoSuchFileException goneMeanwhile) {
       throw ErrorCode.BLOB_UNKNOWN.with("no blob " + digest);
     }
-    try (channel) {
-      send(ex, digest, channel);
+    boolean handedOff = false;
+    try {
+      handedOff = send(ex, digest, channel);
+    } finally {
+      if (!handedOff) {
+        channel.close();
+      }
     }
   }
 
   /** The whole blob, streamed while it arrives from upstream. */
   private static void sendIncoming(HttpServerExchange ex, Digest digest,
       RegistryStorage.IncomingBlob incoming) throws IOException {
+    blocking(ex);
     ex.getResponseHeaders().put(Http.CONTENT_DIGEST, digest.toString());
     ex.getResponseHeaders().put(Headers.ETAG, "\"" + digest + "\"");
     ex.getResponseHeaders().put(Headers.ACCEPT_RANGES, "bytes");
@@ -82,7 +110,11 @@ final class BlobHandler implements ResourceHandler {
     }
   }
 
-  private static void send(HttpServerExchange ex, Digest digest, FileChannel channel)
+  /**
+   * Answers from the open blob file; true when its bytes were handed to the asynchronous sender,
+   * which then owns {@code channel} and closes it at the end.
+   */
+  private boolean send(HttpServerExchange ex, Digest digest, FileChannel channel)
       throws ApiException, IOException {
     long size = channel.size();
     ex.getResponseHeaders().put(Http.CONTENT_DIGEST, digest.toString());
@@ -110,22 +142,40 @@ final class BlobHandler implements ResourceHandler {
       ex.setStatusCode(200);
     }
     ex.getResponseHeaders().put(Headers.CONTENT_LENGTH, length);
-    if (Http.isHead(ex)) {
-      return;
+    if (Http.isHead(ex) || length == 0) {
+      blocking(ex);
+      return false;
     }
-    OutputStream out = ex.getOutputStream();
-    if (start == 0 && length == size && out instanceof BufferWritableOutputStream zeroCopy) {
-      zeroCopy.transferFrom(channel); // sendfile where the connection allows it
-    } else {
-      WritableByteChannel target = Channels.newChannel(out);
-      long done = 0;
-      while (done < length) {
-        long n = channel.transferTo(start + done, length - done, target);
-        if (n <= 0) {
-          throw new IOException("blob " + digest + " ended early");
-        }
-        done += n;
+    // The sender sends from the channel's position to its size(): the window bounds a range.
+    FileChannel body = start == 0 && length == size ? channel
+        : new FileWindow(channel, start, start + length);
+    // Closed however the exchange ends, also when the connection drops while the sender waits.
+    ex.addExchangeCompleteListener((done, next) -> {
+      closeQuietly(channel);
+      next.proceed();
+    });
+    ex.getResponseSender().transferFrom(body, new IoCallback() {
+      @Override
+      public void onComplete(HttpServerExchange done, Sender sender) {
+        closeQuietly(channel);
+        IoCallback.END_EXCHANGE.onComplete(done, sender);
       }
+
+      @Override
+      public void onException(HttpServerExchange done, Sender sender, IOException failure) {
+        closeQuietly(channel);
+        IoCallback.END_EXCHANGE.onException(done, sender, failure);
+      }
+    });
+    sending = true;
+    return true;
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // a read-only file: nothing was lost
     }
   }
 

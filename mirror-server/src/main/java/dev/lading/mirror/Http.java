@@ -76,6 +76,9 @@ final class Http {
     ex.setStatusCode(status);
     ex.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);
     ex.getResponseHeaders().put(Headers.CONTENT_LENGTH, body.length);
+    if (!ex.isBlocking()) {
+      ex.startBlocking(); // blob requests start without it (BlobHandler)
+    }
     if (!isHead(ex)) {
       ex.getOutputStream().write(body);
     }

@@ -55,9 +55,13 @@ final class RequestRouter implements HttpHandler {
   }
 
   private void handleBlocking(HttpServerExchange ex) {
-    ex.startBlocking();
-    ex.getResponseHeaders().put(Http.API_VERSION, "registry/2.0");
     Route route = Route.of(ex.getRequestPath());
+    if (route.kind() != Route.Kind.BLOB) {
+      // BlobHandler starts it itself, except for stored blobs, which it sends without a worker
+      // waiting on the socket; Http.body starts it for error answers.
+      ex.startBlocking();
+    }
+    ex.getResponseHeaders().put(Http.API_VERSION, "registry/2.0");
     // The request's own view: which upstream containerd meant (?ns=), where warnings go.
     RegistryStorage view = storage.forRequest(Http.query(ex, "ns"),
         text -> ex.getResponseHeaders().add(Http.WARNING, "110 - \"" + text + "\""),
@@ -85,12 +89,13 @@ final class RequestRouter implements HttpHandler {
         ex.endExchange();
         return;
       }
+      BlobHandler blobs = null;
       try {
         ResourceHandler handler = switch (route.kind()) {
           case BASE -> (e, r) -> Http.body(e, 200, "application/json", Http.utf8("{}"));
           case CATALOG, TAGS -> new ListingHandler(view);
           case MANIFEST -> new ManifestHandler(view);
-          case BLOB -> new BlobHandler(view);
+          case BLOB -> blobs = new BlobHandler(view);
           case UPLOADS, UPLOAD -> new UploadHandler(view);
           case REFERRERS -> new ReferrersHandler(view);
           case NONE -> (e, r) -> {
@@ -99,6 +104,9 @@ final class RequestRouter implements HttpHandler {
           };
         };
         handler.handle(ex, route);
+        if (blobs != null && blobs.sending()) {
+          return; // the asynchronous sender ends the exchange after the last byte
+        }
       } catch (IllegalArgumentException e) {
         // A value the handlers did not foresee, refused by the store's own checks: still bad input.
         throw ErrorCode.UNSUPPORTED.with(400, Http.printable(e.getMessage()));
