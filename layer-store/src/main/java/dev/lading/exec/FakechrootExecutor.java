@@ -223,7 +223,8 @@ public final class FakechrootExecutor implements RootfsExecutor {
       }
       if (line == null || !line.matches("\\d+:\\d+")) {
         p.destroyForcibly();
-        throw new ExecutorException("faked did not start: " + line);
+        throw new ExecutorException("faked (" + command.get(0) + ") did not start: "
+            + (line != null ? "it printed '" + line + "'" : "it printed nothing"));
       }
       int colon = line.indexOf(':');
       return new Faked(line.substring(0, colon), Long.parseLong(line.substring(colon + 1)), p);
