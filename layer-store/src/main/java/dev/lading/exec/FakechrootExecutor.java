@@ -62,6 +62,7 @@ public final class FakechrootExecutor implements RootfsExecutor {
         : root.getParent();
     Path state = Files.createTempFile(stateDir, ".fakeroot-", ".state");
     Path ldconfig = null;
+    Path fakedStub = null;
     Faked faked = null;
     try {
       Files.writeString(state, before.toFakerootSaveFile(root));
@@ -89,20 +90,29 @@ public final class FakechrootExecutor implements RootfsExecutor {
       }
       List<String> command;
       if (imageLibraries == null) {
-        command = hostCommand(root, state);
+        Optional<Path> hostFaked = hostFaked();
+        if (hostFaked.isPresent()) {
+          faked = Faked.start(List.of(hostFaked.get().toString()), state);
+          fakedStub = faked.stub(stateDir);
+        }
+        command = hostCommand(root, state, fakedStub);
       } else {
-        faked = Faked.start(imageLibraries, state);
+        faked = Faked.start(List.of(imageLibraries.loader().toString(), "--library-path",
+            imageLibraries.libraryPathArgument(), imageLibraries.faked().toString()), state);
         command = imageCommand(root, env, faked);
       }
       command.addAll(CommandLine.inWorkdir(spec));
       int exit = CommandLine.run(command, env, root, output);
-      if (faked != null) {
+      if (faked != null && fakedStub != null) {
+        faked.awaitExit(); // the fakeroot script drained and stopped it; it saved its state as it exited
+        faked = null;
+      } else if (faked != null) {
         faked.drain(imageLibraries, root);
         faked.stop(); // it writes its state file as it exits
         faked = null;
       }
       if (spec.ownershipFile() != null) {
-        FakerootState.after(root, before, state).save(spec.ownershipFile());
+        FakerootState.after(root, before, state).saveTemporary(spec.ownershipFile());
       }
       return exit;
     } finally {
@@ -110,6 +120,9 @@ public final class FakechrootExecutor implements RootfsExecutor {
         faked.stop();
       }
       Files.deleteIfExists(state);
+      if (fakedStub != null) {
+        Files.deleteIfExists(fakedStub);
+      }
       if (ldconfig != null) {
         Files.deleteIfExists(ldconfig);
       }
@@ -123,12 +136,50 @@ public final class FakechrootExecutor implements RootfsExecutor {
    * image's own under proot) and runs chroot and env through fakechroot's wrappers. fakechroot picks
    * it by the command's name only when that is "chroot" or a bare "fakeroot", so it is named here.
    */
-  private List<String> hostCommand(Path root, Path state) throws IOException {
+  private List<String> hostCommand(Path root, Path state, Path fakedStub) throws IOException {
     Path fakechroot = HostTools.require("fakechroot", "fakechroot", name());
     Path fakeroot = HostTools.require("fakeroot", "fakeroot", name());
     Path chroot = HostTools.require("chroot", "coreutils", name());
-    return new ArrayList<>(List.of(fakechroot.toString(), "-e", "chroot", "--", fakeroot.toString(),
-        "-i", state.toString(), "-s", state.toString(), "--", chroot.toString(), root.toString()));
+    List<String> command = new ArrayList<>(List.of(fakechroot.toString(), "-e", "chroot", "--",
+        fakeroot.toString()));
+    if (fakedStub != null) {
+      command.addAll(List.of("-f", fakedStub.toString()));
+    }
+    command.addAll(List.of("-i", state.toString(), "-s", state.toString(), "--", chroot.toString(),
+        root.toString()));
+    return command;
+  }
+
+  /**
+   * The faked the host's fakeroot script would start ({@code FAKED=${FAKEROOT_BINDIR}/faked-sysv}),
+   * to start it ourselves; empty when the script says otherwise than this reads (then it starts its own).
+   *
+   * <p>Why: the script starts faked in the background, where it is orphaned, and after the command
+   * waits ({@code while kill -s TERM $PID; do sleep 0.1; done}) until the faked that exited is gone,
+   * which takes as long as whoever adopts orphans takes to reap them: 1.5 to 2 s per RUN step on a
+   * VM whose init reaps every so often, forever in a container whose init never does. A faked we
+   * start in the foreground is our child, reaped at once; the script, given it with {@code -f},
+   * still drains it and stops it.
+   */
+  private static Optional<Path> hostFaked() {
+    try {
+      Optional<Path> script = HostTools.find("fakeroot");
+      if (script.isEmpty() || Files.size(script.get()) > 64 * 1024) {
+        return Optional.empty();
+      }
+      String text = Files.readString(script.get(), java.nio.charset.StandardCharsets.ISO_8859_1);
+      java.util.regex.Matcher bindir = java.util.regex.Pattern.compile("(?m)^FAKEROOT_BINDIR=(/[^\\s'\"$`]+)$")
+          .matcher(text);
+      java.util.regex.Matcher faked = java.util.regex.Pattern.compile(
+          "(?m)^FAKED=\\$\\{FAKEROOT_BINDIR\\}/(faked[A-Za-z0-9_-]*)$").matcher(text);
+      if (!bindir.find() || !faked.find()) {
+        return Optional.empty();
+      }
+      Path program = Path.of(bindir.group(1), faked.group(1));
+      return Files.isExecutable(program) ? Optional.of(program) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -151,27 +202,40 @@ public final class FakechrootExecutor implements RootfsExecutor {
         chroot.toString(), root.toString()));
   }
 
-  /** The image release's faked, started by its loader with the state loaded, saved when it stops. */
-  private record Faked(String key, long pid) {
-    static Faked start(ImageLibraries libs, Path state) throws IOException {
-      Process p = new ProcessBuilder(libs.loader().toString(), "--library-path", libs.libraryPathArgument(),
-          libs.faked().toString(), "--load", "--save-file", state.toString())
-          .redirectInput(state.toFile()).redirectErrorStream(true).start();
+  /**
+   * A faked in the foreground, our child (the host's, or the image release's started by its
+   * loader), with the state loaded; it saves the state when it stops.
+   */
+  private record Faked(String key, long pid, Process process) {
+    static Faked start(List<String> faked, Path state) throws IOException {
+      List<String> command = new ArrayList<>(faked);
+      command.addAll(List.of("--foreground", "--load", "--save-file", state.toString()));
+      Process p = new ProcessBuilder(command).redirectInput(state.toFile())
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
       String line;
-      try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
-          java.nio.charset.StandardCharsets.UTF_8))) {
-        line = out.readLine();
-        p.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while starting faked");
+      try {
+        // It prints "KEY:PID" once it listens; nothing more (no --debug).
+        line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+            java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      } catch (IOException e) {
+        p.destroyForcibly();
+        throw e;
       }
-      // faked forks into the background and prints "KEY:PID".
       if (line == null || !line.matches("\\d+:\\d+")) {
-        throw new ExecutorException("the image's faked did not start: " + line);
+        p.destroyForcibly();
+        throw new ExecutorException("faked (" + command.get(0) + ") did not start: "
+            + (line != null ? "it printed '" + line + "'" : "it printed nothing"));
       }
       int colon = line.indexOf(':');
-      return new Faked(line.substring(0, colon), Long.parseLong(line.substring(colon + 1)));
+      return new Faked(line.substring(0, colon), Long.parseLong(line.substring(colon + 1)), p);
+    }
+
+    /** A program printing what the fakeroot script reads from the faked it starts: this one's key and pid. */
+    Path stub(Path dir) throws IOException {
+      Path script = Files.createTempFile(dir, ".faked-", ".sh");
+      Files.writeString(script, "#!/bin/sh\necho '" + key + ":" + pid + "'\n");
+      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+      return script;
     }
 
     /**
@@ -195,18 +259,30 @@ public final class FakechrootExecutor implements RootfsExecutor {
       }
     }
 
+    /** Waits for faked to exit after the fakeroot script stopped it; stops it if it did not. */
+    void awaitExit() throws IOException {
+      try {
+        if (process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for faked");
+      }
+      stop();
+    }
+
     /** SIGTERM, which makes faked save its state; waits for it to be gone. */
     void stop() throws IOException {
-      Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-      if (handle.isEmpty()) {
+      if (!process.isAlive()) {
         return;
       }
-      handle.get().destroy();
+      process.destroy();
       try {
-        handle.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        handle.get().destroyForcibly();
-        throw new ExecutorException("faked did not stop within 30 s; the step's owners are lost");
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          throw new ExecutorException("faked did not stop within 30 s; the step's owners are lost");
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException("interrupted while stopping faked");

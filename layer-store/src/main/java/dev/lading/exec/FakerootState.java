@@ -5,14 +5,12 @@ import dev.lading.layer.OwnershipMap.Kind;
 import dev.lading.layer.OwnershipMap.Ownership;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
+import dev.lading.layer.RootfsSnapshot;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -32,39 +30,21 @@ final class FakerootState {
   static OwnershipMap after(Path root, OwnershipMap before, Path stateFile) throws IOException {
     Map<String, Entry> state = stateFile == null ? Map.of() : read(stateFile);
     TreeMap<String, Ownership> entries = new TreeMap<>();
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-        visit(dir);
-        return FileVisitResult.CONTINUE;
+    RootfsSnapshot.walk(root, Set.of(), (key, path, a) -> {
+      int diskMode = (Integer) a.get("mode");
+      Entry faked = state.isEmpty() ? null
+          : state.get(inodeKey(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue()));
+      Ownership previous = before.entries().get(key);
+      Ownership now;
+      if (faked != null) {
+        now = Ownership.of(kind(faked.mode()), faked.mode(), faked.uid(), faked.gid(),
+            major(faked.rdev()), minor(faked.rdev()));
+      } else if (previous != null && previous.type() == kindOnDisk(diskMode, previous)) {
+        now = previous; // untouched by the step (proot keeps no record)
+      } else {
+        now = Ownership.of(kind(diskMode), diskMode, 0, 0, 0, 0); // made by the step, as root
       }
-
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        visit(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      private void visit(Path path) throws IOException {
-        Map<String, Object> a = Files.readAttributes(path, "unix:dev,ino,mode", LinkOption.NOFOLLOW_LINKS);
-        String key = "/" + root.relativize(path);
-        if (key.equals("/")) {
-          key = "/";
-        }
-        int diskMode = (Integer) a.get("mode");
-        Entry faked = state.get(inodeKey(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue()));
-        Ownership previous = before.entries().get(key);
-        Ownership now;
-        if (faked != null) {
-          now = Ownership.of(kind(faked.mode()), faked.mode(), faked.uid(), faked.gid(),
-              major(faked.rdev()), minor(faked.rdev()));
-        } else if (previous != null && previous.type() == kindOnDisk(diskMode, previous)) {
-          now = previous; // untouched by the step (proot keeps no record)
-        } else {
-          now = Ownership.of(kind(diskMode), diskMode, 0, 0, 0, 0); // made by the step, as root
-        }
-        entries.put(key, now);
-      }
+      entries.put(key, now);
     });
     return new OwnershipMap(OwnershipMap.VERSION, entries);
   }

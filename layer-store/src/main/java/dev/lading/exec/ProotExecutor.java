@@ -97,7 +97,7 @@ public final class ProotExecutor implements RootfsExecutor {
     env.put("PROOT_TMP_DIR", System.getProperty("java.io.tmpdir"));
     int exit = CommandLine.run(command, env, root, output);
     if (spec.ownershipFile() != null) {
-      FakerootState.after(root, before, null).save(spec.ownershipFile());
+      FakerootState.after(root, before, null).saveTemporary(spec.ownershipFile());
     }
     return exit;
   }

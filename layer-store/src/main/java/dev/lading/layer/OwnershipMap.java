@@ -83,17 +83,109 @@ public record OwnershipMap(@JsonProperty("version") int version,
     }
   }
 
+  /**
+   * Maps this process read or wrote, by file, with what the file was then: a build loads the stage's
+   * map several times per step (20,000 entries after a RUN that makes 20,000 files), and every save
+   * replaces the file by a rename, so an unchanged file (same inode, size, mtime and ctime) holds the
+   * same map. The maps are immutable.
+   */
+  private static final Map<Path, Cached> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int CACHE_FILES = 16;
+
+  private record Cached(Object identity, OwnershipMap map) {}
+
   /** The map stored at {@code file}, or an empty map when there is none yet. */
   public static OwnershipMap load(Path file) throws IOException {
-    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+    Path key = file.toAbsolutePath().normalize();
+    Object identity = identity(file);
+    if (identity == null) {
+      CACHE.remove(key);
       return empty();
     }
-    return Json.read(Files.readAllBytes(file), OwnershipMap.class, "ownership map " + file);
+    Cached cached = CACHE.get(key);
+    if (cached != null && cached.identity().equals(identity)) {
+      return cached.map();
+    }
+    OwnershipMap map = Json.read(Files.readAllBytes(file), OwnershipMap.class, "ownership map " + file);
+    remember(key, Objects.equals(identity(file), identity) ? identity : null, map);
+    return map;
+  }
+
+  /** What identifies the file's content for the cache, null when it does not exist. */
+  private static Object identity(Path file) throws IOException {
+    try {
+      Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime",
+          LinkOption.NOFOLLOW_LINKS);
+      return java.util.List.of(a.get("dev"), a.get("ino"), a.get("size"), a.get("lastModifiedTime"),
+          a.get("ctime"));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  private static void remember(Path key, Object identity, OwnershipMap map) {
+    if (identity == null) {
+      CACHE.remove(key);
+      return;
+    }
+    if (CACHE.size() >= CACHE_FILES && !CACHE.containsKey(key)) {
+      CACHE.clear(); // builds use a few files at a time; old ones are deleted work directories
+    }
+    CACHE.put(key, new Cached(identity, map));
   }
 
   /** Writes the map to {@code file} atomically (temp file in the same directory, fsync, rename). */
   public void save(Path file) throws IOException {
-    writeAtomically(file, Json.write(this));
+    write(file, true);
+  }
+
+  /**
+   * Writes the map to {@code file} atomically (temp file in the same directory, rename) without
+   * waiting for the disk: for a build's or a run's working copy, which a killed process leaves
+   * whole (the rename is atomic) and a crashed machine leaves worthless anyway (its work directory
+   * is swept).
+   */
+  public void saveTemporary(Path file) throws IOException {
+    write(file, false);
+  }
+
+  private void write(Path file, boolean sync) throws IOException {
+    Path key = file.toAbsolutePath().normalize();
+    CACHE.remove(key);
+    writeAtomically(file, toJson(), sync);
+    remember(key, identity(file), this);
+  }
+
+  /**
+   * The map as JSON, as Jackson would write the record ({@code {"version":1,"entries":{"/":{"type":
+   * "DIRECTORY","mode":"755",...}}}}), written by hand: Jackson's data binding took a quarter of a
+   * files-heavy build's Java time.
+   */
+  byte[] toJson() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 + entries.size() * 96);
+    try (com.fasterxml.jackson.core.JsonGenerator g = Json.mapper().getFactory().createGenerator(bytes)) {
+      g.writeStartObject();
+      g.writeNumberField("version", version);
+      g.writeFieldName("entries");
+      g.writeStartObject();
+      for (Map.Entry<String, Ownership> e : entries.entrySet()) {
+        Ownership o = e.getValue();
+        g.writeFieldName(e.getKey());
+        g.writeStartObject();
+        g.writeStringField("type", o.type().name());
+        g.writeStringField("mode", o.mode());
+        g.writeNumberField("uid", o.uid());
+        g.writeNumberField("gid", o.gid());
+        g.writeNumberField("devMajor", o.devMajor());
+        g.writeNumberField("devMinor", o.devMinor());
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
   }
 
   /**
@@ -106,13 +198,17 @@ public record OwnershipMap(@JsonProperty("version") int version,
     StringBuilder out = new StringBuilder();
     for (Map.Entry<String, Ownership> e : entries.entrySet()) {
       Path path = root.resolve(e.getKey().substring(1));
-      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-        continue;
+      Map<String, Object> a;
+      try {
+        // One lstat for the three numbers (this runs for every path of the tree before every step).
+        a = Files.readAttributes(path, "unix:dev,ino,nlink", LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException gone) {
+        continue; // as Files.exists: gone, or its existence cannot be told
       }
       Ownership o = e.getValue();
-      long dev = ((Number) Files.getAttribute(path, "unix:dev", LinkOption.NOFOLLOW_LINKS)).longValue();
-      long ino = ((Number) Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue();
-      long nlink = ((Number) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).longValue();
+      long dev = ((Number) a.get("dev")).longValue();
+      long ino = ((Number) a.get("ino")).longValue();
+      long nlink = ((Number) a.get("nlink")).longValue();
       long rdev = o.type() == Kind.CHAR_DEVICE || o.type() == Kind.BLOCK_DEVICE
           ? makedev(o.devMajor(), o.devMinor()) : 0;
       out.append("dev=").append(Long.toHexString(dev))
@@ -139,6 +235,10 @@ public record OwnershipMap(@JsonProperty("version") int version,
   }
 
   static void writeAtomically(Path file, byte[] bytes) throws IOException {
+    writeAtomically(file, bytes, true);
+  }
+
+  static void writeAtomically(Path file, byte[] bytes, boolean sync) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
@@ -147,7 +247,9 @@ public record OwnershipMap(@JsonProperty("version") int version,
           OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
         out.write(bytes);
         out.flush();
-        ch.force(true);
+        if (sync) {
+          ch.force(true);
+        }
       }
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {

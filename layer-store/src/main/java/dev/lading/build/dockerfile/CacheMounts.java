@@ -230,7 +230,7 @@ final class CacheMounts {
       entries.keySet().removeIf(k -> k.startsWith(one.target + "/"));
       entries.put(one.target, Ownership.of(OwnershipMap.Kind.DIRECTORY, 040000 | mode,
           Long.parseLong(m.uid().orElse("0")), Long.parseLong(m.gid().orElse("0")), 0, 0));
-      new OwnershipMap(map.version(), entries).save(ownership);
+      new OwnershipMap(map.version(), entries).saveTemporary(ownership);
     }
 
     /** Renames the image's directory aside and the cache's into its place, noting where it went. */
@@ -334,7 +334,7 @@ final class CacheMounts {
         }
       });
     }
-    new OwnershipMap(before.version(), entries).save(ownership);
+    new OwnershipMap(before.version(), entries).saveTemporary(ownership);
   }
 
   /** Where a cache directory is while a step runs, and what to undo. */

@@ -181,7 +181,7 @@ final class StageBuild {
           .withPreserveOwnership(false).withOwnershipFile(base.ownership).withAllowNonEmptyTarget(true)
           .withLayersIntoStore(true));
       if (!Files.exists(base.ownership)) {
-        OwnershipMap.empty().save(base.ownership);
+        OwnershipMap.empty().saveTemporary(base.ownership);
       }
     };
     // The base's layers go into the image whether or not it is unpacked.
@@ -197,6 +197,9 @@ final class StageBuild {
 
   /** Makes the stage's root file system what its layers say: the base, then cached layers. */
   private void materialize(StageState s) throws IOException {
+    if (s.base != null || !s.pending.isEmpty()) {
+      s.snapshot = null;
+    }
     if (s.base != null) {
       s.base.fill();
       s.base = null;
@@ -268,7 +271,7 @@ final class StageBuild {
       executor = choice.executor();
     }
     OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
-    RootfsSnapshot before = RootfsSnapshot.take(state.rootfs);
+    RootfsSnapshot before = snapshotBefore();
     Deque<String> tail = new ArrayDeque<>();
     int exit;
     // Mounted after the snapshot and gone before the next one: the caches never reach the layer.
@@ -371,7 +374,7 @@ final class StageBuild {
       }
       materialize(state);
       OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
-      RootfsSnapshot before = RootfsSnapshot.take(state.rootfs);
+      RootfsSnapshot before = snapshotBefore();
       Long uid = null;
       Long gid = null;
       if (chown.isPresent()) {
@@ -385,7 +388,7 @@ final class StageBuild {
       String dest = destination.startsWith("/") ? destination : DockerfileBuild.join(state.workdir(), destination);
       ContextSources.copy(copier, source.root(), source.ignore(), sources, inline, dest, add, location,
           keyword);
-      copier.ownership().save(state.ownership);
+      copier.ownership().saveTemporary(state.ownership);
       layer(before, ownersBefore, created, createdBy, key);
     } finally {
       source.close();
@@ -420,6 +423,17 @@ final class StageBuild {
     });
   }
 
+  /**
+   * The root file system before a step: the last step's "after" snapshot when nothing has touched
+   * the tree since (a build of several RUN steps walked every tree twice between two steps), else a
+   * new walk. Forgotten here: the step about to run changes the tree.
+   */
+  private RootfsSnapshot snapshotBefore() throws IOException {
+    RootfsSnapshot before = state.snapshot;
+    state.snapshot = null;
+    return before != null ? before : RootfsSnapshot.take(state.rootfs);
+  }
+
   /** Writes the step's changes as a layer and adds it to the stage. */
   private void layer(RootfsSnapshot before, OwnershipMap ownersBefore, Instant created, String createdBy,
       Digest key) throws IOException {
@@ -435,6 +449,7 @@ final class StageBuild {
     state.addLayer(Descriptor.of(MediaTypes.OCI_LAYER_GZIP, result.digest(), result.size()),
         result.diffId(), created, createdBy);
     layersBuilt++;
+    state.snapshot = after;
     listener.info("layer " + result.digest().shortHex() + " (" + diff.entries().size()
         + (diff.entries().size() == 1 ? " entry, " : " entries, ") + result.size() + " bytes)");
   }

@@ -2,6 +2,7 @@ package dev.lading.build.dockerfile;
 
 import dev.lading.digest.Digest;
 import dev.lading.layer.OwnershipMap;
+import dev.lading.layer.RootfsSnapshot;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageConfig;
 import dev.lading.model.ImageConfig.History;
@@ -34,6 +35,11 @@ final class StageState {
   Digest chain;
   /** Fills the root file system with the base; null once done. */
   Filler base;
+  /**
+   * The root file system as the last RUN, COPY or ADD left it (its "after" snapshot), to be the
+   * next one's "before" without walking the tree again; null when unknown or changed since.
+   */
+  RootfsSnapshot snapshot;
   /** Layers taken from the step cache and not yet applied to the root file system. */
   final List<Descriptor> pending = new ArrayList<>();
 
@@ -56,7 +62,7 @@ final class StageState {
   /** An empty stage ({@code FROM scratch}). */
   static StageState scratch(Path dir, Platform platform) throws IOException {
     StageState state = new StageState(dir, ImageConfig.scratch(platform), List.of());
-    OwnershipMap.empty().save(state.ownership);
+    OwnershipMap.empty().saveTemporary(state.ownership);
     return state;
   }
 
