@@ -2,8 +2,8 @@ package dev.lading.store;
 
 import dev.lading.digest.Digest;
 import dev.lading.digest.DigestMismatchException;
+import dev.lading.io.BoundedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -328,52 +328,6 @@ public final class BlobWriter extends OutputStream {
       Files.setLastModifiedTime(blob, FileTime.fromMillis(System.currentTimeMillis()));
     } catch (IOException ignored) {
       // read-only or foreign-owned store: the lease still protects the blob
-    }
-  }
-
-  /** The first {@code limit} bytes of a file that a writer may still append to. */
-  private static final class BoundedInputStream extends FilterInputStream {
-    private long left;
-
-    BoundedInputStream(InputStream in, long limit) {
-      super(in);
-      this.left = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int b = super.read();
-      if (b >= 0) {
-        left--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = super.read(b, off, (int) Math.min(len, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      long skipped = super.skip(Math.min(n, left));
-      left -= skipped;
-      return skipped;
-    }
-
-    @Override
-    public int available() throws IOException {
-      return (int) Math.min(super.available(), left);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.lading.store;
 
 import dev.lading.digest.Digest;
 import dev.lading.digest.DigestMismatchException;
+import dev.lading.io.BoundedInputStream;
 import dev.lading.model.Descriptor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,7 +82,7 @@ public final class HashingFile implements AutoCloseable {
   /** The bytes held so far, from offset 0 to {@link #position()}. */
   public InputStream readHeld() throws IOException {
     long length = position;
-    return new BoundedStream(Files.newInputStream(file), length);
+    return new BoundedInputStream(Files.newInputStream(file), length);
   }
 
   /** Appends bytes, visible to readers of the file when this returns. */
@@ -153,40 +154,6 @@ public final class HashingFile implements AutoCloseable {
     if (state != State.DONE) {
       state = State.DONE;
       channel.close();
-    }
-  }
-
-  /** The first {@code limit} bytes of a file that may still grow. */
-  private static final class BoundedStream extends InputStream {
-    private final InputStream in;
-    private long left;
-
-    BoundedStream(InputStream in, long limit) {
-      this.in = in;
-      this.left = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = in.read(b, off, (int) Math.min(len, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 }
