@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * each download held one of the server's few workers (16 on two cores) for its whole length, so the
  * 17th concurrent client waited for the first to finish, and slow clients starved fast ones. The
  * router called this handler without starting blocking I/O for that reason; every other answer here
- * starts it ({@link #blocking}). A blob still arriving from upstream is streamed blocking, as before.
+ * starts it ({@link Http#startBlocking}). A blob still arriving from upstream is streamed blocking,
+ * as before.
  */
 final class BlobHandler implements ResourceHandler {
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
@@ -44,13 +45,6 @@ final class BlobHandler implements ResourceHandler {
    */
   boolean sending() {
     return sending;
-  }
-
-  /** Blocking I/O for the answers that are written on this thread. */
-  private static void blocking(HttpServerExchange ex) {
-    if (!ex.isBlocking()) {
-      ex.startBlocking();
-    }
   }
 
   @Override
@@ -98,7 +92,7 @@ final class BlobHandler implements ResourceHandler {
   /** The whole blob, streamed while it arrives from upstream. */
   private static void sendIncoming(HttpServerExchange ex, Digest digest,
       RegistryStorage.IncomingBlob incoming) throws IOException {
-    blocking(ex);
+    Http.startBlocking(ex);
     ex.getResponseHeaders().put(Http.CONTENT_DIGEST, digest.toString());
     ex.getResponseHeaders().put(Headers.ETAG, "\"" + digest + "\"");
     ex.getResponseHeaders().put(Headers.ACCEPT_RANGES, "bytes");
@@ -143,7 +137,7 @@ final class BlobHandler implements ResourceHandler {
     }
     ex.getResponseHeaders().put(Headers.CONTENT_LENGTH, length);
     if (Http.isHead(ex) || length == 0) {
-      blocking(ex);
+      Http.startBlocking(ex);
       return false;
     }
     // The sender sends from the channel's position to its size(): the window bounds a range.

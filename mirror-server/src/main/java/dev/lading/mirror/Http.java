@@ -70,15 +70,23 @@ final class Http {
     ex.getResponseHeaders().put(Headers.CONTENT_LENGTH, 0);
   }
 
+  /**
+   * Blocking I/O for an answer written on this worker thread, unless already started: blob requests
+   * start without it ({@link BlobHandler} sends stored blobs asynchronously).
+   */
+  static void startBlocking(HttpServerExchange ex) {
+    if (!ex.isBlocking()) {
+      ex.startBlocking();
+    }
+  }
+
   /** Answers with a whole small body (nothing is sent for HEAD, the length still is). */
   static void body(HttpServerExchange ex, int status, String contentType, byte[] body)
       throws IOException {
     ex.setStatusCode(status);
     ex.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);
     ex.getResponseHeaders().put(Headers.CONTENT_LENGTH, body.length);
-    if (!ex.isBlocking()) {
-      ex.startBlocking(); // blob requests start without it (BlobHandler)
-    }
+    startBlocking(ex);
     if (!isHead(ex)) {
       ex.getOutputStream().write(body);
     }
