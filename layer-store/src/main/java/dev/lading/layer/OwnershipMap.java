@@ -1,9 +1,12 @@
 package dev.lading.layer;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.lading.model.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,10 +15,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The owner, mode and type each extracted path should have, for a root file system that was extracted
@@ -89,7 +94,7 @@ public record OwnershipMap(@JsonProperty("version") int version,
    * replaces the file by a rename, so an unchanged file (same inode, size, mtime and ctime) holds the
    * same map. The maps are immutable.
    */
-  private static final Map<Path, Cached> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<Path, Cached> CACHE = new ConcurrentHashMap<>();
   private static final int CACHE_FILES = 16;
 
   private record Cached(Object identity, OwnershipMap map) {}
@@ -116,7 +121,7 @@ public record OwnershipMap(@JsonProperty("version") int version,
     try {
       Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime",
           LinkOption.NOFOLLOW_LINKS);
-      return java.util.List.of(a.get("dev"), a.get("ino"), a.get("size"), a.get("lastModifiedTime"),
+      return List.of(a.get("dev"), a.get("ino"), a.get("size"), a.get("lastModifiedTime"),
           a.get("ctime"));
     } catch (java.nio.file.NoSuchFileException e) {
       return null;
@@ -162,8 +167,8 @@ public record OwnershipMap(@JsonProperty("version") int version,
    * files-heavy build's Java time.
    */
   byte[] toJson() {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 + entries.size() * 96);
-    try (com.fasterxml.jackson.core.JsonGenerator g = Json.mapper().getFactory().createGenerator(bytes)) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + entries.size() * 96);
+    try (JsonGenerator g = Json.mapper().getFactory().createGenerator(bytes)) {
       g.writeStartObject();
       g.writeNumberField("version", version);
       g.writeFieldName("entries");
@@ -183,7 +188,7 @@ public record OwnershipMap(@JsonProperty("version") int version,
       g.writeEndObject();
       g.writeEndObject();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
   }

@@ -2,11 +2,15 @@ package dev.lading.layer;
 
 import dev.lading.layer.OwnershipMap.Kind;
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -83,12 +87,12 @@ public final class RootfsSnapshot {
 
   private static void walkDirectory(Path dir, String prefix, Set<String> skipContents, Visitor visitor)
       throws IOException {
-    java.util.List<Path> children = new java.util.ArrayList<>();
-    try (java.nio.file.DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
       for (Path child : stream) {
         children.add(child);
       }
-    } catch (java.nio.file.DirectoryIteratorException e) {
+    } catch (DirectoryIteratorException e) {
       throw e.getCause();
     }
     for (Path child : children) {

@@ -2,6 +2,7 @@ package dev.lading.transfer;
 
 import dev.lading.digest.Digest;
 import dev.lading.model.Descriptor;
+import dev.lading.model.ImageReference;
 import dev.lading.model.InvalidImageException;
 import dev.lading.store.BlobOrigin;
 import dev.lading.store.Store;
@@ -79,7 +80,7 @@ final class SourceFeed implements Destination.Feed, AutoCloseable {
     return Optional.of(growing);
   }
 
-  private void recordOrigin(Descriptor blob, dev.lading.model.ImageReference ref) {
+  private void recordOrigin(Descriptor blob, ImageReference ref) {
     try {
       store.addOrigin(blob.digest(), new BlobOrigin(ref.registry(), ref.repository()));
     } catch (IOException e) {
