@@ -24,8 +24,6 @@ import java.util.zip.Deflater;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * A layer whose bytes depend only on its entries: the same entries give the same diffId and digest on
@@ -48,7 +46,9 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
  * range, long owner names and files of 8 GiB or more get POSIX PAX extended headers. Those headers
  * are written here rather than by commons-compress because commons-compress stamps its own PAX
  * headers with the JVM's {@code user.name}, which would make the digest depend on who built it. The
- * gzip header is fixed (mtime 0, no file name, OS byte 255 "unknown") for the same reason.
+ * gzip header is fixed (mtime 0, no file name, OS byte 255 "unknown") for the same reason, and the
+ * gzip is compressed in fixed blocks ({@link ParallelGzipOutputStream}), so the core count does not
+ * change it either.
  */
 public final class ReproducibleLayer {
   // commons-compress needs room for a terminating NUL, so 99 bytes is the longest plain name.
@@ -82,13 +82,8 @@ public final class ReproducibleLayer {
    */
   public LayerResult writeTo(OutputStream out) throws IOException {
     DigestingOutputStream compressed = new DigestingOutputStream(new NonClosingOutputStream(out));
-    GzipParameters gzip = new GzipParameters();
-    gzip.setModificationTime(0);
-    gzip.setOperatingSystem(255);
-    gzip.setCompressionLevel(compressionLevel);
-    gzip.setBufferSize(BUFFER_SIZE);
     DigestingOutputStream tar = new DigestingOutputStream(new BufferedOutputStream(
-        new GzipCompressorOutputStream(compressed, gzip), BUFFER_SIZE));
+        new ParallelGzipOutputStream(compressed, compressionLevel), BUFFER_SIZE));
     writeTar(tar);
     return new LayerResult(tar.digest(), compressed.digest(), compressed.count());
   }
