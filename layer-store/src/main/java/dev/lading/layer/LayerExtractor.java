@@ -2,6 +2,7 @@ package dev.lading.layer;
 
 import dev.lading.io.FileTrees;
 import dev.lading.io.NonClosingInputStream;
+import dev.lading.layer.EntryWriter.Meta;
 import dev.lading.layer.OwnershipMap.Kind;
 import dev.lading.layer.OwnershipMap.Ownership;
 import java.io.BufferedInputStream;
@@ -16,7 +17,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -31,7 +31,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
@@ -132,6 +131,11 @@ public final class LayerExtractor {
     OwnershipMap ownership = preserveOwnership ? null
         : ownershipFile != null ? OwnershipMap.load(ownershipFile) : OwnershipMap.empty();
     Run run = new Run(realRoot, layerName, ownership);
+    return apply(run, layer, layerName, ownership);
+  }
+
+  private Applied apply(Run run, InputStream layer, String layerName, OwnershipMap ownership)
+      throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(new NonClosingInputStream(layer), 64 * 1024);
     InputStream decompressed;
     try {
@@ -250,16 +254,15 @@ public final class LayerExtractor {
     private final Map<Path, Meta> directoryMeta = new LinkedHashMap<>();
     private final Map<Path, FileTime> parentMtimes = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
+    private final EntryWriter writer;
     private long entries;
-    private long written;
-    // One copy buffer for every file of the layer: no garbage per entry.
-    private final byte[] buffer = new byte[64 * 1024];
     private String lastEntry;
 
     Run(Path root, String layer, OwnershipMap map) {
       this.root = root;
       this.layer = layer;
       this.ownership = map == null ? null : new TreeMap<>(map.entries());
+      this.writer = new EntryWriter(layer, preserveOwnership, maxBytes, notes::add);
     }
 
     OwnershipMap ownershipMap() {
@@ -305,22 +308,24 @@ public final class LayerExtractor {
         }
       } else {
         switch (kind) {
-          case FILE -> writeFile(path, data, name);
+          case FILE -> writer.file(path, data, meta, name);
           case DIRECTORY -> {
             if (existing == null || !existing.isDirectory()) {
               Files.createDirectory(path);
             }
           }
-          case SYMLINK -> createSymlink(path, linkName, name);
-          case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> createSpecial(path, meta, name);
+          case SYMLINK -> writer.symlink(path, linkName, name);
+          case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> writer.special(path, meta, name);
           default -> throw new AssertionError(kind);
         }
         if (kind == Kind.DIRECTORY) {
           // Applied when the layer is done, so creating children does not change the mtime
           // and a read-only mode does not block them.
           directoryMeta.put(path, meta);
+        } else if (kind == Kind.FILE) {
+          recordMeta(path, meta); // the writer set the rest
         } else {
-          applyMeta(path, meta);
+          applyMeta(path, meta, name);
         }
       }
       markUpper(path);
@@ -477,113 +482,14 @@ public final class LayerExtractor {
       return target;
     }
 
-    private void writeFile(Path path, InputStream data, String name) throws IOException {
-      try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-        for (int n; (n = data.read(buffer)) >= 0; ) {
-          written += n;
-          // Sparse entries expand beyond what is read; count what is written too.
-          if (written > maxBytes) {
-            throw fail(name, "layer expands beyond " + maxBytes + " bytes; raise the limit with"
-                + " LayerExtractor.builder().maxUncompressedBytes(...) if the image is trusted");
-          }
-          out.write(buffer, 0, n);
-        }
-      }
+    private void applyMeta(Path path, Meta meta, String name) throws IOException {
+      writer.applyMeta(path, meta, name);
+      recordMeta(path, meta);
     }
 
-    private void createSymlink(Path path, String target, String name) throws IOException {
-      if (target.isEmpty() || target.indexOf('\0') >= 0) {
-        throw fail(name, "symlink with an empty target");
-      }
-      if (Path.of(target).toString().equals(target)) {
-        Files.createSymbolicLink(path, Path.of(target));
-      } else {
-        // Java normalises "a//b/" to "a/b"; ln stores the text verbatim.
-        run(List.of("ln", "-s", "-T", "--", target, path.toString()), name);
-      }
-    }
-
-    private void createSpecial(Path path, Meta meta, String name) throws IOException {
-      if (meta.kind() == Kind.FIFO) {
-        run(List.of("mknod", "-m", "0600", "--", path.toString(), "p"), name);
-      } else if (preserveOwnership) {
-        run(List.of("mknod", "-m", "0600", "--", path.toString(),
-            meta.kind() == Kind.CHAR_DEVICE ? "c" : "b",
-            Integer.toString(meta.devMajor()), Integer.toString(meta.devMinor())), name);
-      } else {
-        // Without privileges a device cannot exist; an unreadable empty file holds its place and
-        // the sidecar says what it should be.
-        Files.createFile(path);
-        notes.add("device " + name + " created as an empty placeholder (no privileges)");
-      }
-    }
-
-    private void run(List<String> command, String name) throws IOException {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      p.getOutputStream().close();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      try {
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          throw fail(name, command.get(0) + " did not finish");
-        }
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while running " + command.get(0));
-      }
-      if (p.exitValue() != 0) {
-        throw fail(name, command.get(0) + " failed: " + output
-            + (preserveOwnership ? "; extract without privileges with preserveOwnership(false)" : ""));
-      }
-    }
-
-    private void applyMeta(Path path, Meta meta) throws IOException {
-      boolean symlink = meta.kind() == Kind.SYMLINK;
-      if (preserveOwnership) {
-        if (meta.uid() > Integer.MAX_VALUE || meta.gid() > Integer.MAX_VALUE) {
-          throw new IOException("uid/gid " + meta.uid() + ":" + meta.gid() + " is out of range");
-        }
-        // Owner first: chown clears setuid/setgid, which chmod then sets.
-        Files.setAttribute(path, "unix:uid", (int) meta.uid(), LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(path, "unix:gid", (int) meta.gid(), LinkOption.NOFOLLOW_LINKS);
-      }
-      if (isSpecialOnDisk(meta.kind())) {
-        // The JDK's chmod and utimes open the file first, and opening a FIFO blocks until a writer
-        // comes (opening a device may do worse): chmod(1) and touch(1) work on the path alone.
-        FileTime t = meta.mtime();
-        run(List.of("sh", "-c", "chmod \"$1\" \"$3\" && touch -h -d \"$2\" \"$3\"", "sh",
-            Integer.toOctalString(diskMode(meta)), "@" + t.toInstant().getEpochSecond() + "."
-            + String.format("%09d", t.toInstant().getNano()), path.toString()), "/" + relative(path));
-      } else {
-        // Times first: the JDK opens the file to set them, which a mode of 0 (an unprivileged
-        // device placeholder, a root-only file) would then forbid.
-        Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-            .setTimes(meta.mtime(), meta.mtime(), null);
-        if (!symlink) {
-          Files.setAttribute(path, "unix:mode", diskMode(meta), LinkOption.NOFOLLOW_LINKS);
-        }
-      }
+    private void recordMeta(Path path, Meta meta) {
       record(path, Ownership.of(meta.kind(), meta.mode(), meta.uid(), meta.gid(), meta.devMajor(),
           meta.devMinor()));
-    }
-
-    /** True for what exists on disk as a FIFO or a device node (not as a placeholder file). */
-    private boolean isSpecialOnDisk(Kind kind) {
-      return kind == Kind.FIFO
-          || (preserveOwnership && (kind == Kind.CHAR_DEVICE || kind == Kind.BLOCK_DEVICE));
-    }
-
-    private int diskMode(Meta meta) {
-      if (preserveOwnership) {
-        return meta.mode();
-      }
-      return switch (meta.kind()) {
-        case DIRECTORY -> meta.mode() | 0700;
-        case FILE -> meta.mode() | 0600;
-        case CHAR_DEVICE, BLOCK_DEVICE -> 0;
-        default -> meta.mode();
-      };
     }
 
     void finish() throws IOException {
@@ -600,7 +506,7 @@ public final class LayerExtractor {
         // A later entry of the same layer may have replaced the directory.
         if (attrs != null && attrs.isDirectory()) {
           try {
-            applyMeta(dir, dirs.get(i).getValue());
+            applyMeta(dir, dirs.get(i).getValue(), "/" + relative(dir));
           } catch (IOException e) {
             throw new LayerExtractionException(layer, "/" + relative(dir), describe(e), e);
           }
@@ -656,14 +562,6 @@ public final class LayerExtractor {
 
     private LayerExtractionException fail(String entry, String message) {
       return new LayerExtractionException(layer, entry, message);
-    }
-  }
-
-  /** What a tar header says about one path. */
-  private record Meta(Kind kind, int mode, long uid, long gid, FileTime mtime, int devMajor, int devMinor) {
-    static Meta of(TarArchiveEntry e, Kind kind) {
-      return new Meta(kind, e.getMode() & 07777, e.getLongUserId(), e.getLongGroupId(),
-          e.getLastModifiedTime(), e.getDevMajor(), e.getDevMinor());
     }
   }
 
