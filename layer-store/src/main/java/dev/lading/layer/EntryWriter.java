@@ -1,6 +1,7 @@
 package dev.lading.layer;
 
 import dev.lading.layer.OwnershipMap.Kind;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -12,8 +13,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayDeque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
@@ -22,8 +32,31 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * times and (with privileges) owners of each. {@link LayerExtractor} decides where and whether; this
  * class only does the writing.
  *
+ * <p>Creating a small file costs the kernel far more than copying its bytes, and a layer holds
+ * thousands, so small files are written on other cores: their bytes are read from the tar here (the
+ * tar is a single stream) and the create, write, times and mode happen on a pool thread. The caller
+ * keeps the order safe with {@link #awaitAll()} before anything that looks at or removes what may still
+ * be pending (whiteouts, replacing a path, hardlinks to it, the final directory times), and
+ * {@link #isPending} for single paths. A failed background write is reported, naming its entry, at the
+ * next call.
  */
-final class EntryWriter {
+final class EntryWriter implements AutoCloseable {
+  private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+  // Files up to this size go to the pool; larger ones are written here, where they stream.
+  private static final int BACKGROUND_MAX = 1 << 20;
+  // Bytes held in memory for pending files, and how many files may be pending.
+  private static final long PENDING_BYTES_MAX = 16L << 20;
+  private static final int PENDING_FILES_MAX = 256;
+
+  private static final class Pool {
+    private static final AtomicInteger COUNT = new AtomicInteger();
+    static final ExecutorService INSTANCE = Executors.newFixedThreadPool(THREADS, r -> {
+      Thread t = new Thread(r, "lading-unpack-" + COUNT.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
   /** What a tar header says about one path. */
   record Meta(Kind kind, int mode, long uid, long gid, FileTime mtime, int devMajor, int devMinor) {
     static Meta of(TarArchiveEntry e, Kind kind) {
@@ -32,10 +65,16 @@ final class EntryWriter {
     }
   }
 
+  private record Pending(CompletableFuture<Void> done, int bytes) {}
+
   private final String layer;
   private final boolean preserveOwnership;
   private final long maxBytes;
   private final Consumer<String> notes;
+  private final Executor executor;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private final Set<Path> pendingPaths = new HashSet<>();
+  private long pendingBytes;
   private long written;
   // One copy buffer for the files written here: no garbage per entry.
   private final byte[] buffer = new byte[64 * 1024];
@@ -45,6 +84,7 @@ final class EntryWriter {
     this.preserveOwnership = preserveOwnership;
     this.maxBytes = maxBytes;
     this.notes = notes;
+    this.executor = THREADS == 1 ? Runnable::run : Pool.INSTANCE;
   }
 
   /** Bytes of file content written (sparse files count as expanded). */
@@ -52,10 +92,105 @@ final class EntryWriter {
     return written;
   }
 
-  /** Creates the regular file {@code path} (which must not exist) with the entry's bytes and applies {@code meta}. */
-  void file(Path path, InputStream data, Meta meta, String name) throws IOException {
-    writeFile(path, data, name);
-    applyMeta(path, meta, name);
+  /** Whether {@code path} may still be being written in the background. */
+  boolean isPending(Path path) {
+    return pendingPaths.contains(path);
+  }
+
+  /**
+   * Creates the regular file {@code path} (which must not exist) with the entry's bytes and applies
+   * {@code meta}; small files complete in the background.
+   */
+  void file(Path path, TarArchiveEntry e, InputStream data, Meta meta, String name) throws IOException {
+    rethrowFailure();
+    long size = e.getSize();
+    if (e.isSparse() || size > BACKGROUND_MAX || THREADS == 1) {
+      writeFile(path, data, name);
+      applyMeta(path, meta, name);
+      return;
+    }
+    byte[] bytes = data.readNBytes((int) size);
+    if (bytes.length != size) {
+      throw new EOFException();
+    }
+    count(bytes.length, name);
+    while (!pending.isEmpty()
+        && (pending.size() >= PENDING_FILES_MAX || pendingBytes + bytes.length > PENDING_BYTES_MAX)) {
+      Pending oldest = pending.poll();
+      pendingBytes -= oldest.bytes();
+      await(oldest.done());
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    pending.add(new Pending(done, bytes.length));
+    pendingPaths.add(path);
+    pendingBytes += bytes.length;
+    executor.execute(() -> {
+      try {
+        try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+          out.write(bytes);
+        }
+        applyMeta(path, meta, name);
+        done.complete(null);
+      } catch (IOException ex) {
+        done.completeExceptionally(new LayerExtractionException(layer, name, LayerExtractor.describe(ex), ex));
+      } catch (Throwable ex) {
+        done.completeExceptionally(ex);
+      }
+    });
+  }
+
+  /** Waits for every file still being written; throws the first failure among them. */
+  void awaitAll() throws IOException {
+    try {
+      while (!pending.isEmpty()) {
+        await(pending.poll().done());
+      }
+    } finally {
+      pendingBytes = 0;
+      pendingPaths.clear();
+    }
+  }
+
+  /** Waits for what is still pending and drops its failures: the extraction already failed. */
+  @Override
+  public void close() {
+    while (!pending.isEmpty()) {
+      try {
+        pending.poll().done().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException ignored) {
+        // the first failure was, or will not be, reported
+      }
+    }
+    pendingPaths.clear();
+  }
+
+  private void rethrowFailure() throws IOException {
+    Pending head = pending.peek();
+    if (head != null && head.done().isCompletedExceptionally()) {
+      awaitAll();
+    }
+  }
+
+  private static void await(CompletableFuture<Void> done) throws IOException {
+    try {
+      done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while writing files");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(cause);
+    }
   }
 
   private void count(long n, String name) throws LayerExtractionException {

@@ -131,7 +131,11 @@ public final class LayerExtractor {
     OwnershipMap ownership = preserveOwnership ? null
         : ownershipFile != null ? OwnershipMap.load(ownershipFile) : OwnershipMap.empty();
     Run run = new Run(realRoot, layerName, ownership);
-    return apply(run, layer, layerName, ownership);
+    try {
+      return apply(run, layer, layerName, ownership);
+    } finally {
+      run.writer.close(); // on failure, files may still be being written: wait for them
+    }
   }
 
   private Applied apply(Run run, InputStream layer, String layerName, OwnershipMap ownership)
@@ -283,6 +287,7 @@ public final class LayerExtractor {
       String base = parts.get(parts.size() - 1);
       List<String> parentParts = parts.subList(0, parts.size() - 1);
       if (base.startsWith(WHITEOUT)) {
+        writer.awaitAll(); // it removes what is on disk, so everything must be there
         whiteout(name, parentParts, base);
         return;
       }
@@ -290,8 +295,12 @@ public final class LayerExtractor {
       Path dir = resolveDirectory(name, parentParts, true);
       Path path = dir.resolve(base);
       Path linkTarget = kind == null ? resolveHardlinkTarget(name, linkName) : null;
+      if (writer.isPending(path)) {
+        writer.awaitAll(); // the same path twice in one layer: the later one wins, after the first
+      }
       BasicFileAttributes existing = lstat(path);
       if (existing != null && !(existing.isDirectory() && kind == Kind.DIRECTORY)) {
+        writer.awaitAll(); // files below a replaced directory may still be being written
         touch(dir);
         FileTrees.deleteTree(path);
         forget(path);
@@ -308,7 +317,7 @@ public final class LayerExtractor {
         }
       } else {
         switch (kind) {
-          case FILE -> writer.file(path, data, meta, name);
+          case FILE -> writer.file(path, e, data, meta, name);
           case DIRECTORY -> {
             if (existing == null || !existing.isDirectory()) {
               Files.createDirectory(path);
@@ -323,7 +332,7 @@ public final class LayerExtractor {
           // and a read-only mode does not block them.
           directoryMeta.put(path, meta);
         } else if (kind == Kind.FILE) {
-          recordMeta(path, meta); // the writer set the rest
+          recordMeta(path, meta); // the writer sets the rest, maybe in the background
         } else {
           applyMeta(path, meta, name);
         }
@@ -431,6 +440,9 @@ public final class LayerExtractor {
           continue;
         }
         Path candidate = join(current).resolve(part);
+        if (writer.isPending(candidate)) {
+          writer.awaitAll(); // a file written in the background, now named as a directory
+        }
         BasicFileAttributes attrs = lstat(candidate);
         if (attrs == null) {
           if (create) {
@@ -471,6 +483,9 @@ public final class LayerExtractor {
       }
       Path dir = resolveDirectory(name, parts.subList(0, parts.size() - 1), false);
       Path target = dir.resolve(parts.get(parts.size() - 1));
+      if (writer.isPending(target)) {
+        writer.awaitAll(); // a link needs its target complete
+      }
       BasicFileAttributes attrs = lstat(target);
       if (attrs == null) {
         throw fail(name, "hardlink target '" + linkName + "' does not exist in the root; a hardlink"
@@ -493,6 +508,7 @@ public final class LayerExtractor {
     }
 
     void finish() throws IOException {
+      writer.awaitAll(); // directory times and modes come after their contents
       for (Map.Entry<Path, FileTime> parent : parentMtimes.entrySet()) {
         if (!directoryMeta.containsKey(parent.getKey()) && lstat(parent.getKey()) != null) {
           Files.getFileAttributeView(parent.getKey(), BasicFileAttributeView.class,

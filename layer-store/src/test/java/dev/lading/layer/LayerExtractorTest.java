@@ -214,4 +214,66 @@ class LayerExtractorTest {
         () -> apply(unprivileged, truncated, "sha256:cut"));
     assertTrue(e.getMessage().startsWith("layer sha256:cut, entry 'b'"), e.getMessage());
   }
+
+  // Small files are written in the background; what a later entry of the same layer does to them
+  // must see them complete, as a one-thread extraction would.
+
+  @Test
+  void manySmallFilesKeepTheirBytesModesTimesAndRecordedOwners() throws IOException {
+    TestTars t = tar();
+    for (int d = 0; d < 20; d++) {
+      t.dir("d" + d, 0755);
+      for (int f = 0; f < 100; f++) {
+        t.file("d" + d + "/f" + f, ("file " + d + "/" + f).repeat(f + 1).getBytes(StandardCharsets.UTF_8),
+            f % 2 == 0 ? 0644 : 0750).owner(1000 + f, 2000 + d).mtime(T1.plusSeconds(f));
+      }
+    }
+    apply(unprivileged, t.gzip(), "sha256:many");
+    OwnershipMap map = OwnershipMap.load(unprivileged.ownershipFile().orElseThrow());
+    for (int d = 0; d < 20; d++) {
+      for (int f = 0; f < 100; f++) {
+        Path p = root.resolve("d" + d + "/f" + f);
+        assertEquals(("file " + d + "/" + f).repeat(f + 1), Files.readString(p));
+        assertEquals(f % 2 == 0 ? 0644 : 0750, mode(p));
+        assertEquals(T1.plusSeconds(f), Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant());
+        OwnershipMap.Ownership o = map.entries().get("/d" + d + "/f" + f);
+        assertEquals(1000 + f, o.uid());
+        assertEquals(2000 + d, o.gid());
+      }
+    }
+    // Directory times come after their contents were written.
+    assertEquals(Instant.parse("2020-01-01T00:00:00Z"),
+        Files.getLastModifiedTime(root.resolve("d7")).toInstant());
+  }
+
+  @Test
+  void aPathWrittenTwiceInOneLayerKeepsTheLaterEntry() throws IOException {
+    apply(unprivileged, tar().file("a", "first").file("b", "other").file("a", "second").gzip(), "twice");
+    assertEquals("second", Files.readString(root.resolve("a")));
+    apply(unprivileged, tar().file("c", "file").dir("c", 0755).file("c/inside", "x").gzip(), "file then dir");
+    assertEquals("x", Files.readString(root.resolve("c/inside")));
+  }
+
+  @Test
+  void aHardlinkToAFileJustWrittenLinksTheCompleteFile() throws IOException {
+    apply(unprivileged, tar().file("x", "content of x").hardlink("y", "x").gzip(), "link");
+    assertEquals("content of x", Files.readString(root.resolve("y")));
+    assertEquals(Files.getAttribute(root.resolve("x"), "unix:ino"), Files.getAttribute(root.resolve("y"), "unix:ino"));
+  }
+
+  @Test
+  void aFileJustWrittenUsedAsADirectoryIsRefusedAsBefore() throws IOException {
+    LayerExtractionException e = assertThrows(LayerExtractionException.class,
+        () -> apply(unprivileged, tar().file("f", "x").file("f/g", "y").gzip(), "sha256:bad"));
+    assertTrue(e.getMessage().contains("/f is not a directory"), e.getMessage());
+  }
+
+  @Test
+  void aWhiteoutInTheSameLayerSeesFilesWrittenBeforeIt() throws IOException {
+    apply(unprivileged, tar().file("dir/old", "lower").gzip(), "lower");
+    // The opaque marker removes lower content only; the file written just before it stays.
+    apply(unprivileged, tar().dir("dir", 0755).file("dir/new", "upper").file("dir/.wh..wh..opq", "")
+        .gzip(), "upper");
+    assertEquals(List.of("new"), list("dir"));
+  }
 }
