@@ -2,6 +2,7 @@ package dev.lading.exec;
 
 import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.RootPaths;
+import dev.lading.layer.RootfsSnapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +48,8 @@ public final class FakechrootExecutor implements RootfsExecutor {
   }
 
   @Override
-  public int run(RunSpec spec, Consumer<String> output) throws IOException {
+  public int run(RunSpec spec, Consumer<String> output, Consumer<RootfsSnapshot> afterRun)
+      throws IOException {
     if (!spec.binds().isEmpty()) {
       // No preload can show a host directory at a path of the root: the caller moves it in.
       throw new ExecutorException("the fakechroot executor cannot bind " + spec.binds().get(0).source()
@@ -112,7 +114,9 @@ public final class FakechrootExecutor implements RootfsExecutor {
         faked = null;
       }
       if (spec.ownershipFile() != null) {
-        FakerootState.after(root, before, state).saveTemporary(spec.ownershipFile());
+        RootfsSnapshot after = RootfsSnapshot.take(root);
+        FakerootState.after(after, before, state).saveTemporary(spec.ownershipFile());
+        afterRun.accept(after);
       }
       return exit;
     } finally {

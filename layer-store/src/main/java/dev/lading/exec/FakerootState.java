@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -26,14 +25,22 @@ final class FakerootState {
   /** One line of fakeroot's state file. */
   private record Entry(int mode, long uid, long gid, long rdev) {}
 
-  /** The map after a step; {@code stateFile} is fakeroot's saved state, null for proot. */
-  static OwnershipMap after(Path root, OwnershipMap before, Path stateFile) throws IOException {
+  /**
+   * The map after a step, from the tree as the step left it; {@code stateFile} is fakeroot's saved
+   * state, null for proot. The contents of /dev, /proc and /sys, which a snapshot leaves out and no
+   * step changes on disk (the executors show the host's there), keep what they had.
+   */
+  static OwnershipMap after(RootfsSnapshot tree, OwnershipMap before, Path stateFile) throws IOException {
     Map<String, Entry> state = stateFile == null ? Map.of() : read(stateFile);
     TreeMap<String, Ownership> entries = new TreeMap<>();
-    RootfsSnapshot.walk(root, Set.of(), (key, path, a) -> {
-      int diskMode = (Integer) a.get("mode");
-      Entry faked = state.isEmpty() ? null
-          : state.get(inodeKey(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue()));
+    before.entries().forEach((key, o) -> {
+      if (RootfsSnapshot.isMountPointContent(key)) {
+        entries.put(key, o);
+      }
+    });
+    tree.entries().forEach((key, stat) -> {
+      int diskMode = (stat.kind() == null ? SOCKET : stat.kind().typeBits()) | stat.mode();
+      Entry faked = state.isEmpty() ? null : state.get(inodeKey(stat.inode().toString()));
       Ownership previous = before.entries().get(key);
       Ownership now;
       if (faked != null) {
@@ -47,6 +54,15 @@ final class FakerootState {
       entries.put(key, now);
     });
     return new OwnershipMap(OwnershipMap.VERSION, entries);
+  }
+
+  private static final int SOCKET = 0140000;
+
+  /** A snapshot's "dev:ino" (decimal) as fakeroot's state keys it. */
+  private static String inodeKey(String devColonIno) {
+    int colon = devColonIno.indexOf(':');
+    return inodeKey(Long.parseLong(devColonIno.substring(0, colon)),
+        Long.parseUnsignedLong(devColonIno.substring(colon + 1)));
   }
 
   /** A device placeholder (an empty file on disk) keeps its recorded device type. */

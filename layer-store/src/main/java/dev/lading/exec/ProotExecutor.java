@@ -1,6 +1,7 @@
 package dev.lading.exec;
 
 import dev.lading.layer.OwnershipMap;
+import dev.lading.layer.RootfsSnapshot;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,7 +72,8 @@ public final class ProotExecutor implements RootfsExecutor {
   }
 
   @Override
-  public int run(RunSpec spec, Consumer<String> output) throws IOException {
+  public int run(RunSpec spec, Consumer<String> output, Consumer<RootfsSnapshot> afterRun)
+      throws IOException {
     Path proot = HostTools.require("proot", "proot", name());
     Path root = spec.rootfs().toRealPath();
     ImageUser user = ImageUser.resolve(root, spec.user());
@@ -97,7 +99,9 @@ public final class ProotExecutor implements RootfsExecutor {
     env.put("PROOT_TMP_DIR", System.getProperty("java.io.tmpdir"));
     int exit = CommandLine.run(command, env, root, output);
     if (spec.ownershipFile() != null) {
-      FakerootState.after(root, before, null).saveTemporary(spec.ownershipFile());
+      RootfsSnapshot after = RootfsSnapshot.take(root);
+      FakerootState.after(after, before, null).saveTemporary(spec.ownershipFile());
+      afterRun.accept(after);
     }
     return exit;
   }

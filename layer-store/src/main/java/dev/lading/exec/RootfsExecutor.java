@@ -1,5 +1,6 @@
 package dev.lading.exec;
 
+import dev.lading.layer.RootfsSnapshot;
 import java.io.IOException;
 import java.util.function.Consumer;
 
@@ -23,5 +24,14 @@ public interface RootfsExecutor {
    * @throws ExecutorException when the executor itself cannot run (a tool is missing, the root is
    *     not usable), as opposed to the command failing
    */
-  int run(RunSpec spec, Consumer<String> output) throws IOException;
+  default int run(RunSpec spec, Consumer<String> output) throws IOException {
+    return run(spec, output, after -> {});
+  }
+
+  /**
+   * {@link #run(RunSpec, Consumer)}, also handing {@code after} the tree as the command left it when
+   * the executor walked it anyway (to update {@link RunSpec#ownershipFile()}), so that a caller who
+   * needs that snapshot does not walk the tree a second time. Not called when nothing was walked.
+   */
+  int run(RunSpec spec, Consumer<String> output, Consumer<RootfsSnapshot> after) throws IOException;
 }

@@ -114,6 +114,12 @@ public final class RootfsSnapshot {
     return MOUNT_POINTS.contains(path);
   }
 
+  /** True for what is below {@code /proc}, {@code /sys} or {@code /dev}: a snapshot leaves it out. */
+  public static boolean isMountPointContent(String path) {
+    int second = path.indexOf('/', 1);
+    return second > 0 && second < path.length() - 1 && MOUNT_POINTS.contains(path.substring(0, second));
+  }
+
   /** The real path of the root this snapshot was taken of. */
   public Path root() {
     return root;

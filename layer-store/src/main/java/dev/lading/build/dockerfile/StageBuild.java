@@ -274,6 +274,7 @@ final class StageBuild {
     RootfsSnapshot before = snapshotBefore();
     Deque<String> tail = new ArrayDeque<>();
     int exit;
+    RootfsSnapshot[] afterRun = new RootfsSnapshot[1];
     // Mounted after the snapshot and gone before the next one: the caches never reach the layer.
     CacheMounts.Mounted mounted = new CacheMounts(store, dir, listener::info).mount(r.mounts(),
         state.rootfs.toRealPath(), state.workdir(), executor.binds(), state.ownership);
@@ -286,7 +287,7 @@ final class StageBuild {
           tail.removeFirst();
         }
         tail.addLast(line);
-      });
+      }, after -> afterRun[0] = after);
     } finally {
       mounted.close();
       CacheMounts.restoreOwners(state.ownership, ownersBefore, mounted.targets());
@@ -296,7 +297,8 @@ final class StageBuild {
           + " failed with exit code " + exit + (tail.isEmpty() ? "" : "; its last lines:\n  "
           + String.join("\n  ", tail)));
     }
-    layer(before, ownersBefore, created, createdBy, key);
+    // The executor's walk is the tree the layer is made of, unless a cache mount was inside it then.
+    layer(before, mounted.targets().isEmpty() ? afterRun[0] : null, ownersBefore, created, createdBy, key);
   }
 
   /**
@@ -389,7 +391,7 @@ final class StageBuild {
       ContextSources.copy(copier, source.root(), source.ignore(), sources, inline, dest, add, location,
           keyword);
       copier.ownership().saveTemporary(state.ownership);
-      layer(before, ownersBefore, created, createdBy, key);
+      layer(before, null, ownersBefore, created, createdBy, key);
     } finally {
       source.close();
     }
@@ -434,10 +436,13 @@ final class StageBuild {
     return before != null ? before : RootfsSnapshot.take(state.rootfs);
   }
 
-  /** Writes the step's changes as a layer and adds it to the stage. */
-  private void layer(RootfsSnapshot before, OwnershipMap ownersBefore, Instant created, String createdBy,
-      Digest key) throws IOException {
-    RootfsSnapshot after = RootfsSnapshot.take(state.rootfs);
+  /**
+   * Writes the step's changes as a layer and adds it to the stage; {@code walked} is the tree after
+   * the step when the executor already walked it, else null.
+   */
+  private void layer(RootfsSnapshot before, RootfsSnapshot walked, OwnershipMap ownersBefore,
+      Instant created, String createdBy, Digest key) throws IOException {
+    RootfsSnapshot after = walked != null ? walked : RootfsSnapshot.take(state.rootfs);
     RootfsDiff.Result diff = RootfsDiff.between(before, after, ownersBefore,
         OwnershipMap.load(state.ownership), options.sourceDateEpoch());
     diff.notes().forEach(listener::info);
