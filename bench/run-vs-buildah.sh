@@ -14,7 +14,12 @@
 # passed to Lading (where it unpacks and runs the stages, e.g. /dev/shm).
 #
 # Usage: bench/run-vs-buildah.sh [--runs N] [--only files|apt] [--dist DIR | --jar PATH] [--keep]
+#                                [--fresh-fs]
 #   (as root: buildah needs it, and Lading is run as nobody through runuser)
+#   --fresh-fs  run everything on a new 16 GiB ext4 file system (a loop-mounted sparse file under
+#               /var/tmp): a disk that has seen many trees created and removed makes creating
+#               files several times slower (ext4 skips recently freed inodes), for both tools, and
+#               by how much drifts from minute to minute
 set -Eeuo pipefail
 trap 'echo "run-vs-buildah: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 export LC_ALL=C
@@ -29,6 +34,7 @@ ONLY=""
 JAR=""
 DIST="${LADING_DIST:-$ROOT/mirror-server/target/lading-dist}"
 KEEP=0
+FRESH_FS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS=$2; shift ;;
@@ -36,6 +42,7 @@ while [ $# -gt 0 ]; do
     --jar) [ $# -ge 2 ] || die "--jar needs a path"; JAR=$2; shift ;;
     --dist) [ $# -ge 2 ] || die "--dist needs a directory"; DIST=$2; shift ;;
     --keep) KEEP=1 ;;
+    --fresh-fs) FRESH_FS=1 ;;
     -h|--help) usage 0 ;;
     *) echo "run-vs-buildah: unknown argument '$1'" >&2; usage 2 ;;
   esac
@@ -52,9 +59,30 @@ else
   [ -x "$DIST/bin/lading" ] || die "$DIST/bin/lading is missing: run 'mvn -B -o -q -pl layer-store,mirror-server -am package -DskipTests' first"
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lading-run-vs-buildah.XXXXXX")
+MOUNT=""
+if [ "$FRESH_FS" = 1 ]; then
+  command -v mkfs.ext4 >/dev/null || die "--fresh-fs needs mkfs.ext4 (Debian: apt-get install e2fsprogs)"
+  IMAGE=$(mktemp /var/tmp/lading-bench-fs.XXXXXX)
+  MOUNT=$(mktemp -d /var/tmp/lading-bench-mnt.XXXXXX)
+  truncate -s 16G "$IMAGE"
+  mkfs.ext4 -q -F "$IMAGE"
+  mount -o loop "$IMAGE" "$MOUNT" || { rm -f "$IMAGE"; rmdir "$MOUNT"; die "could not mount a loop file system (no loop devices here?); run without --fresh-fs"; }
+  chmod 1777 "$MOUNT"
+  WORK=$(mktemp -d "$MOUNT/lading-run-vs-buildah.XXXXXX")
+else
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/lading-run-vs-buildah.XXXXXX")
+fi
 chmod 755 "$WORK"
-cleanup() { [ "$KEEP" = 1 ] && log "kept $WORK" || rm -rf "$WORK"; }
+cleanup() {
+  if [ "$KEEP" = 1 ]; then
+    log "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  if [ -n "$MOUNT" ] && [ "$KEEP" != 1 ]; then
+    umount "$MOUNT" && rmdir "$MOUNT" && rm -f "$IMAGE"
+  fi
+}
 trap cleanup EXIT
 if [ -n "$JAR" ]; then
   cp "$JAR" "$WORK/lading.jar"
@@ -122,6 +150,7 @@ for name in "${cases[@]}"; do
   for run in $(seq 1 "$RUNS"); do
     store="$WORK/store-$name-$run"
     mkdir -p "$store" && chown nobody "$store"
+    sync # the previous run's dirty pages are written back before the clock starts, not during
     start=$(now)
     lading "$store" build -q -t "$name:$run" "$WORK/$name" >/dev/null 2>"$WORK/$name.lading.log" \
       || { cat "$WORK/$name.lading.log" >&2; die "lading build of $name failed"; }
@@ -131,12 +160,15 @@ for name in "${cases[@]}"; do
     elapsed "$start" "$(now)" >>"$WORK/$name.rebuild"
 
     storage="$WORK/buildah-$name-$run"
+    sync
     start=$(now)
     buildah --storage-driver vfs --root "$storage/root" --runroot "$storage/run" bud --layers \
       --isolation chroot -q -t "$name" "$WORK/$name" >/dev/null 2>"$WORK/$name.buildah.log" \
       || { cat "$WORK/$name.buildah.log" >&2; die "buildah bud of $name failed"; }
     elapsed "$start" "$(now)" >>"$WORK/$name.buildah"
-    rm -rf "$storage" "$store"
+    # Removed at the end, not here: ext4 skips inodes freed in the last minutes when it allocates,
+    # so removing a run's trees right before the next run made file creation several times slower
+    # for whichever tool ran next.
     log "$name run $run: lading $(tail -n1 "$WORK/$name.lading") s, buildah $(tail -n1 "$WORK/$name.buildah") s, rebuild $(tail -n1 "$WORK/$name.rebuild") s"
   done
   l=$(median <"$WORK/$name.lading")
@@ -145,6 +177,6 @@ for name in "${cases[@]}"; do
   printf '%-8s %12s %12s %8s %14s\n' "$name" "$l" "$b" "$(awk -v l="$l" -v b="$b" 'BEGIN { printf "%.2f", l / b }')" "$r" >>"$WORK/table"
 done
 echo
-echo "lading: ${LADING[*]}${LADING_WORK_DIR:+, LADING_WORK_DIR=$LADING_WORK_DIR}${LADING_OPTS:+, LADING_OPTS=$LADING_OPTS}"
+echo "lading: ${LADING[*]}${LADING_WORK_DIR:+, LADING_WORK_DIR=$LADING_WORK_DIR}${LADING_OPTS:+, LADING_OPTS=$LADING_OPTS}${MOUNT:+; on a fresh ext4 file system}"
 echo "median of $RUNS cold builds each; ratio = lading / buildah (aim <= 0.50); rebuild = no change (aim < 2 s)"
 cat "$WORK/table"
