@@ -17,7 +17,7 @@ public final class MirrorMetrics {
   enum Kind { MANIFEST, BLOB }
 
   /** What the mirror asked an upstream for. */
-  enum Fetch { MANIFEST, BLOB, TAG_CHECK }
+  enum Fetch { MANIFEST, BLOB, TAG_CHECK, TAG_LIST }
 
   private static final java.util.Set<String> KNOWN_METHODS =
       java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -184,6 +185,66 @@ public final class PullThroughStorage implements RegistryStorage {
     return Optional.of(stored);
   }
 
+  /**
+   * The upstream's tags (asked every time: listing is how clients find tags they never pulled), with
+   * those cached here and, for a name pushed here, its own; when the upstream does not answer, what
+   * is here, with a {@code Warning}.
+   */
+  @Override
+  public List<String> tags(String repository) throws IOException {
+    Upstreams.Target target = shared.upstreams().route(repository, namespace);
+    TreeSet<String> tags = new TreeSet<>(local().tags(target.cacheRepository()));
+    if (!target.prefixed() && namespace == null) {
+      tags.addAll(local().tags(repository));
+    }
+    String key = "tags of " + target.cacheRepository();
+    Checked last = shared.checked().get(key);
+    if (last != null && !last.answered() && System.nanoTime() - last.atNanos() < OFFLINE_RECHECK.toNanos()) {
+      return offline(target, tags, null);
+    }
+    fetched.run();
+    try {
+      List<String> remote = once(key, () -> {
+        List<String> listed;
+        try {
+          listed = shared.manifestClient().listTags(target.upstream().host(), target.remoteRepository());
+        } catch (RegistryException e) {
+          if (e.status() != 404) {
+            throw e;
+          }
+          listed = List.of(); // the upstream has no such repository; this mirror may
+        }
+        shared.metrics().fetched(MirrorMetrics.Fetch.TAG_LIST, 0);
+        return listed;
+      });
+      shared.checked().put(key, new Checked(System.nanoTime(), true));
+      tags.addAll(remote);
+      return List.copyOf(tags);
+    } catch (IOException e) {
+      shared.checked().put(key, new Checked(System.nanoTime(), false));
+      return offline(target, tags, e);
+    }
+  }
+
+  @Override
+  public List<String> storedTags(String repository) throws IOException {
+    return local().tags(repository);
+  }
+
+  private List<String> offline(Upstreams.Target target, TreeSet<String> tags, IOException e)
+      throws IOException {
+    if (tags.isEmpty()) {
+      throw new UpstreamUnavailableException(target.upstream().name(), target.cacheRepository(),
+          e != null ? e : new IOException("it did not answer in the last " + OFFLINE_RECHECK.toSeconds() + " s"));
+    }
+    if (e != null) {
+      shared.log().accept("upstream " + target.upstream().name() + " failed listing the tags of "
+          + target.cacheRepository() + ", serving the cached ones: " + e.getMessage());
+    }
+    warnings.accept(WARNING);
+    return List.copyOf(tags);
+  }
+
   @Override
   public Optional<byte[]> pullManifest(String repository, Digest digest) throws IOException {
     Upstreams.Target target = shared.upstreams().route(repository, namespace);
@@ -316,10 +377,6 @@ public final class PullThroughStorage implements RegistryStorage {
     return local().smallBlob(digest);
   }
 
-  @Override
-  public List<String> tags(String repository) throws IOException {
-    return local().tags(repository);
-  }
 
   @Override
   public List<String> repositories() throws IOException {

@@ -32,6 +32,11 @@ public interface RegistryStorage {
   /** The tags of one repository, sorted as strings. */
   List<String> tags(String repository) throws IOException;
 
+  /** The tags kept here, sorted, without asking any upstream (what the status page counts). */
+  default List<String> storedTags(String repository) throws IOException {
+    return tags(repository);
+  }
+
   /** Every repository with at least one tag, sorted as strings. */
   List<String> repositories() throws IOException;
 

@@ -56,7 +56,7 @@ final class StatusPage {
     for (String r : repositories) {
       Long bytes = repositoryBytes.get(r);
       html.append("<tr><td>").append(escape(r)).append("</td><td class=\"n\">")
-          .append(storage.tags(r).size()).append("</td><td class=\"n\">")
+          .append(storage.storedTags(r).size()).append("</td><td class=\"n\">")
           .append(bytes == null ? "" : ByteSize.human(bytes)).append("</td></tr>\n");
     }
     html.append("</table>\n<p>").append(repositories.size()).append(" repositories."

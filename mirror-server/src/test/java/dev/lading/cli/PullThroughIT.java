@@ -382,6 +382,34 @@ class PullThroughIT {
 
   @Test
   @Order(8)
+  void listsTheUpstreamsTagsWithTheOnesCachedHere() throws Exception {
+    String up = "docker://" + upstream.hostPort();
+    for (String tag : List.of("c", "a", "b")) {
+      skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+          up + "/library/minimal:1", up + "/library/listed:" + tag);
+    }
+    Curl curl = new Curl(tmp);
+    // Never pulled through the mirror: the list comes from the upstream.
+    Curl.Response all = curl.call("GET", url("/v2/docker.io/library/listed/tags/list"), null);
+    assertEquals(200, all.status(), all.text());
+    assertEquals("docker.io/library/listed", json(all.text()).get("name").asText());
+    assertEquals("[\"a\",\"b\",\"c\"]", json(all.text()).get("tags").toString());
+    assertEquals(1, upstreamGets("/v2/library/listed/tags/list"));
+    Curl.Response page = curl.call("GET", url("/v2/docker.io/library/listed/tags/list?n=2"), null);
+    assertEquals("[\"a\",\"b\"]", json(page.text()).get("tags").toString());
+    assertEquals("</v2/docker.io/library/listed/tags/list?n=2&last=b>; rel=\"next\"", page.header("Link"));
+    // By ?ns= too, as containerd asks.
+    Curl.Response ns = curl.call("GET", url("/v2/library/listed/tags/list?ns=docker.io"), null);
+    assertEquals("[\"a\",\"b\",\"c\"]", json(ns.text()).get("tags").toString());
+    // A tag cached here that the upstream no longer has is still listed: it can still be pulled.
+    assertEquals(200, curl.call("GET", url("/v2/docker.io/library/listed/manifests/a"), null).status());
+    Curl.Response unknown = curl.call("GET", url("/v2/docker.io/library/nothing/tags/list"), null);
+    assertEquals(404, unknown.status(), unknown.text());
+    assertTrue(unknown.text().contains("NAME_UNKNOWN"), unknown.text());
+  }
+
+  @Test
+  @Order(9)
   void servesTheCacheWithAWarningAndTakesPushesWhileTheUpstreamIsDownAndAfterARestart() throws Exception {
     upstream.close();
     upstream = null;
@@ -394,6 +422,12 @@ class PullThroughIT {
           url("/v2/docker.io/library/minimal/manifests/1"), null);
       assertEquals(200, head.status(), round);
       assertEquals("110 - \"upstream unreachable, served from cache\"", head.header("Warning"), round);
+      Curl.Response tags = new Curl(tmp).call("GET", url("/v2/docker.io/library/listed/tags/list"), null);
+      assertEquals(200, tags.status(), round + ": " + tags.text());
+      assertEquals("[\"a\"]", json(tags.text()).get("tags").toString(), round + ": the cached tag only");
+      assertEquals("110 - \"upstream unreachable, served from cache\"", tags.header("Warning"), round);
+      Curl.Response noTags = new Curl(tmp).call("GET", url("/v2/docker.io/library/never/tags/list"), null);
+      assertEquals(503, noTags.status(), round + ": " + noTags.text());
       // What was never cached: 503 to a GET, but 404 to a HEAD, which a push asks before uploading.
       Curl.Response never = new Curl(tmp).call("GET", url("/v2/docker.io/library/never/manifests/1"), null);
       assertEquals(503, never.status(), never.text());
