@@ -149,6 +149,7 @@ public final class DockerfileBuild {
         layersBuilt += run.layersBuilt;
         layersCached += run.layersCached;
       }
+      work.startRemoval(); // while the image is committed
       return commit(built.get(target.index()), options, layersBuilt, layersCached);
     } catch (DockerfileException e) {
       throw new BuildException(e.getMessage(), e);

@@ -4,6 +4,7 @@ import dev.lading.io.ByteSize;
 import dev.lading.io.FileTrees;
 import dev.lading.store.Store;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -11,6 +12,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,6 +32,7 @@ final class WorkDirectory implements AutoCloseable {
 
   private final Path path;
   private final Path requested; // null: the store's own
+  private CompletableFuture<Void> removal;
 
   private WorkDirectory(Path path, Path requested) {
     this.path = path;
@@ -103,9 +107,44 @@ final class WorkDirectory implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts removing the directory on another thread: once every stage is built nothing reads it, and
+   * removing a large root file system takes as long as committing the image, which can run meanwhile.
+   * {@link #close()} waits for it.
+   */
+  void startRemoval() {
+    if (removal == null) {
+      removal = new CompletableFuture<>();
+      Thread t = new Thread(() -> {
+        try {
+          FileTrees.deleteTree(path);
+          removal.complete(null);
+        } catch (Throwable e) {
+          removal.completeExceptionally(e);
+        }
+      }, "lading-work-removal");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
   @Override
   public void close() throws IOException {
-    FileTrees.deleteTree(path);
+    if (removal == null) {
+      FileTrees.deleteTree(path);
+      return;
+    }
+    try {
+      removal.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while removing " + path);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("could not remove " + path + ": " + e.getCause(), e.getCause());
+    }
   }
 
   /** Deletes what builds of this user left whose process is gone (killed, or a crashed JVM). */

@@ -44,6 +44,21 @@ class WorkDirectoryTest {
   }
 
   @Test
+  void aRemovalStartedEarlyIsFinishedByClose() throws IOException {
+    Store store = Store.open(dir.resolve("store"));
+    Path made;
+    try (WorkDirectory work = WorkDirectory.open(store, null, false, log::add)) {
+      made = work.path();
+      for (int i = 0; i < 200; i++) {
+        Files.writeString(Files.createDirectories(made.resolve("stage-0/rootfs/d" + i)).resolve("f"), "x");
+      }
+      work.startRemoval();
+      work.startRemoval(); // once is enough
+    }
+    assertFalse(Files.exists(made), "gone when close returns");
+  }
+
+  @Test
   void theDirectoriesOfBuildsWhoseProcessIsGoneAreSweptOthersKept() throws IOException {
     Store store = Store.open(dir.resolve("store"));
     Path base = Files.createDirectories(dir.resolve("elsewhere"));
