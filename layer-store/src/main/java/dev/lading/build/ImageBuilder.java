@@ -1,6 +1,7 @@
 package dev.lading.build;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.Futures;
 import dev.lading.layer.LayerEntries;
 import dev.lading.layer.LayerEntry;
 import dev.lading.layer.LayerResult;
@@ -32,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -93,7 +93,7 @@ public final class ImageBuilder {
         }
         bases = baseImages.resolve(plan.base(), plan.platforms(), plan.baseInStore());
         for (Future<Built> f : pending) {
-          Built built = await(f);
+          Built built = Futures.await(f, "building the layers");
           if (built != null) {
             // Reported here, in layer order, so the log reads the same whatever finished first.
             listener.info(built.message());
@@ -139,27 +139,6 @@ public final class ImageBuilder {
 
   /** A layer built (or found in the cache), with the line that reports it. */
   private record Built(BuildResult.LayerOutcome outcome, String message) {}
-
-  private static Built await(Future<Built> f) throws IOException {
-    try {
-      return f.get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IOException("building a layer failed: " + cause, cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while building the layers");
-    }
-  }
 
   private static void awaitTermination(ExecutorService pool) throws IOException {
     try {

@@ -1,5 +1,6 @@
 package dev.lading.layer;
 
+import dev.lading.io.Futures;
 import dev.lading.layer.OwnershipMap.Kind;
 import java.io.EOFException;
 import java.io.IOException;
@@ -118,7 +119,7 @@ final class EntryWriter implements AutoCloseable {
         && (pending.size() >= PENDING_FILES_MAX || pendingBytes + bytes.length > PENDING_BYTES_MAX)) {
       Pending oldest = pending.poll();
       pendingBytes -= oldest.bytes();
-      await(oldest.done());
+      Futures.await(oldest.done(), "writing files");
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
     pending.add(new Pending(done, bytes.length));
@@ -144,7 +145,7 @@ final class EntryWriter implements AutoCloseable {
   void awaitAll() throws IOException {
     try {
       while (!pending.isEmpty()) {
-        await(pending.poll().done());
+        Futures.await(pending.poll().done(), "writing files");
       }
     } finally {
       pendingBytes = 0;
@@ -172,24 +173,6 @@ final class EntryWriter implements AutoCloseable {
     Pending head = pending.peek();
     if (head != null && head.done().isCompletedExceptionally()) {
       awaitAll();
-    }
-  }
-
-  private static void await(CompletableFuture<Void> done) throws IOException {
-    try {
-      done.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while writing files");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException(cause);
     }
   }
 

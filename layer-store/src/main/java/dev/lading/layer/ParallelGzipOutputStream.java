@@ -1,9 +1,8 @@
 package dev.lading.layer;
 
+import dev.lading.io.Futures;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Objects;
@@ -172,28 +171,13 @@ public final class ParallelGzipOutputStream extends OutputStream {
       if (!head.isDone() && !(wait && (closed || inFlight.size() >= maxInFlight))) {
         return;
       }
-      byte[] bytes = await(head);
+      byte[] bytes = Futures.await(head, "compressing");
       inFlight.poll();
       if (!headerWritten) {
         out.write(header());
         headerWritten = true;
       }
       out.write(bytes);
-    }
-  }
-
-  private static byte[] await(CompletableFuture<byte[]> future) throws IOException {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while compressing");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof UncheckedIOException u) {
-        throw u.getCause();
-      }
-      throw new IOException("compressing failed: " + cause, cause);
     }
   }
 

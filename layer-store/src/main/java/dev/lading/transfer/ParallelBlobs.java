@@ -1,5 +1,6 @@
 package dev.lading.transfer;
 
+import dev.lading.io.Futures;
 import dev.lading.model.Descriptor;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -101,16 +102,7 @@ final class ParallelBlobs implements AutoCloseable {
   }
 
   private static void rethrow(Throwable t) throws IOException {
-    if (t instanceof IOException io) {
-      throw io;
-    }
-    if (t instanceof RuntimeException re) {
-      throw re;
-    }
-    if (t instanceof Error err) {
-      throw err;
-    }
-    throw new IOException(t);
+    throw Futures.rethrow(t, "transferring blobs");
   }
 
   /** Stops tasks not yet started; running ones finish (their writers keep the store consistent). */

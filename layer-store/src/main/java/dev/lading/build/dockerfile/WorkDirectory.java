@@ -2,9 +2,9 @@ package dev.lading.build.dockerfile;
 
 import dev.lading.io.ByteSize;
 import dev.lading.io.FileTrees;
+import dev.lading.io.Futures;
 import dev.lading.store.Store;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -134,17 +133,7 @@ final class WorkDirectory implements AutoCloseable {
       FileTrees.deleteTree(path);
       return;
     }
-    try {
-      removal.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while removing " + path);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      throw new IOException("could not remove " + path + ": " + e.getCause(), e.getCause());
-    }
+    Futures.await(removal, "removing " + path);
   }
 
   /** Deletes what builds of this user left whose process is gone (killed, or a crashed JVM). */
