@@ -1,6 +1,10 @@
 package dev.lading.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import picocli.CommandLine;
 
 /**
@@ -40,7 +44,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
           return "no such file: " + m;
         }
         if (t instanceof java.nio.file.AccessDeniedException) {
-          return "permission denied: " + m;
+          return "permission denied: " + m + ownerHint(m);
         }
         if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) {
           return "cannot reach " + m + " (check the registry address and that it is running)";
@@ -49,5 +53,37 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
       }
     }
     return e.getClass().getSimpleName();
+  }
+
+  /**
+   * Who owns the refused path (or its nearest existing parent) when that is not this user, and for a
+   * store's files what to do: a CI job often finds a store a root step made, or a cache restored as
+   * another uid.
+   */
+  static String ownerHint(String path) {
+    try {
+      Path p = Path.of(path);
+      while (p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        p = p.getParent();
+      }
+      if (p == null) {
+        return "";
+      }
+      String owner = Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName();
+      String me = System.getProperty("user.name", "?");
+      if (owner.equals(me)) {
+        return "";
+      }
+      Path store = p; // a store is an OCI layout: its root holds oci-layout
+      while (store != null && !Files.exists(store.resolve("oci-layout"))) {
+        store = store.getParent();
+      }
+      return " (owned by " + owner + "; this runs as " + me + ")" + (store != null
+          ? ": use a store this user can write (--store DIR or LADING_STORE), or make this one"
+              + " theirs: chown -R " + me + " " + store
+          : "");
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 }
