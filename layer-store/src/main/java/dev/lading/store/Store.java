@@ -5,14 +5,11 @@ import dev.lading.digest.DigestMismatchException;
 import dev.lading.model.Descriptor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,11 +51,15 @@ public final class Store {
   private final Layout layout;
   private final RefStore refs;
   private final RepositoryTags tags;
+  private final BlobIngest ingest;
+  private final BlobOrigins blobOrigins;
 
   private Store(Layout layout) {
     this.layout = layout;
     this.refs = new RefStore(layout);
     this.tags = new RepositoryTags(layout);
+    this.ingest = new BlobIngest(layout);
+    this.blobOrigins = new BlobOrigins(layout);
   }
 
   /** Opens the store in {@code dir}, creating an empty OCI layout there when it is missing. */
@@ -201,31 +202,17 @@ public final class Store {
 
   /** Stores bytes (a no-op when they are already stored) and returns their digest. */
   public Digest put(byte[] content) throws IOException {
-    Digest digest = Digest.of(content);
-    if (has(digest)) {
-      BlobWriter.touch(layout.blob(digest));
-      return digest;
-    }
-    try (BlobWriter writer = writer(digest)) {
-      writer.write(content);
-      return writer.commit();
-    }
+    return ingest.put(content);
   }
 
   /** Stores bytes and returns their descriptor. */
   public Descriptor put(String mediaType, byte[] content) throws IOException {
-    Objects.requireNonNull(mediaType, "mediaType");
-    return Descriptor.of(mediaType, put(content), content.length);
+    return ingest.put(mediaType, content);
   }
 
   /** Copies a file into the store (streaming, hashed on the way) and returns its descriptor. */
   public Descriptor importFile(Path file, String mediaType) throws IOException {
-    Objects.requireNonNull(mediaType, "mediaType");
-    try (BlobWriter writer = writer(null); InputStream in = Files.newInputStream(file)) {
-      in.transferTo(writer);
-      long size = writer.position();
-      return Descriptor.of(mediaType, writer.commit(), size);
-    }
+    return ingest.importFile(file, mediaType);
   }
 
   /**
@@ -238,32 +225,7 @@ public final class Store {
    * @throws IllegalArgumentException when the file is not inside the store's temp area
    */
   public Descriptor adopt(Path file, Digest expected, String mediaType) throws IOException {
-    Objects.requireNonNull(expected, "expected digest");
-    Path source = file.toAbsolutePath().normalize();
-    if (!source.startsWith(layout.tmp())
-        || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-      throw new IllegalArgumentException(file + " is not a file in the store's temp area " + layout.tmp());
-    }
-    // Under a lease, so gc cannot take the blob before the caller references it.
-    try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true)) {
-      long size;
-      Digest actual;
-      try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ,
-          StandardOpenOption.WRITE)) {
-        size = channel.size();
-        actual = Digest.of(Channels.newInputStream(channel));
-        if (actual.equals(expected)) {
-          channel.force(true);
-        }
-      }
-      if (!actual.equals(expected)) {
-        Files.deleteIfExists(source);
-        throw new DigestMismatchException("blob", expected, actual);
-      }
-      // The file's time is that of its last chunk; publishing makes it now, for gc's grace.
-      BlobWriter.publish(layout, source, actual);
-      return Descriptor.of(mediaType, actual, size);
-    }
+    return ingest.adopt(file, expected, mediaType);
   }
 
   /**
@@ -275,12 +237,7 @@ public final class Store {
    * @throws IllegalArgumentException when the file is not inside the store's temp area
    */
   public HashingFile hashingFile(Path file) throws IOException {
-    Path target = file.toAbsolutePath().normalize();
-    if (!target.startsWith(layout.tmp()) || target.equals(layout.tmp())
-        || Files.isSymbolicLink(target)) {
-      throw new IllegalArgumentException(file + " is not a file in the store's temp area " + layout.tmp());
-    }
-    return HashingFile.open(layout, target);
+    return ingest.hashingFile(file);
   }
 
   /**
@@ -290,28 +247,7 @@ public final class Store {
    * a file of another owner under protected_hardlinks, no hard links at all): the caller copies.
    */
   public boolean linkBlob(Path blob, Digest digest) throws IOException {
-    Path target = layout.blob(digest);
-    if (Files.isRegularFile(target)) {
-      return true;
-    }
-    Files.createDirectories(layout.tmp());
-    Files.createDirectories(target.getParent());
-    Path temp = layout.tmp().resolve("link-" + digest.hex() + "-" + ProcessHandle.current().pid() + "-"
-        + Thread.currentThread().getId());
-    try (Lease lease = lease()) {
-      try {
-        Files.deleteIfExists(temp);
-        Files.createLink(temp, blob);
-      } catch (IOException | UnsupportedOperationException | SecurityException e) {
-        return false;
-      }
-      AtomicFiles.move(temp, target);
-      AtomicFiles.syncDirectory(target.getParent());
-      BlobWriter.touch(target);
-      return true;
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    return ingest.linkBlob(blob, digest);
   }
 
   /**
@@ -319,9 +255,7 @@ public final class Store {
    * The writer holds a lease until it is committed or closed.
    */
   public BlobWriter writer(Digest expectedOrNull) throws IOException {
-    Files.createDirectories(layout.tmp());
-    ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true);
-    return BlobWriter.fresh(layout, expectedOrNull, List.of(lease));
+    return ingest.writer(expectedOrNull);
   }
 
   /**
@@ -332,19 +266,7 @@ public final class Store {
    * {@link BlobWriter#alreadyStored()}).
    */
   public BlobWriter resumableWriter(Digest expected) throws IOException {
-    Objects.requireNonNull(expected, "a resumable writer needs the expected digest");
-    ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true);
-    ProcessLocks.Held ingest = null;
-    try {
-      ingest = ProcessLocks.JVM.acquire(layout.ingestLock(expected), false);
-      return BlobWriter.resume(layout, expected, List.of(lease, ingest));
-    } catch (IOException | RuntimeException e) {
-      if (ingest != null) {
-        ingest.close();
-      }
-      lease.close();
-      throw e;
-    }
+    return ingest.resumableWriter(expected);
   }
 
   // ---- origins ----
@@ -356,51 +278,12 @@ public final class Store {
    * ref needs); adding a known origin changes nothing. Safe across threads and processes.
    */
   public void addOrigin(Digest digest, BlobOrigin origin) throws IOException {
-    Objects.requireNonNull(digest, "digest");
-    Objects.requireNonNull(origin, "origin");
-    if (origins(digest).contains(origin)) {
-      return; // the common case, without taking any lock
-    }
-    // The lease orders this against gc; the origins lock makes read-add-write one step.
-    try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true);
-        ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.originsLock(), false)) {
-      List<BlobOrigin> known = new ArrayList<>(origins(digest));
-      if (known.contains(origin)) {
-        return;
-      }
-      known.add(origin);
-      StringBuilder text = new StringBuilder();
-      for (BlobOrigin o : known) {
-        text.append(o).append('\n');
-      }
-      Files.createDirectories(layout.origins());
-      AtomicFiles.write(layout.origin(digest), text.toString().getBytes(StandardCharsets.UTF_8));
-    }
+    blobOrigins.addOrigin(digest, origin);
   }
 
   /** Where {@code digest} is known to be held, in the order the origins were recorded; often empty. */
   public List<BlobOrigin> origins(Digest digest) throws IOException {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(layout.origin(digest), StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      return List.of();
-    }
-    List<BlobOrigin> result = new ArrayList<>();
-    for (String line : lines) {
-      if (line.isBlank()) {
-        continue;
-      }
-      try {
-        BlobOrigin o = BlobOrigin.parse(line.strip());
-        if (!result.contains(o)) {
-          result.add(o);
-        }
-      } catch (IllegalArgumentException e) {
-        // A line someone edited by hand: the other origins still help.
-      }
-    }
-    return List.copyOf(result);
+    return blobOrigins.origins(digest);
   }
 
   // ---- refs ----
