@@ -55,6 +55,9 @@ public final class ParallelGzipOutputStream extends OutputStream {
   private final int maxInFlight;
   private final ArrayDeque<CompletableFuture<byte[]>> inFlight = new ArrayDeque<>();
   private final ConcurrentLinkedQueue<Deflater> deflaters = new ConcurrentLinkedQueue<>();
+  // Input blocks whose compression is done, for reuse: a layer of 100 MB would otherwise allocate
+  // a hundred 1 MiB arrays for the collector.
+  private final ConcurrentLinkedQueue<byte[]> spareBlocks = new ConcurrentLinkedQueue<>();
   private final CRC32 crc = new CRC32();
   private final byte[] one = new byte[1];
   private long size;
@@ -142,7 +145,8 @@ public final class ParallelGzipOutputStream extends OutputStream {
     byte[] dict = dictionary;
     if (!last) {
       dictionary = Arrays.copyOfRange(input, length - DICTIONARY_SIZE, length);
-      block = new byte[BLOCK_SIZE]; // the task still reads the old one
+      byte[] spare = spareBlocks.poll();
+      block = spare != null ? spare : new byte[BLOCK_SIZE]; // the task still reads the old one
       filled = 0;
     }
     CompletableFuture<byte[]> compressed = new CompletableFuture<>();
@@ -150,7 +154,11 @@ public final class ParallelGzipOutputStream extends OutputStream {
     try {
       executor.execute(() -> {
         try {
-          compressed.complete(deflate(input, length, dict, last));
+          byte[] bytes = deflate(input, length, dict, last);
+          if (input.length == BLOCK_SIZE) {
+            spareBlocks.offer(input); // before completing: the writer may already want a block
+          }
+          compressed.complete(bytes);
         } catch (Throwable e) {
           compressed.completeExceptionally(e);
         }
