@@ -1,6 +1,7 @@
 package dev.lading.build;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.DaemonThreads;
 import dev.lading.io.Futures;
 import dev.lading.layer.LayerEntries;
 import dev.lading.layer.LayerEntry;
@@ -81,11 +82,7 @@ public final class ImageBuilder {
       List<BaseImage> bases;
       ExecutorService pool = Executors.newFixedThreadPool(
           Math.max(1, Math.min(plan.layers().size(), Runtime.getRuntime().availableProcessors())),
-          r -> {
-            Thread t = new Thread(r, "lading-layer");
-            t.setDaemon(true);
-            return t;
-          });
+          DaemonThreads.named("lading-layer"));
       try {
         List<Future<Built>> pending = new ArrayList<>();
         for (LayerSpec spec : plan.layers()) {

@@ -1,5 +1,6 @@
 package dev.lading.layer;
 
+import dev.lading.io.DaemonThreads;
 import dev.lading.io.Futures;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,8 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -37,16 +36,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
 
   /** Shared by every stream: compression is CPU work, so more threads than cores would only queue. */
   private static final class Pool {
-    static final ExecutorService INSTANCE = Executors.newFixedThreadPool(THREADS, new ThreadFactory() {
-      private final AtomicInteger count = new AtomicInteger();
-
-      @Override
-      public Thread newThread(Runnable r) {
-        Thread t = new Thread(r, "lading-gzip-" + count.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      }
-    });
+    static final ExecutorService INSTANCE = Executors.newFixedThreadPool(THREADS, DaemonThreads.named("lading-gzip"));
   }
 
   private final OutputStream out;

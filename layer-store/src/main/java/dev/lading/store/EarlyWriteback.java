@@ -1,5 +1,6 @@
 package dev.lading.store;
 
+import dev.lading.io.DaemonThreads;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.ExecutorService;
@@ -20,11 +21,8 @@ final class EarlyWriteback {
   static final long INTERVAL = 8L * 1024 * 1024;
 
   // One thread for all writers: flushes queue behind each other rather than compete for the disk.
-  private static final ExecutorService FLUSHER = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "lading-writeback");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ExecutorService FLUSHER =
+      Executors.newSingleThreadExecutor(DaemonThreads.named("lading-writeback"));
 
   private final FileChannel channel;
   private final AtomicBoolean pending = new AtomicBoolean();

@@ -1,5 +1,6 @@
 package dev.lading.transfer;
 
+import dev.lading.io.DaemonThreads;
 import dev.lading.io.Futures;
 import dev.lading.model.Descriptor;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One task per blob on a small pool of daemon threads. The caller may wait for one blob (to unpack
@@ -30,12 +30,8 @@ final class ParallelBlobs implements AutoCloseable {
   private final AtomicBoolean failed = new AtomicBoolean();
 
   private ParallelBlobs(Collection<Descriptor> blobs, int parallelism, BlobTask task) {
-    AtomicInteger threadNumber = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, blobs.size())), r -> {
-      Thread t = new Thread(r, "lading-transfer-" + threadNumber.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, blobs.size())),
+        DaemonThreads.named("lading-transfer"));
     for (Descriptor blob : blobs) {
       tasks.computeIfAbsent(blob.digest().toString(), key -> pool.submit(() -> {
         if (!failed.get()) {

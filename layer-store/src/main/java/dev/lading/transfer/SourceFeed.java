@@ -1,6 +1,7 @@
 package dev.lading.transfer;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.DaemonThreads;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageReference;
 import dev.lading.model.InvalidImageException;
@@ -90,11 +91,7 @@ final class SourceFeed implements Destination.Feed, AutoCloseable {
 
   private synchronized ExecutorService downloadThreads() {
     if (downloads == null) {
-      downloads = Executors.newCachedThreadPool(task -> {
-        Thread t = new Thread(task, "lading-download");
-        t.setDaemon(true);
-        return t;
-      });
+      downloads = Executors.newCachedThreadPool(DaemonThreads.named("lading-download"));
     }
     return downloads;
   }

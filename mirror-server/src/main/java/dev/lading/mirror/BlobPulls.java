@@ -1,6 +1,7 @@
 package dev.lading.mirror;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.DaemonThreads;
 import dev.lading.model.Descriptor;
 import dev.lading.registry.BlobSink;
 import dev.lading.store.Store;
@@ -42,11 +43,7 @@ final class BlobPulls {
   private final Store store;
   private final Consumer<String> log;
   private final Map<Digest, Pull> running = new ConcurrentHashMap<>();
-  private final ExecutorService threads = Executors.newCachedThreadPool(task -> {
-    Thread t = new Thread(task, "lading-pull");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService threads = Executors.newCachedThreadPool(DaemonThreads.named("lading-pull"));
 
   BlobPulls(Store store, Consumer<String> log) {
     this.store = store;

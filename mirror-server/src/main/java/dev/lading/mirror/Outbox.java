@@ -1,5 +1,6 @@
 package dev.lading.mirror;
 
+import dev.lading.io.DaemonThreads;
 import dev.lading.model.Descriptor;
 import dev.lading.model.Json;
 import dev.lading.store.Store;
@@ -116,7 +117,8 @@ public final class Outbox {
     }
     // Sequence numbers grow across restarts: after every file left, and after the clock's past.
     this.nextSeq = new AtomicLong(Math.max(last + 1, System.currentTimeMillis() * 1000));
-    this.senders = Executors.newFixedThreadPool(2, daemon("lading-forward"));
+    // Daemons: a forward cut short stays in its file and is replayed.
+    this.senders = Executors.newFixedThreadPool(2, DaemonThreads.named("lading-forward"));
   }
 
   /**
@@ -131,18 +133,11 @@ public final class Outbox {
     if (!outbox.pending.isEmpty()) {
       log.accept("forward: " + outbox.pending.size() + " pending from before the restart");
     }
-    Thread dispatcher = daemon("lading-forward-dispatch").newThread(outbox::dispatch);
+    Thread dispatcher = DaemonThreads.named("lading-forward-dispatch").newThread(outbox::dispatch);
     dispatcher.start();
     return outbox;
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true); // a forward cut short stays in its file and is replayed
-      return t;
-    };
-  }
 
   /** The mode pushes are forwarded in. */
   public Mode mode() {

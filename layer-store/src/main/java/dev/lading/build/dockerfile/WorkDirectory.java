@@ -1,6 +1,7 @@
 package dev.lading.build.dockerfile;
 
 import dev.lading.io.ByteSize;
+import dev.lading.io.DaemonThreads;
 import dev.lading.io.FileTrees;
 import dev.lading.io.Futures;
 import dev.lading.store.Store;
@@ -114,16 +115,14 @@ final class WorkDirectory implements AutoCloseable {
   void startRemoval() {
     if (removal == null) {
       removal = new CompletableFuture<>();
-      Thread t = new Thread(() -> {
+      DaemonThreads.named("lading-work-removal").newThread(() -> {
         try {
           FileTrees.deleteTree(path);
           removal.complete(null);
         } catch (Throwable e) {
           removal.completeExceptionally(e);
         }
-      }, "lading-work-removal");
-      t.setDaemon(true);
-      t.start();
+      }).start();
     }
   }
 
