@@ -1,5 +1,6 @@
 package dev.lading.layer;
 
+import dev.lading.io.DaemonThreads;
 import dev.lading.io.Futures;
 import dev.lading.layer.OwnershipMap.Kind;
 import java.io.EOFException;
@@ -20,11 +21,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
@@ -38,8 +37,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * tar is a single stream) and the create, write, times and mode happen on a pool thread. The caller
  * keeps the order safe with {@link #awaitAll()} before anything that looks at or removes what may still
  * be pending (whiteouts, replacing a path, hardlinks to it, the final directory times), and
- * {@link #isPending} for single paths. A failed background write is reported, naming its entry, at the
- * next call.
+ * {@link #isPending} for single paths. A failed background write is reported, naming its entry, by
+ * the next {@link #file} that finds it failed or at the latest by {@link #awaitAll()}.
  */
 final class EntryWriter implements AutoCloseable {
   private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -50,12 +49,7 @@ final class EntryWriter implements AutoCloseable {
   private static final int PENDING_FILES_MAX = 256;
 
   private static final class Pool {
-    private static final AtomicInteger COUNT = new AtomicInteger();
-    static final ExecutorService INSTANCE = Executors.newFixedThreadPool(THREADS, r -> {
-      Thread t = new Thread(r, "lading-unpack-" + COUNT.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    static final ExecutorService INSTANCE = Executors.newFixedThreadPool(THREADS, DaemonThreads.named("lading-unpack"));
   }
 
   /** What a tar header says about one path. */
@@ -72,7 +66,6 @@ final class EntryWriter implements AutoCloseable {
   private final boolean preserveOwnership;
   private final long maxBytes;
   private final Consumer<String> notes;
-  private final Executor executor;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final Set<Path> pendingPaths = new HashSet<>();
   private long pendingBytes;
@@ -85,12 +78,6 @@ final class EntryWriter implements AutoCloseable {
     this.preserveOwnership = preserveOwnership;
     this.maxBytes = maxBytes;
     this.notes = notes;
-    this.executor = THREADS == 1 ? Runnable::run : Pool.INSTANCE;
-  }
-
-  /** Bytes of file content written (sparse files count as expanded). */
-  long written() {
-    return written;
   }
 
   /** Whether {@code path} may still be being written in the background. */
@@ -125,7 +112,7 @@ final class EntryWriter implements AutoCloseable {
     pending.add(new Pending(done, bytes.length));
     pendingPaths.add(path);
     pendingBytes += bytes.length;
-    executor.execute(() -> {
+    Pool.INSTANCE.execute(() -> {
       try {
         try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
