@@ -31,7 +31,7 @@ final class FakerootState {
    * step changes on disk (the executors show the host's there), keep what they had.
    */
   static OwnershipMap after(RootfsSnapshot tree, OwnershipMap before, Path stateFile) throws IOException {
-    Map<String, Entry> state = stateFile == null ? Map.of() : read(stateFile);
+    Map<Object, Entry> state = stateFile == null ? Map.of() : read(stateFile);
     TreeMap<String, Ownership> entries = new TreeMap<>();
     before.entries().forEach((key, o) -> {
       if (RootfsSnapshot.isMountPointContent(key)) {
@@ -40,7 +40,7 @@ final class FakerootState {
     });
     tree.entries().forEach((key, stat) -> {
       int diskMode = (stat.kind() == null ? SOCKET : stat.kind().typeBits()) | stat.mode();
-      Entry faked = state.isEmpty() ? null : state.get(inodeKey(stat.inode().toString()));
+      Entry faked = state.get(stat.inode());
       Ownership previous = before.entries().get(key);
       Ownership now;
       if (faked != null) {
@@ -58,13 +58,6 @@ final class FakerootState {
 
   private static final int SOCKET = 0140000;
 
-  /** A snapshot's "dev:ino" (decimal) as fakeroot's state keys it. */
-  private static String inodeKey(String devColonIno) {
-    int colon = devColonIno.indexOf(':');
-    return inodeKey(Long.parseLong(devColonIno.substring(0, colon)),
-        Long.parseUnsignedLong(devColonIno.substring(colon + 1)));
-  }
-
   /** A device placeholder (an empty file on disk) keeps its recorded device type. */
   private static Kind kindOnDisk(int diskMode, Ownership previous) {
     Kind disk = kind(diskMode);
@@ -72,8 +65,9 @@ final class FakerootState {
     return device && disk == Kind.FILE ? previous.type() : disk;
   }
 
-  private static Map<String, Entry> read(Path stateFile) throws IOException {
-    Map<String, Entry> entries = new HashMap<>();
+  /** fakeroot's state, keyed as the snapshot's {@link RootfsSnapshot.Stat#inode()}. */
+  private static Map<Object, Entry> read(Path stateFile) throws IOException {
+    Map<Object, Entry> entries = new HashMap<>();
     if (!Files.exists(stateFile)) {
       return entries;
     }
@@ -86,7 +80,8 @@ final class FakerootState {
         }
       }
       try {
-        entries.put(inodeKey(Long.parseLong(fields.get("dev"), 16), Long.parseUnsignedLong(fields.get("ino"))),
+        entries.put(RootfsSnapshot.inode(Long.parseLong(fields.get("dev"), 16),
+                Long.parseUnsignedLong(fields.get("ino"))),
             new Entry(Integer.parseInt(fields.get("mode"), 8), Long.parseLong(fields.get("uid")),
                 Long.parseLong(fields.get("gid")), Long.parseUnsignedLong(fields.get("rdev"))));
       } catch (RuntimeException e) {
@@ -95,10 +90,6 @@ final class FakerootState {
       }
     }
     return entries;
-  }
-
-  private static String inodeKey(long dev, long ino) {
-    return Long.toHexString(dev) + ":" + Long.toUnsignedString(ino);
   }
 
   private static Kind kind(int mode) {

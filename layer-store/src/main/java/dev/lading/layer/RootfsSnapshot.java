@@ -114,6 +114,11 @@ public final class RootfsSnapshot {
     return MOUNT_POINTS.contains(path);
   }
 
+  /** The {@link Stat#inode()} of the file with device number {@code dev} and inode number {@code ino}. */
+  public static Object inode(long dev, long ino) {
+    return dev + ":" + ino;
+  }
+
   /** True for what is below {@code /proc}, {@code /sys} or {@code /dev}: a snapshot leaves it out. */
   public static boolean isMountPointContent(String path) {
     int second = path.indexOf('/', 1);
@@ -134,7 +139,7 @@ public final class RootfsSnapshot {
     int mode = (Integer) a.get("mode");
     Kind kind = kind(mode);
     String target = kind == Kind.SYMLINK ? LinkTargets.read(path) : null;
-    Object inode = a.get("dev") + ":" + a.get("ino");
+    Object inode = inode(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
     return new Stat(kind, mode & 07777, kind == Kind.FILE ? (Long) a.get("size") : 0,
         (FileTime) a.get("lastModifiedTime"), (FileTime) a.get("ctime"), inode,
         ((Number) a.get("nlink")).longValue(), target);
