@@ -55,8 +55,13 @@ public final class PullThroughStorage implements RegistryStorage {
       Map<String, Checked> checked, Map<String, CompletableFuture<Object>> flights, Outbox outbox,
       Map<String, Object> pushLocks, MirrorMetrics metrics) {}
 
-  /** When a tag was last compared with its upstream, and whether the upstream answered. */
-  private record Checked(long atNanos, boolean answered) {}
+  /** When a tag (or a tag list) was last asked of its upstream, and whether the upstream answered. */
+  private record Checked(long atNanos, boolean answered) {
+    /** The upstream failed less than {@code OFFLINE_RECHECK} ago: what is here is served without asking. */
+    boolean recentlyFailed(long now) {
+      return !answered && now - atNanos < OFFLINE_RECHECK.toNanos();
+    }
+  }
 
   /**
    * Pull-through from {@code upstreams} into {@code local}.
@@ -132,7 +137,7 @@ public final class PullThroughStorage implements RegistryStorage {
       if (last.answered() && now - last.atNanos() < shared.tagTtl().toNanos()) {
         return cached;
       }
-      if (!last.answered() && now - last.atNanos() < OFFLINE_RECHECK.toNanos()) {
+      if (last.recentlyFailed(now)) {
         warnings.accept(WARNING);
         return cached;
       }
@@ -199,7 +204,7 @@ public final class PullThroughStorage implements RegistryStorage {
     }
     String key = "tags of " + target.cacheRepository();
     Checked last = shared.checked().get(key);
-    if (last != null && !last.answered() && System.nanoTime() - last.atNanos() < OFFLINE_RECHECK.toNanos()) {
+    if (last != null && last.recentlyFailed(System.nanoTime())) {
       return offline(target, tags, null);
     }
     fetched.run();
