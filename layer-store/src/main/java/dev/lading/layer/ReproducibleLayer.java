@@ -104,17 +104,22 @@ public final class ReproducibleLayer {
       // Base-256 numbers in the ustar fields as a fallback for readers that ignore PAX; PAX is authoritative.
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
       byte[] buffer = new byte[BUFFER_SIZE];
-      for (LayerEntry entry : entries) {
-        writeEntry(tar, entry, buffer);
+      try (ContentReadAhead readAhead = new ContentReadAhead(entries)) {
+        for (LayerEntry entry : entries) {
+          ContentReadAhead.Read read = ContentReadAhead.readsAhead(entry) ? readAhead.take(entry) : null;
+          writeEntry(tar, entry, read, buffer);
+        }
       }
       tar.finish();
     }
   }
 
-  private static void writeEntry(TarArchiveOutputStream tar, LayerEntry entry, byte[] buffer)
-      throws IOException {
+  /** Writes one entry; {@code read} is its file as read ahead, or null when it was not. */
+  private static void writeEntry(TarArchiveOutputStream tar, LayerEntry entry,
+      ContentReadAhead.Read read, byte[] buffer) throws IOException {
     String name = tarName(entry);
-    long size = entry.type() == LayerEntry.Type.FILE ? entry.content().size() : 0;
+    long size = read != null ? read.size()
+        : entry.type() == LayerEntry.Type.FILE ? entry.content().size() : 0;
     String link = switch (entry.type()) {
       case SYMLINK -> entry.linkTarget();
       case HARDLINK -> entry.linkTarget().substring(1);
@@ -175,7 +180,9 @@ public final class ReproducibleLayer {
       header.setLinkName(ustarName(link));
     }
     tar.putArchiveEntry(header);
-    if (entry.type() == LayerEntry.Type.FILE) {
+    if (read != null && read.bytes() != null) {
+      tar.write(read.bytes());
+    } else if (entry.type() == LayerEntry.Type.FILE) {
       copyExactly(entry, size, tar, buffer);
     }
     tar.closeArchiveEntry();
@@ -225,10 +232,14 @@ public final class ReproducibleLayer {
         remaining -= n;
       }
       if (remaining != 0 || in.read() >= 0) {
-        throw new IOException("the content of " + entry.path() + " changed size while the layer was"
-            + " written (expected " + size + " bytes); make sure nothing writes to it during the build");
+        throw changedSize(entry.path(), size);
       }
     }
+  }
+
+  static IOException changedSize(String path, long size) {
+    return new IOException("the content of " + path + " changed size while the layer was"
+        + " written (expected " + size + " bytes); make sure nothing writes to it during the build");
   }
 
   /** The tar name: no leading slash; directories end in a slash as GNU tar writes them. */

@@ -267,4 +267,53 @@ class ReproducibleLayerTest {
     }
     return entries;
   }
+
+  @Test
+  void filesReadAheadKeepTheirOrderAndBytesBeyondTheWindow() throws IOException {
+    // More files than the read-ahead holds, small and large ones mixed, each with its own bytes.
+    List<LayerEntry> entries = new ArrayList<>();
+    List<byte[]> contents = new ArrayList<>();
+    for (int i = 0; i < ContentReadAhead.WINDOW * 3 + 7; i++) {
+      int size = i % 50 == 0 ? ContentReadAhead.SMALL_MAX + 1 + i : i % 7 == 0 ? 0 : 1 + i * 31;
+      byte[] bytes = new byte[size];
+      for (int b = 0; b < size; b++) {
+        bytes[b] = (byte) (i * 7 + b);
+      }
+      Path file = Files.write(tmp.resolve(String.format("f%04d", i)), bytes);
+      entries.add(LayerEntry.file(String.format("/data/f%04d", i), file));
+      contents.add(bytes);
+    }
+    byte[] blob = write(ReproducibleLayer.builder().addAll(entries).build());
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new ByteArrayInputStream(gunzip(blob)))) {
+      int i = 0;
+      for (TarArchiveEntry e = tar.getNextTarEntry(); e != null; e = tar.getNextTarEntry()) {
+        if (e.isDirectory()) {
+          continue;
+        }
+        assertEquals(String.format("data/f%04d", i), e.getName());
+        assertArrayEquals(contents.get(i), tar.readAllBytes(), e.getName());
+        i++;
+      }
+      assertEquals(contents.size(), i);
+    }
+  }
+
+  @Test
+  void aPathThatIsNoLongerARegularFileFailsTheLayer() throws IOException, InterruptedException {
+    List<LayerEntry> entries = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      entries.add(LayerEntry.file("/f" + i, Files.writeString(tmp.resolve("f" + i), "x" + i)));
+    }
+    Path fifo = tmp.resolve("f5");
+    Files.delete(fifo);
+    Processes.run(List.of("mkfifo", fifo.toString()), 30).assertSuccess(List.of("mkfifo"));
+    IOException e = assertThrows(IOException.class,
+        () -> ReproducibleLayer.builder().addAll(entries).build().writeTo(new ByteArrayOutputStream()));
+    assertTrue(e.getMessage().contains(fifo + " is not a regular file"), e.getMessage());
+
+    Files.delete(fifo);
+    entries.set(5, LayerEntry.file("/f5", tmp.resolve("gone")));
+    assertThrows(java.nio.file.NoSuchFileException.class,
+        () -> ReproducibleLayer.builder().addAll(entries).build().writeTo(new ByteArrayOutputStream()));
+  }
 }
