@@ -67,7 +67,7 @@ public final class FakechrootExecutor implements RootfsExecutor {
     Path fakedStub = null;
     Faked faked = null;
     try {
-      Files.writeString(state, before.toFakerootSaveFile(root));
+      Files.writeString(state, before.toFakerootSaveFile(root, spec.current()));
       Map<String, String> env = spec.environment();
       env.putIfAbsent("HOME", user.home());
       Optional<Path> proot = HostTools.find("proot");

@@ -1,5 +1,6 @@
 package dev.lading.exec;
 
+import dev.lading.layer.RootfsSnapshot;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +18,11 @@ import java.util.Objects;
  *     read before and updated after the command; null when the tree's owners are real (root)
  * @param binds host directories the command sees at paths of the root ({@code RUN --mount=type=cache});
  *     only an executor that can bind ({@link RootfsExecutor#binds()}) takes them
+ * @param current the root file system walked after its last change, when the caller has that walk;
+ *     null if not. Spares the executor a stat of every path (fakeroot's state is keyed by inode)
  */
 public record RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
-    Path ownershipFile, List<Bind> binds) {
+    Path ownershipFile, List<Bind> binds, RootfsSnapshot current) {
   /** PATH when the image sets none, as Docker's default. */
   public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -39,10 +42,16 @@ public record RunSpec(Path rootfs, List<String> argv, List<String> env, String w
     binds = binds == null ? List.of() : List.copyOf(binds);
   }
 
+  /** A command with binds, and no walk of the tree. */
+  public RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
+      Path ownershipFile, List<Bind> binds) {
+    this(rootfs, argv, env, workdir, user, ownershipFile, binds, null);
+  }
+
   /** A command with no binds. */
   public RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
       Path ownershipFile) {
-    this(rootfs, argv, env, workdir, user, ownershipFile, List.of());
+    this(rootfs, argv, env, workdir, user, ownershipFile, List.of(), null);
   }
 
   /**

@@ -200,20 +200,39 @@ public record OwnershipMap(@JsonProperty("version") int version,
    * of the tree has other inodes.
    */
   public String toFakerootSaveFile(Path root) throws IOException {
+    return toFakerootSaveFile(root, null);
+  }
+
+  /**
+   * {@link #toFakerootSaveFile(Path)}, with device, inode and link count read from {@code current}
+   * (a walk of {@code root} taken since its last change) where it has the path, instead of an
+   * {@code lstat} per path; paths it leaves out (below {@code /dev}) are still looked up.
+   */
+  public String toFakerootSaveFile(Path root, RootfsSnapshot current) throws IOException {
     StringBuilder out = new StringBuilder();
     for (Map.Entry<String, Ownership> e : entries.entrySet()) {
-      Path path = root.resolve(e.getKey().substring(1));
-      Map<String, Object> a;
-      try {
-        // One lstat for the three numbers (this runs for every path of the tree before every step).
-        a = Files.readAttributes(path, "unix:dev,ino,nlink", LinkOption.NOFOLLOW_LINKS);
-      } catch (IOException gone) {
-        continue; // as Files.exists: gone, or its existence cannot be told
+      RootfsSnapshot.Stat walked = current == null ? null : current.entries().get(e.getKey());
+      long dev;
+      long ino;
+      long nlink;
+      if (walked != null) {
+        dev = RootfsSnapshot.device(walked.inode());
+        ino = RootfsSnapshot.inodeNumber(walked.inode());
+        nlink = walked.nlink();
+      } else {
+        Map<String, Object> a;
+        try {
+          // One lstat for the three numbers.
+          a = Files.readAttributes(root.resolve(e.getKey().substring(1)), "unix:dev,ino,nlink",
+              LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException gone) {
+          continue; // as Files.exists: gone, or its existence cannot be told
+        }
+        dev = ((Number) a.get("dev")).longValue();
+        ino = ((Number) a.get("ino")).longValue();
+        nlink = ((Number) a.get("nlink")).longValue();
       }
       Ownership o = e.getValue();
-      long dev = ((Number) a.get("dev")).longValue();
-      long ino = ((Number) a.get("ino")).longValue();
-      long nlink = ((Number) a.get("nlink")).longValue();
       long rdev = o.type() == Kind.CHAR_DEVICE || o.type() == Kind.BLOCK_DEVICE
           ? makedev(o.devMajor(), o.devMinor()) : 0;
       out.append("dev=").append(Long.toHexString(dev))

@@ -119,6 +119,18 @@ public final class RootfsSnapshot {
     return dev + ":" + ino;
   }
 
+  /** The device number of an {@link #inode} key. */
+  public static long device(Object inode) {
+    String key = (String) inode;
+    return Long.parseLong(key, 0, key.indexOf(':'), 10);
+  }
+
+  /** The inode number of an {@link #inode} key. */
+  public static long inodeNumber(Object inode) {
+    String key = (String) inode;
+    return Long.parseLong(key, key.indexOf(':') + 1, key.length(), 10);
+  }
+
   /** True for what is below {@code /proc}, {@code /sys} or {@code /dev}: a snapshot leaves it out. */
   public static boolean isMountPointContent(String path) {
     int second = path.indexOf('/', 1);

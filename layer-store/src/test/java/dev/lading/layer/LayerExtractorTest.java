@@ -164,6 +164,10 @@ class LayerExtractorTest {
       assertTrue(line.matches("dev=[0-9a-f]+,ino=\\d+,mode=[0-7]+,uid=\\d+,gid=\\d+,nlink=\\d+,rdev=\\d+"), line);
     }
     assertTrue(save.contains(",mode=20660,uid=0,gid=0,nlink=1,rdev=259\n"), save);
+    // From a walk of the tree, the same state without an lstat per path (/dev's content is looked up).
+    assertEquals(save, map.toFakerootSaveFile(root, RootfsSnapshot.take(root)));
+    Files.createLink(root.resolve("bin/ping-again"), root.resolve("bin/ping"));
+    assertTrue(map.toFakerootSaveFile(root, RootfsSnapshot.take(root)).contains(",mode=104755,uid=0,gid=0,nlink=2,"));
     Path saveFile = tmp.resolve("fakeroot.save");
     map.writeFakerootSaveFile(root, saveFile);
 

@@ -279,8 +279,9 @@ final class StageBuild {
     CacheMounts.Mounted mounted = new CacheMounts(store, dir, listener::info).mount(r.mounts(),
         state.rootfs.toRealPath(), state.workdir(), executor.binds(), state.ownership);
     try {
+      // The walk is the tree the command starts in unless a cache was moved into it since.
       RunSpec spec = new RunSpec(state.rootfs, argv, env, state.workdir(), state.run().user(),
-          state.ownership, mounted.binds());
+          state.ownership, mounted.binds(), mounted.targets().isEmpty() ? before : null);
       exit = executor.run(spec, line -> {
         listener.output(line);
         if (tail.size() == DockerfileBuild.TAIL_LINES) {
