@@ -27,7 +27,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import okhttp3.ConnectionSpec;
+import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -112,6 +114,11 @@ public final class RegistryClient {
         chunkSize);
   }
 
+  /** The HTTP layer, for the other API resources' classes of this package ({@link Referrers}). */
+  RegistryHttp http() {
+    return http;
+  }
+
   /** A builder with the defaults: anonymous, HTTPS only (except loopback), 5 attempts. */
   public static Builder builder() {
     return new Builder();
@@ -190,6 +197,12 @@ public final class RegistryClient {
    */
   public Digest putManifest(String host, String repository, String tagOrDigest, byte[] manifest,
       String mediaType) throws IOException {
+    return putManifest(host, repository, tagOrDigest, manifest, mediaType, headers -> { });
+  }
+
+  /** As {@link #putManifest}, and {@code answered} sees the headers of the registry's answer. */
+  Digest putManifest(String host, String repository, String tagOrDigest, byte[] manifest,
+      String mediaType, Consumer<Headers> answered) throws IOException {
     String api = apiHost(host);
     checkNames(repository, tagOrDigest);
     Objects.requireNonNull(mediaType, "mediaType");
@@ -211,6 +224,7 @@ public final class RegistryClient {
         throw new DigestMismatchException("manifest " + where + " as stored by the registry", digest,
             Digest.parse(stored.trim()));
       }
+      answered.accept(response.headers());
       return digest;
     }
   }
