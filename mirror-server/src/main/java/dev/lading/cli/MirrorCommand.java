@@ -1,6 +1,7 @@
 package dev.lading.cli;
 
 import dev.lading.mirror.ClientAuth;
+import dev.lading.mirror.ForwardSender;
 import dev.lading.mirror.MirrorMetrics;
 import dev.lading.mirror.MirrorServer;
 import dev.lading.mirror.Outbox;
@@ -13,12 +14,7 @@ import dev.lading.registry.DockerConfigCredentials;
 import dev.lading.registry.ProxyConfig;
 import dev.lading.registry.RegistryClient;
 import dev.lading.registry.RetryPolicy;
-import dev.lading.model.ImageReference;
 import dev.lading.store.Store;
-import dev.lading.transfer.CopyOptions;
-import dev.lading.transfer.ImageTransfer;
-import dev.lading.transfer.RegistryLocation;
-import dev.lading.transfer.StoreLocation;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -28,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
@@ -45,7 +42,8 @@ import picocli.CommandLine.Option;
         "With --upstream, what the store lacks is pulled through from that registry, stored (as"
             + " store:NAME/REPOSITORY:TAG) and streamed to the client; cached images are served"
             + " when the upstream is down.",
-        "Pushes by tag are stored, acknowledged and, with an upstream, forwarded to it (--forward);"
+        "Pushes by tag (and referrers by digest) are stored, acknowledged and, with an upstream,"
+            + " forwarded to it (--forward);"
             + " GET /_lading/outbox lists the forwards pending.",
         "Without --htpasswd every client may push: listen on loopback or a trusted network only."
             + " GET /metrics (Prometheus) and /_lading/status show what it serves."},
@@ -234,19 +232,13 @@ final class MirrorCommand implements Callable<Integer> {
         .retryPolicy(RetryPolicy.none()).build();
     Outbox outbox = null;
     if (mode != Outbox.Mode.OFF) {
-      // The core's copy from the store: blobs the upstream has are skipped or mounted, an index's
-      // children go first. No retries inside: the outbox retries the whole forward with backoff.
-      ImageTransfer transfer = ImageTransfer.builder().store(store)
-          .registryClient(client.timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60))
-              .retryPolicy(RetryPolicy.none()).build())
-          .build();
       // Forward lines are printed even with -q: they are the only trace of background work.
-      outbox = Outbox.start(store, mode, f -> transfer.copy(
-          new StoreLocation(f.repository() + ":" + f.pinTag()),
-          new RegistryLocation(ImageReference.parse(
-              f.upstreamHost() + "/" + f.remoteRepository() + ":" + f.tag())),
-          CopyOptions.defaults().withAllPlatforms(true)), forwardBackoffMax,
-          line -> System.out.println(requestLog.message(line)));
+      Consumer<String> forwardLog = line -> System.out.println(requestLog.message(line));
+      // No retries inside: the outbox retries the whole forward with backoff.
+      ForwardSender sender = new ForwardSender(store,
+          client.timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60))
+              .retryPolicy(RetryPolicy.none()).build(), forwardLog);
+      outbox = Outbox.start(store, mode, sender, forwardBackoffMax, forwardLog);
       metrics.watch(outbox);
     }
     return new PullThroughStorage(local, parsed, client.build(), manifests, tagTtl, outbox, metrics,

@@ -17,7 +17,7 @@ public final class MirrorMetrics {
   enum Kind { MANIFEST, BLOB }
 
   /** What the mirror asked an upstream for. */
-  enum Fetch { MANIFEST, BLOB, TAG_CHECK, TAG_LIST }
+  enum Fetch { MANIFEST, BLOB, TAG_CHECK, TAG_LIST, REFERRERS }
 
   private static final java.util.Set<String> KNOWN_METHODS =
       java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
@@ -104,7 +104,8 @@ public final class MirrorMetrics {
     header(out, "lading_mirror_bytes_served_total", "counter", "Response bytes sent to clients.");
     line(out, "lading_mirror_bytes_served_total", bytesServed.sum());
     header(out, "lading_mirror_upstream_fetches_total", "counter",
-        "Requests to upstream registries: manifests, blobs and tag checks (HEAD).");
+        "Requests to upstream registries: manifests, blobs, tag checks (HEAD), tag and referrer"
+            + " lists.");
     fetches.forEach((k, n) -> line(out, "lading_mirror_upstream_fetches_total{kind=\"" + label(k)
         + "\"}", n.sum()));
     header(out, "lading_mirror_upstream_bytes_total", "counter",

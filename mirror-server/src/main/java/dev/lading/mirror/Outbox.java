@@ -51,13 +51,19 @@ public final class Outbox {
 
   /**
    * One pending forward as stored in its file: the store's {@code repository:tag} (pinned by
-   * {@link #pinTag()}) goes to {@code upstream} as {@code remoteRepository:tag}.
+   * {@link #pinTag()}) goes to {@code upstream} as {@code remoteRepository:tag}; with a null
+   * {@code tag} (a referrer, pushed by digest) as {@code remoteRepository@digest}.
    */
   public record Forward(long seq, String repository, String tag, String digest, String upstream,
       String upstreamHost, String remoteRepository, long queuedMillis) {
     /** The hidden tag of {@code repository} that holds the manifest until it is forwarded. */
     public String pinTag() {
       return PIN_PREFIX + seq;
+    }
+
+    /** Where it goes: {@code HOST/REPOSITORY:TAG}, or {@code HOST/REPOSITORY@DIGEST}. */
+    public String destination() {
+      return upstreamHost + "/" + remoteRepository + (tag != null ? ":" + tag : "@" + digest);
     }
   }
 
@@ -166,8 +172,8 @@ public final class Outbox {
   }
 
   /**
-   * Queues a push durably: pins the manifest, writes and fsyncs the forward's file, then lets the
-   * senders know. Returns once a crash can no longer lose it.
+   * Queues a push durably ({@code tag} null: by digest): pins the manifest, writes and fsyncs the
+   * forward's file, then lets the senders know. Returns once a crash can no longer lose it.
    */
   public Forward enqueue(String repository, String tag, Descriptor stored, Upstreams.Target target)
       throws IOException {
@@ -254,8 +260,8 @@ public final class Outbox {
 
   private void attempt(Pending p) {
     Forward f = p.forward;
-    String what = f.repository() + ":" + f.tag() + " " + f.digest() + " to " + f.upstream() + " ("
-        + f.upstreamHost() + "/" + f.remoteRepository() + ":" + f.tag() + ")";
+    String what = f.repository() + (f.tag() != null ? ":" + f.tag() : "") + " " + f.digest()
+        + " to " + f.upstream() + " (" + f.destination() + ")";
     int attempt;
     synchronized (this) {
       attempt = ++p.attempts;
@@ -344,7 +350,7 @@ public final class Outbox {
       m.put("tag", f.tag());
       m.put("digest", f.digest());
       m.put("upstream", f.upstream());
-      m.put("destination", f.upstreamHost() + "/" + f.remoteRepository() + ":" + f.tag());
+      m.put("destination", f.destination());
       m.put("queued", Instant.ofEpochMilli(f.queuedMillis()).toString());
       m.put("state", p.sending ? "sending" : p.lastError == null ? "waiting" : "retrying");
       m.put("attempts", p.attempts);

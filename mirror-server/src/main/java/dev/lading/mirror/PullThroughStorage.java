@@ -5,29 +5,28 @@ import dev.lading.model.Descriptor;
 import dev.lading.model.ImageManifest;
 import dev.lading.model.ManifestDocument;
 import dev.lading.registry.ManifestResponse;
+import dev.lading.registry.Referrers;
 import dev.lading.registry.RegistryClient;
 import dev.lading.registry.RegistryException;
 import dev.lading.store.BlobOrigin;
 import dev.lading.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
  * Pull-through over the store: what the store lacks is fetched from an upstream registry, stored and
  * served. Everything else (pushes, listings, deletes) is the store's, through
- * {@link StoreRegistryStorage}; with an {@link Outbox}, a push by tag is also queued there to be
- * forwarded to the upstream it routes to.
+ * {@link StoreRegistryStorage}; with an {@link Outbox}, a push by tag (or of a referrer, by digest)
+ * is also queued there to be forwarded to the upstream it routes to. Referrers are listed with the
+ * upstream's ({@link ReferrersPullThrough}).
  *
  * <p>Images pulled through are cached under {@code NAME/REPOSITORY:TAG}, NAME being the upstream's
  * (so {@code docker.io/library/debian:12}), which is also their name for {@code lading inspect
@@ -38,8 +37,8 @@ import java.util.function.Consumer;
  */
 public final class PullThroughStorage implements RegistryStorage {
   /** After an upstream failure, cached tags are served without asking again for this long. */
-  private static final Duration OFFLINE_RECHECK = Duration.ofSeconds(10);
-  private static final String WARNING = "upstream unreachable, served from cache";
+  static final Duration OFFLINE_RECHECK = Duration.ofSeconds(10);
+  static final String WARNING = "upstream unreachable, served from cache";
   /** How long a {@code --forward sync} push waits for its forward before failing. */
   private static final Duration SYNC_WAIT = Duration.ofMinutes(2);
 
@@ -52,11 +51,11 @@ public final class PullThroughStorage implements RegistryStorage {
   /** What every request's view shares. */
   private record Shared(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
       RegistryClient manifestClient, Duration tagTtl, BlobPulls blobs, Consumer<String> log,
-      Map<String, Checked> checked, Map<String, CompletableFuture<Object>> flights, Outbox outbox,
-      Map<String, Object> pushLocks, MirrorMetrics metrics) {}
+      Map<String, Checked> checked, SingleFlight flights, Outbox outbox,
+      Map<String, Object> pushLocks, MirrorMetrics metrics, ReferrersPullThrough referrers) {}
 
-  /** When a tag (or a tag list) was last asked of its upstream, and whether the upstream answered. */
-  private record Checked(long atNanos, boolean answered) {
+  /** When a tag (or a list) was last asked of its upstream, and whether the upstream answered. */
+  record Checked(long atNanos, boolean answered) {
     /** The upstream failed less than {@code OFFLINE_RECHECK} ago: what is here is served without asking. */
     boolean recentlyFailed(long now) {
       return !answered && now - atNanos < OFFLINE_RECHECK.toNanos();
@@ -84,10 +83,19 @@ public final class PullThroughStorage implements RegistryStorage {
   public PullThroughStorage(StoreRegistryStorage local, Upstreams upstreams, RegistryClient client,
       RegistryClient manifestClient, Duration tagTtl, Outbox outbox, MirrorMetrics metrics,
       Consumer<String> log) {
-    this(new Shared(local, upstreams, client, manifestClient, tagTtl,
-        new BlobPulls(local.store(), log), log, new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
+    this(shared(local, upstreams, client, manifestClient, tagTtl, outbox, metrics, log), null,
+        text -> { }, () -> { });
+  }
+
+  private static Shared shared(StoreRegistryStorage local, Upstreams upstreams,
+      RegistryClient client, RegistryClient manifestClient, Duration tagTtl, Outbox outbox,
+      MirrorMetrics metrics, Consumer<String> log) {
+    SingleFlight flights = new SingleFlight();
+    return new Shared(local, upstreams, client, manifestClient, tagTtl,
+        new BlobPulls(local.store(), log), log, new ConcurrentHashMap<>(), flights,
         outbox == null || outbox.mode() == Outbox.Mode.OFF ? null : outbox,
-        new ConcurrentHashMap<>(), metrics), null, text -> { }, () -> { });
+        new ConcurrentHashMap<>(), metrics,
+        new ReferrersPullThrough(local, upstreams, manifestClient, flights, metrics, log));
   }
 
   private PullThroughStorage(Shared shared, String namespace, Consumer<String> warnings,
@@ -143,7 +151,8 @@ public final class PullThroughStorage implements RegistryStorage {
       }
     }
     try {
-      Optional<Descriptor> fresh = once("tag " + key, () -> refreshTag(target, tag, cached));
+      Optional<Descriptor> fresh = shared.flights().once("tag " + key,
+          () -> refreshTag(target, tag, cached));
       shared.checked().put(key, new Checked(System.nanoTime(), true));
       return fresh;
     } catch (IOException e) {
@@ -209,7 +218,7 @@ public final class PullThroughStorage implements RegistryStorage {
     }
     fetched.run();
     try {
-      List<String> remote = once(key, () -> {
+      List<String> remote = shared.flights().once(key, () -> {
         List<String> listed;
         try {
           listed = shared.manifestClient().listTags(target.upstream().host(), target.remoteRepository());
@@ -254,7 +263,7 @@ public final class PullThroughStorage implements RegistryStorage {
   public Optional<byte[]> pullManifest(String repository, Digest digest) throws IOException {
     Upstreams.Target target = shared.upstreams().route(repository, namespace);
     fetched.run();
-    return once("manifest " + digest, () -> {
+    return shared.flights().once("manifest " + digest, () -> {
       if (store().has(digest)) {
         return Optional.of(store().bytes(digest));
       }
@@ -299,6 +308,16 @@ public final class PullThroughStorage implements RegistryStorage {
     return stored;
   }
 
+  /**
+   * The referrers the upstream lists (asked every time, as tags are) with those stored here; when
+   * the upstream does not answer, its last list, with a {@code Warning}.
+   */
+  @Override
+  public List<Descriptor> referrers(String repository, Digest subject, String artifactType)
+      throws IOException {
+    return shared.referrers().list(repository, namespace, subject, artifactType, warnings, fetched);
+  }
+
   @Override
   public Optional<IncomingBlob> pullBlob(String repository, Digest digest) throws IOException {
     Upstreams.Target target = shared.upstreams().route(repository, namespace);
@@ -329,47 +348,6 @@ public final class PullThroughStorage implements RegistryStorage {
     };
   }
 
-  /**
-   * Runs {@code work} unless the same {@code key} is running: then waits for it and shares its
-   * outcome, so N requests for one missing manifest cause one upstream request.
-   */
-  @SuppressWarnings("unchecked")
-  private <T> T once(String key, Work<T> work) throws IOException {
-    CompletableFuture<Object> mine = new CompletableFuture<>();
-    CompletableFuture<Object> theirs = shared.flights().putIfAbsent(key, mine);
-    if (theirs == null) {
-      try {
-        mine.complete(work.run());
-      } catch (IOException | RuntimeException | Error e) {
-        mine.completeExceptionally(e);
-      } finally {
-        shared.flights().remove(key, mine);
-      }
-      theirs = mine;
-    }
-    try {
-      return (T) theirs.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted waiting for " + key);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        // Wrapped per request: the same exception object reaches every waiting thread.
-        throw new IOException(io.getMessage(), io);
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new UncheckedIOException(new IOException(cause));
-    }
-  }
-
-  /** Work that may fail with an IOException. */
-  private interface Work<T> {
-    T run() throws IOException;
-  }
-
   // ---- the store's, unchanged ----
 
   @Override
@@ -397,9 +375,9 @@ public final class PullThroughStorage implements RegistryStorage {
       }
     }
     Outbox outbox = shared.outbox();
-    if (outbox == null || tag == null) {
-      // By digest alone: an index child travels with the index that names it; a referrer is not
-      // forwarded (yet).
+    if (outbox == null || tag == null && !hasSubject(bytes, mediaType)) {
+      // By digest alone: an index child travels with the index that names it. A referrer (a
+      // subject) has no such index: it is forwarded by digest.
       return local().putManifest(repository, tag, mediaType, bytes, required);
     }
     Outbox.Forward forward;
@@ -418,6 +396,14 @@ public final class PullThroughStorage implements RegistryStorage {
       }
     }
     return stored;
+  }
+
+  private static boolean hasSubject(byte[] bytes, String mediaType) {
+    try {
+      return Referrers.subjectOf(ManifestDocument.parse(bytes, mediaType)).isPresent();
+    } catch (RuntimeException unreadable) {
+      return false; // the handler parsed it already; stored as it is
+    }
   }
 
   @Override

@@ -55,6 +55,16 @@ public interface RegistryStorage {
    */
   List<Descriptor> manifests(String repository) throws IOException;
 
+  /**
+   * The manifests of {@code repository} whose {@code subject} is {@code subject}, as the referrers
+   * API lists them; {@code artifactType} (or null) may narrow the list, and the caller filters by it
+   * again.
+   */
+  default List<Descriptor> referrers(String repository, Digest subject, String artifactType)
+      throws IOException {
+    return StoredReferrers.find(this, repository, subject);
+  }
+
   /** Removes a tag; false when there was none. */
   boolean deleteTag(String repository, String tag) throws IOException;
 

@@ -281,6 +281,64 @@ class ForwardIT {
 
   @Test
   @Order(6)
+  void aReferrerIsForwardedByDigestAndListedInTheUpstreamsReferrersTag() throws Exception {
+    Path store = tmp.resolve("store");
+    startMirror(store, "mirror.log");
+    pushOk(imageA, "team/signed:1");
+    awaitOutboxEmpty();
+    long subjectSize = Files.size(imageA.resolve("manifest.json"));
+    byte[] sig = ReferrerManifests.referrer("application/vnd.example.signature", digestA,
+        subjectSize, "async");
+    byte[] sbom = ReferrerManifests.referrer("application/vnd.example.sbom", digestA, subjectSize,
+        "sync");
+    Curl curl = new Curl(tmp);
+    assertEquals(201, curl.call("POST", "http://" + host + "/v2/team/signed/blobs/uploads/?digest="
+        + Digest.of(ReferrerManifests.EMPTY), ReferrerManifests.EMPTY).status());
+    Curl.Response put = curl.call("PUT", "http://" + host + "/v2/team/signed/manifests/"
+        + Digest.of(sig), sig, "Content-Type: " + OCI_MANIFEST);
+    assertEquals(201, put.status(), put.text());
+    assertEquals(digestA.toString(), put.header("OCI-Subject"), "so the client keeps no tag itself");
+    awaitOutboxEmpty();
+    String upstreamUrl = "http://127.0.0.1:" + upstreamPort + "/v2/team/signed/manifests/";
+    assertEquals(200, curl.call("HEAD", upstreamUrl + Digest.of(sig), null,
+        "Accept: " + OCI_MANIFEST).status(), "forwarded by digest");
+    assertEquals(List.of(Digest.of(sig).toString()), upstreamReferrersTag(curl, upstreamUrl));
+    assertTrue(Files.readString(tmp.resolve("mirror.log")).contains("listed in the upstream's"
+        + " referrers tag"));
+    stopMirror();
+
+    // --forward sync: listed upstream when the push returns, added to the tag's index.
+    startMirror(store, "sync.log", "--forward", "sync");
+    put = curl.call("PUT", "http://" + host + "/v2/team/signed/manifests/" + Digest.of(sbom), sbom,
+        "Content-Type: " + OCI_MANIFEST);
+    assertEquals(201, put.status(), put.text());
+    assertEquals(List.of(Digest.of(sig).toString(), Digest.of(sbom).toString()),
+        upstreamReferrersTag(curl, upstreamUrl));
+    JsonNode sbomEntry = Json.mapper().readTree(curl.call("GET", upstreamUrl + "sha256-"
+        + digestA.hex(), null, "Accept: " + OCI_INDEX).text()).get("manifests").get(1);
+    assertEquals("application/vnd.example.sbom", sbomEntry.get("artifactType").asText());
+    assertEquals("sync", sbomEntry.get("annotations").get("note").asText());
+    // And the mirror lists both once: from the upstream, and stored here.
+    Curl.Response referrers = curl.call("GET", "http://" + host + "/v2/team/signed/referrers/"
+        + digestA, null);
+    assertEquals(2, Json.mapper().readTree(referrers.text()).get("manifests").size(),
+        referrers.text());
+  }
+
+  /** The digests the upstream's referrers tag of {@link #digestA} lists, in order. */
+  private static List<String> upstreamReferrersTag(Curl curl, String manifestsUrl)
+      throws IOException {
+    Curl.Response index = curl.call("GET", manifestsUrl + "sha256-" + digestA.hex(), null,
+        "Accept: " + OCI_INDEX);
+    assertEquals(200, index.status(), index.text());
+    List<String> digests = new ArrayList<>();
+    Json.mapper().readTree(index.text()).get("manifests")
+        .forEach(d -> digests.add(d.get("digest").asText()));
+    return digests;
+  }
+
+  @Test
+  @Order(7)
   void syncFailsThePushWhileTheUpstreamIsDownAndOffKeepsItLocal() throws Exception {
     Path store = tmp.resolve("store");
     startMirror(store, "sync.log", "--forward", "sync");

@@ -263,6 +263,29 @@ class PullThroughIT {
     assertEquals(200, curl.call("GET", url("/v2/docker.io/library/moving/manifests/" + first), null).status());
   }
 
+  /** The referrers listed before the upstream went away, and the referrer itself, from the cache. */
+  private void assertReferrersServedFromCache(String round) throws IOException {
+    Curl curl = new Curl(tmp);
+    String referrers = url("/v2/docker.io/library/signed/referrers/" + signedSubject);
+    Curl.Response all = curl.call("GET", referrers, null);
+    assertEquals(200, all.status(), round + ": " + all.text());
+    assertEquals("110 - \"upstream unreachable, served from cache\"", all.header("Warning"), round);
+    assertEquals(3, json(all.text()).get("manifests").size(), round + ": " + all.text());
+    // Asked before with this filter, and never: the unfiltered list, filtered here.
+    for (String type : List.of("application/vnd.example.sbom", "application/vnd.example.signature")) {
+      Curl.Response one = curl.call("GET", referrers + "?artifactType=" + type, null);
+      assertEquals(200, one.status(), round + ": " + one.text());
+      assertEquals(1, json(one.text()).get("manifests").size(), round + " " + type + ": " + one.text());
+      assertEquals(type, json(one.text()).get("manifests").get(0).get("artifactType").asText());
+    }
+    Curl.Response sig = curl.call("GET", url("/v2/docker.io/library/signed/manifests/"
+        + Digest.of(signature)), null);
+    assertEquals(200, sig.status(), round);
+    Curl.Response unknown = curl.call("GET", url("/v2/docker.io/library/never/referrers/"
+        + Digest.of(round.getBytes(StandardCharsets.UTF_8))), null);
+    assertEquals(503, unknown.status(), round + ": nothing known is not \"none\": " + unknown.text());
+  }
+
   /** The digest of what {@code curl URL} printed; fails unless curl succeeded. */
   private static Digest curlDigest(String url) throws IOException, InterruptedException {
     Process curl = new ProcessBuilder("curl", "-sS", "-f", url)
@@ -408,8 +431,84 @@ class PullThroughIT {
     assertTrue(unknown.text().contains("NAME_UNKNOWN"), unknown.text());
   }
 
+  /** Set by {@link #listsTheUpstreamsReferrersWithThoseStoredHere}, for the offline rounds. */
+  private static Digest signedSubject;
+  private static byte[] signature;
+
   @Test
   @Order(9)
+  void listsTheUpstreamsReferrersWithThoseStoredHere() throws Exception {
+    String up = upstream.hostPort();
+    skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+        "docker://" + up + "/library/minimal:1", "docker://" + up + "/library/signed:1");
+    RegistryClient client = RegistryClient.builder().build();
+    Descriptor subject = client.headManifest(up, "library/signed", "1").orElseThrow();
+    signedSubject = subject.digest();
+    client.pushBlob(up, "library/signed", Descriptor.of(ReferrerManifests.EMPTY_TYPE,
+        Digest.of(ReferrerManifests.EMPTY), 2), BlobSource.of(ReferrerManifests.EMPTY));
+    // Pushed as oras pushes to distribution 2.8, which has no referrers API: by digest, then
+    // listed in the index at the referrers tag.
+    String sigType = "application/vnd.example.signature";
+    String sbomType = "application/vnd.example.sbom";
+    signature = ReferrerManifests.referrer(sigType, subject.digest(), subject.size(), "sig");
+    byte[] sbom = ReferrerManifests.referrer(sbomType, subject.digest(), subject.size(), "sbom");
+    for (byte[] m : List.of(signature, sbom)) {
+      client.putManifest(up, "library/signed", Digest.of(m).toString(), m, MediaTypes.OCI_MANIFEST);
+    }
+    String fallbackTag = "sha256-" + subject.digest().hex();
+    client.putManifest(up, "library/signed", fallbackTag,
+        ReferrerManifests.tagIndex(new String[] {sigType, sbomType}, signature, sbom),
+        MediaTypes.OCI_INDEX);
+
+    Curl curl = new Curl(tmp);
+    String referrers = url("/v2/docker.io/library/signed/referrers/" + subject.digest());
+    Curl.Response cold = curl.call("GET", referrers, null);
+    assertEquals(200, cold.status(), cold.text());
+    assertEquals(MediaTypes.OCI_INDEX, cold.header("Content-Type"));
+    assertEquals(null, cold.header("Warning"));
+    JsonNode listed = json(cold.text()).get("manifests");
+    assertEquals(2, listed.size(), cold.text());
+    assertEquals(Digest.of(signature).toString(), listed.get(0).get("digest").asText());
+    assertEquals(sigType, listed.get(0).get("artifactType").asText());
+    assertEquals(1, upstreamGets("/v2/library/signed/referrers/" + subject.digest()),
+        "the referrers API first (distribution 2.8 answers 404)");
+    assertEquals(1, upstreamGets("/v2/library/signed/manifests/" + fallbackTag), "then the tag");
+
+    Curl.Response filtered = curl.call("GET", referrers + "?artifactType=" + sbomType, null);
+    assertEquals("artifactType", filtered.header("OCI-Filters-Applied"));
+    JsonNode onlySbom = json(filtered.text()).get("manifests");
+    assertEquals(1, onlySbom.size(), filtered.text());
+    assertEquals(Digest.of(sbom).toString(), onlySbom.get(0).get("digest").asText());
+
+    // What a verifier does next: the referrer by digest, pulled through and kept.
+    String byDigest = url("/v2/docker.io/library/signed/manifests/" + Digest.of(signature));
+    for (int i = 0; i < 2; i++) {
+      Curl.Response sig = curl.call("GET", byDigest, null);
+      assertEquals(200, sig.status(), sig.text());
+      assertEquals(Digest.of(signature), Digest.of(sig.body()), "byte for byte");
+    }
+    assertEquals(1, upstreamGets("/v2/library/signed/manifests/" + Digest.of(signature)));
+    assertEquals(2, json(curl.call("GET", referrers, null).text()).get("manifests").size(),
+        "the referrer now stored here is listed once");
+
+    // One pushed here is listed with the upstream's at once, whether or not it is forwarded yet.
+    byte[] attestation = ReferrerManifests.referrer("application/vnd.example.attestation",
+        subject.digest(), subject.size(), "here");
+    assertEquals(201, curl.call("POST", url("/v2/docker.io/library/signed/blobs/uploads/?digest="
+        + Digest.of(ReferrerManifests.EMPTY)), ReferrerManifests.EMPTY).status());
+    Curl.Response put = curl.call("PUT", url("/v2/docker.io/library/signed/manifests/"
+        + Digest.of(attestation)), attestation, "Content-Type: " + MediaTypes.OCI_MANIFEST);
+    assertEquals(201, put.status(), put.text());
+    JsonNode all = json(curl.call("GET", referrers, null).text()).get("manifests");
+    assertEquals(3, all.size(), all.toString());
+    assertEquals("here", all.get(2).get("annotations").get("note").asText());
+    String metrics = curl.call("GET", url("/metrics"), null).text();
+    assertTrue(metrics.contains("lading_mirror_upstream_fetches_total{kind=\"referrers\"} 4"),
+        metrics);
+  }
+
+  @Test
+  @Order(10)
   void servesTheCacheWithAWarningAndTakesPushesWhileTheUpstreamIsDownAndAfterARestart() throws Exception {
     upstream.close();
     upstream = null;
@@ -428,6 +527,7 @@ class PullThroughIT {
       assertEquals("110 - \"upstream unreachable, served from cache\"", tags.header("Warning"), round);
       Curl.Response noTags = new Curl(tmp).call("GET", url("/v2/docker.io/library/never/tags/list"), null);
       assertEquals(503, noTags.status(), round + ": " + noTags.text());
+      assertReferrersServedFromCache(round);
       // What was never cached: 503 to a GET, but 404 to a HEAD, which a push asks before uploading.
       Curl.Response never = new Curl(tmp).call("GET", url("/v2/docker.io/library/never/manifests/1"), null);
       assertEquals(503, never.status(), never.text());

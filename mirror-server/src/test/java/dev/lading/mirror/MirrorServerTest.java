@@ -15,6 +15,7 @@ import dev.lading.model.MediaTypes;
 import dev.lading.model.Platform;
 import dev.lading.registry.BlobSource;
 import dev.lading.registry.ManifestResponse;
+import dev.lading.registry.Referrers;
 import dev.lading.registry.RegistryClient;
 import dev.lading.registry.RegistryException;
 import dev.lading.store.FsckReport;
@@ -106,6 +107,31 @@ class MirrorServerTest {
 
     client.deleteManifest(host, "multi/app", Digest.of(index));
     assertTrue(client.headManifest(host, "multi/app", "1").isEmpty());
+  }
+
+  @Test
+  void aRegistryWithTheReferrersApiListsThemAndKeepsNoTag() throws IOException {
+    byte[] subject = image("signed/app", "subject");
+    client.putManifest(host, "signed/app", "1", subject, MediaTypes.OCI_MANIFEST);
+    byte[] sbomConfig = "{}".getBytes(StandardCharsets.UTF_8);
+    Descriptor c = Descriptor.of("application/vnd.example.sbom", Digest.of(sbomConfig), 2);
+    client.pushBlob(host, "signed/app", c, BlobSource.of(sbomConfig));
+    byte[] sbom = Json.write(new ImageManifest(2, MediaTypes.OCI_MANIFEST, null, c, List.of(),
+        Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.of(subject), subject.length), null));
+
+    Referrers referrers = new Referrers(client);
+    assertEquals(Referrers.Linked.BY_REGISTRY, referrers.putManifest(host, "signed/app",
+        Digest.of(sbom).toString(), sbom, MediaTypes.OCI_MANIFEST), "the mirror answers OCI-Subject");
+    assertEquals(List.of("1"), client.listTags(host, "signed/app"), "so no referrers tag");
+    Referrers.Listing listed = referrers.list(host, "signed/app", Digest.of(subject),
+        "application/vnd.example.sbom");
+    assertEquals(Referrers.Source.API, listed.source());
+    assertTrue(listed.filtered());
+    assertEquals(1, listed.manifests().size());
+    assertEquals("application/vnd.example.sbom", listed.manifests().get(0).artifactType(),
+        "an image manifest's config type when it names no artifactType");
+    assertEquals(0, referrers.list(host, "signed/app", Digest.of(subject), "application/other")
+        .manifests().size());
   }
 
   @Test
