@@ -26,6 +26,9 @@ final class BlobOrigins {
     if (origins(digest).contains(origin)) {
       return; // the common case, without taking any lock
     }
+    if (!WriteAccess.writable(layout)) {
+      return; // only a hint: a copy out of a store this process cannot write must not fail for it
+    }
     // The lease orders this against gc; the origins lock makes read-add-write one step.
     try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true);
         ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.originsLock(), false)) {

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
@@ -130,12 +131,18 @@ final class ProcessLocks {
       // monitor, so that non-blocking callers in this JVM are answered at once.
       FileChannel ch = null;
       FileLock lock = null;
+      boolean held = false;
       try {
-        ch = openChannel();
-        lock = block ? lockWaiting(ch, shared) : ch.tryLock(0, Long.MAX_VALUE, shared);
+        ch = openChannel(shared);
+        if (ch == null) {
+          held = true; // no lock file and no way to make one: see openChannel
+        } else {
+          lock = block ? lockWaiting(ch, shared) : ch.tryLock(0, Long.MAX_VALUE, shared);
+          held = lock != null;
+        }
       } finally {
         synchronized (this) {
-          if (lock == null) {
+          if (!held) {
             mode = Mode.FREE;
             closeQuietly(ch);
           } else {
@@ -147,7 +154,7 @@ final class ProcessLocks {
           notifyAll();
         }
       }
-      return lock != null;
+      return held;
     }
 
     /**
@@ -187,10 +194,33 @@ final class ProcessLocks {
       }
     }
 
-    private FileChannel openChannel() throws IOException {
-      Files.createDirectories(path.getParent());
-      return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
+    /**
+     * The lock file, opened for writing (created when missing) so that any mode can be locked. A
+     * reader of a store it cannot write (a read-only mount, another user's files) gets a read-only
+     * channel instead: fcntl read locks need only read access, so its shared lock still keeps gc
+     * and other exclusive holders away. Exclusive locks keep failing there: they are for writers.
+     *
+     * @return null when a shared lock was asked for and the file neither exists nor can be made. That
+     *     is safe to proceed without: every holder of this lock opened the file first and lock files
+     *     are never deleted, so nobody holds it now, and whoever starts to (a writer on a read-write
+     *     mount of the same files) can at worst delete blobs this reader then fails to find, never
+     *     change the bytes of one, since blobs are only created and deleted whole.
+     */
+    private FileChannel openChannel(boolean shared) throws IOException {
+      try {
+        Files.createDirectories(path.getParent());
+        return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        if (!shared || !WriteAccess.refused(e)) {
+          throw e;
+        }
+        try {
+          return FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException absent) {
+          return null;
+        }
+      }
     }
 
     synchronized void unlock(boolean shared) throws IOException {
@@ -198,9 +228,13 @@ final class ProcessLocks {
         return;
       }
       try {
-        osLock.release();
+        if (osLock != null) {
+          osLock.release();
+        }
       } finally {
-        channel.close();
+        if (channel != null) {
+          channel.close();
+        }
         osLock = null;
         channel = null;
         mode = Mode.FREE;

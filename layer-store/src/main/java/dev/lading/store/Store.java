@@ -62,13 +62,20 @@ public final class Store {
     this.blobOrigins = new BlobOrigins(layout);
   }
 
-  /** Opens the store in {@code dir}, creating an empty OCI layout there when it is missing. */
+  /**
+   * Opens the store in {@code dir}, creating an empty OCI layout there when it is missing. A complete
+   * store opens without a write or a lock, so one this process cannot write can still be read.
+   */
   public static Store open(Path dir) throws IOException {
     Path root = dir.toAbsolutePath().normalize();
     Layout layout = new Layout(root);
+    Store store = new Store(layout);
+    if (Files.isDirectory(layout.blobs()) && Files.isRegularFile(layout.ociLayout())
+        && Files.isDirectory(layout.refs()) && Files.isRegularFile(layout.index())) {
+      return store; // what the locked steps below would make is there, and none is ever removed
+    }
     Files.createDirectories(layout.blobs());
     Files.createDirectories(layout.locks());
-    Store store = new Store(layout);
     try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
       if (!Files.isRegularFile(layout.ociLayout())) {
         AtomicFiles.write(layout.ociLayout(), OCI_LAYOUT_JSON);
@@ -92,6 +99,19 @@ public final class Store {
   /** The layout directory. */
   public Path root() {
     return layout.root();
+  }
+
+  /**
+   * False when this process cannot write the store (a read-only mount, another user's files). It can
+   * still read it: what reads would record (last use, origins) is then skipped.
+   */
+  public boolean writable() {
+    return WriteAccess.writable(layout);
+  }
+
+  /** Fails as a write would (permission denied, read-only file system) unless {@link #writable()}. */
+  public void requireWritable() throws IOException {
+    WriteAccess.require(layout);
   }
 
   /**

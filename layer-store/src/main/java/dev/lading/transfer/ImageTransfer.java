@@ -104,6 +104,9 @@ public final class ImageTransfer {
       throw new IllegalArgumentException(destination.text() + ": a docker-archive holds one image, not"
           + " an index; leave out all-platforms and pick one platform");
     }
+    if (destination instanceof StoreLocation) {
+      store.requireWritable(); // at once, with the OS's reason, before anything is fetched
+    }
     AtomicInteger copied = new AtomicInteger();
     AtomicInteger skipped = new AtomicInteger();
     AtomicInteger mounted = new AtomicInteger();
@@ -394,7 +397,10 @@ public final class ImageTransfer {
 
   private ImageNode rewritten(ImageNode old, ManifestDocument doc, byte[] bytes, List<ImageNode> children,
       ImageFormat format) throws IOException {
-    Descriptor stored = store.put(doc.contentType(), bytes);
+    // Destinations write the node's bytes; storing them too only caches them, which a store this
+    // process cannot write (a copy out of a read-only one) does without.
+    Descriptor stored = store.writable() ? store.put(doc.contentType(), bytes)
+        : Descriptor.of(doc.contentType(), Digest.of(bytes), bytes.length);
     Descriptor was = old.descriptor();
     // Keep how the parent index describes the entry (platform; annotations where the format has them).
     Descriptor d = new Descriptor(stored.mediaType(), stored.digest(), stored.size(),

@@ -35,17 +35,7 @@ class MultiProcessStoreTest {
 
   private Process startWorker(Path log, java.util.Map<String, String> env, String... args)
       throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), StoreWorker.class.getName()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().remove(Store.STORE_ENV);
-    pb.environment().putAll(env);
-    if (log != null) {
-      pb.redirectOutput(log.toFile());
-    }
-    return pb.start();
+    return StoreWorker.start(log, env, args);
   }
 
   /**

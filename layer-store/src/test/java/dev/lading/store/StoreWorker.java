@@ -6,8 +6,10 @@ import dev.lading.model.MediaTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,10 +23,26 @@ import java.util.concurrent.Future;
  * its own repository and on tag names both workers use;
  * {@code pulls <store> <id> <threads> <images>} pulls overlapping images the way a registry pull does
  * (one resumable writer per layer, several threads, each layer written in slow chunks, then a ref);
+ * {@code gc <store>} collects garbage with no grace period (waiting for every lease);
  * {@code where} prints {@link Store#defaultDirectory()}.
  */
 public final class StoreWorker {
   private StoreWorker() {}
+
+  /** Starts a worker JVM with {@code args}, its output to {@code log} (when not null). */
+  static Process start(Path log, Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), StoreWorker.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().remove(Store.STORE_ENV);
+    pb.environment().putAll(env);
+    if (log != null) {
+      pb.redirectOutput(log.toFile());
+    }
+    return pb.start();
+  }
 
   public static void main(String[] args) throws Exception {
     if (args[0].equals("where")) {
@@ -37,6 +55,7 @@ public final class StoreWorker {
       case "tags" -> tags(store, args[2], Integer.parseInt(args[3]));
       case "slow" -> slow(store, Integer.parseInt(args[2]), Long.parseLong(args[3]));
       case "pulls" -> pulls(store, args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+      case "gc" -> System.out.println("removed " + store.gc(Duration.ZERO).removed().size());
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
     System.out.println("done");
