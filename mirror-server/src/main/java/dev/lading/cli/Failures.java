@@ -1,7 +1,9 @@
 package dev.lading.cli;
 
+import dev.lading.store.WriteAccess;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -46,6 +48,10 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
         if (t instanceof java.nio.file.AccessDeniedException) {
           return "permission denied: " + m + ownerHint(m);
         }
+        if (WriteAccess.isReadOnlyFileSystem(t)) {
+          String file = ((FileSystemException) t).getFile();
+          return "read-only file system: " + file + (file == null ? "" : readOnlyHint(file));
+        }
         if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) {
           return "cannot reach " + m + " (check the registry address and that it is running)";
         }
@@ -74,10 +80,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
       if (owner.equals(me)) {
         return "";
       }
-      Path store = p; // a store is an OCI layout: its root holds oci-layout
-      while (store != null && !Files.exists(store.resolve("oci-layout"))) {
-        store = store.getParent();
-      }
+      Path store = storeOf(p);
       return " (owned by " + owner + "; this runs as " + me + ")" + (store != null
           ? ": use a store this user can write (--store DIR or LADING_STORE), or make this one"
               + " theirs: chown -R " + me + " " + store
@@ -85,5 +88,21 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
     } catch (IOException | RuntimeException e) {
       return "";
     }
+  }
+
+  /** For a store's file: the store is on a read-only mount, which only reads can use. */
+  static String readOnlyHint(String path) {
+    Path store = storeOf(Path.of(path));
+    return store == null ? "" : " (the store " + store + " is on a read-only file system: it can"
+        + " be read, but this command writes; use a writable store (--store DIR or LADING_STORE))";
+  }
+
+  /** The store {@code path} lies in (an OCI layout: its root holds oci-layout), or null. */
+  private static Path storeOf(Path path) {
+    Path store = path.toAbsolutePath();
+    while (store != null && !Files.exists(store.resolve("oci-layout"))) {
+      store = store.getParent();
+    }
+    return store;
   }
 }

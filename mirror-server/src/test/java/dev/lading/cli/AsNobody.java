@@ -1,6 +1,7 @@
 package dev.lading.cli;
 
 import dev.lading.testing.Processes;
+import dev.lading.testing.ReadOnlyView;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ final class AsNobody {
 
   /** True when the tests run as root (and so can switch to nobody). */
   static boolean root() throws IOException {
-    return (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+    return ReadOnlyView.root();
   }
 
   /** Opens {@code dir} to everyone and copies the built jar into it (the checkout may be closed). */

@@ -3,6 +3,7 @@ package dev.lading.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -39,5 +40,16 @@ class FailuresTest {
     Files.setOwner(other, store.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
     assertEquals("permission denied: " + other + "/f (owned by nobody; this runs as root)",
         Failures.describe(new AccessDeniedException(other + "/f")));
+  }
+
+  @Test
+  void aReadOnlyFileSystemSaysTheStoreCanOnlyBeRead() throws Exception {
+    Path store = Files.createDirectories(tmp.resolve("mounted"));
+    Files.writeString(store.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    String lock = store + "/.lading/locks/lease.lock";
+    assertEquals("read-only file system: " + lock + " (the store " + store + " is on a read-only"
+        + " file system: it can be read, but this command writes; use a writable store (--store DIR"
+        + " or LADING_STORE))",
+        Failures.describe(new FileSystemException(lock, null, "Read-only file system")));
   }
 }

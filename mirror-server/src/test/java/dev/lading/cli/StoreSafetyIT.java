@@ -6,22 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lading.digest.Digest;
 import dev.lading.layer.LayerEntry;
-import dev.lading.layer.LayerResult;
-import dev.lading.layer.ReproducibleLayer;
-import dev.lading.model.Descriptor;
-import dev.lading.model.ImageConfig;
-import dev.lading.model.ImageFormat;
-import dev.lading.model.ImageManifest;
 import dev.lading.model.Json;
-import dev.lading.model.Platform;
-import dev.lading.store.BlobWriter;
-import dev.lading.store.Store;
 import dev.lading.testing.LocalRegistry;
 import dev.lading.testing.Processes;
 import dev.lading.testing.RequiredTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -144,22 +134,10 @@ class StoreSafetyIT {
       }
     }
     Path layoutDir = tmp.resolve("layout");
-    Store layout = Store.open(layoutDir);
-    LayerResult layer;
-    try (BlobWriter writer = layout.writer(null)) {
-      layer = ReproducibleLayer.builder().compressionLevel(1)
-          .add(LayerEntry.file("/data/random.bin", data)).build().writeTo(writer);
-      writer.commit();
-    }
-    ImageConfig config = ImageConfig.scratch(Platform.of("linux", "amd64"))
-        .withLayer(layer.diffId(), ImageConfig.History.layer(Instant.EPOCH, "test: random data", null));
-    Descriptor configDescriptor = layout.put(ImageFormat.OCI.configType(), Json.write(config));
-    ImageManifest manifest = ImageManifest.of(ImageFormat.OCI, configDescriptor,
-        List.of(layer.descriptor(ImageFormat.OCI)));
-    layout.setRef("x", layout.put(ImageFormat.OCI.manifestType(), Json.write(manifest)));
+    Digest layer = LayoutImages.oneLayer(layoutDir, "x", LayerEntry.file("/data/random.bin", data));
     Processes.check(List.of(RequiredTool.require("skopeo", "skopeo").toString(), "copy",
         "--dest-tls-verify=false", "oci:" + layoutDir + ":x", "docker://" + target), 300);
-    return layer.digest();
+    return layer;
   }
 
   /** Kills the process with SIGKILL once a partial download of {@code blob} holds over 4 MiB. */
