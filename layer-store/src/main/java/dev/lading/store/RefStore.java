@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -53,6 +54,49 @@ final class RefStore {
   record OciIndex(int schemaVersion, String mediaType, List<Descriptor> manifests) {
     static OciIndex of(List<Descriptor> manifests) {
       return new OciIndex(2, MediaTypes.OCI_INDEX, manifests);
+    }
+  }
+
+  /** Something that must hold for each target before its ref is written (it is stored). */
+  interface TargetCheck {
+    void check(Digest digest) throws IOException;
+  }
+
+  /**
+   * Sets refs, each validated and checked under a gc lease, then written under the index lock;
+   * {@code index.json} is rebuilt only when a ref really changed (or the index lacks it): setting a
+   * ref to what it already is, the common case of a rebuild or a re-pull, rewrites nothing.
+   */
+  void setAll(Map<String, Descriptor> targets, TargetCheck stored) throws IOException {
+    targets.forEach((name, target) -> {
+      validateName(name);
+      Objects.requireNonNull(target, "descriptor of ref " + name);
+      validateTarget(name, target);
+    });
+    try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true)) {
+      for (Descriptor target : targets.values()) {
+        stored.check(target.digest());
+      }
+      try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
+        boolean stale = false;
+        for (Map.Entry<String, Descriptor> e : targets.entrySet()) {
+          stale |= write(e.getKey(), e.getValue()) || !indexNames(e.getKey(), e.getValue());
+          LastUse.record(file(e.getKey())); // setting a ref to what it was is a use too
+        }
+        if (stale) {
+          regenerateIndex();
+        }
+      }
+    }
+  }
+
+  /** Removes a ref under the index lock and rebuilds the index; false when there was none. */
+  boolean remove(String name) throws IOException {
+    validateName(name);
+    try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
+      boolean existed = delete(name);
+      regenerateIndex();
+      return existed;
     }
   }
 

@@ -320,28 +320,8 @@ public final class Store {
 
   /** Sets several refs with one regeneration of {@code index.json} (for mirrors syncing many tags). */
   public void setRefs(Map<String, Descriptor> targets) throws IOException {
-    targets.forEach((name, target) -> {
-      RefStore.validateName(name);
-      Objects.requireNonNull(target, "descriptor of ref " + name);
-      RefStore.validateTarget(name, target);
-    });
-    try (ProcessLocks.Held lease = ProcessLocks.JVM.acquire(layout.leaseLock(), true)) {
-      for (Descriptor target : targets.values()) {
-        blobPath(target.digest()); // under the lease, so gc cannot take it before the ref exists
-      }
-      try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
-        // index.json is rebuilt only when a ref really changed (or the index lacks it): setting a
-        // ref to what it already is, the common case of a rebuild or a re-pull, rewrites nothing.
-        boolean stale = false;
-        for (Map.Entry<String, Descriptor> e : targets.entrySet()) {
-          stale |= refs.write(e.getKey(), e.getValue()) || !refs.indexNames(e.getKey(), e.getValue());
-          LastUse.record(refs.file(e.getKey())); // setting a ref to what it was is a use too
-        }
-        if (stale) {
-          refs.regenerateIndex();
-        }
-      }
-    }
+    // Under the lease, so gc cannot take a blob before the ref that keeps it exists.
+    refs.setAll(targets, digest -> blobPath(digest));
   }
 
   /**
@@ -367,12 +347,7 @@ public final class Store {
 
   /** Removes a ref; its blobs stay until gc. Returns false when there was no such ref. */
   public boolean deleteRef(String name) throws IOException {
-    RefStore.validateName(name);
-    try (ProcessLocks.Held lock = ProcessLocks.JVM.acquire(layout.indexLock(), false)) {
-      boolean existed = refs.delete(name);
-      refs.regenerateIndex();
-      return existed;
-    }
+    return refs.remove(name);
   }
 
   /** All refs, sorted by name. */
