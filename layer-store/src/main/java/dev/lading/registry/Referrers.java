@@ -20,8 +20,11 @@ import dev.lading.model.MediaTypes;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
@@ -37,6 +40,9 @@ public final class Referrers {
   private static final long MAX_PAGE_BYTES = 4L * 1024 * 1024;
   private static final int MAX_PAGES = 100;
   private static final String OCI_SUBJECT = "OCI-Subject";
+  // A registry without the referrers API is asked through the tag for this long before the API is
+  // tried again (an upgrade may add it); each listing would otherwise cost a 404 first.
+  private static final long NO_API_RECHECK_NANOS = TimeUnit.MINUTES.toNanos(15);
 
   /** Where a listing came from. */
   public enum Source { API, TAG }
@@ -66,6 +72,8 @@ public final class Referrers {
   }
 
   private final RegistryClient client;
+  // API host -> System.nanoTime() of its last 404 to the referrers API.
+  private final Map<String, Long> withoutApi = new ConcurrentHashMap<>();
 
   /** Referrers through {@code client} (its credentials, retries and timeouts). */
   public Referrers(RegistryClient client) {
@@ -98,12 +106,17 @@ public final class Referrers {
   /**
    * The referrers of {@code subject} in {@code repository}: from the referrers API (following its
    * pages), with {@code artifactType} (or null) passed on; when the API answers 404, from the index
-   * at the referrers tag, where a 404 or a document that is not an image index means none.
+   * at the referrers tag, where a 404 or a document that is not an image index means none. A
+   * registry that answered 404 is asked through the tag only, for the next 15 minutes.
    */
   public Listing list(String host, String repository, Digest subject, String artifactType)
       throws IOException {
     String api = apiHost(host);
     checkRepository(repository);
+    Long noApiSince = withoutApi.get(api);
+    if (noApiSince != null && System.nanoTime() - noApiSince < NO_API_RECHECK_NANOS) {
+      return fromTag(host, repository, subject);
+    }
     HttpUrl first = url(api, repository, "referrers", subject.toString());
     if (artifactType != null) {
       first = first.newBuilder().addQueryParameter("artifactType", artifactType).build();
@@ -120,7 +133,9 @@ public final class Referrers {
       HttpUrl next;
       try (Response response = client.http().send(ex)) {
         if (response.code() == 404 && page == 0) {
-          break; // no referrers API (a registry that has one never answers 404): the tag schema
+          // No referrers API (a registry that has one never answers 404): the tag schema.
+          withoutApi.put(api, System.nanoTime());
+          break;
         }
         if (response.code() != 200) {
           throw client.http().failure(ex, response);

@@ -490,6 +490,9 @@ class PullThroughIT {
     assertEquals(1, upstreamGets("/v2/library/signed/manifests/" + Digest.of(signature)));
     assertEquals(2, json(curl.call("GET", referrers, null).text()).get("manifests").size(),
         "the referrer now stored here is listed once");
+    assertEquals(1, upstreamGets("/v2/library/signed/referrers/" + subject.digest()),
+        "an upstream without the referrers API is asked through its tag from then on");
+    assertEquals(3, upstreamGets("/v2/library/signed/manifests/" + fallbackTag));
 
     // One pushed here is listed with the upstream's at once, whether or not it is forwarded yet.
     byte[] attestation = ReferrerManifests.referrer("application/vnd.example.attestation",
