@@ -23,6 +23,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -255,6 +256,12 @@ public final class LayerExtractor {
     private final String layer;
     private final TreeMap<String, Ownership> ownership;
     private final Set<String> upper = new HashSet<>();
+    // Spare the lstats that dominate unpacking a base layer (one per parent component per entry,
+    // one per entry): directories resolved by this run, by the parent names the tar gave, and the
+    // directories this run created, which hold nothing but what this run put there (in upper).
+    // Only this run changes the tree while it runs; both are forgotten whenever it deletes anything.
+    private final Map<String, Path> resolvedDirectories = new HashMap<>();
+    private final Set<Path> createdDirectories = new HashSet<>();
     private final Map<Path, Meta> directoryMeta = new LinkedHashMap<>();
     private final Map<Path, FileTime> parentMtimes = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
@@ -298,10 +305,12 @@ public final class LayerExtractor {
       if (writer.isPending(path)) {
         writer.awaitAll(); // the same path twice in one layer: the later one wins, after the first
       }
-      BasicFileAttributes existing = lstat(path);
+      BasicFileAttributes existing = createdDirectories.contains(dir)
+          && !upper.contains(relative(path)) ? null : lstat(path);
       if (existing != null && !(existing.isDirectory() && kind == Kind.DIRECTORY)) {
         writer.awaitAll(); // files below a replaced directory may still be being written
         touch(dir);
+        deleting();
         FileTrees.deleteTree(path);
         forget(path);
       }
@@ -321,6 +330,7 @@ public final class LayerExtractor {
           case DIRECTORY -> {
             if (existing == null || !existing.isDirectory()) {
               Files.createDirectory(path);
+              createdDirectories.add(path);
             }
           }
           case SYMLINK -> writer.symlink(path, linkName, name);
@@ -392,6 +402,7 @@ public final class LayerExtractor {
 
     /** Removes {@code top} (or only its contents) except what this layer created. */
     private void removeLower(Path top, boolean keepTop) throws IOException {
+      deleting();
       Files.walkFileTree(top, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
@@ -425,9 +436,15 @@ public final class LayerExtractor {
      * when {@code create} is set; otherwise the rest is joined lexically.
      */
     private Path resolveDirectory(String name, List<String> parts, boolean create) throws IOException {
+      String asked = String.join("/", parts);
+      Path known = resolvedDirectories.get(asked);
+      if (known != null) {
+        return known;
+      }
       Deque<String> todo = new ArrayDeque<>(parts);
       List<String> current = new ArrayList<>();
       int links = 0;
+      boolean complete = true; // every component found or made a directory
       while (!todo.isEmpty()) {
         String part = todo.pop();
         if (part.isEmpty() || part.equals(".")) {
@@ -448,9 +465,11 @@ public final class LayerExtractor {
           if (create) {
             touch(candidate.getParent());
             Files.createDirectory(candidate);
+            createdDirectories.add(candidate);
             markUpper(candidate);
             record(candidate, Ownership.of(Kind.DIRECTORY, 0755, 0, 0, 0, 0));
           }
+          complete &= create;
           current.add(part);
         } else if (attrs.isSymbolicLink()) {
           if (++links > MAX_SYMLINKS) {
@@ -470,10 +489,21 @@ public final class LayerExtractor {
           throw fail(name, "/" + relative(candidate) + " is not a directory in the layers below;"
               + " the layer is inconsistent");
         } else {
+          complete = false;
           current.add(part);
         }
       }
-      return join(current);
+      Path resolved = join(current);
+      if (complete) {
+        resolvedDirectories.put(asked, resolved);
+      }
+      return resolved;
+    }
+
+    /** What this run knew of the tree may be wrong once it deletes. */
+    private void deleting() {
+      resolvedDirectories.clear();
+      createdDirectories.clear();
     }
 
     private Path resolveHardlinkTarget(String name, String linkName) throws IOException {

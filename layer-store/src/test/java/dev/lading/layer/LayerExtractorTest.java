@@ -125,6 +125,35 @@ class LayerExtractorTest {
   }
 
   @Test
+  void withinOneLayerADirectoryReplacedByASymlinkIsFollowedInsideTheRootAfterwards() throws IOException {
+    // d is made and resolved, then replaced by a symlink in the same layer: what this run knew of d
+    // must be forgotten, so d/g lands at /elsewhere/g in the root, never through the link on disk.
+    Path outside = Files.createDirectories(tmp.resolve("elsewhere"));
+    apply(unprivileged, tar().dir("d", 0755).file("d/f", "f").file("d/sub/x", "x")
+        .symlink("d", tmp.resolve("elsewhere").toString()).file("d/g", "g").file("d/sub/y", "y")
+        .bytes(), "only");
+    assertEquals(tmp.resolve("elsewhere").toString(), Files.readSymbolicLink(root.resolve("d")).toString());
+    String inside = tmp.resolve("elsewhere").toString().substring(1);
+    assertEquals("g", Files.readString(root.resolve(inside).resolve("g")));
+    assertEquals("y", Files.readString(root.resolve(inside).resolve("sub/y")));
+    try (var left = Files.list(outside)) {
+      assertEquals(0, left.count(), "nothing written outside the root");
+    }
+  }
+
+  @Test
+  void withinOneLayerAPathMadeTwiceInANewDirectoryKeepsTheLastAndItsType() throws IOException {
+    apply(unprivileged, tar().file("n/a", "first").file("n/a", "second").file("n/b", "file")
+        .dir("n/b", 0755).file("n/b/c", "c").dir("n/e", 0755).file("n/e", "now a file")
+        .symlink("n/l", "a").file("n/l", "not a link").bytes(), "only");
+    assertEquals("second", Files.readString(root.resolve("n/a")));
+    assertEquals("c", Files.readString(root.resolve("n/b/c")));
+    assertEquals("now a file", Files.readString(root.resolve("n/e")));
+    assertFalse(Files.isSymbolicLink(root.resolve("n/l")));
+    assertEquals("not a link", Files.readString(root.resolve("n/l")));
+  }
+
+  @Test
   void parentDirectoriesKeepTheirMtimeWhenAnUpperLayerAddsToThem() throws IOException {
     apply(unprivileged, tar().dir("keep", 0755).mtime(T1).bytes(), "lower");
     apply(unprivileged, tar().file("keep/new", "n").file("keep/.wh.nothing", "").bytes(), "upper");
