@@ -31,7 +31,7 @@ final class FakerootState {
    * step changes on disk (the executors show the host's there), keep what they had.
    */
   static OwnershipMap after(RootfsSnapshot tree, OwnershipMap before, Path stateFile) throws IOException {
-    Map<Object, Entry> state = stateFile == null ? Map.of() : read(stateFile);
+    Map<RootfsSnapshot.Inode, Entry> state = stateFile == null ? Map.of() : read(stateFile);
     TreeMap<String, Ownership> entries = new TreeMap<>();
     before.entries().forEach((key, o) -> {
       if (RootfsSnapshot.isMountPointContent(key)) {
@@ -66,8 +66,8 @@ final class FakerootState {
   }
 
   /** fakeroot's state, keyed as the snapshot's {@link RootfsSnapshot.Stat#inode()}. */
-  private static Map<Object, Entry> read(Path stateFile) throws IOException {
-    Map<Object, Entry> entries = new HashMap<>();
+  private static Map<RootfsSnapshot.Inode, Entry> read(Path stateFile) throws IOException {
+    Map<RootfsSnapshot.Inode, Entry> entries = new HashMap<>();
     if (!Files.exists(stateFile)) {
       return entries;
     }

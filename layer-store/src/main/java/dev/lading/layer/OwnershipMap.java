@@ -216,8 +216,8 @@ public record OwnershipMap(@JsonProperty("version") int version,
       long ino;
       long nlink;
       if (walked != null) {
-        dev = RootfsSnapshot.device(walked.inode());
-        ino = RootfsSnapshot.inodeNumber(walked.inode());
+        dev = walked.inode().device();
+        ino = walked.inode().number();
         nlink = walked.nlink();
       } else {
         Map<String, Object> a;

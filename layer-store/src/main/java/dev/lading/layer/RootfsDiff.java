@@ -86,7 +86,7 @@ public final class RootfsDiff {
       }
       changedPaths.put(path, now);
     }
-    Map<Object, String> firstPathOfInode = firstPathsOfInodes(changedPaths);
+    Map<RootfsSnapshot.Inode, String> firstPathOfInode = firstPathsOfInodes(changedPaths);
     for (Map.Entry<String, Stat> e : changedPaths.entrySet()) {
       String path = e.getKey();
       Stat now = e.getValue();
@@ -150,8 +150,8 @@ public final class RootfsDiff {
   }
 
   /** For each inode with several links among {@code is}, the path that sorts first: hardlinks point there. */
-  private static Map<Object, String> firstPathsOfInodes(Map<String, Stat> is) {
-    Map<Object, String> first = new HashMap<>();
+  private static Map<RootfsSnapshot.Inode, String> firstPathsOfInodes(Map<String, Stat> is) {
+    Map<RootfsSnapshot.Inode, String> first = new HashMap<>();
     for (Map.Entry<String, Stat> e : is.entrySet()) {
       Stat s = e.getValue();
       if (s.kind() == Kind.FILE && s.nlink() > 1) {

@@ -46,7 +46,7 @@ public final class RootfsSnapshot {
    * @param nlink the link count
    * @param linkTarget a symlink's target as stored, else null
    */
-  public record Stat(Kind kind, int mode, long size, FileTime mtime, FileTime ctime, Object inode,
+  public record Stat(Kind kind, int mode, long size, FileTime mtime, FileTime ctime, Inode inode,
       long nlink, String linkTarget) {}
 
   /** Walks {@code root} (never following symlinks). */
@@ -114,21 +114,12 @@ public final class RootfsSnapshot {
     return MOUNT_POINTS.contains(path);
   }
 
+  /** A file's identity on the host: its device and inode numbers (hardlinks share it). */
+  public record Inode(long device, long number) {}
+
   /** The {@link Stat#inode()} of the file with device number {@code dev} and inode number {@code ino}. */
-  public static Object inode(long dev, long ino) {
-    return dev + ":" + ino;
-  }
-
-  /** The device number of an {@link #inode} key. */
-  public static long device(Object inode) {
-    String key = (String) inode;
-    return Long.parseLong(key, 0, key.indexOf(':'), 10);
-  }
-
-  /** The inode number of an {@link #inode} key. */
-  public static long inodeNumber(Object inode) {
-    String key = (String) inode;
-    return Long.parseLong(key, key.indexOf(':') + 1, key.length(), 10);
+  public static Inode inode(long dev, long ino) {
+    return new Inode(dev, ino);
   }
 
   /** True for what is below {@code /proc}, {@code /sys} or {@code /dev}: a snapshot leaves it out. */
@@ -151,7 +142,7 @@ public final class RootfsSnapshot {
     int mode = (Integer) a.get("mode");
     Kind kind = kind(mode);
     String target = kind == Kind.SYMLINK ? LinkTargets.read(path) : null;
-    Object inode = inode(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
+    Inode inode = inode(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
     return new Stat(kind, mode & 07777, kind == Kind.FILE ? (Long) a.get("size") : 0,
         (FileTime) a.get("lastModifiedTime"), (FileTime) a.get("ctime"), inode,
         ((Number) a.get("nlink")).longValue(), target);

@@ -278,10 +278,11 @@ final class StageBuild {
     // Mounted after the snapshot and gone before the next one: the caches never reach the layer.
     CacheMounts.Mounted mounted = new CacheMounts(store, dir, listener::info).mount(r.mounts(),
         state.rootfs.toRealPath(), state.workdir(), executor.binds(), state.ownership);
+    // The walks, before and after, are the tree the command sees unless a cache was moved into it.
+    boolean walksHoldTheTree = mounted.targets().isEmpty();
     try {
-      // The walk is the tree the command starts in unless a cache was moved into it since.
       RunSpec spec = new RunSpec(state.rootfs, argv, env, state.workdir(), state.run().user(),
-          state.ownership, mounted.binds(), mounted.targets().isEmpty() ? before : null);
+          state.ownership, mounted.binds(), walksHoldTheTree ? before : null);
       exit = executor.run(spec, line -> {
         listener.output(line);
         if (tail.size() == DockerfileBuild.TAIL_LINES) {
@@ -298,8 +299,7 @@ final class StageBuild {
           + " failed with exit code " + exit + (tail.isEmpty() ? "" : "; its last lines:\n  "
           + String.join("\n  ", tail)));
     }
-    // The executor's walk is the tree the layer is made of, unless a cache mount was inside it then.
-    layer(before, mounted.targets().isEmpty() ? afterRun[0] : null, ownersBefore, created, createdBy, key);
+    layer(before, walksHoldTheTree ? afterRun[0] : null, ownersBefore, created, createdBy, key);
   }
 
   /**
