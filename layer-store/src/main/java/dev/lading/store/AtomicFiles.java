@@ -12,15 +12,18 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.UUID;
 
-/** Crash-safe file writes: temp file in the target's directory, fsync, atomic rename, fsync dir. */
-final class AtomicFiles {
+/**
+ * Crash-safe file writes: temp file in the target's directory, fsync, atomic rename, fsync dir.
+ * Public for the store's neighbours that keep small files beside it (the mirror's caches).
+ */
+public final class AtomicFiles {
   private AtomicFiles() {}
 
   /** Suffix of every temp file the store creates, so clean-up can recognise leftovers. */
   static final String TMP_SUFFIX = ".tmp";
 
   /** Replaces {@code target} with {@code bytes}; readers see the old or the new file, never a mix. */
-  static void write(Path target, byte[] bytes) throws IOException {
+  public static void write(Path target, byte[] bytes) throws IOException {
     Path dir = target.getParent();
     Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + TMP_SUFFIX);
     try {

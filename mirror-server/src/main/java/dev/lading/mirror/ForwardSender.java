@@ -39,8 +39,8 @@ public final class ForwardSender implements Outbox.Sender {
 
   @Override
   public void send(Outbox.Forward f) throws IOException {
-    transfer.copy(new StoreLocation(f.repository() + ":" + f.pinTag()),
-        new RegistryLocation(ImageReference.parse(f.destination())),
+    ImageReference to = ImageReference.parse(f.destination());
+    transfer.copy(new StoreLocation(f.repository() + ":" + f.pinTag()), new RegistryLocation(to),
         CopyOptions.defaults().withAllPlatforms(true));
     Descriptor pinned = store.tag(f.repository(), f.pinTag()).orElse(null);
     if (pinned == null) {
@@ -52,7 +52,6 @@ public final class ForwardSender implements Outbox.Sender {
     }
     // Put again (the same bytes: a no-op upstream) to see whether the upstream answers OCI-Subject;
     // the copy above does not tell.
-    ImageReference to = ImageReference.parse(f.destination());
     Referrers.Linked linked = referrers.putManifest(to.registry(), to.repository(),
         f.tag() != null ? f.tag() : f.digest(), bytes, pinned.mediaType());
     switch (linked) {

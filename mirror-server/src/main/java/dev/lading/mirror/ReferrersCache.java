@@ -3,23 +3,21 @@ package dev.lading.mirror;
 import dev.lading.digest.Digest;
 import dev.lading.model.Descriptor;
 import dev.lading.model.Json;
+import dev.lading.store.AtomicFiles;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * What upstreams last listed as referrers, kept so that the list is still served while the upstream
  * is down, across restarts: one small JSON file per (cache repository, subject, artifactType) under
  * {@code .lading/mirror/referrers/} of the store, named by the hash of those three. Files are
- * replaced by a rename, so a reader sees a whole list; outside the blobs, so gc never sees them.
+ * replaced atomically ({@link AtomicFiles}), so a reader sees a whole list; outside the blobs, so
+ * gc never sees them.
  */
 final class ReferrersCache {
   private final Path dir;
@@ -35,19 +33,8 @@ final class ReferrersCache {
   void put(String repository, Digest subject, String artifactType, List<Descriptor> manifests)
       throws IOException {
     Files.createDirectories(dir);
-    Path temp = dir.resolve(".tmp-" + UUID.randomUUID());
-    try {
-      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        out.write(java.nio.ByteBuffer.wrap(Json.write(
-            new Entry(repository, subject.toString(), artifactType, manifests))));
-        out.force(true);
-      }
-      Files.move(temp, file(repository, subject, artifactType), StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFiles.write(file(repository, subject, artifactType),
+        Json.write(new Entry(repository, subject.toString(), artifactType, manifests)));
   }
 
   /** The last list remembered; empty when none was, or its file is unreadable. */
