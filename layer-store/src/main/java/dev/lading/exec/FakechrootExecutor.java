@@ -67,7 +67,11 @@ public final class FakechrootExecutor implements RootfsExecutor {
     Path fakedStub = null;
     Faked faked = null;
     try {
-      Files.writeString(state, before.toFakerootSaveFile(root, spec.current()));
+      // The tree before the step: fakeroot's starting state is keyed by its inodes, and the map
+      // after the step tells what the step created by them.
+      RootfsSnapshot beforeTree = spec.ownershipFile() == null || spec.current() != null ? spec.current()
+          : RootfsSnapshot.take(root);
+      Files.writeString(state, before.toFakerootSaveFile(root, beforeTree));
       Map<String, String> env = spec.environment();
       env.putIfAbsent("HOME", user.home());
       Optional<Path> proot = HostTools.find("proot");
@@ -115,7 +119,8 @@ public final class FakechrootExecutor implements RootfsExecutor {
       }
       if (spec.ownershipFile() != null) {
         RootfsSnapshot after = RootfsSnapshot.take(root);
-        FakerootState.after(after, before, state).saveTemporary(spec.ownershipFile());
+        FakerootState.after(after, beforeTree, before, state, user.uid(), user.gid())
+            .saveTemporary(spec.ownershipFile());
         afterRun.accept(after);
       }
       return exit;

@@ -16,8 +16,9 @@ import java.util.TreeMap;
  * Carries the owners and modes an image intends across unprivileged steps. Before a step the
  * {@link OwnershipMap} (keyed by path) becomes fakeroot's state (keyed by device and inode); after
  * it, fakeroot's saved state and the tree on disk give the new map: what the step chowned or
- * chmodded comes from fakeroot, what it created without that belongs to root with the mode on disk,
- * what it deleted is gone. proot records nothing, so after a proot step only the tree is read.
+ * chmodded comes from fakeroot, what it deleted is gone, and what it created belongs to whoever a
+ * container would have made it as (see {@link #created}). proot records nothing, so after a proot
+ * step only the tree is read.
  */
 final class FakerootState {
   private FakerootState() {}
@@ -26,34 +27,88 @@ final class FakerootState {
   private record Entry(int mode, long uid, long gid, long rdev) {}
 
   /**
-   * The map after a step, from the tree as the step left it; {@code stateFile} is fakeroot's saved
-   * state, null for proot. The contents of /dev, /proc and /sys, which a snapshot leaves out and no
-   * step changes on disk (the executors show the host's there), keep what they had.
+   * The map after a step, from the tree as the step left it ({@code tree}) and as it was before
+   * ({@code beforeTree}, whose paths {@code before} describes); {@code stateFile} is fakeroot's saved
+   * state, null for proot; {@code uid} and {@code gid} are the user the step ran as. The contents of
+   * /dev, /proc and /sys, which a snapshot leaves out and no step changes on disk (the executors show
+   * the host's there), keep what they had.
    */
-  static OwnershipMap after(RootfsSnapshot tree, OwnershipMap before, Path stateFile) throws IOException {
+  static OwnershipMap after(RootfsSnapshot tree, RootfsSnapshot beforeTree, OwnershipMap before,
+      Path stateFile, long uid, long gid) throws IOException {
     Map<RootfsSnapshot.Inode, Entry> state = stateFile == null ? Map.of() : read(stateFile);
+    // What each file that was there before the step was (by inode: a new hardlink to it shares it).
+    Map<RootfsSnapshot.Inode, Old> old = new HashMap<>();
+    beforeTree.entries().forEach((key, stat) -> {
+      Ownership o = before.entries().get(key);
+      if (o != null) {
+        old.putIfAbsent(stat.inode(), new Old(o, stat.ctime()));
+      }
+    });
     TreeMap<String, Ownership> entries = new TreeMap<>();
     before.entries().forEach((key, o) -> {
       if (RootfsSnapshot.isMountPointContent(key)) {
         entries.put(key, o);
       }
     });
+    // Sorted paths: a directory comes before what is in it, so its new state is known by then.
     tree.entries().forEach((key, stat) -> {
       int diskMode = (stat.kind() == null ? SOCKET : stat.kind().typeBits()) | stat.mode();
       Entry faked = state.get(stat.inode());
-      Ownership previous = before.entries().get(key);
+      Old was = old.get(stat.inode());
+      // fakeroot was handed every file there was and forgets one only when it is deleted: one it
+      // forgot that changed is a new file the file system gave the deleted one's inode number.
+      boolean reused = was != null && faked == null && stateFile != null
+          && !was.ctime().equals(stat.ctime());
+      Ownership previous = was == null || reused ? null : was.ownership();
       Ownership now;
-      if (faked != null) {
+      if (previous != null && faked != null) {
         now = Ownership.of(kind(faked.mode()), faked.mode(), faked.uid(), faked.gid(),
             major(faked.rdev()), minor(faked.rdev()));
       } else if (previous != null && previous.type() == kindOnDisk(diskMode, previous)) {
         now = previous; // untouched by the step (proot keeps no record)
       } else {
-        now = Ownership.of(kind(diskMode), diskMode, 0, 0, 0, 0); // made by the step, as root
+        now = created(entries.get(parent(key)), faked, diskMode, uid, gid);
       }
       entries.put(key, now);
     });
     return new OwnershipMap(OwnershipMap.VERSION, entries);
+  }
+
+  /**
+   * A file the step made, as the kernel would have owned it in a container: by the step's user, with
+   * the user's group, or the directory's group where the directory is set-group-ID (a directory made
+   * there is set-group-ID too). Neither shows on disk here: everything is the real user's, and
+   * fakeroot leaves the set-group-ID bit off the real directory. What fakeroot recorded wins where it
+   * can only come from a chown or chgrp: an owner or group other than 0, which is also what it records
+   * for a new file it first saw through mkdir or chmod. (So an explicit {@code chgrp 0} of a new file
+   * in a set-group-ID directory is not told apart from the default; a step not run as root cannot do
+   * it in a container.)
+   */
+  private static Ownership created(Ownership parent, Entry faked, int diskMode, long uid, long gid) {
+    boolean inherits = parent != null && parent.type() == Kind.DIRECTORY
+        && (parent.permissions() & SET_GROUP_ID) != 0;
+    int mode = faked != null ? faked.mode() : diskMode;
+    Kind kind = kind(mode);
+    if (inherits && kind == Kind.DIRECTORY) {
+      mode |= SET_GROUP_ID;
+    }
+    long group = inherits ? parent.gid() : gid;
+    if (faked == null) {
+      return Ownership.of(kind, mode, uid, group, 0, 0);
+    }
+    return Ownership.of(kind, mode, faked.uid() != 0 ? faked.uid() : uid,
+        faked.gid() != 0 ? faked.gid() : group, major(faked.rdev()), minor(faked.rdev()));
+  }
+
+  private static final int SET_GROUP_ID = 02000;
+
+  /** A file that was there before the step: what it was, and its status change time then. */
+  private record Old(Ownership ownership, java.nio.file.attribute.FileTime ctime) {}
+
+  /** The in-image path of the directory {@code path} is in ({@code /} for {@code /etc}). */
+  private static String parent(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash <= 0 ? "/" : path.substring(0, slash);
   }
 
   private static final int SOCKET = 0140000;

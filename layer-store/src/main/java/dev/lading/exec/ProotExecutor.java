@@ -97,10 +97,14 @@ public final class ProotExecutor implements RootfsExecutor {
     env.putIfAbsent("HOME", user.home());
     // proot keeps its own temp files out of the root; a writable place is all it needs.
     env.put("PROOT_TMP_DIR", System.getProperty("java.io.tmpdir"));
+    // The tree before the step, to tell what the step created (by inode) from what it left alone.
+    RootfsSnapshot beforeTree = spec.ownershipFile() == null ? null
+        : spec.current() != null ? spec.current() : RootfsSnapshot.take(root);
     int exit = CommandLine.run(command, env, root, output);
     if (spec.ownershipFile() != null) {
       RootfsSnapshot after = RootfsSnapshot.take(root);
-      FakerootState.after(after, before, null).saveTemporary(spec.ownershipFile());
+      FakerootState.after(after, beforeTree, before, null, user.uid(), user.gid())
+          .saveTemporary(spec.ownershipFile());
       afterRun.accept(after);
     }
     return exit;
