@@ -50,7 +50,6 @@ final class BlobHandler implements ResourceHandler {
   @Override
   public void handle(HttpServerExchange ex, Route route) throws ApiException, IOException {
     String name = Http.name(route);
-    Digest digest = Http.digest(route.argument());
     if (ex.getRequestMethod().equals(Methods.DELETE)) {
       // Blobs are shared by every repository and by the builds using the store.
       throw ErrorCode.UNSUPPORTED.with("blobs are shared by all repositories of the store: delete"
@@ -59,6 +58,7 @@ final class BlobHandler implements ResourceHandler {
     if (!ex.getRequestMethod().equals(Methods.GET) && !ex.getRequestMethod().equals(Methods.HEAD)) {
       throw ErrorCode.UNSUPPORTED.with(ex.getRequestMethod() + " is not supported on blobs");
     }
+    Digest digest = Http.storedDigest(route.argument(), ErrorCode.BLOB_UNKNOWN, "no blob ");
     Optional<Path> stored = storage.blob(digest);
     if (stored.isEmpty()) {
       RegistryStorage.IncomingBlob incoming = storage.pullBlob(name, digest).orElseThrow(() ->

@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** The small request and response steps every handler shares: names, digests, headers, bodies. */
 final class Http {
@@ -48,6 +49,25 @@ final class Http {
       throw ErrorCode.DIGEST_INVALID.with(printable(e.getMessage()));
     }
   }
+
+  /**
+   * A digest asked for by GET or HEAD: as {@link #digest}, except that one of an algorithm the OCI
+   * image spec registers but the store does not keep (sha512) cannot be here, so it is {@code unknown}
+   * (404 {@code whatPrefix + text}), as for any content a registry does not hold.
+   */
+  static Digest storedDigest(String text, ErrorCode unknown, String whatPrefix) throws ApiException {
+    if (isUnkeptAlgorithm(text)) {
+      throw unknown.with(whatPrefix + text + " (this registry keeps sha256 content only)");
+    }
+    return digest(text);
+  }
+
+  /** A well-formed digest of sha512, the image spec's other registered algorithm, which the store does not keep. */
+  static boolean isUnkeptAlgorithm(String text) {
+    return text != null && SHA512.matcher(text).matches();
+  }
+
+  private static final Pattern SHA512 = Pattern.compile("sha512:[a-f0-9]{128}");
 
   /** The first value of a query parameter, or null. */
   static String query(HttpServerExchange ex, String name) {

@@ -54,7 +54,7 @@ final class ManifestHandler implements ResourceHandler {
     Digest digest;
     String type = null;
     if (isDigest(reference)) {
-      digest = Http.digest(reference);
+      digest = Http.storedDigest(reference, ErrorCode.MANIFEST_UNKNOWN, "no manifest " + name + "@");
     } else {
       if (!Store.isTagName(reference)) {
         throw ErrorCode.MANIFEST_UNKNOWN.with("no manifest " + name + ":" + Http.printable(reference)
@@ -65,7 +65,9 @@ final class ManifestHandler implements ResourceHandler {
       digest = d.digest();
       type = d.mediaType();
     }
-    Optional<byte[]> found = manifestBytes(digest);
+    // By tag, the tag says it is here; by digest, the repository must hold it (or pull it through).
+    Optional<byte[]> found = type != null || storage.holds(name, digest) ? manifestBytes(digest)
+        : Optional.empty();
     if (found.isEmpty() && type == null) {
       found = storage.pullManifest(name, digest);
     }

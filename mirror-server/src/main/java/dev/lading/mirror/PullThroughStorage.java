@@ -422,6 +422,12 @@ public final class PullThroughStorage implements RegistryStorage {
   }
 
   @Override
+  public boolean holds(String repository, Digest digest) throws IOException {
+    // What it lacks is asked of the upstream (pullManifest), which serves a cached copy by digest.
+    return local().holds(repository, digest);
+  }
+
+  @Override
   public boolean deleteManifest(String repository, Digest digest) throws IOException {
     return local().deleteManifest(repository, digest);
   }

@@ -65,6 +65,14 @@ public interface RegistryStorage {
     return StoredReferrers.find(this, repository, subject);
   }
 
+  /**
+   * Whether {@code repository} holds the manifest {@code digest}: a tag of it names the manifest (or
+   * it was pushed there by digest), or names an index that lists it. A manifest another repository
+   * holds, or one deleted here, is not found here by digest (distribution-spec: "once deleted, a GET
+   * ... will return a 404").
+   */
+  boolean holds(String repository, Digest digest) throws IOException;
+
   /** Removes a tag; false when there was none. */
   boolean deleteTag(String repository, String tag) throws IOException;
 

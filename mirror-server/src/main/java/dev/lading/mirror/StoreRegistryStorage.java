@@ -4,6 +4,9 @@ import dev.lading.digest.Digest;
 import dev.lading.digest.DigestMismatchException;
 import dev.lading.io.FileTrees;
 import dev.lading.model.Descriptor;
+import dev.lading.model.ImageIndex;
+import dev.lading.model.ManifestDocument;
+import dev.lading.model.MediaTypes;
 import dev.lading.store.BlobWriter;
 import dev.lading.store.Lease;
 import dev.lading.store.NoSuchBlobException;
@@ -159,6 +162,45 @@ public final class StoreRegistryStorage implements RegistryStorage {
       }
     }
     return new ArrayList<>(found.values());
+  }
+
+  @Override
+  public boolean holds(String repository, Digest digest) throws IOException {
+    if (store.tag(repository, REVISION_PREFIX + digest.hex()).isPresent()) {
+      return true; // pushed by digest (an index's child, a referrer), the usual case of a GET by digest
+    }
+    List<Descriptor> named = new ArrayList<>();
+    for (String tag : store.tags(repository)) {
+      if (!tag.startsWith(Outbox.PIN_PREFIX)) { // a queued forward's pin outlives a delete
+        store.tag(repository, tag).ifPresent(named::add);
+      }
+    }
+    for (StoreRef ref : store.refs()) {
+      if (tagOf(ref.name(), repository) != null) {
+        named.add(ref.descriptor());
+      }
+    }
+    return lists(named, digest, 2);
+  }
+
+  /** Whether {@code digest} is one of {@code manifests} or in an index among them, {@code depth} deep. */
+  private boolean lists(List<Descriptor> manifests, Digest digest, int depth) throws IOException {
+    List<Descriptor> children = new ArrayList<>();
+    for (Descriptor d : manifests) {
+      if (d.digest().equals(digest)) {
+        return true;
+      }
+      if (depth > 0 && MediaTypes.isIndex(d.mediaType()) && store.has(d.digest())) {
+        try {
+          if (ManifestDocument.parse(store.bytes(d.digest()), d.mediaType()) instanceof ImageIndex index) {
+            children.addAll(index.manifests());
+          }
+        } catch (RuntimeException notAnIndex) {
+          // a damaged document lists nothing
+        }
+      }
+    }
+    return !children.isEmpty() && lists(children, digest, depth - 1);
   }
 
   @Override

@@ -75,7 +75,8 @@ final class UploadHandler implements ResourceHandler {
 
   private void start(HttpServerExchange ex, String name) throws ApiException, IOException {
     String mount = Http.query(ex, "mount");
-    if (mount != null) {
+    // A blob this registry cannot hold cannot be mounted: a plain session, as for any failed mount.
+    if (mount != null && !Http.isUnkeptAlgorithm(mount)) {
       Digest digest = Http.digest(mount);
       String from = Http.query(ex, "from");
       if (from != null) {

@@ -225,6 +225,14 @@ class MirrorIT {
     assertEquals(Digest.of(whole).toString(), done.header("Docker-Content-Digest"));
     assertArrayEquals(whole, curl.call("GET", url(done.header("Location")), null).body());
     assertEquals(404, curl.call("GET", url(location), null).status(), "the session is over");
+
+    // A mount this registry cannot do (sha512 content is never here): a plain session, as the spec's
+    // SHOULD for a failed mount says.
+    Curl.Response unmountable = curl.call("POST", url("/v2/chunks/d/blobs/uploads/?mount=sha512:"
+        + "b".repeat(128) + "&from=chunks/a"), null);
+    assertEquals(202, unmountable.status(), unmountable.text());
+    assertNotNull(unmountable.header("Location"));
+    assertEquals(204, curl.call("DELETE", url(unmountable.header("Location")), null).status());
   }
 
   @Test
@@ -257,12 +265,20 @@ class MirrorIT {
     assertEquals(202, curl.call("DELETE", url("/v2/paged/minimal/manifests/t5"), null).status());
     assertEquals(404, curl.call("GET", url("/v2/paged/minimal/manifests/t5"), null).status());
     String digest = manifest.header("Docker-Content-Digest");
+    assertEquals(200, curl.call("HEAD", url("/v2/paged/minimal/manifests/" + digest), null).status());
     assertEquals(202, curl.call("DELETE", url("/v2/paged/minimal/manifests/" + digest), null).status());
     Curl.Response gone = curl.call("GET", url("/v2/paged/minimal/tags/list"), null);
     assertEquals(404, gone.status());
     assertEquals("NAME_UNKNOWN", json(gone.text()).get("errors").get(0).get("code").asText());
+    // "Once deleted, a GET to /v2/<name>/manifests/<digest> ... will return a 404" (distribution-spec).
+    for (String method : List.of("GET", "HEAD")) {
+      assertEquals(404, curl.call(method, url("/v2/paged/minimal/manifests/" + digest), null).status(), method);
+    }
+    assertEquals(404, curl.call("DELETE", url("/v2/paged/minimal/manifests/" + digest), null).status());
     assertEquals(200, curl.call("GET", url("/v2/library/minimal/manifests/" + digest), null).status(),
         "other repositories keep their tags");
+    assertEquals(404, curl.call("GET", url("/v2/never/pushed/manifests/" + digest), null).status(),
+        "a repository holds only what was pushed to it");
   }
 
   @Test
@@ -323,6 +339,12 @@ class MirrorIT {
         {"GET", "/v2/bad/blobs/md5:abc", null, 400, "DIGEST_INVALID"},
         {"GET", "/v2/bad/blobs/" + zero, null, 404, "BLOB_UNKNOWN"},
         {"DELETE", "/v2/bad/blobs/" + zero, null, 405, "UNSUPPORTED"},
+        {"DELETE", "/v2/bad/blobs/sha256:xyz", null, 405, "UNSUPPORTED"},
+        // sha512 is the image spec's optional algorithm: such content cannot be here (404), and a
+        // push of it is refused (400, as the spec's SHOULD for an unsupported algorithm).
+        {"GET", "/v2/bad/blobs/sha512:" + "a".repeat(128), null, 404, "BLOB_UNKNOWN"},
+        {"GET", "/v2/bad/manifests/sha512:" + "a".repeat(128), null, 404, "MANIFEST_UNKNOWN"},
+        {"POST", "/v2/bad/blobs/uploads/?digest=sha512:" + "a".repeat(128), a, 400, "DIGEST_INVALID"},
         {"GET", "/v2/bad/manifests/nope", null, 404, "MANIFEST_UNKNOWN"},
         {"GET", "/v2/bad/manifests/" + zero, null, 404, "MANIFEST_UNKNOWN"},
         {"PATCH", "/v2/bad/blobs/uploads/upload-999", a, 404, "BLOB_UPLOAD_UNKNOWN"},
