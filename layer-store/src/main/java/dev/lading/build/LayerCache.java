@@ -1,6 +1,7 @@
 package dev.lading.build;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.AtomicFiles;
 import dev.lading.layer.LayerEntry;
 import dev.lading.layer.LayerResult;
 import dev.lading.model.InvalidImageException;
@@ -13,13 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * Remembers which layer blob a set of layer inputs produced, so an unchanged layer is neither
@@ -96,13 +95,6 @@ public final class LayerCache {
   /** Remembers {@code result} for {@code key} (atomically; concurrent writers write the same value). */
   public void put(Digest key, LayerResult result) throws IOException {
     Files.createDirectories(dir);
-    Path target = dir.resolve(key.hex() + ".json");
-    Path tmp = dir.resolve("." + key.hex() + "." + UUID.randomUUID() + ".tmp");
-    try {
-      Files.write(tmp, Json.write(result));
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.replace(dir.resolve(key.hex() + ".json"), Json.write(result));
   }
 }

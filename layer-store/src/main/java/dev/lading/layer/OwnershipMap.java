@@ -2,18 +2,15 @@ package dev.lading.layer;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.lading.io.AtomicFiles;
 import dev.lading.model.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -263,21 +260,11 @@ public record OwnershipMap(@JsonProperty("version") int version,
   }
 
   static void writeAtomically(Path file, byte[] bytes, boolean sync) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-          OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-        out.write(bytes);
-        out.flush();
-        if (sync) {
-          ch.force(true);
-        }
-      }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temp);
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    if (sync) {
+      AtomicFiles.write(file, bytes);
+    } else {
+      AtomicFiles.replace(file, bytes);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.lading.store;
 
 import dev.lading.digest.Digest;
 import dev.lading.digest.DigestMismatchException;
+import dev.lading.io.AtomicFiles;
 import dev.lading.model.Descriptor;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,6 +2,7 @@ package dev.lading.store;
 
 import dev.lading.digest.Digest;
 import dev.lading.digest.DigestMismatchException;
+import dev.lading.io.AtomicFiles;
 import dev.lading.io.BoundedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

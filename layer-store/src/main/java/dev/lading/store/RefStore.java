@@ -3,6 +3,7 @@ package dev.lading.store;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lading.digest.Digest;
+import dev.lading.io.AtomicFiles;
 import dev.lading.model.Descriptor;
 import dev.lading.model.Json;
 import dev.lading.model.MediaTypes;

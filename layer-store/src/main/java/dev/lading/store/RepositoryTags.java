@@ -1,5 +1,6 @@
 package dev.lading.store;
 
+import dev.lading.io.AtomicFiles;
 import dev.lading.model.Descriptor;
 import dev.lading.model.Json;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package dev.lading.store;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package dev.lading.store;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.AtomicFiles;
 import dev.lading.io.FileTrees;
 import dev.lading.model.Descriptor;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.lading.store;
 
+import dev.lading.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;

@@ -1,22 +1,20 @@
 package dev.lading.transfer;
 
+import dev.lading.io.AtomicFiles;
+import dev.lading.io.NonClosingOutputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -77,61 +75,49 @@ final class Archives {
    * never half-written.
    */
   static void writeTar(Path target, Map<String, Content> files) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    try {
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-              StandardOpenOption.WRITE);
-          OutputStream raw = java.nio.channels.Channels.newOutputStream(channel);
-          TarArchiveOutputStream tar = new TarArchiveOutputStream(
-              new java.io.BufferedOutputStream(raw, BUFFER), "UTF-8")) {
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
-        java.util.TreeSet<String> dirs = new java.util.TreeSet<>();
-        for (String name : files.keySet()) {
-          for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
-            dirs.add(name.substring(0, slash + 1));
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    AtomicFiles.write(target, out -> writeTar(out, files));
+  }
+
+  private static void writeTar(OutputStream out, Map<String, Content> files) throws IOException {
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosingOutputStream(out), "UTF-8");
+    try (tar) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
+      java.util.TreeSet<String> dirs = new java.util.TreeSet<>();
+      for (String name : files.keySet()) {
+        for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
+          dirs.add(name.substring(0, slash + 1));
+        }
+      }
+      java.util.TreeMap<String, Content> all = new java.util.TreeMap<>(files);
+      for (String d : dirs) {
+        all.put(d, null);
+      }
+      for (Map.Entry<String, Content> e : all.entrySet()) {
+        TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
+        entry.setUserName(""); // commons-compress would put the JVM's user.name here
+        entry.setGroupName("");
+        entry.setIds(0, 0);
+        entry.setModTime(EPOCH);
+        if (e.getValue() == null) {
+          entry.setMode(TarArchiveEntry.DEFAULT_DIR_MODE);
+          tar.putArchiveEntry(entry);
+        } else {
+          long size = e.getValue().size();
+          entry.setMode(TarArchiveEntry.DEFAULT_FILE_MODE);
+          entry.setSize(size);
+          tar.putArchiveEntry(entry);
+          CountingOutputStream counted = new CountingOutputStream(tar);
+          e.getValue().writeTo(counted);
+          if (counted.count != size) {
+            throw new IOException("archive member " + e.getKey() + " changed while it was written ("
+                + counted.count + " bytes instead of " + size + ")");
           }
         }
-        java.util.TreeMap<String, Content> all = new java.util.TreeMap<>(files);
-        for (String d : dirs) {
-          all.put(d, null);
-        }
-        for (Map.Entry<String, Content> e : all.entrySet()) {
-          TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
-          entry.setUserName(""); // commons-compress would put the JVM's user.name here
-          entry.setGroupName("");
-          entry.setIds(0, 0);
-          entry.setModTime(EPOCH);
-          if (e.getValue() == null) {
-            entry.setMode(TarArchiveEntry.DEFAULT_DIR_MODE);
-            tar.putArchiveEntry(entry);
-          } else {
-            long size = e.getValue().size();
-            entry.setMode(TarArchiveEntry.DEFAULT_FILE_MODE);
-            entry.setSize(size);
-            tar.putArchiveEntry(entry);
-            CountingOutputStream counted = new CountingOutputStream(tar);
-            e.getValue().writeTo(counted);
-            if (counted.count != size) {
-              throw new IOException("archive member " + e.getKey() + " changed while it was written ("
-                  + counted.count + " bytes instead of " + size + ")");
-            }
-          }
-          tar.closeArchiveEntry();
-        }
-        tar.finish();
-        tar.flush();
-        channel.force(true);
+        tar.closeArchiveEntry();
       }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
+      tar.finish();
     }
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lading.digest.Digest;
+import dev.lading.io.AtomicFiles;
 import dev.lading.model.Descriptor;
 import dev.lading.model.Json;
 import dev.lading.model.MediaTypes;

@@ -7,6 +7,7 @@ import dev.lading.build.ImageNotAvailableException;
 import dev.lading.build.JavaImagePlan;
 import dev.lading.build.JavaLayers;
 import dev.lading.build.MainClassFinder;
+import dev.lading.io.AtomicFiles;
 import dev.lading.model.ImageFormat;
 import dev.lading.model.ImageReference;
 import dev.lading.model.InvalidImageException;
@@ -29,7 +30,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -755,15 +755,8 @@ public abstract class AbstractImageMojo extends AbstractMojo {
 
   /** Writes a small text file atomically (a temporary file beside it, then a rename). */
   protected static void writeOutput(Path file, String content) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-    try {
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    AtomicFiles.replace(file, content.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The {@code image.json} summary, in Jib's shape, for CI scripts that read one. */

@@ -1,16 +1,14 @@
 package dev.lading.mirror;
 
+import dev.lading.io.AtomicFiles;
 import dev.lading.io.DaemonThreads;
 import dev.lading.model.Descriptor;
 import dev.lading.model.Json;
 import dev.lading.store.Store;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -156,7 +154,7 @@ public final class Outbox {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path file : files) {
         String name = file.getFileName().toString();
-        if (name.startsWith(".tmp-")) {
+        if (name.startsWith(".") && name.endsWith(AtomicFiles.TMP_SUFFIX)) {
           Files.deleteIfExists(file); // never renamed: its push was never acknowledged
         } else if (name.endsWith(".json")) {
           try {
@@ -182,14 +180,7 @@ public final class Outbox {
         target.upstream().name(), target.upstream().host(), target.remoteRepository(),
         System.currentTimeMillis());
     store.setTag(repository, f.pinTag(), stored);
-    Path temp = dir.resolve(".tmp-" + seq);
-    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
-      out.write(java.nio.ByteBuffer.wrap(Json.write(f)));
-      out.force(true);
-    }
-    Files.move(temp, file(seq), StandardCopyOption.ATOMIC_MOVE);
-    syncDirectory();
+    AtomicFiles.write(file(seq), Json.write(f));
     synchronized (this) {
       pending.put(seq, new Pending(f));
       notifyAll();
@@ -278,7 +269,7 @@ public final class Outbox {
       // The pin first, then the file: a crash in between is replayed as done, and leaks nothing.
       store.deleteTag(f.repository(), f.pinTag());
       Files.deleteIfExists(file(f.seq()));
-      syncDirectory();
+      AtomicFiles.syncDirectory(dir);
       synchronized (this) {
         pending.remove(f.seq());
         notifyAll();
@@ -316,13 +307,6 @@ public final class Outbox {
 
   private Path file(long seq) {
     return dir.resolve(String.format(Locale.ROOT, "%020d.json", seq));
-  }
-
-  /** Makes a create, rename or delete in the directory durable. */
-  private void syncDirectory() throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    }
   }
 
   /** How many forwards are pending. */

@@ -1,9 +1,9 @@
 package dev.lading.mirror;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.AtomicFiles;
 import dev.lading.model.Descriptor;
 import dev.lading.model.Json;
-import dev.lading.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -1,6 +1,7 @@
 package dev.lading.store.archive;
 
 import dev.lading.digest.Digest;
+import dev.lading.io.AtomicFiles;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageIndex;
 import dev.lading.model.Json;
@@ -12,20 +13,14 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
@@ -69,25 +64,10 @@ public final class StoreExport {
    */
   public ExportReport writeTo(Path target, boolean gzip, List<String> names, ArchiveListener listener)
       throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    try {
-      ExportReport report;
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        report = write(Channels.newOutputStream(channel), gzip, names, listener);
-        channel.force(true);
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      return report;
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    ExportReport[] report = new ExportReport[1];
+    AtomicFiles.write(target, out -> report[0] = write(out, gzip, names, listener));
+    return report[0];
   }
 
   /**
