@@ -41,6 +41,7 @@ public final class RootPaths {
    * component ends the walk (empty) unless {@code created} is given: then it is made a directory.
    */
   private static Optional<Path> walk(Path root, String path, Consumer<Path> created) throws IOException {
+    Path hostRoot = root.toRealPath();
     Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
     List<String> current = new ArrayList<>();
     int links = 0;
@@ -63,7 +64,8 @@ public final class RootPaths {
           }
           throw new IOException(path + ": too many levels of symbolic links in the image");
         }
-        String target = Files.readSymbolicLink(candidate).toString();
+        // A link a RUN step made holds fakechroot's host path of the root: the same in-root target.
+        String target = RootfsDiff.containerTarget(hostRoot, Files.readSymbolicLink(candidate).toString());
         if (target.startsWith("/")) {
           current.clear();
         }

@@ -190,8 +190,11 @@ public final class RootfsDiff {
     return entry.withMode(owner.permissions()).withOwner(owner.uid(), owner.gid());
   }
 
-  /** The target without fakechroot's host prefix. */
-  static String containerTarget(Path root, String target) {
+  /**
+   * A symlink's target as the image sees it: without the host path of {@code root} (the root's real
+   * path) that fakechroot puts in front of an absolute target.
+   */
+  public static String containerTarget(Path root, String target) {
     String prefix = root.toString();
     if (target.equals(prefix)) {
       return "/";

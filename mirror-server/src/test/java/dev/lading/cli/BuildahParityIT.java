@@ -61,15 +61,23 @@ class BuildahParityIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"files", "links", "owners", "users", "stages", "debian", "debian11"})
+  @ValueSource(strings = {"files", "links", "owners", "users", "copies", "stages", "debian", "debian11"})
   void ourLayersHoldWhatBuildahsHold(String name) throws IOException {
     Path ctx = Files.createDirectories(shared.resolve(name));
     Path resources = Path.of("src/test/resources/buildah-parity");
     Files.writeString(ctx.resolve("Dockerfile"),
         Files.readString(resources.resolve((name.equals("debian11") ? "debian" : name) + ".Dockerfile")).replace("BASE", base(name)));
     Files.copy(resources.resolve("ctx.txt"), ctx.resolve("ctx.txt"), StandardCopyOption.REPLACE_EXISTING);
+    if (name.equals("copies")) {
+      copiesContext(ctx);
+    }
     Processes.check(List.of("chmod", "-R", "a+rX", shared.toString()), 60);
     Processes.check(List.of("chmod", "0644", ctx.resolve("ctx.txt").toString()), 60);
+    if (name.equals("copies")) {
+      Processes.check(List.of("chmod", "4755", ctx.resolve("dir/a").toString()), 60);
+      Processes.check(List.of("chmod", "3775", ctx.resolve("dir/sub").toString()), 60);
+      Processes.check(List.of("chmod", "0775", ctx.resolve("ign/logs").toString()), 60);
+    }
 
     Path ours = shared.resolve(name + "-store");
     Processes.Result built = AsNobody.lading(jar, List.of("LADING_STORE=" + ours), List.of(), "build", "-q",
@@ -94,6 +102,31 @@ class BuildahParityIT {
     for (int i = 0; i < theirs.size(); i++) {
       assertEquals(withoutBuildahArtifacts(theirs.get(i), mine.get(i)), mine.get(i), name + ", layer " + i);
     }
+  }
+
+  /**
+   * The context of copies.Dockerfile: a directory with a file that will be set-user-ID and a
+   * subdirectory that will be set-group-ID and sticky (modes set after the a+rX above), a link, a
+   * tar whose entries belong to 123:456, and a directory that .dockerignore leaves out but for one
+   * file (its mode, 0775, set after a+rX too).
+   */
+  private static void copiesContext(Path ctx) throws IOException {
+    Files.createDirectories(ctx.resolve("ign/logs"));
+    Files.writeString(ctx.resolve("ign/logs/x.log"), "x\n");
+    Files.writeString(ctx.resolve("ign/logs/keep.log"), "keep\n");
+    Files.writeString(ctx.resolve("ign/top.txt"), "top\n");
+    Files.writeString(ctx.resolve(".dockerignore"), "ign/logs\n!ign/logs/keep.log\n");
+    Files.createDirectories(ctx.resolve("dir/sub"));
+    Files.writeString(ctx.resolve("dir/a"), "one\n");
+    Files.writeString(ctx.resolve("dir/sub/b"), "two\n");
+    Files.deleteIfExists(ctx.resolve("dir/link"));
+    Files.createSymbolicLink(ctx.resolve("dir/link"), Path.of("a"));
+    Path tree = Files.createDirectories(ctx.resolveSibling("copies-tar/t/d"));
+    Files.writeString(tree.resolve("f"), "in\n");
+    Files.deleteIfExists(tree.resolveSibling("l"));
+    Files.createSymbolicLink(tree.resolveSibling("l"), Path.of("d/f"));
+    Processes.check(List.of("tar", "--numeric-owner", "--owner=123", "--group=456", "-C",
+        tree.getParent().getParent().toString(), "-cf", ctx.resolve("arch.tar").toString(), "t"), 60);
   }
 
   /** Buildah's layer without its mount files, where ours has none (a base may hold real ones). */

@@ -7,6 +7,7 @@ import dev.lading.dockerfile.Instruction;
 import dev.lading.io.FileTrees;
 import dev.lading.layer.LayerExtractor;
 import dev.lading.layer.OwnershipMap;
+import dev.lading.layer.OwnershipMap.Ownership;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.nio.file.PathMatcher;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -30,9 +32,15 @@ import java.util.stream.Stream;
 final class ContextSources {
   private ContextSources() {}
 
-  static void copy(FileCopier copier, Path root, DockerIgnore ignore, List<String> patterns,
-      List<Heredoc> inline, String dest, boolean add, Instruction.Location location, String keyword)
-      throws IOException {
+  /**
+   * Copies what {@code patterns} match under {@code root} (and {@code inline} heredocs) to
+   * {@code dest}. {@code recordedAt} gives the owner and mode an in-image path of {@code root} has
+   * there (for an earlier stage or an image: {@code COPY --from}); null for the build context.
+   */
+  static void copy(FileCopier copier, Path root, Function<String, Ownership> recordedAt,
+      DockerIgnore ignore, List<String> patterns, List<Heredoc> inline, String dest, boolean add,
+      Instruction.Location location, String keyword) throws IOException {
+    FileCopier.Origin origin = recordedAt == null ? FileCopier.Origin.CONTEXT : FileCopier.Origin.STAGE;
     List<Path> matches = new ArrayList<>();
     for (String pattern : patterns) {
       if (pattern.contains("://")) {
@@ -49,15 +57,16 @@ final class ContextSources {
     }
     for (Path match : matches) {
       String rel = root.relativize(match).toString();
+      String inImage = rel.isEmpty() ? "" : "/" + rel;
       if (Files.isDirectory(match)) {
-        copier.copyTree(match, dest, inner -> excluded(ignore, rel.isEmpty() ? inner : rel + "/" + inner,
-            match.resolve(inner)), null);
+        copier.copyTree(match, dest, inner -> inclusion(ignore, rel.isEmpty() ? inner : rel + "/" + inner,
+            match.resolve(inner)), origin, recordedAt == null ? null : p -> recordedAt.apply(inImage + p));
       } else if (add && isTar(match)) {
         extractInto(copier, match, dest);
       } else {
         String name = match.getFileName().toString();
         String target = into || copier.isDirectory(dest) ? slash(dest) + name : dest;
-        copier.copyFile(match, target);
+        copier.copyFile(match, target, origin, recordedAt == null ? null : recordedAt.apply(inImage));
       }
     }
     for (Heredoc heredoc : inline) {
@@ -150,8 +159,16 @@ final class ContextSources {
   }
 
   private static boolean excluded(DockerIgnore ignore, String rel, Path path) {
+    return inclusion(ignore, rel, path) == FileCopier.Inclusion.SKIP;
+  }
+
+  private static FileCopier.Inclusion inclusion(DockerIgnore ignore, String rel, Path path) {
     boolean directory = Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS);
-    return ignore.excluded(rel, directory) && !(directory && ignore.mayReinclude(rel));
+    if (!ignore.excluded(rel, directory)) {
+      return FileCopier.Inclusion.COPY;
+    }
+    return directory && ignore.mayReinclude(rel) ? FileCopier.Inclusion.ONLY_CONTENTS
+        : FileCopier.Inclusion.SKIP;
   }
 
   /** A plain or gzip tar: what ADD extracts (other files are copied as they are). */
@@ -177,7 +194,8 @@ final class ContextSources {
       Path owners = temp.resolve("ownership.json");
       LayerExtractor.builder().preserveOwnership(false).ownershipFile(owners).build().apply(into, archive);
       OwnershipMap recorded = OwnershipMap.load(owners);
-      copier.copyTree(into, dest, rel -> false, path -> recorded.entries().get(path));
+      copier.copyTree(into, dest, rel -> FileCopier.Inclusion.COPY, FileCopier.Origin.ARCHIVE,
+          path -> recorded.entries().get(path));
     } finally {
       FileTrees.deleteTree(temp);
     }

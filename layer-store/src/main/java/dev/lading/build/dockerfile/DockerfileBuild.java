@@ -23,8 +23,11 @@ import dev.lading.transfer.ImageLocation;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.StoreLocation;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -293,5 +296,30 @@ public final class DockerfileBuild {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while copying a stage");
     }
+    moveLinksInto(from.toRealPath(), to.toRealPath());
+  }
+
+  /**
+   * A link a RUN step made holds fakechroot's host path of its root in front of an absolute target
+   * ({@code /real} is stored as {@code FROM/real}, so that the kernel follows it inside the root);
+   * in the copy it must name the copy's root, or later steps would reach into the other stage's
+   * tree and its layers would hold the other stage's host path.
+   */
+  private static void moveLinksInto(Path from, Path to) throws IOException {
+    String prefix = from.toString();
+    Files.walkFileTree(to, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+          throws IOException {
+        if (attrs.isSymbolicLink()) {
+          String target = Files.readSymbolicLink(file).toString();
+          if (target.equals(prefix) || target.startsWith(prefix + "/")) {
+            Files.delete(file);
+            Files.createSymbolicLink(file, Path.of(to + target.substring(prefix.length())));
+          }
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 }

@@ -4,6 +4,7 @@ import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.OwnershipMap.Kind;
 import dev.lading.layer.OwnershipMap.Ownership;
 import dev.lading.layer.RootPaths;
+import dev.lading.layer.RootfsDiff;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -11,24 +12,45 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
- * Puts COPY and ADD sources into a stage's root file system as a root build would: new files and
- * directories belong to 0:0 (or the {@code --chown} owner) with the source's mode (or
- * {@code --chmod}), recorded in the ownership map because the building user cannot set them on
- * disk. On disk files stay writable by that user, as the extractor leaves them, so later steps can
- * change them. Modification times are the source's, as Docker keeps them.
+ * Puts COPY and ADD sources into a stage's root file system as a root build would (buildah's
+ * layers are the reference), recording owners and modes in the ownership map because the building
+ * user cannot set them on disk. What decides them is where an item comes from ({@link Origin}).
+ * Directories the copy has to make for its destination belong to 0:0 (or the {@code --chown}
+ * owner) with mode 0755, whatever {@code --chmod} says. On disk files stay writable by the
+ * building user, as the extractor leaves them, so later steps can change them. Modification times
+ * are the source's, as Docker keeps them.
  */
 final class FileCopier {
+  /** Where copied items come from, which decides their owner and mode. */
+  enum Origin {
+    /**
+     * The build context: 0:0 (or {@code --chown}), the file's mode (or {@code --chmod}) without its
+     * set-user-ID and set-group-ID bits, as buildah and Docker since 19.03 copy from a context.
+     */
+    CONTEXT,
+    /**
+     * An earlier stage or an image ({@code COPY --from}): the owner and mode the source records
+     * there (or {@code --chown}, {@code --chmod}).
+     */
+    STAGE,
+    /** A tar that ADD extracts: the owner and mode each entry records; --chown and --chmod do not apply. */
+    ARCHIVE
+  }
+
+  private static final int SET_ID_BITS = 06000;
+
   private final Path rootfs;
   private final TreeMap<String, Ownership> owners;
   private final Long uid;
   private final Long gid;
   private final Integer chmod;
+  private Path stageRoot;
 
   /**
    * @param uid the owner of what is copied, null for 0 (or, with {@link #copyTree} from an
@@ -50,7 +72,7 @@ final class FileCopier {
 
   /** The host path of in-image directory {@code path}, created (as the copy's owner) when missing. */
   Path directory(String path) throws IOException {
-    return RootPaths.directory(rootfs, path, created -> record(created, Kind.DIRECTORY, 0755, null));
+    return RootPaths.directory(rootfs, path, this::recordCreated);
   }
 
   /** True when in-image {@code path} is a directory (symlinks followed inside the root). */
@@ -58,11 +80,23 @@ final class FileCopier {
     return RootPaths.resolve(rootfs, path).map(Files::isDirectory).orElse(false);
   }
 
-  /** Copies a file or symlink to in-image path {@code target} (its parent is created when missing). */
-  void copyFile(Path source, String target) throws IOException {
+  /**
+   * Copies a file or symlink to in-image path {@code target} (its parent is created when missing);
+   * {@code recorded} is what its origin records of it (for {@link Origin#STAGE}), or null.
+   */
+  void copyFile(Path source, String target, Origin origin, Ownership recorded) throws IOException {
     int slash = target.lastIndexOf('/');
     Path dir = directory(slash <= 0 ? "/" : target.substring(0, slash));
-    copyOne(source, dir.resolve(target.substring(slash + 1)), null);
+    copyOne(source, dir.resolve(target.substring(slash + 1)), origin, recorded);
+  }
+
+  /**
+   * The root file system a {@link Origin#STAGE} copy reads from (its real path): links a RUN step
+   * made there hold its host path, which a copy leaves out. Null for the other origins.
+   */
+  FileCopier from(Path stageRoot) {
+    this.stageRoot = stageRoot;
+    return this;
   }
 
   /** Writes {@code bytes} as a file at in-image path {@code target} (mode 0644 unless --chmod). */
@@ -72,43 +106,71 @@ final class FileCopier {
     Path file = dir.resolve(target.substring(slash + 1));
     replaceNonDirectory(file);
     Files.write(file, bytes);
-    finish(file, Kind.FILE, 0644, null);
+    finish(file, Kind.FILE, 0644, Origin.CONTEXT, null);
   }
 
   /**
    * Copies the contents of directory {@code source} into in-image directory {@code target}, leaving
    * out what {@code excluded} says (relative paths, {@code /}-separated); {@code recorded} gives the
-   * owner and mode a path had where it came from (an extracted archive), or null.
+   * owner and mode a path (relative to {@code source}, with a leading {@code /}) has where it comes
+   * from (an earlier stage, an extracted archive), or is null.
    */
-  void copyTree(Path source, String target, Predicate<String> excluded,
+  void copyTree(Path source, String target, Function<String, Inclusion> inclusion, Origin origin,
       Function<String, Ownership> recorded) throws IOException {
     Path top = directory(target);
     Files.walkFileTree(source, new SimpleFileVisitor<>() {
+      /** Whether a directory was left out with something in it still to come. */
+      private boolean parentsMayBeMissing;
+
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
         String rel = source.relativize(dir).toString();
         if (rel.isEmpty()) {
           return FileVisitResult.CONTINUE;
         }
-        if (excluded.test(rel)) {
-          return FileVisitResult.SKIP_SUBTREE;
+        switch (inclusion.apply(rel)) {
+          case SKIP:
+            return FileVisitResult.SKIP_SUBTREE;
+          case ONLY_CONTENTS:
+            parentsMayBeMissing = true;
+            return FileVisitResult.CONTINUE;
+          default:
+            copy(dir, rel);
+            return FileVisitResult.CONTINUE;
         }
-        copyOne(dir, top.resolve(rel), recorded == null ? null : recorded.apply("/" + rel));
-        return FileVisitResult.CONTINUE;
       }
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         String rel = source.relativize(file).toString();
-        if (!excluded.test(rel)) {
-          copyOne(file, top.resolve(rel), recorded == null ? null : recorded.apply("/" + rel));
+        if (inclusion.apply(rel) == Inclusion.COPY) {
+          copy(file, rel);
         }
         return FileVisitResult.CONTINUE;
+      }
+
+      private void copy(Path item, String rel) throws IOException {
+        Path to = top.resolve(rel);
+        if (parentsMayBeMissing && !Files.isDirectory(to.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+          directory(key(to.getParent())); // made as a destination directory is, not copied
+        }
+        copyOne(item, to, origin, recorded == null ? null : recorded.apply("/" + rel));
       }
     });
   }
 
-  private void copyOne(Path source, Path target, Ownership recorded) throws IOException {
+  /** What a tree copy does with one path of the source. */
+  enum Inclusion {
+    COPY,
+    SKIP,
+    /**
+     * A directory left out (by .dockerignore) that may hold something let back in (a {@code !}
+     * pattern): not copied, but made, as a destination directory is, when something in it is.
+     */
+    ONLY_CONTENTS
+  }
+
+  private void copyOne(Path source, Path target, Origin origin, Ownership recorded) throws IOException {
     BasicFileAttributes attrs = Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     int mode = (Integer) Files.getAttribute(source, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     if (attrs.isDirectory()) {
@@ -117,15 +179,28 @@ final class FileCopier {
         Files.createDirectory(target);
       }
       Files.setLastModifiedTime(target, attrs.lastModifiedTime());
-      finish(target, Kind.DIRECTORY, mode, recorded);
+      finish(target, Kind.DIRECTORY, mode, origin, recorded);
     } else if (attrs.isSymbolicLink() || attrs.isRegularFile()) {
       replaceNonDirectory(target);
       if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException("cannot copy " + source.getFileName() + " onto the directory /"
             + rootfs.relativize(target) + "; end the destination with / to copy into it");
       }
-      Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-      finish(target, attrs.isSymbolicLink() ? Kind.SYMLINK : Kind.FILE, mode, recorded);
+      String onDisk = attrs.isSymbolicLink() ? Files.readSymbolicLink(source).toString() : null;
+      String inImage = onDisk != null && origin == Origin.STAGE && stageRoot != null
+          ? RootfsDiff.containerTarget(stageRoot, onDisk) : onDisk;
+      if (inImage != null && !inImage.equals(onDisk)) {
+        Files.createSymbolicLink(target, Path.of(inImage)); // fakechroot's prefix left out
+      } else {
+        Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+      }
+      if (attrs.isSymbolicLink()) {
+        // A link keeps its source's time too (Files.copy leaves it at now), so that copying a link
+        // over the same link is no change, as for buildah.
+        Files.getFileAttributeView(target, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .setTimes(attrs.lastModifiedTime(), null, null);
+      }
+      finish(target, attrs.isSymbolicLink() ? Kind.SYMLINK : Kind.FILE, mode, origin, recorded);
     } else {
       throw new IOException(source + " is a special file (device, FIFO or socket); COPY takes files,"
           + " directories and symlinks");
@@ -138,24 +213,44 @@ final class FileCopier {
     }
   }
 
-  /** Records the intended owner and mode, and leaves the disk writable for the building user. */
-  private void finish(Path path, Kind kind, int sourceMode, Ownership recorded) throws IOException {
-    int mode = chmod != null ? chmod : recorded != null ? recorded.permissions() : sourceMode;
-    long owner = uid != null ? uid : recorded != null ? recorded.uid() : 0;
-    long group = gid != null ? gid : recorded != null ? recorded.gid() : 0;
+  /**
+   * Records the intended owner and mode of a copied item (see {@link Origin}), and leaves the disk
+   * writable for the building user.
+   */
+  private void finish(Path path, Kind kind, int sourceMode, Origin origin, Ownership recorded)
+      throws IOException {
+    int mode;
+    long owner;
+    long group;
+    if (origin == Origin.ARCHIVE && recorded != null) {
+      mode = recorded.permissions();
+      owner = recorded.uid();
+      group = recorded.gid();
+    } else {
+      int source = recorded != null ? recorded.permissions()
+          : origin == Origin.CONTEXT ? sourceMode & ~SET_ID_BITS : sourceMode;
+      mode = chmod != null ? chmod : source;
+      owner = uid != null ? uid : recorded != null ? recorded.uid() : 0;
+      group = gid != null ? gid : recorded != null ? recorded.gid() : 0;
+    }
+    put(path, kind, mode, owner, group);
+  }
+
+  /** A directory made for the destination: the copy's owner, mode 0755 (never --chmod's). */
+  private void recordCreated(Path created) {
+    try {
+      put(created, Kind.DIRECTORY, 0755, uid != null ? uid : 0, gid != null ? gid : 0);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private void put(Path path, Kind kind, int mode, long owner, long group) throws IOException {
     if (kind != Kind.SYMLINK) {
       int disk = kind == Kind.DIRECTORY ? mode | 0700 : mode | 0600;
       Files.setAttribute(path, "unix:mode", disk & 07777, LinkOption.NOFOLLOW_LINKS);
     }
     owners.put(key(path), Ownership.of(kind, kind == Kind.SYMLINK ? 0777 : mode, owner, group, 0, 0));
-  }
-
-  private void record(Path created, Kind kind, int mode, Ownership recorded) {
-    try {
-      finish(created, kind, mode, recorded);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 
   private String key(Path path) {

@@ -41,6 +41,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * One stage of a Dockerfile build: its base (unpacked only when a step must run), then each
@@ -387,10 +388,14 @@ final class StageBuild {
         gid = user.gid();
       }
       Integer mode = chmod.map(m -> DockerfileBuild.parseMode(m, location)).orElse(null);
-      FileCopier copier = new FileCopier(state.rootfs.toRealPath(), ownersBefore, uid, gid, mode);
+      FileCopier copier = new FileCopier(state.rootfs.toRealPath(), ownersBefore, uid, gid, mode)
+          .from(source.ownership() == null ? null : source.root().toRealPath());
       String dest = destination.startsWith("/") ? destination : DockerfileBuild.join(state.workdir(), destination);
-      ContextSources.copy(copier, source.root(), source.ignore(), sources, inline, dest, add, location,
-          keyword);
+      // From a stage or an image, owners and modes are what that root file system records.
+      Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
+          ? null : OwnershipMap.load(source.ownership()).entries()::get;
+      ContextSources.copy(copier, source.root(), recorded, source.ignore(), sources, inline, dest, add,
+          location, keyword);
       copier.ownership().saveTemporary(state.ownership);
       layer(before, null, ownersBefore, created, createdBy, key);
     } finally {
@@ -404,7 +409,7 @@ final class StageBuild {
    */
   private Sources sources(Optional<String> from, Instruction.Location location) throws IOException {
     if (from.isEmpty()) {
-      return new Sources(options.context(), ignore, null, null, null);
+      return new Sources(options.context(), null, ignore, null, null, null);
     }
     Optional<Stage> other = dockerfile.stage(from.get());
     if (other.isPresent()) {
@@ -413,13 +418,14 @@ final class StageBuild {
         throw new BuildException("line " + location.line() + ": COPY --from=" + from.get()
             + " names this stage or a later one; copy from an earlier stage");
       }
-      return new Sources(done.rootfs, DockerIgnore.empty(), null, "stage " + done.chain,
+      return new Sources(done.rootfs, done.ownership, DockerIgnore.empty(), null, "stage " + done.chain,
           () -> materialize(done));
     }
     ImageLocation image = DockerfileBuild.imageLocation(store, from.get());
     String digest = transfer.inspect(image, platform).image().digest().toString();
     Path temp = dir.resolveSibling(dir.getFileName() + "-from-" + Integer.toHexString(from.get().hashCode()));
-    return new Sources(temp.resolve("rootfs"), DockerIgnore.empty(), temp, "image " + digest, () -> {
+    return new Sources(temp.resolve("rootfs"), temp.resolve("ownership.json"), DockerIgnore.empty(), temp,
+        "image " + digest, () -> {
       Files.createDirectories(temp);
       transfer.unpack(image, temp.resolve("rootfs"), UnpackOptions.defaults().withPlatform(platform)
           .withPreserveOwnership(false).withOwnershipFile(temp.resolve("ownership.json")));
@@ -469,7 +475,11 @@ final class StageBuild {
    * what the cache key says of them (an earlier stage's key, an image's digest), null to fingerprint
    * their files, and {@code fill} what puts them on disk (null when they are there).
    */
-  private record Sources(Path root, DockerIgnore ignore, Path cleanup, String identity,
+  /**
+   * @param ownership the ownership map of {@code root} (an earlier stage, an unpacked image), null
+   *     for the build context
+   */
+  private record Sources(Path root, Path ownership, DockerIgnore ignore, Path cleanup, String identity,
       StageState.Filler fill) implements AutoCloseable {
     @Override
     public void close() throws IOException {
