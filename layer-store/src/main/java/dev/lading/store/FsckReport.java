@@ -15,9 +15,12 @@ import java.util.List;
  * @param lazy configs and layers that refs need and the store deliberately lacks (base layers a build
  *     referenced without downloading), with where they can be fetched from: not a problem
  * @param removedTempFiles leftover temp files and partial downloads older than the age limit, deleted
- * @param indexRepaired true when {@code index.json} did not match the refs and was rewritten
+ * @param indexRepaired true when {@code index.json} did not match the refs and was rewritten (in a
+ *     check without repairs: did not match)
  * @param quarantinedTags repository tag files that held no readable descriptor, moved to
  *     {@code .lading/quarantine} (the tag must be set again)
+ * @param repaired false when the store could not be written (a read-only mount, another user's
+ *     store): then nothing was moved, deleted or rewritten, and {@code movedTo} is null throughout
  */
 public record FsckReport(
     int blobsChecked,
@@ -27,7 +30,8 @@ public record FsckReport(
     List<Lazy> lazy,
     List<Path> removedTempFiles,
     boolean indexRepaired,
-    List<QuarantinedTag> quarantinedTags) {
+    List<QuarantinedTag> quarantinedTags,
+    boolean repaired) {
 
   public FsckReport {
     quarantined = List.copyOf(quarantined);

@@ -13,6 +13,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +50,9 @@ final class StoreMaintenance {
    * alongside writers.
    */
   FsckReport fsck(Duration tempMaxAge) throws IOException {
+    // A store this process cannot write (a read-only mount, another user's store) is only checked:
+    // what a repair would move, delete or rewrite is reported instead.
+    boolean repair = WriteAccess.writable(layout);
     int checked = 0;
     long bytes = 0;
     List<FsckReport.Quarantined> quarantined = new ArrayList<>();
@@ -67,11 +71,11 @@ final class StoreMaintenance {
         }
         checked++;
         if (!HEX.matcher(name).matches() || !actual.hex().equals(name)) {
-          quarantined.add(new FsckReport.Quarantined(name, actual, quarantine(blob)));
+          quarantined.add(new FsckReport.Quarantined(name, actual, repair ? quarantine(blob) : null));
         }
       }
     }
-    List<Path> removed = new ArrayList<>(removeStaleTempFiles(tempMaxAge));
+    List<Path> removed = new ArrayList<>(repair ? removeStaleTempFiles(tempMaxAge) : List.of());
     List<FsckReport.Missing> missing = new ArrayList<>();
     List<FsckReport.Lazy> lazy = new ArrayList<>();
     Set<Digest> seen = new HashSet<>();
@@ -87,10 +91,19 @@ final class StoreMaintenance {
       } catch (NoSuchFileException deletedMeanwhile) {
         continue;
       } catch (RepositoryTags.CorruptTagException e) {
-        quarantineTag(tag).ifPresent(quarantinedTags::add);
+        if (repair) {
+          quarantineTag(tag).ifPresent(quarantinedTags::add);
+        } else {
+          quarantinedTags.add(new FsckReport.QuarantinedTag(tag.repository(), tag.tag(), e.getMessage(), null));
+        }
         continue;
       }
       checkImage(tag.repository() + ":" + tag.tag(), target, seen, missing, lazy);
+    }
+    if (!repair) {
+      boolean stale = !Arrays.equals(readIfPresent(layout.index()), refs.indexBytes());
+      return new FsckReport(checked, bytes, quarantined, missing, lazy, removed, stale, quarantinedTags,
+          false);
     }
     Instant cutoff = Instant.now().minus(tempMaxAge);
     for (Path temp : scan.tempFiles()) {
@@ -103,7 +116,15 @@ final class StoreMaintenance {
       repaired = refs.regenerateIndex();
     }
     return new FsckReport(checked, bytes, quarantined, missing, lazy, removed, repaired,
-        quarantinedTags);
+        quarantinedTags, true);
+  }
+
+  private static byte[] readIfPresent(Path file) throws IOException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException absent) {
+      return new byte[0];
+    }
   }
 
   /** Walks one named image and files its absent or damaged blobs as missing or lazy. */

@@ -79,6 +79,27 @@ class ReadOnlyStoreTest {
     assertEquals(before, snapshot(dir));
   }
 
+  /** fsck of a store it cannot write checks everything and reports; it moves and rewrites nothing. */
+  @Test
+  void fsckOnlyChecks() throws Exception {
+    Path layer = Store.open(dir).blobPath(TestImages.layer(Store.open(dir), image));
+    Files.writeString(layer, "damaged");
+    Files.writeString(dir.resolve("index.json"), "{}");
+    Map<String, String> before = snapshot(dir);
+    try (ReadOnlyView view = readOnly()) {
+      FsckReport report = Store.open(view.path()).fsck();
+      assertFalse(report.repaired());
+      assertEquals(1, report.quarantined().size());
+      assertEquals(null, report.quarantined().get(0).movedTo());
+      assertTrue(report.indexRepaired(), "index.json does not match the refs");
+      assertFalse(report.clean());
+    }
+    assertEquals(before, snapshot(dir));
+    FsckReport repaired = Store.open(dir).fsck();
+    assertTrue(repaired.repaired());
+    assertTrue(repaired.quarantined().get(0).movedTo() != null, "a writable store is repaired");
+  }
+
   @Test
   void aLockFileThatIsMissingAndCannotBeMadeDoesNotStopReaders() throws Exception {
     Files.delete(dir.resolve(".lading/locks/lease.lock"));

@@ -7,6 +7,7 @@ import dev.lading.io.FileTrees;
 import dev.lading.transfer.ImageLocation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -31,6 +32,24 @@ final class GlobalOptions {
     StoreDirectory dir = Store.defaultDirectory();
     dir.notice().ifPresent(notice -> System.err.println("lading: " + notice));
     return Store.open(dir.path());
+  }
+
+  /**
+   * The store for a command that only looks at it ({@code store ls}, {@code fsck}, {@code export}):
+   * as {@link #openStore}, but empty when the store directory does not exist, which such a command
+   * must not create (a mistyped --store would otherwise read as "0 images" or "clean").
+   */
+  Optional<Store> openExistingStore() throws IOException {
+    Path dir = store != null ? store : Store.defaultDirectory().path();
+    return Files.isDirectory(dir) ? Optional.of(openStore()) : Optional.empty();
+  }
+
+  /** Why {@link #openExistingStore} found none, for the user. */
+  String noStore() throws IOException {
+    Path dir = store != null ? store : Store.defaultDirectory().path();
+    return "there is no store at " + dir + " (it does not exist"
+        + (store != null ? "; check --store)" : storeChosen() ? "; check $" + StoreDirectory.ENV + ")"
+            : " yet: nothing was stored as this user)");
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.lading.store.StoreUsage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,7 +36,12 @@ final class StoreCommand {
 
     @Override
     public Integer call() throws Exception {
-      Store store = global.openStore();
+      Optional<Store> existing = global.openExistingStore();
+      if (existing.isEmpty()) {
+        System.err.println("lading: " + global.noStore());
+        return 0;
+      }
+      Store store = existing.get();
       StoreUsage usage = store.usage();
       Instant now = Instant.now();
       for (StoreUsage.Image i : usage.images()) {
@@ -74,21 +80,31 @@ final class StoreCommand {
 
   @Command(name = "fsck", mixinStandardHelpOptions = true,
       description = "Re-hash every blob; move corrupt ones to quarantine; report incomplete images."
+          + " A store this user cannot write (read-only, another user's) is only checked."
           + " Exits 1 when anything was wrong.")
   static final class Fsck implements Callable<Integer> {
     @Mixin GlobalOptions global;
 
     @Override
     public Integer call() throws Exception {
-      Store store = global.openStore();
+      Optional<Store> existing = global.openExistingStore();
+      if (existing.isEmpty()) {
+        System.out.println(global.noStore() + ": nothing to check");
+        return 0;
+      }
+      Store store = existing.get();
       FsckReport report = store.fsck();
+      if (!report.repaired()) {
+        System.out.println("checking only: this user cannot write " + store.root()
+            + " (nothing is moved, deleted or rewritten)");
+      }
       for (FsckReport.Quarantined q : report.quarantined()) {
-        System.out.println("corrupt: " + q.name() + " (content hashes to " + q.actual()
-            + "), moved to " + q.movedTo());
+        System.out.println("corrupt: " + q.name() + " (content hashes to " + q.actual() + ")"
+            + (q.movedTo() != null ? ", moved to " + q.movedTo() : ""));
       }
       for (FsckReport.QuarantinedTag t : report.quarantinedTags()) {
-        System.out.println("corrupt tag: " + t.repository() + ":" + t.tag() + " (" + t.reason()
-            + "), moved to " + t.movedTo() + "; set the tag again");
+        System.out.println("corrupt tag: " + t.repository() + ":" + t.tag() + " (" + t.reason() + ")"
+            + (t.movedTo() != null ? ", moved to " + t.movedTo() + "; set the tag again" : ""));
       }
       for (FsckReport.Missing m : report.missing()) {
         System.out.println("incomplete: " + m.ref() + " needs " + m.digest() + ": " + m.reason());
@@ -104,7 +120,8 @@ final class StoreCommand {
         System.out.println("removed " + report.removedTempFiles().size() + " stale temp files");
       }
       if (report.indexRepaired()) {
-        System.out.println("index.json did not match the refs and was rewritten");
+        System.out.println("index.json did not match the refs" + (report.repaired() ? " and was rewritten"
+            : "; an fsck by a user who can write the store rewrites it"));
       }
       System.out.println((report.clean() ? "clean: " : "problems found: ") + report.blobsChecked()
           + " blobs, " + Sizes.human(report.bytesChecked()) + " checked"

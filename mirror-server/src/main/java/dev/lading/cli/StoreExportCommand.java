@@ -10,11 +10,13 @@ import dev.lading.transfer.Mirrors;
 import dev.lading.transfer.OriginFetcher;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,7 +54,11 @@ final class StoreExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Store store = global.openStore();
+    Optional<Store> existing = global.openExistingStore();
+    if (existing.isEmpty()) {
+      throw new IOException(global.noStore());
+    }
+    Store store = existing.get();
     StoreExport export = new StoreExport(store);
     boolean toStdout = file.equals("-");
     // With the archive on stdout, every message goes to stderr.

@@ -61,6 +61,9 @@ class ReadOnlyStoreIT {
       Nobody nobody = new Nobody(store);
 
       assertTrue(nobody.ok("store", "ls").contains("docker.io/library/demo:latest"));
+      String fsck = nobody.ok("store", "fsck");
+      assertTrue(fsck.contains("checking only: this user cannot write " + store) && fsck.contains("clean: "),
+          fsck);
       String digest = lastLine(nobody.ok("copy", "-q", "store:demo", "oci:" + shared.resolve("out")
           + ":x"));
       assertTrue(nobody.ok("inspect", "store:demo").contains(digest));
@@ -84,6 +87,20 @@ class ReadOnlyStoreIT {
       }
       assertEquals(before, files(store), "nothing written into the store, nothing left behind");
     }
+  }
+
+  /** Commands that only look at a store never create one where there is none (a mistyped path). */
+  @Test
+  void lookingAtAStoreThatDoesNotExistCreatesNone() throws Exception {
+    Path missing = shared.resolve("no-such-store");
+    Nobody nobody = new Nobody(missing);
+    assertTrue(nobody.ok("store", "ls").contains("there is no store at " + missing + " (it does not exist;"
+        + " check $LADING_STORE)"));
+    assertTrue(nobody.ok("store", "fsck").contains("nothing to check"));
+    Processes.Result export = nobody.run("store", "export", shared.resolve("x.tar").toString());
+    assertEquals(1, export.exitCode(), export.output());
+    assertTrue(export.output().contains("lading: there is no store at " + missing), export.output());
+    assertFalse(Files.exists(missing), "nothing created");
   }
 
   @Test
