@@ -422,9 +422,10 @@ public final class PullThroughStorage implements RegistryStorage {
   }
 
   @Override
-  public boolean holds(String repository, Digest digest) throws IOException {
-    // What it lacks is asked of the upstream (pullManifest), which serves a cached copy by digest.
-    return local().holds(repository, digest);
+  public boolean holds(String repository, Digest digest) {
+    // Every name routes to an upstream, which is asked for what the store lacks (pullManifest); a
+    // digest the store has is served from it either way, so there is nothing to look up here.
+    return true;
   }
 
   @Override

@@ -40,8 +40,10 @@ import java.util.regex.Pattern;
  * name is not {@code REPOSITORY:TAG} of the distribution grammar (a host with a port, a digest) are
  * not served by name; their manifests are still served by digest.
  *
- * <p>Manifests pushed by digest alone are kept alive by a hidden tag {@code _sha256-<hex>} (gc keeps
- * what tags reach), which the tag list leaves out. Upload sessions are store temp directories: never
+ * <p>Every manifest pushed, by tag or by digest alone, has a hidden tag {@code _sha256-<hex>} in its
+ * repository, which the tag list leaves out: it is served by digest from that repository until deleted
+ * by digest, also after its tag moved on, and gc keeps it (what tags reach) unless
+ * {@code gc --max-size} evicts it. Upload sessions are store temp directories: never
  * visible as blobs, removed by {@code lading store gc} once stale, and made a blob by the store's
  * adoption (hash, fsync, rename; no copy). Concurrency is the store's: leases against gc, atomic
  * renames.
@@ -139,11 +141,12 @@ public final class StoreRegistryStorage implements RegistryStorage {
         }
       }
       Descriptor stored = store.put(mediaType, bytes);
-      if (tag == null) {
-        store.setTag(repository, REVISION_PREFIX + stored.digest().hex(), stored);
-      } else if (store.ref(repository + ":" + tag).isPresent()) {
+      // Every manifest pushed here stays GET-able by digest until it is deleted by digest, also
+      // once its tag names another (a deployment pinned to the old digest), as registries keep it.
+      store.setTag(repository, REVISION_PREFIX + stored.digest().hex(), stored);
+      if (tag != null && store.ref(repository + ":" + tag).isPresent()) {
         store.setRef(repository + ":" + tag, stored);
-      } else {
+      } else if (tag != null) {
         store.setTag(repository, tag, stored);
       }
       return stored;

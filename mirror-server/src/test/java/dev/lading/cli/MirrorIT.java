@@ -235,6 +235,35 @@ class MirrorIT {
     assertEquals(204, curl.call("DELETE", url(unmountable.header("Location")), null).status());
   }
 
+  /** A manifest a tag named before it moved on stays GET-able by digest until deleted by digest. */
+  @Test
+  void aManifestPushedByTagStaysByDigestAfterTheTagMoves() throws Exception {
+    Curl curl = new Curl(tmp);
+    Curl.Response base = curl.call("GET", url("/v2/library/minimal/manifests/1"), null);
+    String type = base.header("Content-Type");
+    byte[] first = base.body();
+    com.fasterxml.jackson.databind.node.ObjectNode changed =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json(new String(first, StandardCharsets.UTF_8));
+    changed.putObject("annotations").put("org.example.build", "2");
+    byte[] second = changed.toString().getBytes(StandardCharsets.UTF_8);
+    Curl.Response one = curl.call("PUT", url("/v2/moving/app/manifests/v"), first, "Content-Type: " + type);
+    assertEquals(201, one.status(), one.text());
+    Curl.Response two = curl.call("PUT", url("/v2/moving/app/manifests/v"), second, "Content-Type: " + type);
+    assertEquals(201, two.status(), two.text());
+    String old = one.header("Docker-Content-Digest");
+    assertEquals(two.header("Docker-Content-Digest"),
+        curl.call("HEAD", url("/v2/moving/app/manifests/v"), null).header("Docker-Content-Digest"));
+    assertArrayEquals(first, curl.call("GET", url("/v2/moving/app/manifests/" + old), null).body());
+    assertEquals("[\"v\"]", json(curl.call("GET", url("/v2/moving/app/tags/list"), null).text())
+        .get("tags").toString(), "the hidden revision tags are not listed");
+    new LadingJar(storeDir).ok("store", "gc", "--grace", "0s");
+    assertEquals(200, curl.call("HEAD", url("/v2/moving/app/manifests/" + old), null).status(),
+        "kept through gc");
+    assertEquals(202, curl.call("DELETE", url("/v2/moving/app/manifests/" + old), null).status());
+    assertEquals(404, curl.call("GET", url("/v2/moving/app/manifests/" + old), null).status());
+    assertEquals(200, curl.call("GET", url("/v2/moving/app/manifests/v"), null).status());
+  }
+
   @Test
   void listsTagsAndRepositoriesPageByPage() throws Exception {
     Curl curl = new Curl(tmp);
