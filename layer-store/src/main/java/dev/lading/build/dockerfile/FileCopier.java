@@ -53,9 +53,8 @@ final class FileCopier {
   private Path stageRoot;
 
   /**
-   * @param uid the owner of what is copied, null for 0 (or, with {@link #copyTree} from an
-   *     extraction, the owners it recorded)
-   * @param chmod the mode of what is copied, null to keep each source's
+   * @param uid the owner of what is copied ({@code --chown}), null for the {@link Origin}'s owner
+   * @param chmod the mode of what is copied ({@code --chmod}), null for the {@link Origin}'s mode
    */
   FileCopier(Path rootfs, OwnershipMap ownership, Long uid, Long gid, Integer chmod) {
     this.rootfs = rootfs;
