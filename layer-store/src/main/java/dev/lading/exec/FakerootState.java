@@ -41,7 +41,7 @@ final class FakerootState {
     beforeTree.entries().forEach((key, stat) -> {
       Ownership o = before.entries().get(key);
       if (o != null) {
-        old.putIfAbsent(stat.inode(), new Old(o, stat.ctime()));
+        old.putIfAbsent(stat.inode(), new Old(o, stat.ctime(), stat.mode(), key));
       }
     });
     TreeMap<String, Ownership> entries = new TreeMap<>();
@@ -55,17 +55,28 @@ final class FakerootState {
       int diskMode = (stat.kind() == null ? SOCKET : stat.kind().typeBits()) | stat.mode();
       Entry faked = state.get(stat.inode());
       Old was = old.get(stat.inode());
-      // fakeroot was handed every file there was and forgets one only when it is deleted: one it
-      // forgot that changed is a new file the file system gave the deleted one's inode number.
-      boolean reused = was != null && faked == null && stateFile != null
-          && !was.ctime().equals(stat.ctime());
+      // A new file the file system gave a deleted one's inode number: fakeroot was handed every
+      // file there was and forgets one only when it is deleted, so one it forgot that changed is
+      // new; without fakeroot (proot), one whose old path is gone and that is not at that path.
+      // And a file whose type changed (a deleted file's inode made a directory) is always new.
+      // A file at a new path whose old path is gone was made anew there (or moved: it keeps what
+      // fakeroot recorded of a chown).
+      boolean moved = was != null && !was.path().equals(key)
+          && !stat.inode().equals(inodeAt(tree, was.path()));
+      boolean reused = was != null && (was.ownership().type() != kindOnDisk(diskMode, was.ownership())
+          || moved
+          || (stateFile != null && faked == null && !was.ctime().equals(stat.ctime())));
       Ownership previous = was == null || reused ? null : was.ownership();
       Ownership now;
       if (previous != null && faked != null) {
         now = Ownership.of(kind(faked.mode()), faked.mode(), faked.uid(), faked.gid(),
             major(faked.rdev()), minor(faked.rdev()));
       } else if (previous != null && previous.type() == kindOnDisk(diskMode, previous)) {
-        now = previous; // untouched by the step (proot keeps no record)
+        // Untouched by the step, or (proot records nothing, its chmod is real) chmodded on disk.
+        now = stateFile == null && was.diskMode() != stat.mode() && stat.kind() != null
+            ? Ownership.of(previous.type(), stat.mode(), previous.uid(), previous.gid(),
+                previous.devMajor(), previous.devMinor())
+            : previous;
       } else {
         now = created(entries.get(parent(key)), faked, diskMode, uid, gid);
       }
@@ -102,8 +113,13 @@ final class FakerootState {
 
   private static final int SET_GROUP_ID = 02000;
 
-  /** A file that was there before the step: what it was, and its status change time then. */
-  private record Old(Ownership ownership, java.nio.file.attribute.FileTime ctime) {}
+  /** A file that was there before the step: what it was, its status change time, mode on disk and path then. */
+  private record Old(Ownership ownership, java.nio.file.attribute.FileTime ctime, int diskMode, String path) {}
+
+  private static RootfsSnapshot.Inode inodeAt(RootfsSnapshot tree, String path) {
+    RootfsSnapshot.Stat stat = tree.entries().get(path);
+    return stat == null ? null : stat.inode();
+  }
 
   /** The in-image path of the directory {@code path} is in ({@code /} for {@code /etc}). */
   private static String parent(String path) {

@@ -84,6 +84,11 @@ public final class RootfsDiff {
         notes.add("left out the socket " + path + ": a layer cannot hold sockets");
         continue;
       }
+      if (path.substring(path.lastIndexOf('/') + 1).startsWith(WHITEOUT)) {
+        // Every reader of the layer would take it for a deletion, and the file would be gone.
+        throw new IllegalArgumentException("the step made " + path + ", and a name starting with " + WHITEOUT
+            + " cannot be stored in a layer (it marks a deletion): give it another name");
+      }
       changedPaths.put(path, now);
     }
     Map<RootfsSnapshot.Inode, String> firstPathOfInode = firstPathsOfInodes(changedPaths);

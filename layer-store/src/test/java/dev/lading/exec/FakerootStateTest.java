@@ -119,6 +119,21 @@ class FakerootStateTest {
   }
 
   @Test
+  void withoutFakerootAChmodOnDiskIsTheNewModeAndAMovedInodeIsNew() throws IOException {
+    // proot's chmod is real: the mode on disk changed, the owner stays.
+    Files.setPosixFilePermissions(root.resolve("data/kept"), PosixFilePermissions.fromString("rwx------"));
+    // A deleted file's inode given to a file at another path (what rm a && echo > b may do).
+    Files.move(root.resolve("data/old"), root.resolve("shared/new"));
+
+    OwnershipMap after = FakerootState.after(RootfsSnapshot.take(root), before,
+        new OwnershipMap(OwnershipMap.VERSION, intended), null, 0, 0);
+
+    assertEquals(0700, after.entries().get("/data/kept").permissions());
+    assertOwned(after, "/data/kept", 7, 8);
+    assertOwned(after, "/shared/new", 0, 50); // new, in a set-group-ID directory
+  }
+
+  @Test
   void withoutFakerootsStateOnlyTheTreeIsRead() throws IOException {
     // proot records nothing: what was there keeps its owner, what is new is the user's.
     Files.createFile(root.resolve("data/new"));
