@@ -4,7 +4,9 @@
 # earlier stage keeps that stage's owners and modes, and its links' targets as written; a
 # destination through a link a RUN step made (absolute or relative) lands where the link points;
 # a directory .dockerignore leaves out, but not all of its contents, is made, not copied; a stage
-# built on another writes through that stage's links into its own tree.
+# built on another writes through that stage's links into its own tree; COPY . after WORKDIR goes
+# into it; a source that is a link is copied as what it points at, under its own name; ADD extracts
+# xz and bzip2 tars, and copies a gzipped file that is not a tar as it is.
 FROM BASE AS first
 COPY dir /c1/
 COPY --chown=7:8 dir /c2
@@ -16,6 +18,12 @@ RUN chmod 4755 /c1/a && chown 5:6 /c1/sub/b && chmod 0444 /c1/sub/b \
 COPY dir/a /linked/x/
 COPY dir/a /relative/y
 COPY ign /ign/
+WORKDIR /wd
+COPY dir/a .
+COPY toplink /c5/
+ADD arch.tar.xz /xz/
+ADD arch.tar.bz2 /bz2/
+ADD text.gz /gz/
 
 FROM first
 RUN echo z > /linked/z && ln -s /linked/z /zlink

@@ -127,6 +127,14 @@ class BuildahParityIT {
     Files.createSymbolicLink(tree.resolveSibling("l"), Path.of("d/f"));
     Processes.check(List.of("tar", "--numeric-owner", "--owner=123", "--group=456", "-C",
         tree.getParent().getParent().toString(), "-cf", ctx.resolve("arch.tar").toString(), "t"), 60);
+    Processes.check(List.of("tar", "--numeric-owner", "--owner=123", "--group=456", "-C",
+        tree.getParent().getParent().toString(), "-cJf", ctx.resolve("arch.tar.xz").toString(), "t"), 60);
+    Processes.check(List.of("tar", "--numeric-owner", "--owner=123", "--group=456", "-C",
+        tree.getParent().getParent().toString(), "-cjf", ctx.resolve("arch.tar.bz2").toString(), "t"), 60);
+    Processes.check(List.of("sh", "-c", "echo hello | gzip -n > " + ctx.resolve("text.gz")), 60);
+    Files.writeString(ctx.resolve("target"), "t\n");
+    Files.deleteIfExists(ctx.resolve("toplink"));
+    Files.createSymbolicLink(ctx.resolve("toplink"), Path.of("target"));
   }
 
   /** Buildah's layer without its mount files, where ours has none (a base may hold real ones). */

@@ -8,6 +8,8 @@ import dev.lading.io.FileTrees;
 import dev.lading.layer.LayerExtractor;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.OwnershipMap.Ownership;
+import dev.lading.layer.RootPaths;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +21,12 @@ import java.nio.file.PathMatcher;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 
 /**
  * The sources of a COPY or ADD, found in the build context (or a stage's or image's root) as Docker
@@ -50,23 +56,28 @@ final class ContextSources {
       matches.addAll(find(root, ignore, pattern, location, keyword));
     }
     int count = matches.size() + inline.size();
-    boolean into = dest.endsWith("/");
+    // "dir/", "dir/." and "." (the WORKDIR) all mean into that directory.
+    boolean into = dest.endsWith("/") || dest.endsWith("/.") || dest.equals(".");
     if (count > 1 && !into) {
       throw new BuildException("line " + location.line() + ": with more than one source, " + keyword
           + "'s destination must be a directory and end with a /: write " + dest + "/");
     }
+    Path realRoot = root.toRealPath();
     for (Path match : matches) {
-      String rel = root.relativize(match).toString();
+      // A source that is a link is copied as what it points at, under its own name (as Docker and
+      // buildah do); what is inside a copied directory stays as it is.
+      Path source = follow(realRoot, match, recordedAt != null, location, keyword);
+      String rel = realRoot.relativize(source).toString();
       String inImage = rel.isEmpty() ? "" : "/" + rel;
-      if (Files.isDirectory(match)) {
-        copier.copyTree(match, dest, inner -> inclusion(ignore, rel.isEmpty() ? inner : rel + "/" + inner,
-            match.resolve(inner)), origin, recordedAt == null ? null : p -> recordedAt.apply(inImage + p));
-      } else if (add && isTar(match)) {
-        extractInto(copier, match, dest);
+      if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+        copier.copyTree(source, dest, inner -> inclusion(ignore, rel.isEmpty() ? inner : rel + "/" + inner,
+            source.resolve(inner)), origin, recordedAt == null ? null : p -> recordedAt.apply(inImage + p));
+      } else if (add && tarCompression(source).isPresent()) {
+        extractInto(copier, source, tarCompression(source).get(), dest);
       } else {
         String name = match.getFileName().toString();
         String target = into || copier.isDirectory(dest) ? slash(dest) + name : dest;
-        copier.copyFile(match, target, origin, recordedAt == null ? null : recordedAt.apply(inImage));
+        copier.copyFile(source, target, origin, recordedAt == null ? null : recordedAt.apply(inImage));
       }
     }
     for (Heredoc heredoc : inline) {
@@ -132,13 +143,7 @@ final class ContextSources {
         throw new BuildException("line " + location.line() + ": " + keyword + " " + pattern
             + ": not found in the build context (or excluded by .dockerignore)");
       }
-      // A named source that is a link is followed, but only within the context.
-      Path real = path.toRealPath();
-      if (!real.startsWith(realRoot)) {
-        throw new BuildException("line " + location.line() + ": " + keyword + " " + pattern
-            + " is a link that leads outside the build context");
-      }
-      return List.of(real);
+      return List.of(path); // a link is followed when copied (follow)
     }
     PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + clean);
     List<Path> found = new ArrayList<>();
@@ -171,28 +176,103 @@ final class ContextSources {
         : FileCopier.Inclusion.SKIP;
   }
 
-  /** A plain or gzip tar: what ADD extracts (other files are copied as they are). */
-  private static boolean isTar(Path file) throws IOException {
+  /**
+   * What source {@code match} (a path under {@code realRoot}) is when copied: itself, or for a link
+   * what it points at, within the root: an image's links are resolved inside the stage's root file
+   * system, the context's must stay inside the context.
+   */
+  private static Path follow(Path realRoot, Path match, boolean image, Instruction.Location location,
+      String keyword) throws IOException {
+    String what = "line " + location.line() + ": " + keyword + " " + realRoot.relativize(match);
+    if (image) {
+      return RootPaths.resolve(realRoot, "/" + realRoot.relativize(match))
+          .orElseThrow(() -> new BuildException(what + " is a link to nothing"));
+    }
+    Path real;
+    try {
+      real = match.toRealPath();
+    } catch (java.nio.file.NoSuchFileException dangling) {
+      throw new BuildException(what + " is a link to nothing");
+    }
+    if (!real.startsWith(realRoot)) {
+      throw new BuildException(what + " is a link that leads outside the build context");
+    }
+    return real;
+  }
+
+  /** How a tar that ADD extracts is compressed. */
+  private enum Compression { NONE, GZIP, BZIP2, XZ }
+
+  /**
+   * The compression of {@code file} when it is a tar that ADD extracts (plain, gzip, bzip2 or xz, as
+   * Docker extracts them; told by its first bytes, and for a compressed one by a tar header inside),
+   * else empty: any other file, a gzipped text among them, is copied as it is.
+   */
+  private static Optional<Compression> tarCompression(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
-      return false;
+      return Optional.empty();
     }
     byte[] head;
     try (InputStream in = Files.newInputStream(file)) {
       head = in.readNBytes(512);
     }
-    if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
-      return true;
+    Compression c = startsWith(head, 0x1f, 0x8b) ? Compression.GZIP
+        : startsWith(head, 'B', 'Z', 'h') ? Compression.BZIP2
+        : startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0) ? Compression.XZ : Compression.NONE;
+    if (c != Compression.NONE) {
+      try (InputStream in = decompressed(file, c)) {
+        head = in.readNBytes(512);
+      } catch (IOException notCompressedAfterAll) {
+        return Optional.empty();
+      }
     }
-    return head.length >= 262 && new String(head, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
+    boolean tar = head.length >= 262 && new String(head, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
+    return tar ? Optional.of(c) : Optional.empty();
   }
 
-  private static void extractInto(FileCopier copier, Path archive, String dest) throws IOException {
+  private static boolean startsWith(byte[] bytes, int... magic) {
+    if (bytes.length < magic.length) {
+      return false;
+    }
+    for (int i = 0; i < magic.length; i++) {
+      if ((bytes[i] & 0xff) != magic[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static InputStream decompressed(Path file, Compression c) throws IOException {
+    InputStream raw = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
+    try {
+      return switch (c) {
+        case GZIP -> new GzipCompressorInputStream(raw, true);
+        case BZIP2 -> new BZip2CompressorInputStream(raw, true);
+        case XZ -> new XZCompressorInputStream(raw, true);
+        case NONE -> raw;
+      };
+    } catch (IOException | RuntimeException e) {
+      raw.close();
+      throw e;
+    }
+  }
+
+  private static void extractInto(FileCopier copier, Path archive, Compression compression, String dest)
+      throws IOException {
     Path temp = Files.createTempDirectory(archive.getFileSystem().getPath(System.getProperty("java.io.tmpdir")),
         "lading-add-");
     try {
+      Path tar = archive;
+      if (compression == Compression.BZIP2 || compression == Compression.XZ) {
+        // The extractor reads plain and gzip tars; these are made plain first.
+        tar = temp.resolve("archive.tar");
+        try (InputStream in = decompressed(archive, compression)) {
+          Files.copy(in, tar);
+        }
+      }
       Path into = Files.createDirectory(temp.resolve("root"));
       Path owners = temp.resolve("ownership.json");
-      LayerExtractor.builder().preserveOwnership(false).ownershipFile(owners).build().apply(into, archive);
+      LayerExtractor.builder().preserveOwnership(false).ownershipFile(owners).build().apply(into, tar);
       OwnershipMap recorded = OwnershipMap.load(owners);
       copier.copyTree(into, dest, rel -> FileCopier.Inclusion.COPY, FileCopier.Origin.ARCHIVE,
           path -> recorded.entries().get(path));

@@ -74,6 +74,20 @@ final class FileCopier {
     return RootPaths.directory(rootfs, path, this::recordCreated);
   }
 
+  /**
+   * Makes the WORKDIR {@code path} when missing, as the WORKDIR instruction does: owned by root,
+   * 0755, whatever --chown and --chmod say.
+   */
+  void workdir(String path) throws IOException {
+    RootPaths.directory(rootfs, path, created -> {
+      try {
+        put(created, Kind.DIRECTORY, 0755, 0, 0);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
   /** True when in-image {@code path} is a directory (symlinks followed inside the root). */
   boolean isDirectory(String path) throws IOException {
     return RootPaths.resolve(rootfs, path).map(Files::isDirectory).orElse(false);

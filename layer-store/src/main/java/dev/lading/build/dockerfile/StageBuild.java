@@ -391,6 +391,7 @@ final class StageBuild {
       FileCopier copier = new FileCopier(state.rootfs.toRealPath(), ownersBefore, uid, gid, mode)
           .from(source.ownership() == null ? null : source.root().toRealPath());
       String dest = destination.startsWith("/") ? destination : DockerfileBuild.join(state.workdir(), destination);
+      copier.workdir(state.workdir()); // "COPY f ." and "COPY f /wd" go into it, as after Docker's WORKDIR
       // From a stage or an image, owners and modes are what that root file system records.
       Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
           ? null : OwnershipMap.load(source.ownership()).entries()::get;
