@@ -63,6 +63,11 @@ class LauncherIT {
     ok(run(lading, List.of(), "copy", "--quiet", layout, "store:it/minimal:1", "--store", store.toString()));
     String inspected = ok(run(lading, List.of(), "inspect", "store:it/minimal:1", "--store", store.toString()));
     assertTrue(inspected.contains("sha256:"), inspected);
+    // Under the POSIX locale (a CI container with no LANG) a non-ASCII file name still works.
+    Path accented = tmp.resolve("d\u00fcr");
+    ok(run(lading, List.of("LC_ALL=", "LC_CTYPE=", "LANG=C"), "copy", "--quiet", "store:it/minimal:1",
+        "oci:" + accented + ":x", "--store", store.toString()));
+    assertTrue(Files.isRegularFile(accented.resolve("index.json")));
     // No home and no XDG_CACHE_HOME: no per-user archive, and nothing written next to the launcher.
     try (Stream<Path> lib = Files.list(lading.toRealPath().getParent().resolveSibling("lib"))) {
       assertEquals(List.of("lading.classlist", "lading.jar", "lading.jsa", "lading.jsa.key"),
