@@ -6,11 +6,12 @@
 # a directory .dockerignore leaves out, but not all of its contents, is made, not copied; a stage
 # built on another writes through that stage's links into its own tree; COPY . after WORKDIR goes
 # into it; a source that is a link is copied as what it points at, under its own name; ADD extracts
-# xz and bzip2 tars, and copies a gzipped file that is not a tar as it is.
+# xz and bzip2 tars, and copies a gzipped file that is not a tar as it is; files linked in a copied
+# tree or an added tar stay linked (across the sources of one COPY they do not).
 FROM BASE AS first
 COPY dir /c1/
 COPY --chown=7:8 dir /c2
-COPY --chmod=640 dir/a dir/sub/b /c3/
+COPY --chmod=640 dir/a dir/sub/b dir/sub/hard /c3/
 ADD arch.tar /a1/
 ADD --chown=9:9 arch.tar /a3/
 RUN chmod 4755 /c1/a && chown 5:6 /c1/sub/b && chmod 0444 /c1/sub/b \

@@ -107,7 +107,7 @@ class BuildahParityIT {
   /**
    * The context of copies.Dockerfile: a directory with a file that will be set-user-ID and a
    * subdirectory that will be set-group-ID and sticky (modes set after the a+rX above), a link, a
-   * tar whose entries belong to 123:456, and a directory that .dockerignore leaves out but for one
+   * hardlink, a tar (with a hardlink in it) whose entries belong to 123:456, and a directory that .dockerignore leaves out but for one
    * file (its mode, 0775, set after a+rX too).
    */
   private static void copiesContext(Path ctx) throws IOException {
@@ -121,8 +121,12 @@ class BuildahParityIT {
     Files.writeString(ctx.resolve("dir/sub/b"), "two\n");
     Files.deleteIfExists(ctx.resolve("dir/link"));
     Files.createSymbolicLink(ctx.resolve("dir/link"), Path.of("a"));
+    Files.deleteIfExists(ctx.resolve("dir/sub/hard"));
+    Files.createLink(ctx.resolve("dir/sub/hard"), ctx.resolve("dir/a"));
     Path tree = Files.createDirectories(ctx.resolveSibling("copies-tar/t/d"));
     Files.writeString(tree.resolve("f"), "in\n");
+    Files.deleteIfExists(tree.resolve("g"));
+    Files.createLink(tree.resolve("g"), tree.resolve("f"));
     Files.deleteIfExists(tree.resolveSibling("l"));
     Files.createSymbolicLink(tree.resolveSibling("l"), Path.of("d/f"));
     Processes.check(List.of("tar", "--numeric-owner", "--owner=123", "--group=456", "-C",

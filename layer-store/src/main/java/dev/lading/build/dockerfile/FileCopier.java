@@ -14,6 +14,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -134,6 +136,11 @@ final class FileCopier {
     Files.walkFileTree(source, new SimpleFileVisitor<>() {
       /** Whether a directory was left out with something in it still to come. */
       private boolean parentsMayBeMissing;
+      /**
+       * The copy of each file with several links met so far, by its inode: files linked in the
+       * source are linked in the copy, as buildah and BuildKit copy a tree (not across sources).
+       */
+      private final Map<Object, Path> copiedInodes = new HashMap<>();
 
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
@@ -156,18 +163,47 @@ final class FileCopier {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         String rel = source.relativize(file).toString();
-        if (inclusion.apply(rel) == Inclusion.COPY) {
-          copy(file, rel);
+        if (inclusion.apply(rel) != Inclusion.COPY) {
+          return FileVisitResult.CONTINUE;
+        }
+        Object inode = attrs.isRegularFile() && attrs.fileKey() != null
+            && (Integer) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS) > 1
+            ? attrs.fileKey() : null;
+        Path first = inode == null ? null : copiedInodes.get(inode);
+        if (first != null) {
+          link(first, rel);
+        } else {
+          Path to = copy(file, rel);
+          if (inode != null) {
+            copiedInodes.put(inode, to);
+          }
         }
         return FileVisitResult.CONTINUE;
       }
 
-      private void copy(Path item, String rel) throws IOException {
+      private Path copy(Path item, String rel) throws IOException {
+        Path to = destination(rel);
+        copyOne(item, to, origin, recorded == null ? null : recorded.apply("/" + rel));
+        return to;
+      }
+
+      private void link(Path first, String rel) throws IOException {
+        Path to = destination(rel);
+        replaceNonDirectory(to);
+        if (Files.isDirectory(to, LinkOption.NOFOLLOW_LINKS)) {
+          throw new IOException("cannot copy " + rel + " onto the directory /" + rootfs.relativize(to));
+        }
+        Files.createLink(to, first);
+        owners.put(key(to), owners.get(key(first)));
+      }
+
+      /** Where {@code rel} goes, its parent made when a left-out directory did not make it. */
+      private Path destination(String rel) throws IOException {
         Path to = top.resolve(rel);
         if (parentsMayBeMissing && !Files.isDirectory(to.getParent(), LinkOption.NOFOLLOW_LINKS)) {
           directory(key(to.getParent())); // made as a destination directory is, not copied
         }
-        copyOne(item, to, origin, recorded == null ? null : recorded.apply("/" + rel));
+        return to;
       }
     });
   }
