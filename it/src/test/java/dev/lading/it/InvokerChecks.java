@@ -277,6 +277,11 @@ public final class InvokerChecks {
     // What the RUN step chowned under fakeroot is in the layer, so a real unpack (as root) applies it.
     assertEquals(1000, Files.getAttribute(rootfs.resolve("opt/app/data"), "unix:uid"));
     assertEquals("Hello from a Dockerfile: built-by-run", runEntrypoint(rootfs, config).strip());
+    // The step read the <secrets> token and the bound POM; neither is in the image.
+    assertEquals("13", Files.readString(rootfs.resolve("opt/app/token-length")).strip());
+    assertEquals("1", Files.readString(rootfs.resolve("opt/app/pom-seen")).strip());
+    assertFalse(Files.exists(rootfs.resolve("run/secrets")) || Files.exists(rootfs.resolve("tmp/pom.xml")));
+    assertFalse(Skopeo.json("inspect", "--tls-verify=false", "--config", ref).toString().contains("t0ken"));
   }
 
   // ---- fromdockerfile: the Java layers on a base built from a Dockerfile ----

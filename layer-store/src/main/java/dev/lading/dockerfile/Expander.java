@@ -1,7 +1,7 @@
 package dev.lading.dockerfile;
 
 import dev.lading.dockerfile.Instruction.ArgDeclaration;
-import dev.lading.dockerfile.Instruction.CacheMount;
+import dev.lading.dockerfile.Instruction.Mount;
 import dev.lading.dockerfile.Instruction.KeyValue;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -122,8 +122,8 @@ public final class Expander {
       }
       return new Instruction.Expose(x.location(), ports);
     } else if (instruction instanceof Instruction.Run r && !r.mounts().isEmpty()) {
-      List<CacheMount> mounts = new ArrayList<>();
-      for (CacheMount m : r.mounts()) {
+      List<Mount> mounts = new ArrayList<>();
+      for (Mount m : r.mounts()) {
         try {
           mounts.add(RunFlags.expand(m, this::word));
         } catch (DockerfileException e) {

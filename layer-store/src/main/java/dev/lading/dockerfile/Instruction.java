@@ -77,16 +77,50 @@ public sealed interface Instruction {
    * {@code RUN}: a command run in the stage's filesystem.
    *
    * @param command the command; a lone {@code <<EOF} means "run the heredoc as a script"
-   * @param mounts its {@code --mount=type=cache} mounts
+   * @param mounts its {@code --mount} mounts
    * @param heredocs the here-documents of the line, in order
    */
-  record Run(Location location, CommandLine command, List<CacheMount> mounts, List<Heredoc> heredocs)
+  record Run(Location location, CommandLine command, List<Mount> mounts, List<Heredoc> heredocs)
       implements Instruction {
     public Run {
       mounts = List.copyOf(mounts);
       heredocs = List.copyOf(heredocs);
     }
   }
+
+  /** A {@code RUN --mount}: what a step sees at a path while it runs, never part of its layer. */
+  sealed interface Mount permits CacheMount, BindMount, TmpfsMount, SecretMount {
+    /** Where it is mounted, as written (relative to the working directory unless absolute). */
+    String target();
+  }
+
+  /**
+   * A {@code RUN --mount=type=bind,...} mount: a file or directory of the build context, an earlier
+   * stage or an image, seen at {@code target} while the step runs.
+   *
+   * @param from the stage or image it comes from, when {@code from=} is written (else the context)
+   * @param source the path in the context, stage or image ({@code .} when not written: all of it)
+   * @param readWrite whether the step may write there ({@code rw}); what it writes is dropped
+   */
+  record BindMount(String target, Optional<String> from, String source, boolean readWrite)
+      implements Mount {}
+
+  /** A {@code RUN --mount=type=tmpfs,target=...} mount: an empty directory, dropped after the step. */
+  record TmpfsMount(String target) implements Mount {}
+
+  /**
+   * A {@code RUN --mount=type=secret,...} mount: a secret given to the build, seen by the step as a
+   * file, an environment variable or both.
+   *
+   * @param id the secret's id ({@code id=}, else the target's file name)
+   * @param target where the file is ({@code /run/secrets/ID} by default), as written; empty when
+   *     only {@code env=} is written
+   * @param env the environment variable holding it, when {@code env=} is written
+   * @param required whether a secret not given fails the step (else it is not mounted)
+   * @param mode the file's mode as written (octal), default 0400
+   */
+  record SecretMount(String id, String target, Optional<String> env, boolean required, String mode,
+      String uid, String gid) implements Mount {}
 
   /**
    * A {@code RUN --mount=type=cache,...} mount: a directory kept between builds.
@@ -100,7 +134,7 @@ public sealed interface Instruction {
    * @param gid the directory group, when given
    */
   record CacheMount(String target, Optional<String> id, String sharing, boolean readOnly,
-      Optional<String> mode, Optional<String> uid, Optional<String> gid) {
+      Optional<String> mode, Optional<String> uid, Optional<String> gid) implements Mount {
     /** The identity the cache is kept under: {@code id}, else the target, as BuildKit does. */
     public String cacheId() {
       return id.filter(s -> !s.isEmpty()).orElse(target);

@@ -1,8 +1,12 @@
 package dev.lading.dockerfile;
 
+import dev.lading.dockerfile.Instruction.BindMount;
 import dev.lading.dockerfile.Instruction.CacheMount;
 import dev.lading.dockerfile.Instruction.CommandLine;
 import dev.lading.dockerfile.Instruction.Location;
+import dev.lading.dockerfile.Instruction.Mount;
+import dev.lading.dockerfile.Instruction.SecretMount;
+import dev.lading.dockerfile.Instruction.TmpfsMount;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,8 +17,14 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>{@code --mount=type=cache,target=...[,id=][,sharing=][,ro][,mode=][,uid=][,gid=]}: supported.
- *   <li>{@code --mount} of any other type (bind, the default; secret; ssh; tmpfs), and cache mounts
- *       seeded {@code from=} a stage: refused, the build would not have what the command expects.
+ *   <li>{@code --mount=type=bind,target=...[,from=][,source=][,rw]} (bind is the default type):
+ *       supported; the step gets a copy, so what it writes there is dropped, as BuildKit drops it.
+ *   <li>{@code --mount=type=tmpfs,target=...[,size=]}: supported, an empty directory ({@code size}
+ *       is not enforced).
+ *   <li>{@code --mount=type=secret,id=...[,target=][,env=][,required][,mode=][,uid=][,gid=]}:
+ *       supported, the secrets given to the build.
+ *   <li>{@code ssh} mounts, and cache mounts seeded {@code from=} a stage: refused, the build
+ *       would not have what the command expects.
  *   <li>{@code --network=default}: accepted and ignored, it is what happens without the flag;
  *       {@code none} and {@code host}: refused, Lading cannot give a RUN that network.
  *   <li>{@code --security=sandbox}: accepted and ignored (the default); {@code insecure}: refused.
@@ -41,7 +51,7 @@ final class RunFlags {
     if (flags.has("device")) {
       throw DockerfileException.of("RUN --device is not supported; remove the flag");
     }
-    List<CacheMount> mounts = new ArrayList<>();
+    List<Mount> mounts = new ArrayList<>();
     for (String spec : flags.all("mount")) {
       mounts.add(mount(spec));
     }
@@ -49,8 +59,134 @@ final class RunFlags {
   }
 
   /** A {@code --mount} value: comma-separated {@code key=value} fields (CSV quoting allowed). */
-  static CacheMount mount(String spec) throws DockerfileException {
+  static Mount mount(String spec) throws DockerfileException {
+    List<String> fields = csv(spec);
     String type = "bind";
+    // The type decides which keys make sense: judge it first, so a bind mount is named as such.
+    for (String field : fields) {
+      if (field.strip().toLowerCase(Locale.ROOT).startsWith("type=")) {
+        type = field.substring(field.indexOf('=') + 1).toLowerCase(Locale.ROOT);
+      }
+    }
+    switch (type) {
+      case "cache":
+        return cacheMount(spec, fields);
+      case "bind":
+        return bindMount(fields);
+      case "tmpfs":
+        return tmpfsMount(fields);
+      case "secret":
+        return secretMount(fields);
+      case "ssh":
+        throw DockerfileException.of("RUN --mount=type=ssh is not supported yet; Lading supports bind,"
+            + " cache, secret and tmpfs mounts");
+      default:
+        throw DockerfileException.of("RUN --mount: unknown mount type '" + type
+            + "'; use bind, cache, secret or tmpfs");
+    }
+  }
+
+  private static BindMount bindMount(List<String> fields) throws DockerfileException {
+    String target = null;
+    String from = null;
+    String source = ".";
+    boolean readWrite = false;
+    for (Field field : Field.all(fields)) {
+      String key = field.key();
+      String value = field.value();
+      switch (key) {
+        case "type": required(key, value); break;
+        case "target": case "dst": case "destination": target = required(key, value); break;
+        case "from": from = required(key, value); break;
+        case "source": case "src": source = required(key, value); break;
+        case "readonly": case "ro": readWrite = !bool(key, value); break;
+        case "readwrite": case "rw": readWrite = bool(key, value); break;
+        case "bind-propagation": case "bind-nonrecursive": required(key, value); break; // no mounts inside
+        default:
+          throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' for mount type 'bind'");
+      }
+    }
+    if (target == null || target.isEmpty()) {
+      throw DockerfileException.of("RUN --mount=type=bind needs target=PATH");
+    }
+    if (from != null && from.isEmpty()) {
+      throw DockerfileException.of("RUN --mount=type=bind: from= names no stage or image");
+    }
+    return new BindMount(target, Optional.ofNullable(from), source.isEmpty() ? "." : source, readWrite);
+  }
+
+  private static TmpfsMount tmpfsMount(List<String> fields) throws DockerfileException {
+    String target = null;
+    for (Field field : Field.all(fields)) {
+      String key = field.key();
+      String value = field.value();
+      switch (key) {
+        case "type": required(key, value); break;
+        case "target": case "dst": case "destination": target = required(key, value); break;
+        case "size": required(key, value); break; // a directory on the build's disk: no size limit
+        default:
+          throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' for mount type 'tmpfs'");
+      }
+    }
+    if (target == null || target.isEmpty()) {
+      throw DockerfileException.of("RUN --mount=type=tmpfs needs target=PATH");
+    }
+    return new TmpfsMount(target);
+  }
+
+  private static Mount secretMount(List<String> fields) throws DockerfileException {
+    String id = null;
+    String target = null;
+    String env = null;
+    boolean required = false;
+    String mode = "0400";
+    String uid = "0";
+    String gid = "0";
+    for (Field field : Field.all(fields)) {
+      String key = field.key();
+      String value = field.value();
+      switch (key) {
+        case "type": required(key, value); break;
+        case "id": id = required(key, value); break;
+        case "target": case "dst": case "destination": target = required(key, value); break;
+        case "env": env = required(key, value); break;
+        case "required": required = bool(key, value); break;
+        case "mode": mode = required(key, value); break;
+        case "uid": uid = required(key, value); break;
+        case "gid": gid = required(key, value); break;
+        default:
+          throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' for mount type 'secret'");
+      }
+    }
+    if ((id == null || id.isEmpty()) && (target == null || target.isEmpty())) {
+      throw DockerfileException.of("RUN --mount=type=secret needs id=ID (or target=PATH)");
+    }
+    if (id == null || id.isEmpty()) {
+      id = target.substring(target.lastIndexOf('/') + 1);
+    }
+    if (target == null) {
+      target = env != null ? "" : "/run/secrets/" + id;
+    }
+    SecretMount mount = new SecretMount(id, target, Optional.ofNullable(env), required, mode, uid, gid);
+    return mount.toString().contains("$") ? mount : validate(mount);
+  }
+
+  private static SecretMount validate(SecretMount mount) throws DockerfileException {
+    if (!mount.mode().matches("[0-7]{1,4}")) {
+      throw DockerfileException.of("RUN --mount: invalid value " + mount.mode() + " for mode");
+    }
+    for (String number : List.of(mount.uid(), mount.gid())) {
+      if (!number.matches("[0-9]{1,9}")) {
+        throw DockerfileException.of("RUN --mount: invalid value " + number + " for uid/gid");
+      }
+    }
+    if (mount.env().isPresent() && !mount.env().get().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw DockerfileException.of("RUN --mount: invalid environment variable name " + mount.env().get());
+    }
+    return mount;
+  }
+
+  private static Mount cacheMount(String spec, List<String> fields) throws DockerfileException {
     String target = null;
     String id = null;
     String sharing = "shared";
@@ -58,22 +194,9 @@ final class RunFlags {
     String mode = null;
     String uid = null;
     String gid = null;
-    List<String> fields = csv(spec);
-    // The type decides which keys make sense: judge it first, so a bind mount is named as such.
-    for (String field : fields) {
-      if (field.strip().toLowerCase(Locale.ROOT).startsWith("type=")) {
-        type = field.substring(field.indexOf('=') + 1).toLowerCase(Locale.ROOT);
-      }
-    }
-    if (!type.equals("cache")) {
-      throw DockerfileException.of("RUN --mount=type=" + type + " is not supported"
-          + (spec.toLowerCase(Locale.ROOT).contains("type=") ? "" : " (a mount without type= is a bind mount)")
-          + "; only --mount=type=cache,target=... is");
-    }
-    for (String field : fields) {
-      int eq = field.indexOf('=');
-      String key = (eq < 0 ? field : field.substring(0, eq)).strip().toLowerCase(Locale.ROOT);
-      String value = eq < 0 ? null : field.substring(eq + 1);
+    for (Field field : Field.all(fields)) {
+      String key = field.key();
+      String value = field.value();
       switch (key) {
         case "type": required(key, value); break;
         case "target": case "dst": case "destination": target = required(key, value); break;
@@ -88,9 +211,9 @@ final class RunFlags {
           throw DockerfileException.of("RUN --mount=type=cache with " + key
               + "= (a cache seeded from another stage or image) is not supported; remove " + key + "=");
         case "required": case "size": case "env":
-          throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' for mount type '" + type + "'");
+          throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' for mount type 'cache'");
         default:
-          throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' in '" + field + "'");
+          throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' in '" + field.text() + "'");
       }
     }
     if (target == null || target.isEmpty()) {
@@ -120,8 +243,20 @@ final class RunFlags {
     return mount;
   }
 
-  /** The mount with each field expanded (target, id, sharing, mode, uid, gid), then checked. */
-  static CacheMount expand(CacheMount m, Expander.WordFunction expand) throws DockerfileException {
+  /** The mount with each field expanded, then checked. */
+  static Mount expand(Mount mount, Expander.WordFunction expand) throws DockerfileException {
+    if (mount instanceof BindMount b) {
+      return new BindMount(expand.apply(b.target()), opt(b.from(), expand), expand.apply(b.source()),
+          b.readWrite());
+    }
+    if (mount instanceof TmpfsMount t) {
+      return new TmpfsMount(expand.apply(t.target()));
+    }
+    if (mount instanceof SecretMount x) {
+      return validate(new SecretMount(expand.apply(x.id()), expand.apply(x.target()), opt(x.env(), expand),
+          x.required(), expand.apply(x.mode()), expand.apply(x.uid()), expand.apply(x.gid())));
+    }
+    CacheMount m = (CacheMount) mount;
     CacheMount out = new CacheMount(expand.apply(m.target()), opt(m.id(), expand),
         expand.apply(m.sharing()), m.readOnly(), opt(m.mode(), expand), opt(m.uid(), expand),
         opt(m.gid(), expand));
@@ -131,6 +266,19 @@ final class RunFlags {
   private static Optional<String> opt(Optional<String> value, Expander.WordFunction expand)
       throws DockerfileException {
     return value.isPresent() ? Optional.of(expand.apply(value.get())) : Optional.empty();
+  }
+
+  /** One {@code key=value} field of a mount: the key in lower case, the value null when no {@code =}. */
+  private record Field(String key, String value, String text) {
+    static List<Field> all(List<String> fields) {
+      List<Field> out = new ArrayList<>();
+      for (String field : fields) {
+        int eq = field.indexOf('=');
+        out.add(new Field((eq < 0 ? field : field.substring(0, eq)).strip().toLowerCase(Locale.ROOT),
+            eq < 0 ? null : field.substring(eq + 1), field));
+      }
+      return out;
+    }
   }
 
   private static String required(String key, String value) throws DockerfileException {

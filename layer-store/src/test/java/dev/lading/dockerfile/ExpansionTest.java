@@ -185,12 +185,21 @@ class ExpansionTest {
     Run run = (Run) last("FROM x\nARG CACHE=/root/.cache SHARING=private\n"
         + "RUN --mount=type=cache,target=$CACHE,id=c-$CACHE,sharing=$SHARING pip install .\n",
         BuildArgs.none());
-    assertEquals("/root/.cache", run.mounts().get(0).target());
-    assertEquals("c-/root/.cache", run.mounts().get(0).cacheId());
-    assertEquals("private", run.mounts().get(0).sharing());
+    assertEquals("/root/.cache", ((Instruction.CacheMount) run.mounts().get(0)).target());
+    assertEquals("c-/root/.cache", ((Instruction.CacheMount) run.mounts().get(0)).cacheId());
+    assertEquals("private", ((Instruction.CacheMount) run.mounts().get(0)).sharing());
     DockerfileException e = assertThrows(DockerfileException.class, () -> last(
         "FROM x\nARG S=sometimes\nRUN --mount=type=cache,target=/c,sharing=$S true\n", BuildArgs.none()));
     assertEquals(3, e.line());
+  }
+
+  @Test
+  void bindAndTmpfsMountFieldsExpand() throws Exception {
+    Run run = (Run) last("FROM x\nARG STAGE=build SRC=/out T=/tmp/t\n"
+        + "RUN --mount=from=$STAGE,source=$SRC/lib,target=/in --mount=type=tmpfs,target=$T make\n",
+        BuildArgs.none());
+    assertEquals(List.of(new Instruction.BindMount("/in", Optional.of("build"), "/out/lib", false),
+        new Instruction.TmpfsMount("/tmp/t")), run.mounts());
   }
 
   @Test

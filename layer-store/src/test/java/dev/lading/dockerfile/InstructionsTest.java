@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lading.dockerfile.Instruction.Add;
 import dev.lading.dockerfile.Instruction.Arg;
 import dev.lading.dockerfile.Instruction.ArgDeclaration;
+import dev.lading.dockerfile.Instruction.BindMount;
 import dev.lading.dockerfile.Instruction.CacheMount;
+import dev.lading.dockerfile.Instruction.SecretMount;
+import dev.lading.dockerfile.Instruction.TmpfsMount;
 import dev.lading.dockerfile.Instruction.Copy;
 import dev.lading.dockerfile.Instruction.Entrypoint;
 import dev.lading.dockerfile.Instruction.Env;
@@ -79,9 +82,32 @@ class InstructionsTest {
             Optional.empty(), Optional.empty()),
         new CacheMount("/var/cache/apt", Optional.empty(), "shared", true, Optional.of("0755"),
             Optional.of("1000"), Optional.of("1000"))), run.mounts());
-    assertEquals("/var/cache/apt", run.mounts().get(1).cacheId());
+    assertEquals("/var/cache/apt", ((CacheMount) run.mounts().get(1)).cacheId());
     assertEquals("mvn -B package", run.command().text());
     assertFalse(run.command().execForm());
+  }
+
+  @Test
+  void runCarriesItsBindAndTmpfsMounts() throws Exception {
+    Run run = (Run) only("RUN --mount=type=bind,source=pom.xml,target=pom.xml "
+        + "--mount=type=bind,from=build,src=/out,dst=/in,rw --mount=target=/ctx "
+        + "--mount=type=tmpfs,target=/t,size=64m \"a,b\" mvn -B package\n");
+    assertEquals(List.of(
+        new BindMount("pom.xml", Optional.empty(), "pom.xml", false),
+        new BindMount("/in", Optional.of("build"), "/out", true),
+        new BindMount("/ctx", Optional.empty(), ".", false),
+        new TmpfsMount("/t")), run.mounts());
+    assertEquals("\"a,b\" mvn -B package", run.command().text());
+  }
+
+  @Test
+  void runCarriesItsSecretMounts() throws Exception {
+    Run run = (Run) only("RUN --mount=type=secret,id=npmrc --mount=type=secret,target=/root/.netrc,mode=0440,uid=7 "
+        + "--mount=type=secret,id=token,env=TOKEN,required make\n");
+    assertEquals(List.of(
+        new SecretMount("npmrc", "/run/secrets/npmrc", Optional.empty(), false, "0400", "0", "0"),
+        new SecretMount(".netrc", "/root/.netrc", Optional.empty(), false, "0440", "7", "0"),
+        new SecretMount("token", "", Optional.of("TOKEN"), true, "0400", "0", "0")), run.mounts());
   }
 
   @Test

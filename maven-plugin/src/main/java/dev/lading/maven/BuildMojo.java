@@ -4,6 +4,7 @@ import dev.lading.build.BuildResult;
 import dev.lading.build.ContainerSettings;
 import dev.lading.build.ImageBuilder;
 import dev.lading.build.JavaImagePlan;
+import dev.lading.build.dockerfile.BuildSecret;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.build.dockerfile.DockerfileFroms;
 import dev.lading.exec.ExecutorChoice;
@@ -64,6 +65,15 @@ public class BuildMojo extends AbstractImageMojo {
    */
   @Parameter
   protected Map<String, String> buildArgs;
+
+  /**
+   * Secrets for the Dockerfile's {@code RUN --mount=type=secret,id=ID} steps, each an {@code <id>}
+   * with a {@code <file>} or an {@code <env>} variable (as {@code docker build --secret}); they apply
+   * to {@code <dockerfile>} and {@code <from><dockerfile>}. A secret the Dockerfile marks
+   * {@code required} and that is not here fails the build.
+   */
+  @Parameter
+  protected List<Secret> secrets;
 
   /** The Dockerfile stage to build; default the last. */
   @Parameter(property = "image.dockerfileTarget")
@@ -208,7 +218,31 @@ public class BuildMojo extends AbstractImageMojo {
         buildArgs == null ? Map.of() : buildArgs, dockerfileTarget, platform,
         ExecutorChoice.Kind.parse(executor),
         epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
-        List.of(name.toString()), false, workDirectory()));
+        List.of(name.toString()), false, workDirectory()).withSecrets(secrets()));
+  }
+
+  /** The {@code <secrets>}, read now; a missing file or variable is named. */
+  private Map<String, BuildSecret> secrets() {
+    Map<String, BuildSecret> out = new java.util.LinkedHashMap<>();
+    for (Secret secret : secrets == null ? List.<Secret>of() : secrets) {
+      if (secret.id == null || secret.id.isBlank() || (secret.file == null) == (secret.env == null)) {
+        throw new IllegalArgumentException("<secrets><secret> needs an <id> and either a <file> or an <env>");
+      }
+      if (secret.file != null) {
+        if (!secret.file.isFile()) {
+          throw new IllegalArgumentException("<secret> " + secret.id + ": no file " + secret.file);
+        }
+        out.put(secret.id, BuildSecret.file(secret.file.toPath().toAbsolutePath()));
+      } else {
+        String value = System.getenv(secret.env);
+        if (value == null) {
+          throw new IllegalArgumentException("<secret> " + secret.id + ": the environment variable "
+              + secret.env + " is not set");
+        }
+        out.put(secret.id, BuildSecret.value(value));
+      }
+    }
+    return out;
   }
 
   private Path workDirectory() {

@@ -1,5 +1,6 @@
 package dev.lading.cli;
 
+import dev.lading.build.dockerfile.BuildSecret;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.model.Platform;
@@ -42,6 +43,12 @@ final class BuildCommand implements Callable<Integer> {
 
   @Option(names = "--build-arg", paramLabel = "NAME=VALUE", description = "A build argument. Repeatable.")
   List<String> buildArgs = new ArrayList<>();
+
+  @Option(names = "--secret", paramLabel = "id=ID,src=FILE|env=VAR",
+      description = "A secret for RUN --mount=type=secret,id=ID: a file's bytes, or an environment variable's"
+          + " value; with id=ID alone, the variable ID if set, else the file ID. Never in a layer, the"
+          + " history or the step cache key. Repeatable.")
+  List<String> secrets = new ArrayList<>();
 
   @Option(names = "--target", paramLabel = "STAGE", description = "Build this stage (default: the last).")
   String target;
@@ -104,6 +111,12 @@ final class BuildCommand implements Callable<Integer> {
         Files.readString(dockerfile), args, target, platform, ExecutorChoice.Kind.parse(executor),
         epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
         storeNames, noCache, workDir);
+    Map<String, BuildSecret> given = new LinkedHashMap<>();
+    for (String secret : secrets) {
+      Map.Entry<String, BuildSecret> one = BuildSecret.parse(secret, System::getenv);
+      given.put(one.getKey(), one.getValue());
+    }
+    options = options.withSecrets(given);
     DockerfileBuild.Result result = new DockerfileBuild(store, images, new DockerfileBuild.Listener() {
       @Override
       public void info(String line) {

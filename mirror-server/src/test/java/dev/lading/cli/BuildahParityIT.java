@@ -61,7 +61,7 @@ class BuildahParityIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"files", "links", "owners", "users", "copies", "stages", "debian", "debian11"})
+  @ValueSource(strings = {"files", "links", "owners", "users", "copies", "mounts", "stages", "debian", "debian11"})
   void ourLayersHoldWhatBuildahsHold(String name) throws IOException {
     Path ctx = Files.createDirectories(shared.resolve(name));
     Path resources = Path.of("src/test/resources/buildah-parity");

@@ -41,6 +41,9 @@ import java.util.function.Consumer;
  * to be moved (it can be in one root only); {@code private} takes the cache when it is free and
  * otherwise gives the step a new, empty directory that is dropped afterwards. A read-only mount is a
  * copy of the cache, dropped after the step: what the step writes there is lost.
+ *
+ * <p>A step's bind and tmpfs mounts go through the same {@link Mounted}: their content is the
+ * step's own (a copy, an empty directory), so it is always moved in, and dropped afterwards.
  */
 final class CacheMounts {
   /** The store cache directory holding the mounts. */
@@ -74,7 +77,7 @@ final class CacheMounts {
    */
   Mounted mount(List<CacheMount> mounts, Path rootfs, String workdir, boolean binds, Path ownership)
       throws IOException {
-    Mounted mounted = new Mounted(rootfs, ownership);
+    Mounted mounted = start(rootfs, ownership);
     try {
       for (CacheMount m : mounts) {
         mounted.add(m, workdir, binds);
@@ -84,6 +87,11 @@ final class CacheMounts {
       mounted.close();
       throw e;
     }
+  }
+
+  /** An empty set of mounts for one step in {@code rootfs}; see {@link #mount}. */
+  Mounted start(Path rootfs, Path ownership) {
+    return new Mounted(rootfs, ownership);
   }
 
   /** The mounts of one step. */
@@ -108,31 +116,15 @@ final class CacheMounts {
       return ones.stream().map(o -> o.target).toList();
     }
 
-    private void add(CacheMount m, String workdir, boolean bind) throws IOException {
-      String path = m.target().startsWith("/") ? m.target() : DockerfileBuild.join(workdir, m.target());
-      // The step makes its working directory anyway (as Docker does); it is no mount point to remove.
-      RootPaths.directory(rootfs, workdir, created -> {});
-      List<Path> created = new ArrayList<>();
-      One one = new One();
-      ones.add(one);
-      one.created = created;
-      // Renames and mount points change their parents' times: put those back so that the diff
-      // finds no change there.
-      String prefix = "";
-      one.times.put(rootfs, Files.getLastModifiedTime(rootfs));
-      for (String part : path.split("/")) {
-        if (part.isEmpty()) {
-          continue;
-        }
-        prefix += "/" + part;
-        Optional<Path> existing = RootPaths.resolve(rootfs, prefix);
-        if (existing.isPresent() && Files.isDirectory(existing.get(), LinkOption.NOFOLLOW_LINKS)) {
-          one.times.put(existing.get(), Files.getLastModifiedTime(existing.get(), LinkOption.NOFOLLOW_LINKS));
-        }
-      }
-      Path host = RootPaths.directory(rootfs, path, created::add);
-      one.host = host;
-      one.target = "/" + rootfs.relativize(host);
+    /**
+     * Adds cache mount {@code m}.
+     *
+     * @param bind whether the executor binds; if not, the directory is moved into the root
+     */
+    void add(CacheMount m, String workdir, boolean bind) throws IOException {
+      One one = start(m.target(), workdir);
+      one.host = RootPaths.directory(rootfs, one.path, one.created::add);
+      one.target = "/" + rootfs.relativize(one.host);
       if (one.target.equals("/")) {
         throw new BuildException("RUN --mount=type=cache,target=" + m.target()
             + ": the target is the root of the image; name a directory");
@@ -201,6 +193,71 @@ final class CacheMounts {
     }
 
     /**
+     * Shows {@code content}, a file or directory that is the step's own (a bind mount's copy of its
+     * source, a tmpfs mount's empty directory, made in {@link #temporary}), at {@code target} for the
+     * step, with the owners and modes {@code owners} gives (keys relative to {@code content}: "" for
+     * itself, "/x" below it). It is moved into the root whatever the executor, and dropped afterwards.
+     */
+    void addCopy(Path content, String target, String workdir, Map<String, Ownership> owners)
+        throws IOException {
+      One one = start(target, workdir);
+      if (Files.isDirectory(content, LinkOption.NOFOLLOW_LINKS)) {
+        one.host = RootPaths.directory(rootfs, one.path, one.created::add);
+      } else {
+        int slash = one.path.lastIndexOf('/');
+        Path parent = RootPaths.directory(rootfs, slash <= 0 ? "/" : one.path.substring(0, slash), one.created::add);
+        one.host = parent.resolve(one.path.substring(slash + 1));
+      }
+      one.target = "/" + rootfs.relativize(one.host);
+      if (one.target.equals("/")) {
+        throw new BuildException("RUN --mount,target=" + target + ": the target is the root of the image;"
+            + " name a directory");
+      }
+      one.source = content;
+      one.temporary = true;
+      if (ownership != null && Files.exists(ownership)) {
+        OwnershipMap map = OwnershipMap.load(ownership);
+        TreeMap<String, Ownership> entries = new TreeMap<>(map.entries());
+        entries.keySet().removeIf(k -> k.equals(one.target) || k.startsWith(one.target + "/"));
+        owners.forEach((rel, o) -> entries.put(one.target + rel, o));
+        new OwnershipMap(map.version(), entries).saveTemporary(ownership);
+      }
+      moveIn(one);
+    }
+
+    /** A new place for the content of {@link #addCopy}: a path in a new, empty directory of its own. */
+    Path temporary(String prefix) throws IOException {
+      return newTemporary(prefix);
+    }
+
+    /**
+     * Begins a mount at {@code target}: notes the times of the directories on the way to it (renames
+     * and mount points change them, and the diff must find no change there).
+     */
+    private One start(String target, String workdir) throws IOException {
+      String path = target.startsWith("/") ? target : DockerfileBuild.join(workdir, target);
+      // The step makes its working directory anyway (as Docker does); it is no mount point to remove.
+      RootPaths.directory(rootfs, workdir, created -> {});
+      One one = new One();
+      ones.add(one);
+      one.path = path;
+      one.created = new ArrayList<>();
+      String prefix = "";
+      one.times.put(rootfs, Files.getLastModifiedTime(rootfs));
+      for (String part : path.split("/")) {
+        if (part.isEmpty()) {
+          continue;
+        }
+        prefix += "/" + part;
+        Optional<Path> existing = RootPaths.resolve(rootfs, prefix);
+        if (existing.isPresent() && Files.isDirectory(existing.get(), LinkOption.NOFOLLOW_LINKS)) {
+          one.times.put(existing.get(), Files.getLastModifiedTime(existing.get(), LinkOption.NOFOLLOW_LINKS));
+        }
+      }
+      return one;
+    }
+
+    /**
      * A shared lock on a cache whose directory is in place: a directory left in a dead build's root
      * is moved back first, which needs the exclusive lock.
      */
@@ -235,17 +292,23 @@ final class CacheMounts {
 
     /** Renames the image's directory aside and the cache's into its place, noting where it went. */
     private void moveIn(One one) throws IOException {
-      one.aside = newTemporary("aside-");
-      Files.move(one.host, one.aside, StandardCopyOption.ATOMIC_MOVE);
+      if (Files.exists(one.host, LinkOption.NOFOLLOW_LINKS)) {
+        one.aside = newTemporary("aside-");
+        Files.move(one.host, one.aside, StandardCopyOption.ATOMIC_MOVE);
+      }
       if (!one.temporary) {
         Files.writeString(one.journal, one.host.toString());
       }
       try {
         Files.move(one.source, one.host, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
-        Files.move(one.aside, one.host, StandardCopyOption.ATOMIC_MOVE);
-        one.aside = null;
-        Files.deleteIfExists(one.journal);
+        if (one.aside != null) {
+          Files.move(one.aside, one.host, StandardCopyOption.ATOMIC_MOVE);
+          one.aside = null;
+        }
+        if (one.journal != null) {
+          Files.deleteIfExists(one.journal);
+        }
         throw new IOException("cannot move the cache directory into the root (the store's cache and the build's work"
             + " directory must be on one file system: unset LADING_WORK_DIR or --work-dir): " + e.getMessage(), e);
       }
@@ -271,7 +334,9 @@ final class CacheMounts {
               Files.createDirectories(one.source);
             }
             one.movedIn = false;
-            Files.deleteIfExists(one.journal);
+            if (one.journal != null) {
+              Files.deleteIfExists(one.journal);
+            }
           }
           if (one.aside != null) {
             FileTrees.deleteTree(one.host);
@@ -340,6 +405,8 @@ final class CacheMounts {
   /** Where a cache directory is while a step runs, and what to undo. */
   private static final class One {
     String entry;
+    /** The target as an in-image path, symlinks not yet resolved. */
+    String path;
     String target;
     Path host;
     Path data;

@@ -82,12 +82,26 @@ public final class DockerfileBuild {
    */
   public record Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
       Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
-      boolean noCache, Path workDirectory) {
+      boolean noCache, Path workDirectory, Map<String, BuildSecret> secrets) {
     /** Options with the work directory in the store. */
     public Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
         Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
         boolean noCache) {
       this(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names, noCache, null);
+    }
+
+    /** Options with no secrets. */
+    public Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
+        Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
+        boolean noCache, Path workDirectory) {
+      this(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names, noCache,
+          workDirectory, Map.of());
+    }
+
+    /** These options with {@code secrets} (by id) for {@code RUN --mount=type=secret}. */
+    public Options withSecrets(Map<String, BuildSecret> secrets) {
+      return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
+          noCache, workDirectory, secrets);
     }
 
     public Options {
@@ -96,6 +110,7 @@ public final class DockerfileBuild {
       buildArgs = buildArgs == null ? Map.of() : Map.copyOf(buildArgs);
       executor = executor == null ? ExecutorChoice.Kind.AUTO : executor;
       names = names == null ? List.of() : List.copyOf(names);
+      secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
     }
   }
 
@@ -129,7 +144,8 @@ public final class DockerfileBuild {
     DockerIgnore ignore = dockerIgnore(options.context());
     boolean cacheMounts = dockerfile.stages().stream().filter(s -> s.index() <= target.index())
         .flatMap(s -> s.instructions().stream())
-        .anyMatch(i -> i instanceof Instruction.Run r && !r.mounts().isEmpty());
+        .anyMatch(i -> i instanceof Instruction.Run r
+            && r.mounts().stream().anyMatch(Instruction.CacheMount.class::isInstance));
     try (WorkDirectory work = WorkDirectory.open(store, options.workDirectory(), cacheMounts, listener::info);
         Lease lease = store.lease()) {
       Map<Integer, StageState> built = new HashMap<>();

@@ -255,14 +255,43 @@ final class StageBuild {
     List<String> env = new ArrayList<>();
     expander.runEnvironment().forEach((k, v) -> env.add(k + "=" + v));
     String createdBy = "RUN " + String.join(" ", argv);
-    Digest key = DockerfileBuild.key(state.chain, "RUN", String.join("\0", argv), String.join("\0", env),
-        state.workdir(), String.valueOf(state.run().user()), options.executor().name(),
-        // The mounts as written, never the caches' contents: BuildKit's key, so a warm cache
-        // does not make a step run again.
-        r.mounts().isEmpty() ? "" : r.mounts().toString());
-    if (cached(key, created, createdBy)) {
-      return;
+    // A bind mount's source is put on disk only when the step must run; its contents are in the key.
+    Map<Instruction.BindMount, Sources> bound = new java.util.LinkedHashMap<>();
+    Map<Optional<String>, Sources> roots = new java.util.HashMap<>(); // one per stage or image
+    try {
+      StringBuilder mountsKey = new StringBuilder(r.mounts().isEmpty() ? "" : r.mounts().toString());
+      for (Instruction.Mount m : r.mounts()) {
+        if (m instanceof Instruction.BindMount b && !bound.containsKey(b)) {
+          Sources source = roots.get(b.from());
+          if (source == null) {
+            source = sources(b.from(), r.location(), "RUN --mount=type=bind,from=");
+            roots.put(b.from(), source);
+          }
+          bound.put(b, source);
+          mountsKey.append('\n').append(source.identity() != null ? source.identity()
+              : ContextSources.fingerprint(source.root(), source.ignore(), List.of(b.source()), List.of(),
+                  r.location(), "RUN --mount=type=bind: source").toString());
+        }
+      }
+      Digest key = DockerfileBuild.key(state.chain, "RUN", String.join("\0", argv), String.join("\0", env),
+          state.workdir(), String.valueOf(state.run().user()), options.executor().name(),
+          // The mounts as written (and what binds show), never the caches' contents: BuildKit's
+          // key, so a warm cache does not make a step run again.
+          mountsKey.toString());
+      if (cached(key, created, createdBy)) {
+        return;
+      }
+      runStep(r, argv, env, bound, created, createdBy, key);
+    } finally {
+      for (Sources source : roots.values()) {
+        source.close();
+      }
     }
+  }
+
+  private void runStep(Instruction.Run r, List<String> argv, List<String> env,
+      Map<Instruction.BindMount, Sources> bound, Instant created, String createdBy, Digest key)
+      throws IOException {
     requireRunnable(r);
     materialize(state);
     if (executor == null) {
@@ -276,13 +305,14 @@ final class StageBuild {
     Deque<String> tail = new ArrayDeque<>();
     int exit;
     RootfsSnapshot[] afterRun = new RootfsSnapshot[1];
-    // Mounted after the snapshot and gone before the next one: the caches never reach the layer.
-    CacheMounts.Mounted mounted = new CacheMounts(store, dir, listener::info).mount(r.mounts(),
-        state.rootfs.toRealPath(), state.workdir(), executor.binds(), state.ownership);
-    // The walks, before and after, are the tree the command sees unless a cache was moved into it.
+    // Mounted after the snapshot and gone before the next one: the mounts never reach the layer.
+    StepMounts mounts = new StepMounts(store, dir, listener::info, options.secrets());
+    CacheMounts.Mounted mounted = mounts.mount(r, bound, state.rootfs.toRealPath(), state.ownership,
+        state.workdir(), executor.binds());
+    // The walks, before and after, are the tree the command sees unless something was moved into it.
     boolean walksHoldTheTree = mounted.targets().isEmpty();
     try {
-      RunSpec spec = new RunSpec(state.rootfs, argv, env, state.workdir(), state.run().user(),
+      RunSpec spec = new RunSpec(state.rootfs, argv, mounts.environment(r, env), state.workdir(), state.run().user(),
           state.ownership, mounted.binds(), walksHoldTheTree ? before : null);
       exit = executor.run(spec, line -> {
         listener.output(line);
@@ -364,7 +394,7 @@ final class StageBuild {
       Optional<String> chown, Optional<String> chmod, boolean add, Instant created, String keyword)
       throws IOException {
     String createdBy = keyword + " " + location.text().substring(keyword.length()).strip();
-    Sources source = sources(from, location);
+    Sources source = sources(from, location, "COPY --from=");
     try {
       Digest key = DockerfileBuild.key(state.chain, keyword, String.join("\0", sources), destination, state.workdir(),
           chown.orElse("-"), chmod.orElse("-"), source.identity() != null ? source.identity()
@@ -408,7 +438,8 @@ final class StageBuild {
    * Where a COPY's sources are: the context, an earlier stage or an image. A stage or an image is
    * named in the cache key by its own key or digest and put on disk only when the step must run.
    */
-  private Sources sources(Optional<String> from, Instruction.Location location) throws IOException {
+  private Sources sources(Optional<String> from, Instruction.Location location, String what)
+      throws IOException {
     if (from.isEmpty()) {
       return new Sources(options.context(), null, ignore, null, null, null);
     }
@@ -416,8 +447,8 @@ final class StageBuild {
     if (other.isPresent()) {
       StageState done = built.get(other.get().index());
       if (done == null || other.get().index() >= stage.index()) {
-        throw new BuildException("line " + location.line() + ": COPY --from=" + from.get()
-            + " names this stage or a later one; copy from an earlier stage");
+        throw new BuildException("line " + location.line() + ": " + what + from.get()
+            + " names this stage or a later one; name an earlier stage");
       }
       return new Sources(done.rootfs, done.ownership, DockerIgnore.empty(), null, "stage " + done.chain,
           () -> materialize(done));
@@ -468,19 +499,16 @@ final class StageBuild {
   }
 
 
-
-
-
   /**
-   * Where COPY sources come from; {@code cleanup} is a directory to delete afterwards, {@code identity}
-   * what the cache key says of them (an earlier stage's key, an image's digest), null to fingerprint
-   * their files, and {@code fill} what puts them on disk (null when they are there).
-   */
-  /**
+   * Where COPY sources (and a bind mount's) come from; {@code cleanup} is a directory to delete
+   * afterwards, {@code identity} what the cache key says of them (an earlier stage's key, an image's
+   * digest), null to fingerprint their files, and {@code fill} what puts them on disk (null when
+   * they are there).
+   *
    * @param ownership the ownership map of {@code root} (an earlier stage, an unpacked image), null
    *     for the build context
    */
-  private record Sources(Path root, Path ownership, DockerIgnore ignore, Path cleanup, String identity,
+  record Sources(Path root, Path ownership, DockerIgnore ignore, Path cleanup, String identity,
       StageState.Filler fill) implements AutoCloseable {
     @Override
     public void close() throws IOException {

@@ -66,6 +66,30 @@ class CacheMountsTest {
   }
 
   @Test
+  void aStepsOwnFileHidesTheImagesFileAndIsDroppedAfterTheStep() throws IOException {
+    Files.writeString(rootfs.resolve("var/cache/app/conf"), "the image's\n");
+    CacheMounts mounts = new CacheMounts(store, work, log::add);
+    try (CacheMounts.Mounted m = mounts.start(rootfs, null)) {
+      Path file = m.temporary("bind-");
+      Files.writeString(file, "the step's\n");
+      m.addCopy(file, "/var/cache/app/conf", "/", java.util.Map.of());
+      Path dirCopy = Files.createDirectory(m.temporary("tmpfs-"));
+      m.addCopy(dirCopy, "new/place", "/w", java.util.Map.of());
+      assertEquals("the step's\n", Files.readString(rootfs.resolve("var/cache/app/conf")));
+      assertTrue(Files.isDirectory(rootfs.resolve("w/new/place")), "relative targets are under the workdir");
+      Files.writeString(rootfs.resolve("w/new/place/scratch"), "dropped");
+      assertEquals(List.of("/var/cache/app/conf", "/w/new/place"), m.targets());
+    }
+    assertEquals("the image's\n", Files.readString(rootfs.resolve("var/cache/app/conf")));
+    assertFalse(Files.exists(rootfs.resolve("w/new")), "the mount point and its made parents are removed");
+    assertTrue(Files.isDirectory(rootfs.resolve("w")), "the working directory stays: a step makes it anyway");
+    assertEquals(FileTime.fromMillis(1_000_000), Files.getLastModifiedTime(rootfs.resolve("var/cache")));
+    try (var left = Files.list(work.resolve("mounts"))) {
+      assertEquals(List.of(), left.toList(), "the step's copies and what was moved aside are deleted");
+    }
+  }
+
+  @Test
   void withBindsTheRootIsLeftAloneAndAMountPointMadeForTheStepIsRemoved() throws IOException {
     try (CacheMounts.Mounted m = mountIn(true, mount("/opt/new/dir", null, "shared"))) {
       assertEquals(1, m.binds().size());

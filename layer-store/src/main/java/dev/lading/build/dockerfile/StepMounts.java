@@ -1,0 +1,134 @@
+package dev.lading.build.dockerfile;
+
+import dev.lading.dockerfile.Instruction;
+import dev.lading.layer.OwnershipMap;
+import dev.lading.store.Store;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The {@code --mount}s of one RUN step, put in place in the order written: caches (see
+ * {@link CacheMounts}), bind mounts (a copy of the source, made as COPY would copy it to the target,
+ * so that the step cannot change the source), tmpfs mounts (an empty directory, root's and 1777 as a
+ * tmpfs is) and secrets (a file with the secret's bytes, and {@code env=} variables).
+ */
+final class StepMounts {
+  private final Store store;
+  private final Path work;
+  private final Consumer<String> log;
+  private final Map<String, BuildSecret> secrets;
+  /** The bind sources put on disk so far (two mounts may bind from one stage or image). */
+  private final java.util.Set<StageBuild.Sources> filled = new java.util.HashSet<>();
+
+  /** Mounts with temporary files in {@code work}, and the secrets the build was given, by id. */
+  StepMounts(Store store, Path work, Consumer<String> log, Map<String, BuildSecret> secrets) {
+    this.store = store;
+    this.work = work;
+    this.log = log;
+    this.secrets = secrets;
+  }
+
+  /**
+   * Puts {@code r}'s mounts in {@code rootfs}; closing the result undoes it.
+   *
+   * @param bound where each bind mount's source is (put on disk here when it is not yet)
+   * @param ownership the stage's ownership map file, given the mounts' owners for the step
+   * @param executorBinds whether the executor binds caches (else they are moved in)
+   */
+  CacheMounts.Mounted mount(Instruction.Run r, Map<Instruction.BindMount, StageBuild.Sources> bound,
+      Path rootfs, Path ownership, String workdir, boolean executorBinds) throws IOException {
+    CacheMounts.Mounted mounted = new CacheMounts(store, work, log).start(rootfs, ownership);
+    try {
+      for (Instruction.Mount m : r.mounts()) {
+        if (m instanceof Instruction.CacheMount c) {
+          mounted.add(c, workdir, executorBinds);
+        } else if (m instanceof Instruction.BindMount b) {
+          bind(mounted, b, bound.get(b), r, workdir);
+        } else if (m instanceof Instruction.SecretMount x) {
+          Optional<BuildSecret> secret = secret(r, x);
+          if (secret.isPresent() && !x.target().isEmpty()) {
+            Path content = mounted.temporary("secret-");
+            Files.write(content, secret.get().bytes());
+            Files.setPosixFilePermissions(content, PosixFilePermissions.fromString("rw-------"));
+            mounted.addCopy(content, x.target(), workdir, Map.of("", OwnershipMap.Ownership.of(
+                OwnershipMap.Kind.FILE, Integer.parseInt(x.mode(), 8), Long.parseLong(x.uid()),
+                Long.parseLong(x.gid()), 0, 0)));
+          }
+        } else {
+          Path content = Files.createDirectory(mounted.temporary("tmpfs-"));
+          mounted.addCopy(content, m.target(), workdir, Map.of("",
+              OwnershipMap.Ownership.of(OwnershipMap.Kind.DIRECTORY, 01777, 0, 0, 0, 0)));
+        }
+      }
+      return mounted;
+    } catch (IOException | RuntimeException e) {
+      mounted.close();
+      throw e;
+    }
+  }
+
+  private void bind(CacheMounts.Mounted mounted, Instruction.BindMount b, StageBuild.Sources source,
+      Instruction.Run r, String workdir) throws IOException {
+    if (source.fill() != null && filled.add(source)) {
+      source.fill().fill();
+    }
+    Path content = mounted.temporary("bind-");
+    String name = "/" + content.getFileName();
+    FileCopier copier = new FileCopier(content.getParent().toRealPath(), OwnershipMap.empty(), null, null, null)
+        .from(source.ownership() == null ? null : source.root().toRealPath());
+    Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
+        ? null : OwnershipMap.load(source.ownership()).entries()::get;
+    ContextSources.copy(copier, source.root(), recorded, source.ignore(), List.of(b.source()), List.of(),
+        name, false, r.location(), "RUN --mount=type=bind: source");
+    Map<String, OwnershipMap.Ownership> owners = new TreeMap<>();
+    copier.ownership().entries().forEach((path, o) -> {
+      if (path.equals(name) || path.startsWith(name + "/")) {
+        owners.put(path.substring(name.length()), o);
+      }
+    });
+    mounted.addCopy(content, b.target(), workdir, owners);
+  }
+
+  /** The step's environment with its {@code env=} secrets, which never enter the step cache key. */
+  List<String> environment(Instruction.Run r, List<String> env) throws IOException {
+    List<String> out = new ArrayList<>(env);
+    for (Instruction.Mount m : r.mounts()) {
+      if (m instanceof Instruction.SecretMount x && x.env().isPresent()) {
+        Optional<BuildSecret> secret = Optional.ofNullable(secrets.get(x.id()));
+        if (secret.isPresent()) {
+          String name = x.env().get();
+          out.removeIf(e -> e.startsWith(name + "="));
+          out.add(name + "=" + new String(secret.get().bytes(), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The secret a mount names, when the build was given it; a required one not given fails the step,
+   * another is left out (as BuildKit leaves it out).
+   */
+  private Optional<BuildSecret> secret(Instruction.Run r, Instruction.SecretMount x) throws BuildException {
+    BuildSecret secret = secrets.get(x.id());
+    if (secret == null && x.required()) {
+      throw new BuildException("line " + r.location().line() + ": RUN --mount=type=secret,id=" + x.id()
+          + " is required and no secret " + x.id() + " was given: pass --secret id=" + x.id()
+          + ",src=FILE (or id=" + x.id() + ",env=VARIABLE), or <secrets> in the plugin");
+    }
+    if (secret == null) {
+      log.accept("no secret " + x.id() + " was given: the step runs without it");
+    }
+    return Optional.ofNullable(secret);
+  }
+}
