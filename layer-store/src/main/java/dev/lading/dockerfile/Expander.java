@@ -94,14 +94,14 @@ public final class Expander {
       return new Instruction.Copy(c.location(), all(c.sources(), c), heredocs(c.inlineSources(), c),
           at(c, w, c.destination()), opt(c.from(), c), opt(c.chown(), c), opt(c.chmod(), c), c.link());
     } else if (instruction instanceof Instruction.Add a) {
-      List<String> sources = all(a.sources(), a);
+      Instruction.Add expanded = new Instruction.Add(a.location(), all(a.sources(), a),
+          heredocs(a.inlineSources(), a), at(a, w, a.destination()), opt(a.chown(), a), opt(a.chmod(), a),
+          a.link(), opt(a.checksum(), a));
       try {
-        InstructionParser.refuseRemote(sources);
+        return InstructionParser.checkRemote(expanded);
       } catch (DockerfileException e) {
         throw e.at(a.location().line(), "ADD");
       }
-      return new Instruction.Add(a.location(), sources, heredocs(a.inlineSources(), a),
-          at(a, w, a.destination()), opt(a.chown(), a), opt(a.chmod(), a), a.link());
     } else if (instruction instanceof Instruction.Workdir d) {
       return new Instruction.Workdir(d.location(), at(d, w, d.path()));
     } else if (instruction instanceof Instruction.User u) {

@@ -163,11 +163,23 @@ public sealed interface Instruction {
   }
 
   /**
-   * {@code ADD [--chown] [--chmod] [--link] src... dest}: as COPY from the context, but a local tar
-   * archive is extracted and a URL is downloaded.
+   * {@code ADD [--chown] [--chmod] [--link] [--checksum=sha256:...] src... dest}: as COPY from the
+   * context, but a local tar archive is extracted and an http(s) URL is downloaded.
+   *
+   * @param checksum the digest a downloaded file must have, when {@code --checksum} is given
    */
   record Add(Location location, List<String> sources, List<Heredoc> inlineSources, String destination,
-      Optional<String> chown, Optional<String> chmod, boolean link) implements Instruction {
+      Optional<String> chown, Optional<String> chmod, boolean link, Optional<String> checksum)
+      implements Instruction {
+    private static final java.util.regex.Pattern URL =
+        java.util.regex.Pattern.compile("^https?://[^/?#]+.*", java.util.regex.Pattern.CASE_INSENSITIVE
+            | java.util.regex.Pattern.DOTALL);
+
+    /** True when an ADD source is an http(s) URL, to download. */
+    public static boolean isUrl(String source) {
+      return URL.matcher(source).matches();
+    }
+
     public Add {
       sources = List.copyOf(sources);
       inlineSources = List.copyOf(inlineSources);

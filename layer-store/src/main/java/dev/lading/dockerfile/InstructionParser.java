@@ -115,8 +115,11 @@ final class InstructionParser {
     Flags flags = new Flags().string("chown").string("chmod").bool("link");
     if (keyword.equals("COPY")) {
       flags.string("from");
+      refuse(flagWords, keyword, "checksum");
+    } else {
+      flags.string("checksum");
     }
-    refuse(flagWords, keyword, "exclude", "parents", "checksum", "keep-git-dir", "unpack");
+    refuse(flagWords, keyword, "exclude", "parents", "keep-git-dir", "unpack");
     flags.parse(flagWords);
     List<String> json = Json.parse(args);
     List<String> words = json != null ? json : whitespaceWords(args);
@@ -144,25 +147,38 @@ final class InstructionParser {
       return new Instruction.Copy(at, sources, inline, destination, flags.get("from"),
           flags.get("chown"), flags.get("chmod"), flags.isTrue("link"));
     }
-    refuseRemote(sources);
-    return new Instruction.Add(at, sources, inline, destination, flags.get("chown"), flags.get("chmod"),
-        flags.isTrue("link"));
+    Instruction.Add add = new Instruction.Add(at, sources, inline, destination, flags.get("chown"),
+        flags.get("chmod"), flags.isTrue("link"), flags.get("checksum"));
+    return add.toString().contains("$") ? add : checkRemote(add);
   }
 
   private static final Pattern REMOTE = Pattern.compile("^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|git@).*", Pattern.DOTALL);
+  private static final Pattern GIT = Pattern.compile("^[^?#]*\\.git(?:#.*)?$", Pattern.DOTALL);
 
   /**
-   * ADD of a URL or a git repository: Lading builds from the context only (the parser does no
-   * I/O, and a download would make the build depend on the network), so it is an error.
+   * ADD's remote sources, as BuildKit tells them apart: an http(s) URL is downloaded; a git
+   * repository (a {@code .git} URL, a {@code #ref}, {@code git@}, {@code git://}) and other
+   * schemes are errors. {@code --checksum} is for URLs only, and names a sha256 digest.
    */
-  static void refuseRemote(List<String> sources) throws DockerfileException {
-    for (String source : sources) {
-      if (REMOTE.matcher(source).matches()) {
-        throw DockerfileException.of("ADD from a URL or git repository (" + source + ") is not "
-            + "supported; download it in a RUN step, or put it in the build context and ADD it from there");
+  static Instruction.Add checkRemote(Instruction.Add add) throws DockerfileException {
+    for (String source : add.sources()) {
+      if (REMOTE.matcher(source).matches() && !(Instruction.Add.isUrl(source) && !GIT.matcher(source).matches())) {
+        throw DockerfileException.of("ADD from a git repository or a non-HTTP URL (" + source + ") is not "
+            + "supported; clone or download it in a RUN step, or put it in the build context and ADD it from there");
       }
     }
+    if (add.checksum().isPresent()) {
+      if (!add.checksum().get().matches("sha256:[0-9a-f]{64}")) {
+        throw DockerfileException.of("ADD --checksum=" + add.checksum().get() + ": write sha256: and the"
+            + " 64 lower-case hex digits of the file's SHA-256");
+      }
+      if (add.sources().size() != 1 || !Instruction.Add.isUrl(add.sources().get(0))) {
+        throw DockerfileException.of("ADD --checksum is for one http or https URL source");
+      }
+    }
+    return add;
   }
+
 
   /** Flags BuildKit knows but Lading does not implement: an error rather than a silent no-op. */
   private static void refuse(List<String> flagWords, String keyword, String... names)

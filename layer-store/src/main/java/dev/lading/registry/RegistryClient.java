@@ -114,6 +114,33 @@ public final class RegistryClient {
         chunkSize);
   }
 
+  /**
+   * Downloads a plain HTTP(S) URL (a Dockerfile's {@code ADD <url>}) through this client's proxies
+   * and TLS settings, redirects followed, with its retries; no registry credential is sent.
+   */
+  public UrlDownload download(String url) throws IOException {
+    HttpUrl parsed = HttpUrl.parse(url);
+    if (parsed == null) {
+      throw new IllegalArgumentException("not an http or https URL: " + url);
+    }
+    Response response = PlainDownloads.fetch(http, parsed, "GET " + url);
+    java.util.Date modified = response.headers().getDate("Last-Modified");
+    return new UrlDownload(response.body().byteStream(),
+        Optional.ofNullable(modified).map(java.util.Date::toInstant), response.body().contentLength());
+  }
+
+  /**
+   * An open download: its body, the server's {@code Last-Modified} time, and its length (-1 when
+   * not announced). Closing it closes the connection.
+   */
+  public record UrlDownload(java.io.InputStream body, Optional<java.time.Instant> lastModified, long length)
+      implements java.io.Closeable {
+    @Override
+    public void close() throws IOException {
+      body.close();
+    }
+  }
+
   /** The HTTP layer, for the other API resources' classes of this package ({@link Referrers}). */
   RegistryHttp http() {
     return http;

@@ -89,6 +89,16 @@ final class RegistryHttp {
     return retry;
   }
 
+  /** The User-Agent this client sends. */
+  String userAgent() {
+    return userAgent;
+  }
+
+  /** How this client retries. */
+  RetryPolicy retry() {
+    return retry;
+  }
+
   /** True when plain HTTP (and unverified TLS) is allowed for a registry host. */
   boolean allowsInsecure(String host) {
     return RegistryHosts.isLoopback(host) || insecureHosts.contains(host)
@@ -265,7 +275,8 @@ final class RegistryHttp {
     return a.scheme().equals(b.scheme()) && a.host().equals(b.host()) && a.port() == b.port();
   }
 
-  private OkHttpClient clientFor(HttpUrl url) {
+  /** The client for {@code url}'s scheme and host (cleartext, verifying TLS, or trusting an insecure host). */
+  OkHttpClient clientFor(HttpUrl url) {
     if (!url.isHttps()) {
       return cleartext;
     }

@@ -300,6 +300,18 @@ public final class ImageTransfer {
     throw new IllegalArgumentException("unsupported location " + location);
   }
 
+  /**
+   * Downloads a plain HTTP(S) URL (a Dockerfile's {@code ADD <url>}) with the registry client's
+   * network settings (proxies, TLS, retries).
+   */
+  public RegistryClient.UrlDownload download(String url) throws IOException {
+    if (offline) {
+      throw new IllegalArgumentException(url + " needs the network, but this build is offline; give ADD a"
+          + " --checksum so that a step cached once needs no download, or COPY the file");
+    }
+    return client.download(url);
+  }
+
   private RegistryClient registryClient(RegistryLocation location) {
     if (offline) {
       throw new IllegalArgumentException(location.text() + " needs the network, but this transfer is"

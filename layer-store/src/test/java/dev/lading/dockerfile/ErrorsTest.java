@@ -52,11 +52,14 @@ class ErrorsTest {
       "RUN --mount=type=cache,target=/c,id x           | must be a key=value pair",
       "COPY --exclude=*.md . /src                      | COPY --exclude is not supported",
       "COPY --parents a/b /src                         | COPY --parents is not supported",
-      "ADD --checksum=sha256:abc https://x/y /y        | ADD --checksum is not supported",
+      "ADD --checksum=sha256:abc https://x/y /y        | ADD --checksum=sha256:abc: write sha256: and the 64",
+      "ADD --checksum=md5:0cc175b9c0f1b6a8 https://x/y /y | write sha256: and the 64",
+      "COPY --checksum=sha256:abc https://x/y /y       | COPY --checksum is not supported",
       "ADD --keep-git-dir https://x/y.git /y           | ADD --keep-git-dir is not supported",
       "ADD --unpack x.tar /y                           | ADD --unpack is not supported",
-      "ADD https://example.com/x.tgz /y                | ADD from a URL or git repository",
-      "ADD git@github.com:moby/buildkit.git /src       | ADD from a URL or git repository",
+      "ADD https://github.com/moby/buildkit.git#v0.12 /y | ADD from a git repository or a non-HTTP URL",
+      "ADD git@github.com:moby/buildkit.git /src       | ADD from a git repository or a non-HTTP URL",
+      "ADD ftp://example.com/x.tgz /y                  | ADD from a git repository or a non-HTTP URL",
       "RUN []                                          | RUN requires at least one argument",
       "ADD --from=build a /b                           | unknown flag: --from",
       "COPY --chown a /b                               | missing a value on flag: --chown",
@@ -77,13 +80,13 @@ class ErrorsTest {
   }
 
   @Test
-  void anAddThatExpandsToAUrlIsRefusedToo() throws DockerfileException {
-    Dockerfile df = Dockerfile.parse("FROM x\nARG SRC=https://example.com/a.tgz\nADD $SRC /a\n");
+  void anAddThatExpandsToAGitUrlIsRefusedToo() throws DockerfileException {
+    Dockerfile df = Dockerfile.parse("FROM x\nARG SRC=git@github.com:moby/buildkit.git\nADD $SRC /a\n");
     Expander ex = Expander.forStage(df, BuildArgs.none(), java.util.Map.of());
     ex.expand(df.lastStage().instructions().get(0));
     DockerfileException e = assertThrows(DockerfileException.class,
         () -> ex.expand(df.lastStage().instructions().get(1)));
-    assertTrue(e.getMessage().startsWith("line 3: ADD from a URL"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("line 3: ADD from a git repository"), e.getMessage());
   }
 
   @Test

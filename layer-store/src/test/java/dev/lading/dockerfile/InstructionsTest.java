@@ -111,6 +111,16 @@ class InstructionsTest {
   }
 
   @Test
+  void addTakesAnHttpUrlWithAChecksum() throws Exception {
+    String sum = "sha256:" + "ab".repeat(32);
+    Instruction.Add add = (Instruction.Add) only("ADD --checksum=" + sum
+        + " https://example.com/agent.jar?x=1 /opt/\n");
+    assertEquals(List.of("https://example.com/agent.jar?x=1"), add.sources());
+    assertEquals(Optional.of(sum), add.checksum());
+    assertTrue(Instruction.Add.isUrl("HTTP://example.com/a") && !Instruction.Add.isUrl("a/http://b"));
+  }
+
+  @Test
   void harmlessRunFlagValuesAreAccepted() throws Exception {
     Run run = (Run) only("RUN --network=default --security=sandbox make\n");
     assertEquals("make", run.command().text());

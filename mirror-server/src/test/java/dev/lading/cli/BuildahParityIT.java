@@ -2,6 +2,7 @@ package dev.lading.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.lading.testing.FileServer;
 import dev.lading.testing.Processes;
 import dev.lading.testing.RequiredTool;
 import java.io.IOException;
@@ -36,6 +37,8 @@ class BuildahParityIT {
   @TempDir static Path shared;
   private static Path jar;
   private static String minimalBase;
+  /** What urls.Dockerfile downloads (URLBASE in it is this server's address). */
+  private static FileServer files;
 
   @BeforeAll
   static void setUp() throws IOException {
@@ -45,6 +48,21 @@ class BuildahParityIT {
     Assumptions.assumeTrue(RequiredTool.isCi() || AsNobody.root(), "buildah's vfs chroot builds need root");
     jar = AsNobody.jar(shared);
     minimalBase = AsNobody.baseImage("minimal", shared.resolve("bases"));
+    Path tar = shared.resolve("app.tar.gz");
+    Files.writeString(Files.createDirectories(shared.resolve("app")).resolve("inside"), "in a tar\n");
+    Processes.check(List.of("tar", "-czf", tar.toString(), "-C", shared.toString(), "app"), 120);
+    files = FileServer.start()
+        .file("/files/agent.jar", "agent bytes\n".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            java.time.Instant.parse("2024-05-06T07:08:09Z"))
+        .file("/files/app.tar.gz", Files.readAllBytes(tar), null)
+        .redirect("/redirect", "/files/agent.jar");
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void stopTheFileServer() {
+    if (files != null) {
+      files.close();
+    }
   }
 
   /**
@@ -61,12 +79,13 @@ class BuildahParityIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"files", "links", "owners", "users", "copies", "mounts", "stages", "debian", "debian11"})
+  @ValueSource(strings = {"files", "links", "owners", "users", "copies", "mounts", "urls", "stages", "debian", "debian11"})
   void ourLayersHoldWhatBuildahsHold(String name) throws IOException {
     Path ctx = Files.createDirectories(shared.resolve(name));
     Path resources = Path.of("src/test/resources/buildah-parity");
     Files.writeString(ctx.resolve("Dockerfile"),
-        Files.readString(resources.resolve((name.equals("debian11") ? "debian" : name) + ".Dockerfile")).replace("BASE", base(name)));
+        Files.readString(resources.resolve((name.equals("debian11") ? "debian" : name) + ".Dockerfile"))
+            .replace("URLBASE", files.url("")).replace("BASE", base(name)));
     Files.copy(resources.resolve("ctx.txt"), ctx.resolve("ctx.txt"), StandardCopyOption.REPLACE_EXISTING);
     if (name.equals("copies")) {
       copiesContext(ctx);

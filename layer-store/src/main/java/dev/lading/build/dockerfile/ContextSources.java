@@ -51,7 +51,7 @@ final class ContextSources {
     for (String pattern : patterns) {
       if (pattern.contains("://")) {
         throw new BuildException("line " + location.line() + ": " + keyword + " " + pattern + ": "
-            + "sources from URLs are not supported yet; download in a RUN step or COPY the file");
+            + keyword + " takes no URL; ADD downloads one");
       }
       matches.addAll(find(root, ignore, pattern, location, keyword));
     }

@@ -240,10 +240,10 @@ final class StageBuild {
       runStep(r, expander, created);
     } else if (instruction instanceof Instruction.Copy c) {
       copyStep(c.location(), c.sources(), c.inlineSources(), c.destination(), c.from(), c.chown(),
-          c.chmod(), false, created, "COPY");
+          c.chmod(), false, Optional.empty(), created, "COPY");
     } else if (instruction instanceof Instruction.Add a) {
       copyStep(a.location(), a.sources(), a.inlineSources(), a.destination(), Optional.empty(), a.chown(),
-          a.chmod(), true, created, "ADD");
+          a.chmod(), true, a.checksum(), created, "ADD");
     } else if (!ConfigSteps.apply(state, instruction, created)) {
       throw new BuildException("line " + instruction.location().line() + ": " + instruction.keyword()
           + " is not supported");
@@ -391,15 +391,21 @@ final class StageBuild {
 
   private void copyStep(Instruction.Location location, List<String> sources,
       List<dev.lading.dockerfile.Heredoc> inline, String destination, Optional<String> from,
-      Optional<String> chown, Optional<String> chmod, boolean add, Instant created, String keyword)
-      throws IOException {
+      Optional<String> chown, Optional<String> chmod, boolean add, Optional<String> checksum, Instant created,
+      String keyword) throws IOException {
     String createdBy = keyword + " " + location.text().substring(keyword.length()).strip();
     Sources source = sources(from, location, "COPY --from=");
-    try {
+    List<String> urls = add ? sources.stream().filter(Instruction.Add::isUrl).toList() : List.of();
+    List<String> local = sources.stream().filter(s -> !urls.contains(s)).toList();
+    try (UrlSources downloads = new UrlSources(transfer, dir.resolveSibling(dir.getFileName() + "-downloads"),
+        listener::info)) {
+      StringBuilder what = new StringBuilder(source.identity() != null ? source.identity()
+          : ContextSources.fingerprint(source.root(), source.ignore(), local, inline, location, keyword).toString());
+      for (String url : urls) {
+        what.append('\n').append(downloads.identity(url, checksum, location));
+      }
       Digest key = DockerfileBuild.key(state.chain, keyword, String.join("\0", sources), destination, state.workdir(),
-          chown.orElse("-"), chmod.orElse("-"), source.identity() != null ? source.identity()
-              : ContextSources.fingerprint(source.root(), source.ignore(), sources, inline, location,
-                  keyword).toString());
+          chown.orElse("-"), chmod.orElse("-"), what.toString());
       if (cached(key, created, createdBy)) {
         return;
       }
@@ -425,8 +431,19 @@ final class StageBuild {
       // From a stage or an image, owners and modes are what that root file system records.
       Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
           ? null : OwnershipMap.load(source.ownership()).entries()::get;
-      ContextSources.copy(copier, source.root(), recorded, source.ignore(), sources, inline, dest, add,
+      boolean into = dest.endsWith("/") || dest.endsWith("/.");
+      if (!urls.isEmpty() && sources.size() + inline.size() > 1 && !into) {
+        throw new BuildException("line " + location.line() + ": with more than one source, " + keyword
+            + "'s destination must be a directory and end with a /: write " + destination + "/");
+      }
+      ContextSources.copy(copier, source.root(), recorded, source.ignore(), local, inline, dest, add,
           location, keyword);
+      for (String url : urls) {
+        // Never extracted, as BuildKit leaves a downloaded archive as it is.
+        String target = into || copier.isDirectory(dest)
+            ? (dest.endsWith("/") ? dest : dest + "/") + UrlSources.fileName(url, location) : dest;
+        copier.copyFile(downloads.file(url, checksum, location), target, FileCopier.Origin.CONTEXT, null);
+      }
       copier.ownership().saveTemporary(state.ownership);
       layer(before, null, ownersBefore, created, createdBy, key);
     } finally {

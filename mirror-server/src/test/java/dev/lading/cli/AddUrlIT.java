@@ -1,0 +1,109 @@
+package dev.lading.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.digest.Digest;
+import dev.lading.testing.FileServer;
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ADD of an http URL, built as {@code nobody}: the download lands as the layer says (mode, name,
+ * the server's Last-Modified time), a rebuild downloads again and reuses the step while the bytes
+ * are the same, runs it when they changed, and with {@code --checksum} needs no download at all
+ * (the server may be gone) and fails on a file that does not match.
+ */
+class AddUrlIT {
+  @TempDir static Path shared;
+  private static Path jar;
+  private static String base;
+
+  @BeforeAll
+  static void makeABaseImage() throws IOException {
+    RequiredTool.require("umoci", "umoci");
+    RequiredTool.require("skopeo", "skopeo");
+    jar = AsNobody.jar(shared);
+    base = AsNobody.baseImage("minimal", shared.resolve("bases"));
+  }
+
+  private static Processes.Result lading(String... args) throws IOException {
+    return AsNobody.lading(jar, List.of("LADING_STORE=" + shared.resolve("store")), List.of(), args);
+  }
+
+  private static Path context(String name, String dockerfile) throws IOException {
+    Path dir = Files.createDirectories(shared.resolve(name));
+    Files.writeString(dir.resolve("Dockerfile"), dockerfile.replace("BASE", base));
+    Processes.check(List.of("chmod", "-R", "a+rX", dir.toString()), 60);
+    return dir;
+  }
+
+  @Test
+  void aDownloadIsInTheLayerAndTheStepCacheFollowsItsBytes() throws IOException {
+    byte[] agent = "agent v1\n".getBytes(StandardCharsets.UTF_8);
+    Instant modified = Instant.parse("2024-05-06T07:08:09Z");
+    try (FileServer server = FileServer.start().file("/dl/agent.jar", agent, modified)) {
+      Path ctx = context("plain", "FROM BASE\nADD " + server.url("/dl/agent.jar") + " /opt/agent/\n");
+      Processes.Result built = lading("build", "-t", "url:1", ctx.toString());
+      assertEquals(0, built.exitCode(), built.output());
+      assertTrue(built.output().contains("downloaded " + server.url("/dl/agent.jar") + " (9 bytes, "
+          + Digest.of(agent) + ")"), built.output());
+      TreeMap<String, String> layer = LayerListing.layers(shared.resolve("store"), "docker.io/library/url:1").get(1);
+      assertEquals("f 600 0:0", layer.get("opt/agent/agent.jar"), layer.toString());
+      Path rootfs = shared.resolve("unpacked");
+      Processes.Result unpacked = lading("unpack", "-q", "store:url:1", rootfs.toString());
+      assertEquals(0, unpacked.exitCode(), unpacked.output());
+      assertEquals("agent v1\n", Files.readString(rootfs.resolve("opt/agent/agent.jar")));
+      assertEquals(modified, Files.getLastModifiedTime(rootfs.resolve("opt/agent/agent.jar")).toInstant(),
+          "the server's Last-Modified time");
+
+      Processes.Result again = lading("build", "-t", "url:1", ctx.toString());
+      assertTrue(again.output().contains("built 0 layers (1 from the step cache)"), again.output());
+      assertEquals(2, server.gets("/dl/agent.jar"), "downloaded again to see whether it changed");
+      server.file("/dl/agent.jar", "agent v2\n".getBytes(StandardCharsets.UTF_8), modified);
+      Processes.Result changed = lading("build", "-t", "url:1", ctx.toString());
+      assertTrue(changed.output().contains("built 1 layer into the store"), changed.output());
+
+      Path missing = context("missing", "FROM BASE\nADD " + server.url("/dl/nope.jar") + " /opt/\n");
+      Processes.Result failed = lading("build", missing.toString());
+      assertEquals(1, failed.exitCode(), failed.output());
+      assertTrue(failed.output().contains("GET " + server.url("/dl/nope.jar") + ": the server answered 404"
+          + " (not found): check the URL"), failed.output());
+    }
+  }
+
+  @Test
+  void withAChecksumACachedStepNeedsNoDownloadAndAWrongFileFails() throws IOException {
+    byte[] tool = "tool\n".getBytes(StandardCharsets.UTF_8);
+    String dockerfile;
+    Path ctx;
+    try (FileServer server = FileServer.start().file("/tool", tool, null)) {
+      dockerfile = "FROM BASE\nADD --checksum=" + Digest.of(tool) + " " + server.url("/tool") + " /usr/local/bin/tool\n";
+      ctx = context("checksum", dockerfile);
+      Processes.Result built = lading("build", "-t", "checked:1", ctx.toString());
+      assertEquals(0, built.exitCode(), built.output());
+      assertEquals("f 600 0:0", LayerListing.layers(shared.resolve("store"), "docker.io/library/checked:1")
+          .get(1).get("usr/local/bin/tool"));
+
+      server.file("/tool", "tampered\n".getBytes(StandardCharsets.UTF_8), null);
+      Processes.Result tampered = lading("build", "--no-cache", ctx.toString());
+      assertEquals(1, tampered.exitCode(), tampered.output());
+      assertTrue(tampered.output().contains("the download's digest is " + Digest.of("tampered\n"
+          .getBytes(StandardCharsets.UTF_8)) + ", not the --checksum " + Digest.of(tool)), tampered.output());
+    }
+    // The server is gone: the step is known by its checksum.
+    Processes.Result offline = lading("build", "-t", "checked:1", ctx.toString());
+    assertEquals(0, offline.exitCode(), offline.output());
+    assertTrue(offline.output().contains("built 0 layers (1 from the step cache)"), offline.output());
+  }
+}
