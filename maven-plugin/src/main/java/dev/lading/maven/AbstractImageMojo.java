@@ -8,6 +8,7 @@ import dev.lading.build.JavaImagePlan;
 import dev.lading.build.JavaLayers;
 import dev.lading.build.MainClassFinder;
 import dev.lading.io.AtomicFiles;
+import dev.lading.io.FileNameEncoding;
 import dev.lading.model.ImageFormat;
 import dev.lading.model.ImageReference;
 import dev.lading.model.InvalidImageException;
@@ -161,11 +162,12 @@ public abstract class AbstractImageMojo extends AbstractMojo {
       throw new MojoFailureException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
     } catch (IllegalArgumentException | IllegalStateException | InvalidImageException
         | NoMatchingPlatformException e) {
-      throw new MojoFailureException(goal() + " failed: " + e.getMessage(), e);
+      throw new MojoFailureException(goal() + " failed: " + e.getMessage() + FileNameEncoding.hint(e), e);
     } catch (ImageNotAvailableException e) {
       throw new MojoFailureException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
     } catch (IOException e) {
-      throw new MojoExecutionException(goal() + " failed: " + e.getMessage() + mavenHint(e), e);
+      throw new MojoExecutionException(goal() + " failed: " + e.getMessage() + mavenHint(e)
+          + FileNameEncoding.hint(e), e);
     }
   }
 

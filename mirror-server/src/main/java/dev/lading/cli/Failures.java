@@ -1,5 +1,6 @@
 package dev.lading.cli;
 
+import dev.lading.io.FileNameEncoding;
 import dev.lading.store.WriteAccess;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -55,7 +56,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
         if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) {
           return "cannot reach " + m + " (check the registry address and that it is running)";
         }
-        return m;
+        return m + FileNameEncoding.hint(t);
       }
     }
     return e.getClass().getSimpleName();

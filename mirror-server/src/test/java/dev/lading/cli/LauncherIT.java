@@ -68,6 +68,12 @@ class LauncherIT {
     ok(run(lading, List.of("LC_ALL=", "LC_CTYPE=", "LANG=C"), "copy", "--quiet", "store:it/minimal:1",
         "oci:" + accented + ":x", "--store", store.toString()));
     assertTrue(Files.isRegularFile(accented.resolve("index.json")));
+    // Without the launcher (java -jar), the JVM cannot name it, and the error says what to do.
+    Processes.Result bare = Processes.run(List.of("env", "LC_ALL=", "LC_CTYPE=", "LANG=C",
+        Path.of(JAVA_HOME, "bin", "java").toString(), "-jar", DIST.resolve("lib/lading.jar").toString(), "copy",
+        "--quiet", "store:it/minimal:1", "oci:" + tmp.resolve("d\u00fcr2") + ":x", "--store", store.toString()), 120);
+    assertEquals(1, bare.exitCode(), bare.output());
+    assertTrue(bare.output().contains("start it with a UTF-8 locale: export LC_ALL=C.UTF-8"), bare.output());
     // No home and no XDG_CACHE_HOME: no per-user archive, and nothing written next to the launcher.
     try (Stream<Path> lib = Files.list(lading.toRealPath().getParent().resolveSibling("lib"))) {
       assertEquals(List.of("lading.classlist", "lading.jar", "lading.jsa", "lading.jsa.key"),
