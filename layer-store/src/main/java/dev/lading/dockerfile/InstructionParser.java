@@ -157,8 +157,8 @@ final class InstructionParser {
 
   /**
    * ADD's remote sources, as BuildKit tells them apart: an http(s) URL is downloaded; a git
-   * repository (a {@code .git} URL, a {@code #ref}, {@code git@}, {@code git://}) and other
-   * schemes are errors. {@code --checksum} is for URLs only, and names a sha256 digest.
+   * repository (a {@code .git} URL, with or without a {@code #ref}; {@code git@}; {@code git://})
+   * and other schemes are errors. {@code --checksum} is for URLs only, and names a sha256 digest.
    */
   static Instruction.Add checkRemote(Instruction.Add add) throws DockerfileException {
     for (String source : add.sources()) {

@@ -215,13 +215,7 @@ final class CacheMounts {
       }
       one.source = content;
       one.temporary = true;
-      if (ownership != null && Files.exists(ownership)) {
-        OwnershipMap map = OwnershipMap.load(ownership);
-        TreeMap<String, Ownership> entries = new TreeMap<>(map.entries());
-        entries.keySet().removeIf(k -> k.equals(one.target) || k.startsWith(one.target + "/"));
-        owners.forEach((rel, o) -> entries.put(one.target + rel, o));
-        new OwnershipMap(map.version(), entries).saveTemporary(ownership);
-      }
+      showOwners(one, owners);
       moveIn(one);
     }
 
@@ -276,17 +270,24 @@ final class CacheMounts {
 
     /** Records the cache directory's intended owner and mode for the step (fakeroot shows them). */
     private void recordOwner(One one, CacheMount m) throws IOException {
+      int mode = m.mode().map(s -> Integer.parseInt(s, 8)).orElse(0755);
+      showOwners(one, Map.of("", Ownership.of(OwnershipMap.Kind.DIRECTORY, 040000 | mode,
+          Long.parseLong(m.uid().orElse("0")), Long.parseLong(m.gid().orElse("0")), 0, 0)));
+    }
+
+    /**
+     * Records for the step the owners and modes of what it sees at the target ({@code owners}, keys
+     * relative to it: "" for itself): the image's files there are not what the step sees
+     * (restoreOwners puts them back afterwards).
+     */
+    private void showOwners(One one, Map<String, Ownership> owners) throws IOException {
       if (ownership == null || !Files.exists(ownership)) {
         return;
       }
       OwnershipMap map = OwnershipMap.load(ownership);
-      int mode = m.mode().map(s -> Integer.parseInt(s, 8)).orElse(0755);
       TreeMap<String, Ownership> entries = new TreeMap<>(map.entries());
-      // The image's files under the target are not what the step sees there (restoreOwners puts
-      // them back afterwards).
-      entries.keySet().removeIf(k -> k.startsWith(one.target + "/"));
-      entries.put(one.target, Ownership.of(OwnershipMap.Kind.DIRECTORY, 040000 | mode,
-          Long.parseLong(m.uid().orElse("0")), Long.parseLong(m.gid().orElse("0")), 0, 0));
+      entries.keySet().removeIf(k -> k.equals(one.target) || k.startsWith(one.target + "/"));
+      owners.forEach((rel, o) -> entries.put(one.target + rel, o));
       new OwnershipMap(map.version(), entries).saveTemporary(ownership);
     }
 
