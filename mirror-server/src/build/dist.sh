@@ -5,7 +5,7 @@
 #   target/lading-dist/lib/lading.classlist  classes loaded by training runs (for per-user archives)
 #   target/lading-dist/lib/lading.jsa(.key)  a class-data-sharing archive for this Java and path
 # and target/lading-VERSION.tar.gz of it (without the archive). The training runs need no network: they work on a tiny OCI
-# layout made here, and one push to a closed loopback port loads the registry client's classes.
+# layout made here, and on our own mirror serving it on a loopback port.
 #
 # Usage: dist.sh TARGET_DIR VERSION
 set -Eeuo pipefail
@@ -72,9 +72,35 @@ train unpack store:train/x:1 "$work/rootfs" --store "$store"
 train unpack "oci:$work/layout:x" "$work/rootfs2"
 train copy store:train/x:1 "oci:$work/out:x" --store "$store"
 train store ls --store "$store"
-# Nothing listens on port 1: this fails once the registry client is loaded and has tried to connect.
-train --may-fail copy "oci:$work/layout:x" docker://127.0.0.1:1/train/x:1
-train --may-fail copy docker://127.0.0.1:1/train/x:1 "oci:$work/out2:x"
+# Registry runs against our own mirror on a free loopback port (no network beyond loopback): the
+# registry client's connection, push and pull classes and the server's are then in the archive
+# too, which makes a registry copy's first request about 0.1 s sooner.
+n=$((n + 1))
+mirror_log=$work/$n.log
+"$JAVA" -XX:+UseSerialGC -XX:DumpLoadedClassList="$work/$n.classlist" -jar "$DIST/lib/lading.jar" \
+  mirror --store "$work/mirror-store" --listen 127.0.0.1:0 --forward off >"$mirror_log" 2>&1 &
+mirror_pid=$!
+trap 'kill "$mirror_pid" 2>/dev/null || true' EXIT
+registry=
+for _ in $(seq 1 300); do
+  registry=$(sed -n 's,.* at http://\(127\.0\.0\.1:[0-9]*\)/v2/.*,\1,p' "$mirror_log")
+  [ -n "$registry" ] && break
+  kill -0 "$mirror_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$registry" ]; then
+  cat "$mirror_log" >&2
+  echo "dist.sh: the training mirror did not start" >&2
+  exit 1
+fi
+train copy "oci:$work/layout:x" "docker://$registry/train/x:1"
+train copy "docker://$registry/train/x:1" "oci:$work/out2:x" --store "$work/store2"
+train copy "docker://$registry/train/x:1" "docker://$registry/train/y:1"
+train inspect "docker://$registry/train/x:1"
+train unpack "docker://$registry/train/x:1" "$work/rootfs3"
+kill -TERM "$mirror_pid"
+wait "$mirror_pid" || true
+trap - EXIT
 # One list, first occurrences kept in order.
 cat "$work"/*.classlist | awk '!seen[$0]++' >"$DIST/lib/lading.classlist"
 

@@ -57,11 +57,14 @@ public final class Main implements Runnable {
   /** Runs the command line and returns the exit code (0 ok, 1 failed, 2 usage error). */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
-    // `lading copy ...` needs only copy's model; anything else (help, a typo to suggest for) all.
+    // `lading copy ...` needs only copy's model, `lading --version` none; anything else (help, a
+    // typo to suggest for) all.
     Supplier<Object> only = args.length > 0 && !args[0].equals("help") ? COMMANDS.get(args[0]) : null;
     if (only != null) {
       Warmup.start();
       cli.addSubcommand(args[0], only.get());
+    } else if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      // picocli answers --version before it looks at subcommands.
     } else {
       COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
     }
