@@ -66,6 +66,7 @@ public final class FakechrootExecutor implements RootfsExecutor {
     Path ldconfig = null;
     Path fakedStub = null;
     Faked faked = null;
+    Path socketRoot = null;
     try {
       // The tree before the step: fakeroot's starting state is keyed by its inodes, and the map
       // after the step tells what the step created by them.
@@ -86,6 +87,10 @@ public final class FakechrootExecutor implements RootfsExecutor {
       } else {
         output.accept("lading: ldconfig does nothing in this step and the image's /etc/ld.so.cache is"
             + " not refreshed: " + (proot.isEmpty() ? "apt-get install proot" : "apt-get install busybox-static"));
+      }
+      socketRoot = shortSocketRoot(root);
+      if (socketRoot != null) {
+        env.put("FAKECHROOT_AF_UNIX_PATH", socketRoot.toString());
       }
       // libfakeroot reports these ids to the program: USER without a real setuid.
       for (String id : List.of("UID", "EUID", "SUID", "FUID")) {
@@ -135,6 +140,31 @@ public final class FakechrootExecutor implements RootfsExecutor {
       if (ldconfig != null) {
         Files.deleteIfExists(ldconfig);
       }
+      if (socketRoot != null) {
+        Files.deleteIfExists(socketRoot);
+        Files.deleteIfExists(socketRoot.getParent());
+      }
+    }
+  }
+
+  /**
+   * A short path to the root (a symbolic link in a new directory of the temp directory), for Unix
+   * socket paths: fakechroot puts the root's path before every socket path a program binds or
+   * connects to, and a socket path has room for 107 bytes, which a root deep in the store, plus
+   * {@code /run/buildkit/ssh_agent.0} or a daemon's socket path, can exceed ("File name too long").
+   * Null when the temp directory takes no link (then the root's own path is used).
+   */
+  private static Path shortSocketRoot(Path root) {
+    try {
+      Path dir = Files.createTempDirectory("lading-");
+      try {
+        return Files.createSymbolicLink(dir.resolve("r"), root);
+      } catch (IOException | UnsupportedOperationException e) {
+        Files.deleteIfExists(dir);
+        return null;
+      }
+    } catch (IOException e) {
+      return null;
     }
   }
 
