@@ -89,7 +89,7 @@ public sealed interface Instruction {
   }
 
   /** A {@code RUN --mount}: what a step sees at a path while it runs, never part of its layer. */
-  sealed interface Mount permits CacheMount, BindMount, TmpfsMount, SecretMount {
+  sealed interface Mount permits CacheMount, BindMount, TmpfsMount, SecretMount, SshMount {
     /** Where it is mounted, as written (relative to the working directory unless absolute). */
     String target();
   }
@@ -121,6 +121,19 @@ public sealed interface Instruction {
    */
   record SecretMount(String id, String target, Optional<String> env, boolean required, String mode,
       String uid, String gid) implements Mount {}
+
+  /**
+   * A {@code RUN --mount=type=ssh,...} mount: an ssh agent given to the build, its socket seen by the
+   * step at {@code target}; the step's {@code SSH_AUTH_SOCK} names the first such socket.
+   *
+   * @param id the agent's id ({@code id=}, default {@code default})
+   * @param target where the socket is: as written, else {@code /run/buildkit/ssh_agent.N} for the
+   *     step's N-th ssh mount (from 0), as BuildKit names it
+   * @param required whether an agent not given fails the step (else it is not mounted)
+   * @param mode the socket's mode as written (octal), default 0600
+   */
+  record SshMount(String id, String target, boolean required, String mode, String uid, String gid)
+      implements Mount {}
 
   /**
    * A {@code RUN --mount=type=cache,...} mount: a directory kept between builds.

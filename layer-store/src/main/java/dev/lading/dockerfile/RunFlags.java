@@ -6,6 +6,7 @@ import dev.lading.dockerfile.Instruction.CommandLine;
 import dev.lading.dockerfile.Instruction.Location;
 import dev.lading.dockerfile.Instruction.Mount;
 import dev.lading.dockerfile.Instruction.SecretMount;
+import dev.lading.dockerfile.Instruction.SshMount;
 import dev.lading.dockerfile.Instruction.TmpfsMount;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,10 @@ import java.util.Optional;
  *       is not enforced).
  *   <li>{@code --mount=type=secret,id=...[,target=][,env=][,required][,mode=][,uid=][,gid=]}:
  *       supported, the secrets given to the build.
- *   <li>{@code ssh} mounts, and cache mounts seeded {@code from=} a stage: refused, the build
- *       would not have what the command expects.
+ *   <li>{@code --mount=type=ssh[,id=][,target=][,required][,mode=][,uid=][,gid=]}: supported, the
+ *       ssh agents given to the build.
+ *   <li>Cache mounts seeded {@code from=} a stage: refused, the build would not have what the
+ *       command expects.
  *   <li>{@code --network=default}: accepted and ignored, it is what happens without the flag;
  *       {@code none} and {@code host}: refused, Lading cannot give a RUN that network.
  *   <li>{@code --security=sandbox}: accepted and ignored (the default); {@code insecure}: refused.
@@ -52,8 +55,18 @@ final class RunFlags {
       throw DockerfileException.of("RUN --device is not supported; remove the flag");
     }
     List<Mount> mounts = new ArrayList<>();
+    int sshMounts = 0;
     for (String spec : flags.all("mount")) {
-      mounts.add(mount(spec));
+      Mount mount = mount(spec);
+      if (mount instanceof SshMount ssh && ssh.target().isEmpty()) {
+        // BuildKit numbers the default sockets of a step's ssh mounts from 0.
+        mount = new SshMount(ssh.id(), "/run/buildkit/ssh_agent." + sshMounts, ssh.required(), ssh.mode(),
+            ssh.uid(), ssh.gid());
+      }
+      if (mount instanceof SshMount) {
+        sshMounts++;
+      }
+      mounts.add(mount);
     }
     return new Instruction.Run(at, command, mounts, heredocs);
   }
@@ -78,11 +91,10 @@ final class RunFlags {
       case "secret":
         return secretMount(fields);
       case "ssh":
-        throw DockerfileException.of("RUN --mount=type=ssh is not supported yet; Lading supports bind,"
-            + " cache, secret and tmpfs mounts");
+        return sshMount(fields);
       default:
         throw DockerfileException.of("RUN --mount: unknown mount type '" + type
-            + "'; use bind, cache, secret or tmpfs");
+            + "'; use bind, cache, secret, ssh or tmpfs");
     }
   }
 
@@ -135,29 +147,9 @@ final class RunFlags {
   }
 
   private static Mount secretMount(List<String> fields) throws DockerfileException {
-    String id = null;
-    String target = null;
-    String env = null;
-    boolean required = false;
-    String mode = "0400";
-    String uid = "0";
-    String gid = "0";
-    for (Field field : Field.all(fields)) {
-      String key = field.key();
-      String value = field.value();
-      switch (key) {
-        case "type": required(key, value); break;
-        case "id": id = required(key, value); break;
-        case "target": case "dst": case "destination": target = required(key, value); break;
-        case "env": env = required(key, value); break;
-        case "required": required = bool(key, value); break;
-        case "mode": mode = required(key, value); break;
-        case "uid": uid = required(key, value); break;
-        case "gid": gid = required(key, value); break;
-        default:
-          throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' for mount type 'secret'");
-      }
-    }
+    SecretFields f = SecretFields.parse(fields, "secret", "0400");
+    String id = f.id();
+    String target = f.target();
     if ((id == null || id.isEmpty()) && (target == null || target.isEmpty())) {
       throw DockerfileException.of("RUN --mount=type=secret needs id=ID (or target=PATH)");
     }
@@ -165,21 +157,84 @@ final class RunFlags {
       id = target.substring(target.lastIndexOf('/') + 1);
     }
     if (target == null) {
-      target = env != null ? "" : "/run/secrets/" + id;
+      target = f.env() != null ? "" : "/run/secrets/" + id;
     }
-    SecretMount mount = new SecretMount(id, target, Optional.ofNullable(env), required, mode, uid, gid);
+    SecretMount mount = new SecretMount(id, target, Optional.ofNullable(f.env()), f.required(), f.mode(), f.uid(),
+        f.gid());
     return mount.toString().contains("$") ? mount : validate(mount);
   }
 
-  private static SecretMount validate(SecretMount mount) throws DockerfileException {
-    if (!mount.mode().matches("[0-7]{1,4}")) {
-      throw DockerfileException.of("RUN --mount: invalid value " + mount.mode() + " for mode");
+  /** An ssh mount; its default target is given by {@link #run}, which knows how many came before. */
+  private static Mount sshMount(List<String> fields) throws DockerfileException {
+    SecretFields f = SecretFields.parse(fields, "ssh", "0600");
+    String id = f.id() == null || f.id().isEmpty() ? "default" : f.id();
+    SshMount mount = new SshMount(id, f.target() == null ? "" : f.target(), f.required(), f.mode(), f.uid(),
+        f.gid());
+    return mount.toString().contains("$") ? mount : validate(mount);
+  }
+
+  /**
+   * The keys secret and ssh mounts share (BuildKit gives both {@code id}, {@code target},
+   * {@code required}, {@code mode}, {@code uid} and {@code gid}), and a secret's {@code env}; null
+   * for what is not written, but {@code mode}, {@code uid} and {@code gid}, which have defaults.
+   */
+  private record SecretFields(String id, String target, String env, boolean required, String mode, String uid,
+      String gid) {
+    static SecretFields parse(List<String> fields, String type, String defaultMode) throws DockerfileException {
+      String id = null;
+      String target = null;
+      String env = null;
+      boolean required = false;
+      String mode = defaultMode;
+      String uid = "0";
+      String gid = "0";
+      for (Field field : Field.all(fields)) {
+        String key = field.key();
+        String value = field.value();
+        switch (key) {
+          case "type": RunFlags.required(key, value); break;
+          case "id": id = RunFlags.required(key, value); break;
+          case "target": case "dst": case "destination": target = RunFlags.required(key, value); break;
+          case "env":
+            if (!type.equals("secret")) {
+              throw unexpected(key, type);
+            }
+            env = RunFlags.required(key, value);
+            break;
+          case "required": required = bool(key, value); break;
+          case "mode": mode = RunFlags.required(key, value); break;
+          case "uid": uid = RunFlags.required(key, value); break;
+          case "gid": gid = RunFlags.required(key, value); break;
+          default:
+            throw unexpected(key, type);
+        }
+      }
+      return new SecretFields(id, target, env, required, mode, uid, gid);
     }
-    for (String number : List.of(mount.uid(), mount.gid())) {
+
+    private static DockerfileException unexpected(String key, String type) {
+      return DockerfileException.of("RUN --mount: unexpected key '" + key + "' for mount type '" + type + "'");
+    }
+  }
+
+  private static SshMount validate(SshMount mount) throws DockerfileException {
+    checkModeAndOwner(mount.mode(), mount.uid(), mount.gid());
+    return mount;
+  }
+
+  private static void checkModeAndOwner(String mode, String uid, String gid) throws DockerfileException {
+    if (!mode.matches("[0-7]{1,4}")) {
+      throw DockerfileException.of("RUN --mount: invalid value " + mode + " for mode");
+    }
+    for (String number : List.of(uid, gid)) {
       if (!number.matches("[0-9]{1,9}")) {
         throw DockerfileException.of("RUN --mount: invalid value " + number + " for uid/gid");
       }
     }
+  }
+
+  private static SecretMount validate(SecretMount mount) throws DockerfileException {
+    checkModeAndOwner(mount.mode(), mount.uid(), mount.gid());
     if (mount.env().isPresent() && !mount.env().get().matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw DockerfileException.of("RUN --mount: invalid environment variable name " + mount.env().get());
     }
@@ -255,6 +310,10 @@ final class RunFlags {
     if (mount instanceof SecretMount x) {
       return validate(new SecretMount(expand.apply(x.id()), expand.apply(x.target()), opt(x.env(), expand),
           x.required(), expand.apply(x.mode()), expand.apply(x.uid()), expand.apply(x.gid())));
+    }
+    if (mount instanceof SshMount x) {
+      return validate(new SshMount(expand.apply(x.id()), expand.apply(x.target()), x.required(),
+          expand.apply(x.mode()), expand.apply(x.uid()), expand.apply(x.gid())));
     }
     CacheMount m = (CacheMount) mount;
     CacheMount out = new CacheMount(expand.apply(m.target()), opt(m.id(), expand),

@@ -111,6 +111,17 @@ class InstructionsTest {
   }
 
   @Test
+  void runCarriesItsSshMountsNumberedAsBuildKitDoes() throws Exception {
+    Run run = (Run) only("RUN --mount=type=ssh --mount=type=cache,target=/c --mount=type=ssh,id=work,required "
+        + "--mount=type=ssh,id=ci,target=/ssh.sock,mode=0660,uid=7,gid=8 git clone x\n");
+    assertEquals(List.of(
+        new Instruction.SshMount("default", "/run/buildkit/ssh_agent.0", false, "0600", "0", "0"),
+        run.mounts().get(1),
+        new Instruction.SshMount("work", "/run/buildkit/ssh_agent.1", true, "0600", "0", "0"),
+        new Instruction.SshMount("ci", "/ssh.sock", false, "0660", "7", "8")), run.mounts());
+  }
+
+  @Test
   void addTakesAnHttpUrlWithAChecksum() throws Exception {
     String sum = "sha256:" + "ab".repeat(32);
     Instruction.Add add = (Instruction.Add) only("ADD --checksum=" + sum

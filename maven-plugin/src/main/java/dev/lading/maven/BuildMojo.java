@@ -5,6 +5,7 @@ import dev.lading.build.ContainerSettings;
 import dev.lading.build.ImageBuilder;
 import dev.lading.build.JavaImagePlan;
 import dev.lading.build.dockerfile.BuildSecret;
+import dev.lading.build.dockerfile.SshAgents;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.build.dockerfile.DockerfileFroms;
 import dev.lading.exec.ExecutorChoice;
@@ -74,6 +75,14 @@ public class BuildMojo extends AbstractImageMojo {
    */
   @Parameter
   protected List<Secret> secrets;
+
+  /**
+   * ssh agents for the Dockerfile's {@code RUN --mount=type=ssh} steps, each written as
+   * {@code docker build --ssh} takes it: {@code default} (the agent {@code SSH_AUTH_SOCK} names) or
+   * {@code ID=SOCKET}. The step signs with the agent's keys through its socket and never reads them.
+   */
+  @Parameter(property = "image.sshAgents")
+  protected List<String> sshAgents;
 
   /** The Dockerfile stage to build; default the last. */
   @Parameter(property = "image.dockerfileTarget")
@@ -218,7 +227,17 @@ public class BuildMojo extends AbstractImageMojo {
         buildArgs == null ? Map.of() : buildArgs, dockerfileTarget, platform,
         ExecutorChoice.Kind.parse(executor),
         epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
-        List.of(name.toString()), false, workDirectory()).withSecrets(secrets()));
+        List.of(name.toString()), false, workDirectory()).withSecrets(secrets()).withSshAgents(sshAgents()));
+  }
+
+  /** The {@code <sshAgents>}: each must name an agent's socket now. */
+  private Map<String, Path> sshAgents() {
+    Map<String, Path> out = new java.util.LinkedHashMap<>();
+    for (String agent : sshAgents == null ? List.<String>of() : sshAgents) {
+      Map.Entry<String, Path> one = SshAgents.parse(agent.strip(), System::getenv, "<sshAgent>");
+      out.put(one.getKey(), one.getValue());
+    }
+    return out;
   }
 
   /** The {@code <secrets>}, read now; a missing file or variable is named. */

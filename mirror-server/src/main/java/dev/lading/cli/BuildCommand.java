@@ -1,6 +1,7 @@
 package dev.lading.cli;
 
 import dev.lading.build.dockerfile.BuildSecret;
+import dev.lading.build.dockerfile.SshAgents;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.model.Platform;
@@ -49,6 +50,12 @@ final class BuildCommand implements Callable<Integer> {
           + " value; with id=ID alone, the variable ID if set, else the file ID. Never in a layer, the"
           + " history or the step cache key. Repeatable.")
   List<String> secrets = new ArrayList<>();
+
+  @Option(names = "--ssh", paramLabel = "default|ID[=SOCKET]",
+      description = "An ssh agent for RUN --mount=type=ssh[,id=ID]: the one SSH_AUTH_SOCK names, or the"
+          + " agent at SOCKET. The step signs with the agent's keys through its socket; key files are not"
+          + " taken (ssh-add them to an agent). Repeatable.")
+  List<String> sshAgents = new ArrayList<>();
 
   @Option(names = "--target", paramLabel = "STAGE", description = "Build this stage (default: the last).")
   String target;
@@ -116,7 +123,12 @@ final class BuildCommand implements Callable<Integer> {
       Map.Entry<String, BuildSecret> one = BuildSecret.parse(secret, System::getenv);
       given.put(one.getKey(), one.getValue());
     }
-    options = options.withSecrets(given);
+    Map<String, Path> agents = new LinkedHashMap<>();
+    for (String agent : sshAgents) {
+      Map.Entry<String, Path> one = SshAgents.parse(agent, System::getenv);
+      agents.put(one.getKey(), one.getValue());
+    }
+    options = options.withSecrets(given).withSshAgents(agents);
     DockerfileBuild.Result result = new DockerfileBuild(store, images, new DockerfileBuild.Listener() {
       @Override
       public void info(String line) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@code RUN --mount=type=bind} and {@code type=tmpfs} with both executors, as {@code nobody}: the
+ * {@code RUN --mount=type=bind}, {@code tmpfs}, {@code secret} and {@code ssh} with both executors, as {@code nobody}: the
  * step sees a file or directory of the context or of an earlier stage at the target (relative
  * targets under the WORKDIR), what it writes there reaches neither the source nor the layer, no
  * mount point is left behind, and the step runs again when, and only when, what it binds changed.
@@ -133,6 +133,104 @@ class RunMountIT {
     assertEquals(1, missing.exitCode(), missing.output());
     assertTrue(missing.output().contains("line 2: RUN --mount=type=secret,id=npmrc is required and no secret"
         + " npmrc was given: pass --secret id=npmrc,src=FILE"), missing.output());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"fakechroot", "proot"})
+  void sshMountsReachTheBuildsAgentsAndLeaveNothingBehind(String executor) throws IOException {
+    RequiredTool.require("ssh-agent", "openssh-client");
+    RequiredTool.require("ssh-add", "openssh-client");
+    RequiredTool.require("ssh-keygen", "openssh-client");
+    String store = "store-ssh-" + executor;
+    Path dir = Files.createDirectories(shared.resolve("ssh-" + executor));
+    Processes.check(List.of("chmod", "777", dir.toString()), 60);
+    // The image gets the host's ssh-add and the libraries it links (the base has the host's glibc).
+    Path ctx = Files.createDirectories(dir.resolve("ctx"));
+    Path lib = Files.createDirectories(ctx.resolve("lib"));
+    for (String tool : List.of("ssh-add", "ssh-agent")) {
+      Path program = RequiredTool.require(tool, "openssh-client");
+      Files.copy(program, ctx.resolve(tool));
+      for (String line : Processes.check(List.of("ldd", program.toString()), 60).lines().toList()) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("=> (/\\S+)").matcher(line);
+        if (m.find()) {
+          Path library = Path.of(m.group(1));
+          Files.copy(library, lib.resolve(library.getFileName().toString()),
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    Files.writeString(ctx.resolve("Dockerfile"), ("FROM BASE\n"
+        + "COPY ssh-add ssh-agent /usr/bin/\n"
+        + "COPY lib/ /lib/x86_64-linux-gnu/\n"
+        + "RUN --mount=type=ssh ssh-add -l > /keys && echo \"$SSH_AUTH_SOCK\" > /sock\n"
+        + "RUN --mount=type=ssh,id=ci,target=/tmp/agent.sock SSH_AUTH_SOCK=/tmp/agent.sock ssh-add -l > /keys-ci\n"
+        + "RUN --mount=type=ssh,id=absent (cd /run && echo *) > /run-listing && (cd /tmp && echo *) > /tmp-listing \\\n"
+        + "    && (cd / && echo *) > /root-listing\n"
+        // A socket the step binds and connects to itself: the root's path is long here, and a socket
+        // path has room for 107 bytes (fakechroot puts the root's path before it). Debian 12's proot
+        // (5.1) binds no Unix socket at all (ptrace POKEDATA fails; cli.md says so).
+        + (executor.equals("fakechroot") ? "RUN eval \"$(ssh-agent -s -a /tmp/in-step-agent-socket-of-this-build.sock)\" >/dev/null \\\n"
+        + "    && (SSH_AUTH_SOCK=/tmp/in-step-agent-socket-of-this-build.sock ssh-add -l 2>&1 || true) \\\n"
+        + "    | grep -c -e 'Error connecting' -e 'Could not open' > /in-step; ssh-agent -k >/dev/null\n"
+        : "RUN echo 0 > /in-step\n"))
+        .replace("BASE", base));
+    Processes.check(List.of("chmod", "-R", "a+rwX", ctx.toString()), 60);
+
+    // A real agent of the building user's, holding one key.
+    Path socket = dir.resolve("agent.sock");
+    Path key = dir.resolve("id_ed25519");
+    List<String> asNobody = AsNobody.root() ? List.of("runuser", "-u", "nobody", "--") : List.of();
+    List<String> agentCommand = new java.util.ArrayList<>(asNobody);
+    agentCommand.addAll(List.of("ssh-agent", "-s", "-a", socket.toString()));
+    String agent = Processes.check(agentCommand, 60);
+    java.util.regex.Matcher pid = java.util.regex.Pattern.compile("SSH_AGENT_PID=(\\d+)").matcher(agent);
+    assertTrue(pid.find(), agent);
+    try {
+      List<String> keygen = new java.util.ArrayList<>(asNobody);
+      keygen.addAll(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lading-test", "-f", key.toString()));
+      Processes.check(keygen, 60);
+      List<String> add = new java.util.ArrayList<>(asNobody);
+      add.addAll(List.of("env", "SSH_AUTH_SOCK=" + socket, "ssh-add", "-q", key.toString()));
+      Processes.check(add, 60);
+      String fingerprint = Processes.check(List.of("ssh-keygen", "-l", "-f", key + ".pub"), 60).strip();
+
+      Processes.Result built = AsNobody.lading(jar, List.of("LADING_STORE=" + shared.resolve(store),
+          "SSH_AUTH_SOCK=" + socket), List.of(), "build", "--executor", executor, "--ssh", "default",
+          "--ssh", "ci=" + socket, "-t", "mounts:1", ctx.toString());
+      assertEquals(0, built.exitCode(), built.output());
+      assertTrue(built.output().contains("no ssh agent absent was given (--ssh absent): the step runs without it"),
+          built.output());
+      Map<String, String> files = files(store, "/keys", "/sock", "/keys-ci", "/root-listing", "/run-listing",
+          "/tmp-listing", "/in-step");
+      assertEquals(fingerprint, files.get("/keys"), "the step lists the agent's key through its socket");
+      assertEquals("/run/buildkit/ssh_agent.0", files.get("/sock"), "SSH_AUTH_SOCK names the first ssh mount");
+      assertEquals(fingerprint, files.get("/keys-ci"));
+      assertEquals("bin dev etc home keys keys-ci lib lib64 proc root root-listing run run-listing sbin sock sys tmp"
+          + " tmp-listing usr var", files.get("/root-listing"), "no socket is left in the root");
+      assertTrue(!files.get("/run-listing").contains("buildkit"), "nor the directory made for one: "
+          + files.get("/run-listing"));
+      assertEquals("*", files.get("/tmp-listing"));
+      // Connected: the agent then refuses ssh-add, as fakeroot's uid 0 is not the peer's real uid.
+      assertEquals("0", files.get("/in-step"), "ssh-add connected to the step's own agent");
+      List<TreeMap<String, String>> layers = LayerListing.layers(shared.resolve(store), "docker.io/library/mounts:1");
+      assertEquals(List.of("keys", "sock"), List.copyOf(layers.get(3).keySet()), "the layer holds no socket");
+      assertEquals(List.of("keys-ci"), List.copyOf(layers.get(4).keySet()));
+    } finally {
+      List<String> kill = new java.util.ArrayList<>(asNobody);
+      kill.addAll(List.of("kill", pid.group(1)));
+      Processes.run(kill, 60);
+    }
+
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM BASE\nRUN --mount=type=ssh,required true\n"
+        .replace("BASE", base));
+    Processes.Result missing = lading(store, "build", ctx.toString());
+    assertEquals(1, missing.exitCode(), missing.output());
+    assertTrue(missing.output().contains("line 2: RUN --mount=type=ssh is required and no ssh agent default was"
+        + " given: pass --ssh default"), missing.output());
+    Processes.Result keyFile = lading(store, "build", "--ssh", "default=" + key, ctx.toString());
+    assertTrue(keyFile.exitCode() != 0, keyFile.output());
+    assertTrue(keyFile.output().contains(key + " is a file, not an ssh agent's socket: Lading forwards agents,"
+        + " not key files"), keyFile.output());
   }
 
   /** The contents of files of the built image, by path, read in one {@code lading run}. */

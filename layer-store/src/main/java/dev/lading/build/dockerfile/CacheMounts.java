@@ -203,20 +203,49 @@ final class CacheMounts {
       One one = start(target, workdir);
       if (Files.isDirectory(content, LinkOption.NOFOLLOW_LINKS)) {
         one.host = RootPaths.directory(rootfs, one.path, one.created::add);
+        one.target = "/" + rootfs.relativize(one.host);
+        if (one.target.equals("/")) {
+          throw new BuildException("RUN --mount,target=" + target + ": the target is the root of the image;"
+              + " name a directory");
+        }
       } else {
-        int slash = one.path.lastIndexOf('/');
-        Path parent = RootPaths.directory(rootfs, slash <= 0 ? "/" : one.path.substring(0, slash), one.created::add);
-        one.host = parent.resolve(one.path.substring(slash + 1));
-      }
-      one.target = "/" + rootfs.relativize(one.host);
-      if (one.target.equals("/")) {
-        throw new BuildException("RUN --mount,target=" + target + ": the target is the root of the image;"
-            + " name a directory");
+        placeFile(one);
       }
       one.source = content;
       one.temporary = true;
       showOwners(one, owners);
       moveIn(one);
+    }
+
+    /**
+     * Shows {@code socket} (an ssh agent's) at {@code target} for the step: bound there by an
+     * executor that binds; else a symbolic link to it is moved in (fakechroot hands the kernel the
+     * link's path in the root, and the kernel follows it to the socket). Removed afterwards.
+     */
+    void addSocket(Path socket, String target, String workdir, boolean bind) throws IOException {
+      One one = start(target, workdir);
+      placeFile(one);
+      if (bind) {
+        binds.add(new RunSpec.Bind(socket, one.target));
+        return;
+      }
+      Path link = newTemporary("ssh-");
+      Files.createSymbolicLink(link, socket.toAbsolutePath());
+      one.source = link;
+      one.temporary = true;
+      moveIn(one);
+    }
+
+    /** The host path of a file target, its directory made (and noted, to be removed) when missing. */
+    private void placeFile(One one) throws IOException {
+      int slash = one.path.lastIndexOf('/');
+      String name = one.path.substring(slash + 1);
+      if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+        throw new BuildException("RUN --mount,target=" + one.path + ": name a file");
+      }
+      Path parent = RootPaths.directory(rootfs, slash <= 0 ? "/" : one.path.substring(0, slash), one.created::add);
+      one.host = parent.resolve(name);
+      one.target = "/" + rootfs.relativize(one.host);
     }
 
     /** A new place for the content of {@link #addCopy}: a path in a new, empty directory of its own. */

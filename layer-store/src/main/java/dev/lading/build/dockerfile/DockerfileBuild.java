@@ -79,10 +79,12 @@ public final class DockerfileBuild {
    * @param names the store names to give the image ({@code repo:tag}); may be empty
    * @param noCache run every step, even one whose layer the step cache holds
    * @param workDirectory where stages are unpacked and run ({@link WorkDirectory}); null for the store
+   * @param secrets the secrets for {@code RUN --mount=type=secret}, by id
+   * @param sshAgents the ssh agents' sockets for {@code RUN --mount=type=ssh}, by id ({@link SshAgents})
    */
   public record Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
       Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
-      boolean noCache, Path workDirectory, Map<String, BuildSecret> secrets) {
+      boolean noCache, Path workDirectory, Map<String, BuildSecret> secrets, Map<String, Path> sshAgents) {
     /** Options with the work directory in the store. */
     public Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
         Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
@@ -95,13 +97,19 @@ public final class DockerfileBuild {
         Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
         boolean noCache, Path workDirectory) {
       this(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names, noCache,
-          workDirectory, Map.of());
+          workDirectory, Map.of(), Map.of());
     }
 
     /** These options with {@code secrets} (by id) for {@code RUN --mount=type=secret}. */
     public Options withSecrets(Map<String, BuildSecret> secrets) {
       return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
-          noCache, workDirectory, secrets);
+          noCache, workDirectory, secrets, sshAgents);
+    }
+
+    /** These options with ssh agents' sockets (by id) for {@code RUN --mount=type=ssh}. */
+    public Options withSshAgents(Map<String, Path> sshAgents) {
+      return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
+          noCache, workDirectory, secrets, sshAgents);
     }
 
     public Options {
@@ -111,6 +119,7 @@ public final class DockerfileBuild {
       executor = executor == null ? ExecutorChoice.Kind.AUTO : executor;
       names = names == null ? List.of() : List.copyOf(names);
       secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+      sshAgents = sshAgents == null ? Map.of() : Map.copyOf(sshAgents);
     }
   }
 

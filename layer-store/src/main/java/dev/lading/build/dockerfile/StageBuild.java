@@ -306,7 +306,7 @@ final class StageBuild {
     int exit;
     RootfsSnapshot[] afterRun = new RootfsSnapshot[1];
     // Mounted after the snapshot and gone before the next one: the mounts never reach the layer.
-    StepMounts mounts = new StepMounts(store, dir, listener::info, options.secrets());
+    StepMounts mounts = new StepMounts(store, dir, listener::info, options.secrets(), options.sshAgents());
     CacheMounts.Mounted mounted = mounts.mount(r, bound, state.rootfs.toRealPath(), state.ownership,
         state.workdir(), executor.binds());
     // The walks, before and after, are the tree the command sees unless something was moved into it.

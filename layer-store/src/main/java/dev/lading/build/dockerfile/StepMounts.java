@@ -20,22 +20,29 @@ import java.util.function.Function;
  * The {@code --mount}s of one RUN step, put in place in the order written: caches (see
  * {@link CacheMounts}), bind mounts (a copy of the source, made as COPY would copy it to the target,
  * so that the step cannot change the source), tmpfs mounts (an empty directory, root's and 1777 as a
- * tmpfs is) and secrets (a file with the secret's bytes, and {@code env=} variables).
+ * tmpfs is), secrets (a file with the secret's bytes, and {@code env=} variables) and ssh agents
+ * (the agent's socket, named by {@code SSH_AUTH_SOCK}).
  */
 final class StepMounts {
   private final Store store;
   private final Path work;
   private final Consumer<String> log;
   private final Map<String, BuildSecret> secrets;
+  private final Map<String, Path> sshAgents;
   /** The bind sources put on disk so far (two mounts may bind from one stage or image). */
   private final java.util.Set<StageBuild.Sources> filled = new java.util.HashSet<>();
 
-  /** Mounts with temporary files in {@code work}, and the secrets the build was given, by id. */
-  StepMounts(Store store, Path work, Consumer<String> log, Map<String, BuildSecret> secrets) {
+  /**
+   * Mounts with temporary files in {@code work}, and the secrets and ssh agents' sockets the build
+   * was given, by id.
+   */
+  StepMounts(Store store, Path work, Consumer<String> log, Map<String, BuildSecret> secrets,
+      Map<String, Path> sshAgents) {
     this.store = store;
     this.work = work;
     this.log = log;
     this.secrets = secrets;
+    this.sshAgents = sshAgents;
   }
 
   /**
@@ -63,6 +70,11 @@ final class StepMounts {
             mounted.addCopy(content, x.target(), workdir, Map.of("", OwnershipMap.Ownership.of(
                 OwnershipMap.Kind.FILE, Integer.parseInt(x.mode(), 8), Long.parseLong(x.uid()),
                 Long.parseLong(x.gid()), 0, 0)));
+          }
+        } else if (m instanceof Instruction.SshMount x) {
+          Optional<Path> agent = sshAgent(r, x);
+          if (agent.isPresent()) {
+            mounted.addSocket(agent.get(), x.target(), workdir, executorBinds);
           }
         } else {
           Path content = Files.createDirectory(mounted.temporary("tmpfs-"));
@@ -99,9 +111,17 @@ final class StepMounts {
     mounted.addCopy(content, b.target(), workdir, owners);
   }
 
-  /** The step's environment with its {@code env=} secrets, which never enter the step cache key. */
+  /**
+   * The step's environment with its {@code env=} secrets, which never enter the step cache key, and
+   * {@code SSH_AUTH_SOCK} naming its first ssh agent's socket unless the image sets it (as BuildKit).
+   */
   List<String> environment(Instruction.Run r, List<String> env) throws IOException {
     List<String> out = new ArrayList<>(env);
+    Optional<Instruction.SshMount> ssh = r.mounts().stream().filter(m -> m instanceof Instruction.SshMount)
+        .map(m -> (Instruction.SshMount) m).filter(m -> sshAgents.containsKey(m.id())).findFirst();
+    if (ssh.isPresent() && out.stream().noneMatch(e -> e.startsWith("SSH_AUTH_SOCK="))) {
+      out.add("SSH_AUTH_SOCK=" + ssh.get().target());
+    }
     for (Instruction.Mount m : r.mounts()) {
       if (m instanceof Instruction.SecretMount x && x.env().isPresent()) {
         Optional<BuildSecret> secret = Optional.ofNullable(secrets.get(x.id()));
@@ -113,6 +133,24 @@ final class StepMounts {
       }
     }
     return out;
+  }
+
+  /**
+   * The socket of the ssh agent a mount names, when the build was given it; a required one not given
+   * fails the step, another is left out (as BuildKit leaves it out).
+   */
+  private Optional<Path> sshAgent(Instruction.Run r, Instruction.SshMount x) throws BuildException {
+    Path socket = sshAgents.get(x.id());
+    if (socket == null && x.required()) {
+      throw new BuildException("line " + r.location().line() + ": RUN --mount=type=ssh" + (x.id().equals("default")
+          ? "" : ",id=" + x.id()) + " is required and no ssh agent " + x.id() + " was given: pass --ssh "
+          + x.id() + (x.id().equals("default") ? " (the agent SSH_AUTH_SOCK names)" : "=SOCKET")
+          + ", or <sshAgents> in the plugin");
+    }
+    if (socket == null) {
+      log.accept("no ssh agent " + x.id() + " was given (--ssh " + x.id() + "): the step runs without it");
+    }
+    return Optional.ofNullable(socket);
   }
 
   /**
