@@ -74,6 +74,21 @@ class AddUrlIT {
       Processes.Result changed = lading("build", "-t", "url:1", ctx.toString());
       assertTrue(changed.output().contains("built 1 layer into the store"), changed.output());
 
+      // A URL counts among the sources: with a context file too, the destination must be a directory.
+      Path two = context("two", "FROM BASE\nADD " + server.url("/dl/agent.jar") + " Dockerfile /opt/both\n");
+      Processes.Result notDirectory = lading("build", two.toString());
+      assertEquals(1, notDirectory.exitCode(), notDirectory.output());
+      assertTrue(notDirectory.output().contains("with more than one source, ADD's destination must be a directory"
+          + " and end with a /: write /opt/both/"), notDirectory.output());
+      Files.writeString(two.resolve("Dockerfile"), ("FROM BASE\nADD " + server.url("/dl/agent.jar")
+          + " Dockerfile /opt/both/\n").replace("BASE", base));
+      Processes.Result both = lading("build", "-t", "url:2", two.toString());
+      assertEquals(0, both.exitCode(), both.output());
+      TreeMap<String, String> bothLayer = LayerListing.layers(shared.resolve("store"), "docker.io/library/url:2")
+          .get(1);
+      assertTrue(bothLayer.containsKey("opt/both/agent.jar") && bothLayer.containsKey("opt/both/Dockerfile"),
+          bothLayer.toString());
+
       Path missing = context("missing", "FROM BASE\nADD " + server.url("/dl/nope.jar") + " /opt/\n");
       Processes.Result failed = lading("build", missing.toString());
       assertEquals(1, failed.exitCode(), failed.output());

@@ -44,8 +44,8 @@ final class ContextSources {
    * there (for an earlier stage or an image: {@code COPY --from}); null for the build context.
    */
   static void copy(FileCopier copier, Path root, Function<String, Ownership> recordedAt,
-      DockerIgnore ignore, List<String> patterns, List<Heredoc> inline, String dest, boolean add,
-      Instruction.Location location, String keyword) throws IOException {
+      DockerIgnore ignore, List<String> patterns, List<Heredoc> inline, List<Download> downloads, String dest,
+      boolean add, Instruction.Location location, String keyword) throws IOException {
     FileCopier.Origin origin = recordedAt == null ? FileCopier.Origin.CONTEXT : FileCopier.Origin.STAGE;
     List<Path> matches = new ArrayList<>();
     for (String pattern : patterns) {
@@ -55,7 +55,7 @@ final class ContextSources {
       }
       matches.addAll(find(root, ignore, pattern, location, keyword));
     }
-    int count = matches.size() + inline.size();
+    int count = matches.size() + inline.size() + downloads.size();
     // "dir/", "dir/." and "." (the WORKDIR) all mean into that directory.
     boolean into = dest.endsWith("/") || dest.endsWith("/.") || dest.equals(".");
     if (count > 1 && !into) {
@@ -84,7 +84,15 @@ final class ContextSources {
       copier.writeFile(heredoc.content().getBytes(StandardCharsets.UTF_8),
           into ? dest + heredoc.name() : dest);
     }
+    for (Download download : downloads) {
+      // Never extracted, as BuildKit leaves a downloaded archive as it is.
+      String target = into || copier.isDirectory(dest) ? slash(dest) + download.name() : dest;
+      copier.copyFile(download.file(), target, FileCopier.Origin.CONTEXT, null);
+    }
   }
+
+  /** A file an ADD downloaded ({@link UrlSources}), copied as it is, named {@code name} in a directory. */
+  record Download(String name, Path file) {}
 
   /**
    * What the sources hold, for the step cache: every file's path, type, mode and content digest

@@ -431,19 +431,13 @@ final class StageBuild {
       // From a stage or an image, owners and modes are what that root file system records.
       Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
           ? null : OwnershipMap.load(source.ownership()).entries()::get;
-      boolean into = dest.endsWith("/") || dest.endsWith("/.");
-      if (!urls.isEmpty() && sources.size() + inline.size() > 1 && !into) {
-        throw new BuildException("line " + location.line() + ": with more than one source, " + keyword
-            + "'s destination must be a directory and end with a /: write " + destination + "/");
-      }
-      ContextSources.copy(copier, source.root(), recorded, source.ignore(), local, inline, dest, add,
-          location, keyword);
+      List<ContextSources.Download> downloaded = new java.util.ArrayList<>();
       for (String url : urls) {
-        // Never extracted, as BuildKit leaves a downloaded archive as it is.
-        String target = into || copier.isDirectory(dest)
-            ? (dest.endsWith("/") ? dest : dest + "/") + UrlSources.fileName(url, location) : dest;
-        copier.copyFile(downloads.file(url, checksum, location), target, FileCopier.Origin.CONTEXT, null);
+        downloaded.add(new ContextSources.Download(UrlSources.fileName(url, location),
+            downloads.file(url, checksum, location)));
       }
+      ContextSources.copy(copier, source.root(), recorded, source.ignore(), local, inline, downloaded, dest, add,
+          location, keyword);
       copier.ownership().saveTemporary(state.ownership);
       layer(before, null, ownersBefore, created, createdBy, key);
     } finally {

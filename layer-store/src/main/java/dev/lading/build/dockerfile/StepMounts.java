@@ -100,7 +100,7 @@ final class StepMounts {
         .from(source.ownership() == null ? null : source.root().toRealPath());
     Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
         ? null : OwnershipMap.load(source.ownership()).entries()::get;
-    ContextSources.copy(copier, source.root(), recorded, source.ignore(), List.of(b.source()), List.of(),
+    ContextSources.copy(copier, source.root(), recorded, source.ignore(), List.of(b.source()), List.of(), List.of(),
         name, false, r.location(), "RUN --mount=type=bind: source");
     Map<String, OwnershipMap.Ownership> owners = new TreeMap<>();
     copier.ownership().entries().forEach((path, o) -> {
