@@ -8,8 +8,9 @@ export DEBIAN_FRONTEND=noninteractive
 # containerd: its ctr pulls through the registry mirror with a hosts.toml (PullThroughIT).
 # qemu-user-static: RUN steps of an image for another machine (EmulatedBuildIT).
 # openssh-client: a real ssh-agent and ssh-add for RUN --mount=type=ssh (RunMountIT).
+# zstd: tar --zstd archives for ADD (BuildahParityIT), zstd layers (ZstdLayersIT).
 packages=(docker-registry skopeo umoci fakechroot fakeroot proot qemu-user-static debootstrap busybox-static buildah
-  apache2-utils jq openssl containerd openssh-client)
+  apache2-utils jq openssl containerd openssh-client zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,7 +6,7 @@
 # a directory .dockerignore leaves out, but not all of its contents, is made, not copied; a stage
 # built on another writes through that stage's links into its own tree; COPY . after WORKDIR goes
 # into it; a source that is a link is copied as what it points at, under its own name; ADD extracts
-# xz and bzip2 tars, and copies a gzipped file that is not a tar as it is; files linked in a copied
+# xz, bzip2 and zstd tars, and copies a gzipped file that is not a tar as it is; files linked in a copied
 # tree or an added tar stay linked (across the sources of one COPY they do not).
 FROM BASE AS first
 COPY dir /c1/
@@ -24,6 +24,7 @@ COPY dir/a .
 COPY toplink /c5/
 ADD arch.tar.xz /xz/
 ADD arch.tar.bz2 /bz2/
+ADD arch.tar.zst /zst/
 ADD text.gz /gz/
 
 FROM first

@@ -229,8 +229,8 @@ public final class LayerExtractor {
     }
     if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
         && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
-      throw new LayerExtractionException(layerName, null,
-          "zstd-compressed layers are not supported yet; use an image with gzip layers");
+      // application/vnd.oci.image.layer.v1.tar+zstd: decoded on another thread too.
+      return new ReadAheadInputStream(new io.airlift.compress.zstd.ZstdInputStream(in), layerName);
     }
     return in;
   }

@@ -45,6 +45,7 @@ class BuildahParityIT {
     RequiredTool.require("buildah", "buildah");
     RequiredTool.require("skopeo", "skopeo");
     RequiredTool.require("umoci", "umoci");
+    RequiredTool.require("zstd", "zstd");
     Assumptions.assumeTrue(RequiredTool.isCi() || AsNobody.root(), "buildah's vfs chroot builds need root");
     jar = AsNobody.jar(shared);
     minimalBase = AsNobody.baseImage("minimal", shared.resolve("bases"));
@@ -154,6 +155,8 @@ class BuildahParityIT {
         tree.getParent().getParent().toString(), "-cJf", ctx.resolve("arch.tar.xz").toString(), "t"), 60);
     Processes.check(List.of("tar", "--numeric-owner", "--owner=123", "--group=456", "-C",
         tree.getParent().getParent().toString(), "-cjf", ctx.resolve("arch.tar.bz2").toString(), "t"), 60);
+    Processes.check(List.of("tar", "--numeric-owner", "--owner=123", "--group=456", "--zstd", "-C",
+        tree.getParent().getParent().toString(), "-cf", ctx.resolve("arch.tar.zst").toString(), "t"), 60);
     Processes.check(List.of("sh", "-c", "echo hello | gzip -n > " + ctx.resolve("text.gz")), 60);
     Files.writeString(ctx.resolve("target"), "t\n");
     Files.deleteIfExists(ctx.resolve("toplink"));

@@ -32,14 +32,18 @@ final class LayerListing {
     return layers;
   }
 
-  /** The entries of one layer blob (gzip or plain tar). */
+  /** The entries of one layer blob (gzip, zstd or plain tar). */
   static TreeMap<String, String> entries(Path blob) throws IOException {
     TreeMap<String, String> entries = new TreeMap<>();
     try (InputStream file = new BufferedInputStream(Files.newInputStream(blob))) {
-      file.mark(2);
-      boolean gzip = file.read() == 0x1f && file.read() == 0x8b;
+      file.mark(4);
+      byte[] magic = file.readNBytes(4);
       file.reset();
-      try (InputStream in = gzip ? new GZIPInputStream(file) : file;
+      boolean gzip = magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b;
+      boolean zstd = magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
+          && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd;
+      try (InputStream in = gzip ? new GZIPInputStream(file)
+              : zstd ? new io.airlift.compress.zstd.ZstdInputStream(file) : file;
           TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
         for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
           String type = e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : e.isLink() ? "h"

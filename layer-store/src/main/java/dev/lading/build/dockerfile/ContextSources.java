@@ -209,7 +209,7 @@ final class ContextSources {
   }
 
   /** How a tar that ADD extracts is compressed. */
-  private enum Compression { NONE, GZIP, BZIP2, XZ }
+  private enum Compression { NONE, GZIP, BZIP2, XZ, ZSTD }
 
   /**
    * The compression of {@code file} when it is a tar that ADD extracts (plain, gzip, bzip2 or xz, as
@@ -226,7 +226,8 @@ final class ContextSources {
     }
     Compression c = startsWith(head, 0x1f, 0x8b) ? Compression.GZIP
         : startsWith(head, 'B', 'Z', 'h') ? Compression.BZIP2
-        : startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0) ? Compression.XZ : Compression.NONE;
+        : startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0) ? Compression.XZ
+        : startsWith(head, 0x28, 0xb5, 0x2f, 0xfd) ? Compression.ZSTD : Compression.NONE;
     if (c != Compression.NONE) {
       try (InputStream in = decompressed(file, c)) {
         head = in.readNBytes(512);
@@ -257,6 +258,7 @@ final class ContextSources {
         case GZIP -> new GzipCompressorInputStream(raw, true);
         case BZIP2 -> new BZip2CompressorInputStream(raw, true);
         case XZ -> new XZCompressorInputStream(raw, true);
+        case ZSTD -> new io.airlift.compress.zstd.ZstdInputStream(raw);
         case NONE -> raw;
       };
     } catch (IOException | RuntimeException e) {
@@ -272,7 +274,7 @@ final class ContextSources {
     try {
       Path tar = archive;
       if (compression == Compression.BZIP2 || compression == Compression.XZ) {
-        // The extractor reads plain and gzip tars; these are made plain first.
+        // The extractor reads plain, gzip and zstd tars; these are made plain first.
         tar = temp.resolve("archive.tar");
         try (InputStream in = decompressed(archive, compression)) {
           Files.copy(in, tar);
