@@ -439,9 +439,10 @@ public final class ReproducibleLayer {
         }
         current = next;
       }
-      if (current.type() != LayerEntry.Type.FILE) {
+      // Any type but a directory, as on disk (a hardlinked symlink or FIFO stays one inode).
+      if (current.type() == LayerEntry.Type.DIRECTORY) {
         throw new IllegalArgumentException("hardlink " + link.path() + " points at "
-            + current.path() + ", a " + current.type().name().toLowerCase() + "; hardlinks need a regular file");
+            + current.path() + ", a directory; hardlinks cannot point at directories");
       }
       return current.path();
     }

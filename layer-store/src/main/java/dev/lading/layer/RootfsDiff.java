@@ -96,7 +96,7 @@ public final class RootfsDiff {
       String path = e.getKey();
       Stat now = e.getValue();
       Ownership ownerNow = ownershipAfter == null ? null : ownershipAfter.entries().get(path);
-      String first = now.kind() == Kind.FILE && now.nlink() > 1 ? firstPathOfInode.get(now.inode()) : null;
+      String first = now.kind() != Kind.DIRECTORY && now.nlink() > 1 ? firstPathOfInode.get(now.inode()) : null;
       LayerEntry entry = first != null && !first.equals(path)
           ? LayerEntry.hardlink(path, first)
           : entry(root, path, now, ownerNow);
@@ -154,12 +154,16 @@ public final class RootfsDiff {
         || !Objects.equals(old.linkTarget(), now.linkTarget());
   }
 
-  /** For each inode with several links among {@code is}, the path that sorts first: hardlinks point there. */
+  /**
+   * For each inode with several links among {@code is}, the path that sorts first: hardlinks point
+   * there. Any type but a directory, as containers/storage links them: a hardlinked symlink or FIFO
+   * stays one inode.
+   */
   private static Map<RootfsSnapshot.Inode, String> firstPathsOfInodes(Map<String, Stat> is) {
     Map<RootfsSnapshot.Inode, String> first = new HashMap<>();
     for (Map.Entry<String, Stat> e : is.entrySet()) {
       Stat s = e.getValue();
-      if (s.kind() == Kind.FILE && s.nlink() > 1) {
+      if (s.kind() != Kind.DIRECTORY && s.nlink() > 1) {
         first.merge(s.inode(), e.getKey(),
             (a, b) -> ReproducibleLayer.comparePaths(a, b) <= 0 ? a : b);
       }

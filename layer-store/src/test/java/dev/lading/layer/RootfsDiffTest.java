@@ -77,6 +77,21 @@ class RootfsDiffTest {
   }
 
   @Test
+  void aHardlinkedSymlinkOrFifoStaysOneInodeAsContainersStorageWritesIt() throws Exception {
+    snapshotBefore = RootfsSnapshot.take(root);
+    sh("mkdir l && ln -s ../etc/hostname l/sym && ln l/sym l/sym2 && mkfifo l/pipe && ln l/pipe l/pipe2");
+    Map<String, LayerEntry> entries = diff(null, null, null);
+    assertEquals(LayerEntry.Type.SYMLINK, entries.get("/l/sym").type());
+    assertEquals(LayerEntry.Type.HARDLINK, entries.get("/l/sym2").type());
+    assertEquals("/l/sym", entries.get("/l/sym2").linkTarget());
+    assertEquals(LayerEntry.Type.FIFO, entries.get("/l/pipe").type());
+    assertEquals(LayerEntry.Type.HARDLINK, entries.get("/l/pipe2").type());
+    assertEquals("/l/pipe", entries.get("/l/pipe2").linkTarget());
+    ReproducibleLayer.builder().implicitParents(false).addAll(entries.values()).build()
+        .writeTo(java.io.OutputStream.nullOutputStream());
+  }
+
+  @Test
   void aDirectoryWhoseEntriesCameAndWentIsUnchangedAsBuildahSeesIt() throws Exception {
     Files.createDirectories(root.resolve("tmp"));
     Files.createDirectories(root.resolve("var/lib/dpkg/updates"));
