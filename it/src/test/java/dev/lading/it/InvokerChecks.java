@@ -281,6 +281,9 @@ public final class InvokerChecks {
     assertEquals("13", Files.readString(rootfs.resolve("opt/app/token-length")).strip());
     assertEquals("1", Files.readString(rootfs.resolve("opt/app/pom-seen")).strip());
     assertFalse(Files.exists(rootfs.resolve("run/secrets")) || Files.exists(rootfs.resolve("tmp/pom.xml")));
+    // It saw the <sshAgents> socket where SSH_AUTH_SOCK said, and nothing of it is left.
+    assertEquals("/run/buildkit/ssh_agent.0", Files.readString(rootfs.resolve("opt/app/ssh-sock")).strip());
+    assertFalse(Files.exists(rootfs.resolve("run/buildkit"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     assertFalse(Skopeo.json("inspect", "--tls-verify=false", "--config", ref).toString().contains("t0ken"));
   }
 
