@@ -74,7 +74,13 @@ class UnprivilegedMavenIT {
   @Test
   void aDockerfileWithARunStepIsBuiltPushedAndRunAsNobody() throws IOException {
     Path project = work.resolve("projects/dockerfile");
-    String output = mvnAsNobody(project, "package", "image:build", "image:push", "image:run").output();
+    String output;
+    // The socket the sample's <sshAgents> names, which its prebuild hook makes under the invoker.
+    try (java.nio.channels.ServerSocketChannel agent = java.nio.channels.ServerSocketChannel.open(
+        java.net.StandardProtocolFamily.UNIX)) {
+      agent.bind(java.net.UnixDomainSocketAddress.of(project.resolve("agent.sock")));
+      output = mvnAsNobody(project, "package", "image:build", "image:push", "image:run").output();
+    }
 
     assertFellBackToTheTemporaryStore(output);
     assertTrue(output.contains("executor: fakechroot"), output);
