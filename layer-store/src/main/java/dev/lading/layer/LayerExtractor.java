@@ -223,12 +223,11 @@ public final class LayerExtractor {
     in.mark(4);
     byte[] magic = in.readNBytes(4);
     in.reset();
-    if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+    if (LayerCompression.isGzip(magic)) {
       // Inflate on another thread while this one creates files: the two overlap on a second core.
       return new ReadAheadInputStream(new GzipCompressorInputStream(in, true), layerName);
     }
-    if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
-        && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
+    if (LayerCompression.isZstd(magic)) {
       // application/vnd.oci.image.layer.v1.tar+zstd: decoded on another thread too.
       return new ReadAheadInputStream(new io.airlift.compress.zstd.ZstdInputStream(in), layerName);
     }

@@ -137,14 +137,6 @@ final class Archives {
     }
   }
 
-  static boolean isGzip(byte[] magic) {
-    return magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b;
-  }
-
-  static boolean isZstd(byte[] magic) {
-    return magic.length >= 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
-        && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd;
-  }
 
   /**
    * Extracts an image tarball into {@code target} (which must be empty). Only regular files and

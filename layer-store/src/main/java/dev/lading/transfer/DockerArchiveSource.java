@@ -5,6 +5,7 @@ import dev.lading.digest.Digest;
 import dev.lading.digest.DigestMismatchException;
 import dev.lading.digest.DigestingInputStream;
 import dev.lading.io.NonClosingOutputStream;
+import dev.lading.layer.LayerCompression;
 import dev.lading.model.Descriptor;
 import dev.lading.model.ImageConfig;
 import dev.lading.model.ImageFormat;
@@ -148,11 +149,11 @@ final class DockerArchiveSource implements ImageSource {
 
   private Descriptor importLayer(Path file, Digest diffId, ImageFormat format) throws IOException {
     byte[] magic = Archives.magic(file);
-    if (Archives.isZstd(magic)) {
+    if (LayerCompression.isZstd(magic)) {
       throw new InvalidImageException(name + ": layer " + file.getFileName() + " is zstd-compressed;"
           + " docker-archive layers must be plain or gzip tars");
     }
-    if (Archives.isGzip(magic)) {
+    if (LayerCompression.isGzip(magic)) {
       Digest actual;
       try (InputStream in = new DigestingInputStream(new GZIPInputStream(
           new BufferedInputStream(Files.newInputStream(file), BUFFER), BUFFER))) {

@@ -5,6 +5,7 @@ import dev.lading.dockerfile.DockerIgnore;
 import dev.lading.dockerfile.Heredoc;
 import dev.lading.dockerfile.Instruction;
 import dev.lading.io.FileTrees;
+import dev.lading.layer.LayerCompression;
 import dev.lading.layer.LayerExtractor;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.OwnershipMap.Ownership;
@@ -212,7 +213,7 @@ final class ContextSources {
   private enum Compression { NONE, GZIP, BZIP2, XZ, ZSTD }
 
   /**
-   * The compression of {@code file} when it is a tar that ADD extracts (plain, gzip, bzip2 or xz, as
+   * The compression of {@code file} when it is a tar that ADD extracts (plain, gzip, bzip2, xz or zstd, as
    * Docker extracts them; told by its first bytes, and for a compressed one by a tar header inside),
    * else empty: any other file, a gzipped text among them, is copied as it is.
    */
@@ -224,10 +225,10 @@ final class ContextSources {
     try (InputStream in = Files.newInputStream(file)) {
       head = in.readNBytes(512);
     }
-    Compression c = startsWith(head, 0x1f, 0x8b) ? Compression.GZIP
+    Compression c = LayerCompression.isGzip(head) ? Compression.GZIP
         : startsWith(head, 'B', 'Z', 'h') ? Compression.BZIP2
         : startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0) ? Compression.XZ
-        : startsWith(head, 0x28, 0xb5, 0x2f, 0xfd) ? Compression.ZSTD : Compression.NONE;
+        : LayerCompression.isZstd(head) ? Compression.ZSTD : Compression.NONE;
     if (c != Compression.NONE) {
       try (InputStream in = decompressed(file, c)) {
         head = in.readNBytes(512);
