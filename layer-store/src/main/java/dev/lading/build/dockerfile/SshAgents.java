@@ -29,37 +29,30 @@ public final class SshAgents {
 
   /** As {@link #parse(String, Function)}, its messages naming the value as {@code label} does. */
   public static Map.Entry<String, Path> parse(String spec, Function<String, String> env, String label) {
-    try {
-      return parseSpec(spec, env);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(label + e.getMessage().substring("--ssh".length()));
-    }
-  }
-
-  private static Map.Entry<String, Path> parseSpec(String spec, Function<String, String> env) {
+    String what = label + " " + spec + ": ";
     int eq = spec.indexOf('=');
     String id = (eq < 0 ? spec : spec.substring(0, eq)).strip();
     if (id.isEmpty()) {
-      throw new IllegalArgumentException("--ssh " + spec + ": name it: --ssh default or --ssh ID=SOCKET");
+      throw new IllegalArgumentException(what + "name it: --ssh default or --ssh ID=SOCKET");
     }
     String socket;
     if (eq < 0) {
       socket = env.apply("SSH_AUTH_SOCK");
       if (socket == null || socket.isEmpty()) {
-        throw new IllegalArgumentException("--ssh " + spec + ": SSH_AUTH_SOCK is not set; start an agent and add"
+        throw new IllegalArgumentException(what + "SSH_AUTH_SOCK is not set; start an agent and add"
             + " the key (eval \"$(ssh-agent)\" && ssh-add KEYFILE), or name its socket: --ssh " + id + "=SOCKET");
       }
     } else {
       socket = spec.substring(eq + 1);
     }
     if (socket.contains(",")) {
-      throw new IllegalArgumentException("--ssh " + spec + ": Lading forwards one ssh agent's socket per id, not"
+      throw new IllegalArgumentException(what + "Lading forwards one ssh agent's socket per id, not"
           + " key files; load the keys into an agent (eval \"$(ssh-agent)\" && ssh-add KEYFILE...) and pass --ssh "
           + id);
     }
     Path path = Path.of(socket).toAbsolutePath();
     if (!isSocket(path)) {
-      throw new IllegalArgumentException("--ssh " + spec + ": " + path + (Files.isRegularFile(path)
+      throw new IllegalArgumentException(what + path + (Files.isRegularFile(path)
           ? " is a file, not an ssh agent's socket: Lading forwards agents, not key files; load it into one"
               + " (eval \"$(ssh-agent)\" && ssh-add " + path + ") and pass --ssh " + id
           : Files.exists(path) ? " is not a socket; name an ssh agent's socket (SSH_AUTH_SOCK)"
