@@ -5,9 +5,9 @@ import dev.lading.build.ContainerSettings;
 import dev.lading.build.ImageBuilder;
 import dev.lading.build.JavaImagePlan;
 import dev.lading.build.dockerfile.BuildSecret;
-import dev.lading.build.dockerfile.SshAgents;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.build.dockerfile.DockerfileFroms;
+import dev.lading.build.dockerfile.SshAgents;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.io.ByteSize;
 import dev.lading.model.ImageReference;
@@ -227,17 +227,10 @@ public class BuildMojo extends AbstractImageMojo {
         buildArgs == null ? Map.of() : buildArgs, dockerfileTarget, platform,
         ExecutorChoice.Kind.parse(executor),
         epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
-        List.of(name.toString()), false, workDirectory()).withSecrets(secrets()).withSshAgents(sshAgents()));
-  }
-
-  /** The {@code <sshAgents>}: each must name an agent's socket now. */
-  private Map<String, Path> sshAgents() {
-    Map<String, Path> out = new java.util.LinkedHashMap<>();
-    for (String agent : sshAgents == null ? List.<String>of() : sshAgents) {
-      Map.Entry<String, Path> one = SshAgents.parse(agent.strip(), System::getenv, "<sshAgent>");
-      out.put(one.getKey(), one.getValue());
-    }
-    return out;
+        List.of(name.toString()), false, workDirectory()).withSecrets(secrets())
+        // Each <sshAgent> must name an agent's socket now.
+        .withSshAgents(SshAgents.parseAll(sshAgents == null ? List.of()
+            : sshAgents.stream().map(String::strip).toList(), System::getenv, "<sshAgent>")));
   }
 
   /** The {@code <secrets>}, read now; a missing file or variable is named. */

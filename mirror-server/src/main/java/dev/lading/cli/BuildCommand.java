@@ -1,8 +1,8 @@
 package dev.lading.cli;
 
 import dev.lading.build.dockerfile.BuildSecret;
-import dev.lading.build.dockerfile.SshAgents;
 import dev.lading.build.dockerfile.DockerfileBuild;
+import dev.lading.build.dockerfile.SshAgents;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.model.Platform;
 import dev.lading.store.Store;
@@ -123,12 +123,7 @@ final class BuildCommand implements Callable<Integer> {
       Map.Entry<String, BuildSecret> one = BuildSecret.parse(secret, System::getenv);
       given.put(one.getKey(), one.getValue());
     }
-    Map<String, Path> agents = new LinkedHashMap<>();
-    for (String agent : sshAgents) {
-      Map.Entry<String, Path> one = SshAgents.parse(agent, System::getenv);
-      agents.put(one.getKey(), one.getValue());
-    }
-    options = options.withSecrets(given).withSshAgents(agents);
+    options = options.withSecrets(given).withSshAgents(SshAgents.parseAll(sshAgents, System::getenv, "--ssh"));
     DockerfileBuild.Result result = new DockerfileBuild(store, images, new DockerfileBuild.Listener() {
       @Override
       public void info(String line) {

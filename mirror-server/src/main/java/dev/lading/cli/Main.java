@@ -60,12 +60,12 @@ public final class Main implements Runnable {
     // `lading copy ...` needs only copy's model, `lading --version` none; anything else (help, a
     // typo to suggest for) all.
     Supplier<Object> only = args.length > 0 && !args[0].equals("help") ? COMMANDS.get(args[0]) : null;
+    // picocli answers a lone --version before it looks at any subcommand.
+    boolean versionOnly = args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
     if (only != null) {
       Warmup.start();
       cli.addSubcommand(args[0], only.get());
-    } else if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
-      // picocli answers --version before it looks at subcommands.
-    } else {
+    } else if (!versionOnly) {
       COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
     }
     cli.setExecutionExceptionHandler(new Failures());

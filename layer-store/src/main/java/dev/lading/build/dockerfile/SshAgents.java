@@ -3,6 +3,8 @@ package dev.lading.build.dockerfile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -59,6 +61,16 @@ public final class SshAgents {
           : " does not exist; is the ssh agent running? (eval \"$(ssh-agent)\" && ssh-add KEYFILE)"));
     }
     return Map.entry(id, path);
+  }
+
+  /** Each of {@code specs} parsed as {@link #parse(String, Function, String)} does, by id (the last wins). */
+  public static Map<String, Path> parseAll(List<String> specs, Function<String, String> env, String label) {
+    Map<String, Path> agents = new LinkedHashMap<>();
+    for (String spec : specs) {
+      Map.Entry<String, Path> one = parse(spec, env, label);
+      agents.put(one.getKey(), one.getValue());
+    }
+    return agents;
   }
 
   /** Whether {@code path} is a Unix domain socket (S_IFSOCK). */
