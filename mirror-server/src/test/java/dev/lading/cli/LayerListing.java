@@ -1,5 +1,6 @@
 package dev.lading.cli;
 
+import dev.lading.layer.LayerCompression;
 import dev.lading.model.Json;
 import dev.lading.testing.Processes;
 import java.io.BufferedInputStream;
@@ -39,11 +40,8 @@ final class LayerListing {
       file.mark(4);
       byte[] magic = file.readNBytes(4);
       file.reset();
-      boolean gzip = magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b;
-      boolean zstd = magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
-          && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd;
-      try (InputStream in = gzip ? new GZIPInputStream(file)
-              : zstd ? new io.airlift.compress.zstd.ZstdInputStream(file) : file;
+      try (InputStream in = LayerCompression.isGzip(magic) ? new GZIPInputStream(file)
+              : LayerCompression.isZstd(magic) ? new io.airlift.compress.zstd.ZstdInputStream(file) : file;
           TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
         for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
           String type = e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : e.isLink() ? "h"
