@@ -15,8 +15,6 @@ import java.util.function.Consumer;
  * {@code chown} succeeds and is forgotten, so files a step creates belong to root in the layer.
  */
 public final class ProotExecutor implements RootfsExecutor {
-  private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)");
-
   private final Path emulator;
 
   /** proot running the root's programs natively. */
@@ -35,35 +33,16 @@ public final class ProotExecutor implements RootfsExecutor {
   }
 
   /**
-   * What the installed proot gets wrong, for the log: before 5.2 it does not translate statx, so
-   * {@code stat} and {@code ls -l} of a path (coreutils use statx) see the host's file system, while
-   * every other call sees the image's. Empty when there is nothing to say.
+   * What proot gets wrong here, for the log: without the {@link SyscallFilter}, the calls it does not
+   * translate name the host's files. Empty when there is nothing to say.
    */
   static String caveats() {
-    try {
-      Process p = new ProcessBuilder(HostTools.require("proot", "proot", "proot").toString(), "--version")
-          .redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      p.waitFor();
-      java.util.regex.Matcher m = VERSION.matcher(out);
-      String version = null;
-      while (m.find()) {
-        version = m.group();
-      }
-      if (version == null) {
-        return "";
-      }
-      String[] parts = version.split("\\.");
-      int major = Integer.parseInt(parts[0]);
-      int minor = Integer.parseInt(parts[1]);
-      if (major < 5 || (major == 5 && minor < 2)) {
-        return "; this proot (" + version + ") does not translate statx: stat and ls -l inside a step"
-            + " see the host's files (proot 5.2 or later does)";
-      }
-      return "";
-    } catch (IOException | InterruptedException | RuntimeException e) {
+    if (SyscallFilter.prefix().isPresent()) {
       return "";
     }
+    return "; " + SyscallFilter.unavailable() + ", so the calls proot does not translate (statx before"
+        + " proot 5.2, faccessat2, fchmodat2) reach the host's files: ls -l, stat and test -r inside a"
+        + " step may see the host's files";
   }
 
   @Override
@@ -100,7 +79,7 @@ public final class ProotExecutor implements RootfsExecutor {
     // The tree before the step, to tell what the step created (by inode) from what it left alone.
     RootfsSnapshot beforeTree = spec.ownershipFile() == null ? null
         : spec.current() != null ? spec.current() : RootfsSnapshot.take(root);
-    int exit = CommandLine.run(command, env, root, output);
+    int exit = CommandLine.run(SyscallFilter.wrap(command), env, root, output);
     if (spec.ownershipFile() != null) {
       RootfsSnapshot after = RootfsSnapshot.take(root);
       FakerootState.after(after, beforeTree, before, null, user.uid(), user.gid())

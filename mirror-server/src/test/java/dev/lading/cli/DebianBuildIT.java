@@ -70,8 +70,7 @@ class DebianBuildIT {
     assertEquals(0, curl.exitCode(), curl.output());
     assertTrue(curl.output().startsWith("curl "), curl.output());
     // What the image holds, read from its layers: proot records no chown (the log and docs say so),
-    // fakeroot does (the host's for Debian 12, Debian 11's own for the older glibc); and Debian 12's
-    // proot (5.1) does not translate statx, so stat inside is no judge.
+    // fakeroot does (the host's for Debian 12, Debian 11's own for the older glibc).
     List<java.util.TreeMap<String, String>> layers = LayerListing.layers(shared.resolve(suite + "-store"),
         "docker.io/library/" + suite + ":curl");
     String data = layers.get(layers.size() - 1).get("srv/data/");
@@ -84,6 +83,31 @@ class DebianBuildIT {
     } else {
       assertTrue(build.output().contains("proot does not record chown"), build.output());
     }
+  }
+
+  @Test
+  void aNewerGlibcsProgramsSeeTheImagesFilesUnderProot() throws IOException {
+    // glibc 2.41's ls and stat use statx, test -r faccessat2, tar's mode changes fchmodat2: calls
+    // Debian 12's proot does not translate, which fail with ENOSYS (SyscallFilter) so that glibc
+    // falls back to calls it does. Unfiltered, each of these names the host's file or misses.
+    Path ctx = context("trixie-files", "FROM " + base("trixie") + "\n"
+        + "RUN mkdir -p /only-here/d && echo image > /only-here/d/f && chmod 750 /only-here/d \\\n"
+        + "    && ls -l /only-here/d/f && stat -c '%n %a' /only-here/d \\\n"
+        + "    && [ -r /only-here/d/f ] && [ -x /only-here/d ] \\\n"
+        + "    && tar -C /only-here -cf /tmp/t.tar d && mkdir /copy && tar -C /copy -xpf /tmp/t.tar \\\n"
+        + "    && stat -c '%n %a' /copy/d && rm /tmp/t.tar \\\n"
+        + "    && test \"$(stat -c %s /etc/debian_version)\" = \"$(wc -c < /etc/debian_version)\"\n");
+    Processes.Result build = lading("trixie-files", "build", "-t", "trixie:files", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    assertTrue(build.output().contains("executor: proot (the image has glibc 2."), build.output());
+    assertFalse(build.output().contains("may see the host's files"), build.output());
+    assertTrue(build.output().contains("  /only-here/d 750"), build.output());
+    assertTrue(build.output().contains("  /copy/d 750"), build.output());
+    Processes.Result run = lading("trixie-files", "run", "-q", "store:trixie:files", "--", "sh", "-c",
+        "cat /etc/debian_version; ls /only-here/d; stat -c %s /copy/d/f");
+    assertEquals(0, run.exitCode(), run.output());
+    assertTrue(run.output().startsWith("13."), run.output());
+    assertTrue(run.output().endsWith("f\n6\n"), run.output());
   }
 
   @Test

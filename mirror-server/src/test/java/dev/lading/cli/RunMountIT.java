@@ -37,7 +37,6 @@ class RunMountIT {
       + "RUN --mount=from=tools,source=/out,target=/opt/tools cat /opt/tools/tool > /tool-seen\n"
       + "RUN --mount=type=tmpfs,target=/scratch (cd /scratch && echo *) > /scratch-listing \\\n"
       + "    && echo dropped > /scratch/f\n"
-      // A glob, not ls: Debian 12's proot does not translate statx, which ls uses (see cli.md).
       + "RUN (cd / && echo *) > /root-listing && (cd /w && echo *) > /w-listing\n";
 
   @BeforeAll
