@@ -1,0 +1,97 @@
+package dev.lading.exec;
+
+import dev.lading.layer.RootPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A faked in the foreground, our child (the host's, or the image release's started by its
+ * loader), with the state loaded; it saves the state when it stops.
+ */
+record Faked(String key, long pid, Process process) {
+  static Faked start(List<String> faked, Path state) throws IOException {
+    List<String> command = new ArrayList<>(faked);
+    command.addAll(List.of("--foreground", "--load", "--save-file", state.toString()));
+    Process p = new ProcessBuilder(command).redirectInput(state.toFile())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String line;
+    try {
+      // It prints "KEY:PID" once it listens; nothing more (no --debug).
+      line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8)).readLine();
+    } catch (IOException e) {
+      p.destroyForcibly();
+      throw e;
+    }
+    if (line == null || !line.matches("\\d+:\\d+")) {
+      p.destroyForcibly();
+      throw new ExecutorException("faked (" + command.get(0) + ") did not start: "
+          + (line != null ? "it printed '" + line + "'" : "it printed nothing"));
+    }
+    int colon = line.indexOf(':');
+    return new Faked(line.substring(0, colon), Long.parseLong(line.substring(colon + 1)), p);
+  }
+
+  /** A program printing what the fakeroot script reads from the faked it starts: this one's key and pid. */
+  Path stub(Path dir) throws IOException {
+    Path script = Files.createTempFile(dir, ".faked-", ".sh");
+    Files.writeString(script, "#!/bin/sh\necho '" + key + ":" + pid + "'\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+    return script;
+  }
+
+  /**
+   * Waits until faked has taken in every change the step sent: libfakeroot sends chown and chmod
+   * without waiting for an answer, so a SIGTERM right after the step could lose the last ones. A
+   * stat waits for its answer, which comes after theirs (as the fakeroot script does it: ls -l /).
+   */
+  void drain(ImageLibraries libs, Path root) throws IOException {
+    Path ls = RootPaths.resolve(root, "bin/ls").orElseThrow(() -> new ExecutorException(
+        "the image has no /bin/ls, which fakeroot with the image's libraries needs"));
+    ProcessBuilder pb = new ProcessBuilder(libs.loader().toString(), "--library-path",
+        libs.libraryPathArgument(), ls.toString(), "-ld", root.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("FAKEROOTKEY", key);
+    pb.environment().put("LD_PRELOAD", libs.libfakeroot().toString());
+    try {
+      pb.start().waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for faked");
+    }
+  }
+
+  /** Waits for faked to exit after the fakeroot script stopped it; stops it if it did not. */
+  void awaitExit() throws IOException {
+    try {
+      if (process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for faked");
+    }
+    stop();
+  }
+
+  /** SIGTERM, which makes faked save its state; waits for it to be gone. */
+  void stop() throws IOException {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new ExecutorException("faked did not stop within 30 s; the step's owners are lost");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while stopping faked");
+    }
+  }
+}
