@@ -1,4 +1,5 @@
-# On a Debian base (12: the host's glibc and fakechroot; 11: an older glibc and its own fakechroot):
+# On a Debian base (12: the host's glibc and fakechroot; 11: an older glibc and its own fakechroot;
+# 13: a newer glibc, proot with its own libfakeroot):
 # apt-get install with its maintainer scripts and dpkg's libc-bin trigger (ldconfig), a user made
 # with useradd, and chown by that user's name in a later step.
 FROM BASE

@@ -13,7 +13,9 @@ import java.util.Optional;
  * takes fakechroot when the image's glibc is the host's (the only case where the host's preloaded
  * libraries load: an older glibc lacks their symbols, a newer one breaks on the host's loader, and
  * static or musl programs never load them); for an older glibc, fakechroot with the libraries of
- * the image's own release ({@link ImageLibraries}) when its apt can fetch them; proot otherwise.
+ * the image's own release ({@link ImageLibraries}) when its apt can fetch them; else, for a glibc
+ * the host's libfakeroot loads into (a newer one, or one not older than its symbols), proot with
+ * that libfakeroot; plain proot otherwise.
  *
  * @param executor the executor
  * @param reason one line for the log
@@ -99,6 +101,10 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
     String why = sameGlibc ? "fakechroot or fakeroot is not installed"
         : "the image has " + image + ", the host " + host + "; the host's fakechroot and fakeroot"
             + " libraries load only into programs of the host's glibc";
+    // Why fakechroot cannot run it, should proot with the host's libfakeroot.
+    String noFakechroot = sameGlibc ? "fakechroot is not installed"
+        : olderGlibc(host, image) ? "fakechroot does not work with a newer glibc"
+        : "the host's fakechroot does not load into an older glibc";
     if (olderGlibc(image, host) && librariesCache != null) {
       List<String> notFetched = new ArrayList<>();
       Optional<ImageLibraries> own = ImageLibraries.prepare(rootfs, librariesCache, notFetched::add);
@@ -107,6 +113,21 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
             + " libfakechroot and libfakeroot (" + why + ")");
       }
       why += "; " + String.join("; ", notFetched);
+      noFakechroot += " and its release's own could not be had: " + String.join("; ", notFetched);
+    }
+    if (image.kind() == Libc.Kind.GLIBC && HostTools.find("proot").isPresent()) {
+      // The host's libfakeroot loads into any glibc from the one it was linked against on; under
+      // proot, whose untranslated calls must fail for its stat to see the image's files.
+      Optional<FakerootLibrary> hostFakeroot = FakerootLibrary.host();
+      if (hostFakeroot.isPresent() && hostFakeroot.get().loadsInto(image) && SyscallFilter.prefix().isPresent()) {
+        return new ExecutorChoice(new ProotExecutor(hostFakeroot.get()), "proot with the host's libfakeroot"
+            + " (image: " + image + ", host: " + host + "; " + noFakechroot + "; the host's libfakeroot,"
+            + " which records chown, loads into the image's programs under proot)");
+      }
+      if (olderGlibc(host, image)) {
+        why += hostFakeroot.isEmpty() ? "; fakeroot is not installed (apt-get install fakeroot)"
+            : !SyscallFilter.prefix().isPresent() ? "; " + SyscallFilter.unavailable() : "";
+      }
     }
     if (HostTools.find("proot").isEmpty()) {
       throw new ExecutorException("no executor can run this image's programs: " + why
@@ -118,7 +139,8 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
 
   /**
    * Whether the image's glibc is older than the host's: then its release's own fakechroot and
-   * fakeroot work (a newer glibc has dropped symbols fakechroot 2.20 still calls).
+   * fakeroot work (a newer glibc has dropped symbols fakechroot 2.20 still calls). With the
+   * arguments swapped: whether it is newer.
    */
   static boolean olderGlibc(Libc image, Libc host) {
     if (image.kind() != Libc.Kind.GLIBC || host.kind() != Libc.Kind.GLIBC || image.version().isEmpty()

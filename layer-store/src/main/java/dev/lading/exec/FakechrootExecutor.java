@@ -92,24 +92,25 @@ public final class FakechrootExecutor implements RootfsExecutor {
       if (socketRoot != null) {
         env.put("FAKECHROOT_AF_UNIX_PATH", socketRoot.toString());
       }
-      // libfakeroot reports these ids to the program: USER without a real setuid.
-      for (String id : List.of("UID", "EUID", "SUID", "FUID")) {
-        env.put("FAKEROOT" + id, Long.toString(user.uid()));
-      }
-      for (String id : List.of("GID", "EGID", "SGID", "FGID")) {
-        env.put("FAKEROOT" + id, Long.toString(user.gid()));
-      }
+      Faked.reportIds(env, user);
       List<String> command;
+      FakerootLibrary own = null;
       if (imageLibraries == null) {
-        Optional<Path> hostFaked = hostFaked();
-        if (hostFaked.isPresent()) {
-          faked = Faked.start(List.of(hostFaked.get().toString()), state);
+        // The fakeroot script would start faked in the background, where it is orphaned, and after
+        // the command wait (while kill -s TERM $PID; do sleep 0.1; done) until the faked that exited
+        // is gone, i.e. until whoever adopts orphans reaps it: 1.5 to 2 s per RUN step on a VM whose
+        // init reaps every so often, forever in a container whose init never does. The faked it
+        // names, started here in the foreground, is our child, reaped at once; the script, given it
+        // with -f, still drains it and stops it. If the script reads otherwise, it starts its own.
+        Optional<FakerootLibrary> host = FakerootLibrary.host();
+        if (host.isPresent()) {
+          faked = Faked.start(host.get().faked(), state);
           fakedStub = faked.stub(stateDir);
         }
         command = hostCommand(root, state, fakedStub);
       } else {
-        faked = Faked.start(List.of(imageLibraries.loader().toString(), "--library-path",
-            imageLibraries.libraryPathArgument(), imageLibraries.faked().toString()), state);
+        own = FakerootLibrary.of(imageLibraries, root);
+        faked = Faked.start(own.faked(), state);
         command = imageCommand(root, env, faked);
       }
       command.addAll(CommandLine.inWorkdir(spec));
@@ -118,16 +119,11 @@ public final class FakechrootExecutor implements RootfsExecutor {
         faked.awaitExit(); // the fakeroot script drained and stopped it; it saved its state as it exited
         faked = null;
       } else if (faked != null) {
-        faked.drain(imageLibraries, root);
+        faked.drain(own, root);
         faked.stop(); // it writes its state file as it exits
         faked = null;
       }
-      if (spec.ownershipFile() != null) {
-        RootfsSnapshot after = RootfsSnapshot.take(root);
-        FakerootState.after(after, beforeTree, before, state, user.uid(), user.gid())
-            .saveTemporary(spec.ownershipFile());
-        afterRun.accept(after);
-      }
+      FakerootState.recordStep(spec, root, beforeTree, before, state, user, afterRun);
       return exit;
     } finally {
       if (faked != null) {
@@ -187,38 +183,6 @@ public final class FakechrootExecutor implements RootfsExecutor {
     command.addAll(List.of("-i", state.toString(), "-s", state.toString(), "--", chroot.toString(),
         root.toString()));
     return command;
-  }
-
-  /**
-   * The faked the host's fakeroot script would start ({@code FAKED=${FAKEROOT_BINDIR}/faked-sysv}),
-   * to start it ourselves; empty when the script says otherwise than this reads (then it starts its own).
-   *
-   * <p>Why: the script starts faked in the background, where it is orphaned, and after the command
-   * waits ({@code while kill -s TERM $PID; do sleep 0.1; done}) until the faked that exited is gone,
-   * which takes as long as whoever adopts orphans takes to reap them: 1.5 to 2 s per RUN step on a
-   * VM whose init reaps every so often, forever in a container whose init never does. A faked we
-   * start in the foreground is our child, reaped at once; the script, given it with {@code -f},
-   * still drains it and stops it.
-   */
-  private static Optional<Path> hostFaked() {
-    try {
-      Optional<Path> script = HostTools.find("fakeroot");
-      if (script.isEmpty() || Files.size(script.get()) > 64 * 1024) {
-        return Optional.empty();
-      }
-      String text = Files.readString(script.get(), java.nio.charset.StandardCharsets.ISO_8859_1);
-      java.util.regex.Matcher bindir = java.util.regex.Pattern.compile("(?m)^FAKEROOT_BINDIR=(/[^\\s'\"$`]+)$")
-          .matcher(text);
-      java.util.regex.Matcher faked = java.util.regex.Pattern.compile(
-          "(?m)^FAKED=\\$\\{FAKEROOT_BINDIR\\}/(faked[A-Za-z0-9_-]*)$").matcher(text);
-      if (!bindir.find() || !faked.find()) {
-        return Optional.empty();
-      }
-      Path program = Path.of(bindir.group(1), faked.group(1));
-      return Files.isExecutable(program) ? Optional.of(program) : Optional.empty();
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.lading.exec;
 
-import dev.lading.layer.RootPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +12,16 @@ import java.util.List;
  * loader), with the state loaded; it saves the state when it stops.
  */
 record Faked(String key, long pid, Process process) {
+  /** The ids libfakeroot reports to the program, in its environment: USER without a real setuid. */
+  static void reportIds(java.util.Map<String, String> env, ImageUser user) {
+    for (String id : List.of("UID", "EUID", "SUID", "FUID")) {
+      env.put("FAKEROOT" + id, Long.toString(user.uid()));
+    }
+    for (String id : List.of("GID", "EGID", "SGID", "FGID")) {
+      env.put("FAKEROOT" + id, Long.toString(user.gid()));
+    }
+  }
+
   static Faked start(List<String> faked, Path state) throws IOException {
     List<String> command = new ArrayList<>(faked);
     command.addAll(List.of("--foreground", "--load", "--save-file", state.toString()));
@@ -49,14 +58,13 @@ record Faked(String key, long pid, Process process) {
    * without waiting for an answer, so a SIGTERM right after the step could lose the last ones. A
    * stat waits for its answer, which comes after theirs (as the fakeroot script does it: ls -l /).
    */
-  void drain(ImageLibraries libs, Path root) throws IOException {
-    Path ls = RootPaths.resolve(root, "bin/ls").orElseThrow(() -> new ExecutorException(
-        "the image has no /bin/ls, which fakeroot with the image's libraries needs"));
-    ProcessBuilder pb = new ProcessBuilder(libs.loader().toString(), "--library-path",
-        libs.libraryPathArgument(), ls.toString(), "-ld", root.toString())
+  void drain(FakerootLibrary fakeroot, Path root) throws IOException {
+    List<String> command = new ArrayList<>(fakeroot.ls());
+    command.addAll(List.of("-ld", root.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.environment().put("FAKEROOTKEY", key);
-    pb.environment().put("LD_PRELOAD", libs.libfakeroot().toString());
+    pb.environment().put("LD_PRELOAD", fakeroot.library().toString());
     try {
       pb.start().waitFor();
     } catch (InterruptedException e) {

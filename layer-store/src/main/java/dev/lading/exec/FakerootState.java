@@ -17,14 +17,28 @@ import java.util.TreeMap;
  * {@link OwnershipMap} (keyed by path) becomes fakeroot's state (keyed by device and inode); after
  * it, fakeroot's saved state and the tree on disk give the new map: what the step chowned or
  * chmodded comes from fakeroot, what it deleted is gone, and what it created belongs to whoever a
- * container would have made it as (see {@link #created}). proot records nothing, so after a proot
- * step only the tree is read.
+ * container would have made it as (see {@link #created}). Plain proot records nothing, so after its
+ * steps only the tree is read.
  */
 final class FakerootState {
   private FakerootState() {}
 
   /** One line of fakeroot's state file. */
   private record Entry(int mode, long uid, long gid, long rdev) {}
+
+  /**
+   * After a step whose spec keeps an ownership map: the tree read, the map for the next step saved
+   * beside the spec's (see {@link #after}), and the tree handed to {@code afterRun}.
+   */
+  static void recordStep(RunSpec spec, Path root, RootfsSnapshot beforeTree, OwnershipMap before,
+      Path stateFile, ImageUser user, java.util.function.Consumer<RootfsSnapshot> afterRun) throws IOException {
+    if (spec.ownershipFile() == null) {
+      return;
+    }
+    RootfsSnapshot tree = RootfsSnapshot.take(root);
+    after(tree, beforeTree, before, stateFile, user.uid(), user.gid()).saveTemporary(spec.ownershipFile());
+    afterRun.accept(tree);
+  }
 
   /**
    * The map after a step, from the tree as the step left it ({@code tree}) and as it was before

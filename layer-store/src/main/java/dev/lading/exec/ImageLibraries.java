@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * image's own loader then runs them, so ownership changes are recorded as with the host's.
  *
  * <p>Only for an older glibc than the host's: a newer glibc has dropped symbols (such as
- * {@code __xstat64}) that fakechroot 2.20's wrappers still call, so its programs find no files.
+ * {@code __xstat64}) that fakechroot 2.20's wrappers still call, so its programs find no files
+ * (they load the host's libfakeroot, under proot: {@link ProotExecutor}).
  *
  * @param loader the image's dynamic loader (a host path inside the root)
  * @param libraryPath the image's library directories (host paths inside the root)

@@ -1,8 +1,10 @@
 package dev.lading.exec;
 
 import dev.lading.layer.OwnershipMap;
+import dev.lading.layer.RootPaths;
 import dev.lading.layer.RootfsSnapshot;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,20 +13,38 @@ import java.util.function.Consumer;
 
 /**
  * {@code proot -0 -r ROOTFS ...}: ptrace translates paths and fakes root for any program, static or
- * dynamic, whatever its libc. Slower on syscall-heavy steps, and it keeps no record of ownership:
- * {@code chown} succeeds and is forgotten, so files a step creates belong to root in the layer.
+ * dynamic, whatever its libc. Slower on syscall-heavy steps, and by itself it keeps no record of
+ * ownership: {@code chown} succeeds and is forgotten, so files a step creates belong to root in the
+ * layer. With a libfakeroot preloaded into the image's programs inside proot (the host's, which loads
+ * into programs of a glibc as new as the host's or newer), ownership is recorded as under
+ * fakechroot: the way for an image whose glibc is newer than the host's, which no fakechroot of
+ * either release serves.
  */
 public final class ProotExecutor implements RootfsExecutor {
+  /** Where the image's programs see the directory of the libfakeroot. */
+  private static final String FAKEROOT_DIR = "/.lading-fakeroot";
+
   private final Path emulator;
+  private final FakerootLibrary fakeroot;
 
   /** proot running the root's programs natively. */
   public ProotExecutor() {
-    this(null);
+    this(null, null);
   }
 
   /** proot handing the root's programs to {@code emulator} (a qemu user-mode emulator), when not null. */
   public ProotExecutor(Path emulator) {
+    this(emulator, null);
+  }
+
+  /** proot with {@code fakeroot} preloaded in the image's programs and its faked recording owners. */
+  ProotExecutor(FakerootLibrary fakeroot) {
+    this(null, fakeroot);
+  }
+
+  private ProotExecutor(Path emulator, FakerootLibrary fakeroot) {
     this.emulator = emulator;
+    this.fakeroot = fakeroot;
   }
 
   @Override
@@ -71,21 +91,62 @@ public final class ProotExecutor implements RootfsExecutor {
     } else {
       command.addAll(List.of("-i", user.uid() + ":" + user.gid()));
     }
-    command.addAll(CommandLine.inWorkdir(spec));
     Map<String, String> env = spec.environment();
     env.putIfAbsent("HOME", user.home());
     // proot keeps its own temp files out of the root; a writable place is all it needs.
     env.put("PROOT_TMP_DIR", System.getProperty("java.io.tmpdir"));
-    // The tree before the step, to tell what the step created (by inode) from what it left alone.
-    RootfsSnapshot beforeTree = spec.ownershipFile() == null ? null
+    // The tree before the step, to tell what the step created (by inode) from what it left alone;
+    // with fakeroot, also its starting state, keyed by inode.
+    RootfsSnapshot beforeTree = spec.ownershipFile() == null ? spec.current()
         : spec.current() != null ? spec.current() : RootfsSnapshot.take(root);
-    int exit = CommandLine.run(SyscallFilter.wrap(command), env, root, output);
-    if (spec.ownershipFile() != null) {
-      RootfsSnapshot after = RootfsSnapshot.take(root);
-      FakerootState.after(after, beforeTree, before, null, user.uid(), user.gid())
-          .saveTemporary(spec.ownershipFile());
-      afterRun.accept(after);
+    Path state = null;
+    Faked faked = null;
+    try {
+      if (fakeroot != null) {
+        Path stateDir = spec.ownershipFile() != null ? spec.ownershipFile().toAbsolutePath().getParent()
+            : root.getParent();
+        state = Files.createTempFile(stateDir, ".fakeroot-", ".state");
+        Files.writeString(state, before.toFakerootSaveFile(root, beforeTree));
+        faked = Faked.start(fakeroot.faked(), state);
+        command.addAll(List.of("-b", fakeroot.library().getParent() + ":" + FAKEROOT_DIR));
+        command.addAll(preloadInside(root, env, fakeroot.library().getFileName().toString()));
+        env.put("FAKEROOTKEY", faked.key());
+        Faked.reportIds(env, user);
+      }
+      command.addAll(CommandLine.inWorkdir(spec));
+      int exit = CommandLine.run(SyscallFilter.wrap(command), env, root, output);
+      if (faked != null) {
+        faked.drain(fakeroot, root);
+        faked.stop(); // it writes its state file as it exits
+        faked = null;
+      }
+      FakerootState.recordStep(spec, root, beforeTree, before, state, user, afterRun);
+      return exit;
+    } finally {
+      if (faked != null) {
+        faked.stop();
+      }
+      if (state != null) {
+        Files.deleteIfExists(state);
+      }
     }
-    return exit;
+  }
+
+  /**
+   * The image's {@code env} setting LD_PRELOAD inside the root: set outside, it would be loaded into
+   * perl and proot too, host programs it is not built for (and it names a path of the root).
+   */
+  private static List<String> preloadInside(Path root, Map<String, String> env, String library)
+      throws IOException {
+    String envProgram = RootPaths.resolve(root, "usr/bin/env").isPresent() ? "/usr/bin/env"
+        : RootPaths.resolve(root, "bin/env").isPresent() ? "/bin/env" : null;
+    if (envProgram == null) {
+      throw new ExecutorException("the image has no env program (/usr/bin/env), which proot with"
+          + " libfakeroot needs; use --executor proot");
+    }
+    String preload = FAKEROOT_DIR + "/" + library;
+    String imageOwn = env.remove("LD_PRELOAD");
+    return List.of(envProgram, "LD_PRELOAD=" + (imageOwn == null || imageOwn.isEmpty() ? preload
+        : preload + ":" + imageOwn));
   }
 }

@@ -67,25 +67,28 @@ class BuildahParityIT {
   }
 
   /**
-   * The minimal base for most; for apt-get, Debian 12 (the host's glibc: the host's fakechroot) and
-   * Debian 11 (an older glibc: its own fakechroot), made by debootstrap and shared with DebianBuildIT.
+   * The minimal base for most; for apt-get, Debian 12 (the host's glibc: the host's fakechroot),
+   * Debian 11 (an older glibc: its own fakechroot) and Debian 13 (a newer glibc: proot with its own
+   * libfakeroot), made by debootstrap and shared with DebianBuildIT.
    */
   private static String base(String name) throws IOException {
     Path bases = Path.of(System.getProperty("java.io.tmpdir"), "lading-it-bases");
     return switch (name) {
       case "debian" -> AsNobody.baseImage("bookworm", bases);
       case "debian11" -> AsNobody.baseImage("bullseye", bases);
+      case "debian13" -> AsNobody.baseImage("trixie", bases);
       default -> minimalBase;
     };
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"files", "links", "owners", "users", "copies", "mounts", "urls", "stages", "debian", "debian11"})
+  @ValueSource(strings = {"files", "links", "owners", "users", "copies", "mounts", "urls", "stages", "debian", "debian11",
+      "debian13"})
   void ourLayersHoldWhatBuildahsHold(String name) throws IOException {
     Path ctx = Files.createDirectories(shared.resolve(name));
     Path resources = Path.of("src/test/resources/buildah-parity");
     Files.writeString(ctx.resolve("Dockerfile"),
-        Files.readString(resources.resolve((name.equals("debian11") ? "debian" : name) + ".Dockerfile"))
+        Files.readString(resources.resolve((name.startsWith("debian") ? "debian" : name) + ".Dockerfile"))
             .replace("URLBASE", files.url("")).replace("BASE", base(name)));
     Files.copy(resources.resolve("ctx.txt"), ctx.resolve("ctx.txt"), StandardCopyOption.REPLACE_EXISTING);
     if (name.equals("copies")) {
