@@ -12,19 +12,22 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Makes the system calls proot does not translate fail with ENOSYS, for proot and every program it
- * runs, so that glibc falls back to the older calls it does translate. Without this, a call proot
- * does not know reaches the kernel with the image's path unchanged, i.e. names the host's file:
- * coreutils' {@code ls -l} and {@code stat} (statx), the shell's {@code [ -r ]} (faccessat2, glibc
- * 2.33 and later), tar's mode changes (fchmodat2, glibc 2.39 and later) see or miss the host's files.
- * Debian 12's proot 5.1 knows none of these; later ones know statx but not the newer ones.
+ * A seccomp filter for proot and every program it runs, for what proot gets wrong. First, the system
+ * calls proot does not translate fail with ENOSYS, so that glibc falls back to the older calls it
+ * does translate. Without this, a call proot does not know reaches the kernel with the image's path
+ * unchanged, i.e. names the host's file: coreutils' {@code ls -l} and {@code stat} (statx), the
+ * shell's {@code [ -r ]} (faccessat2, glibc 2.33 and later), tar's mode changes (fchmodat2, glibc
+ * 2.39 and later) see or miss the host's files. Debian 12's proot 5.1 knows none of these; later
+ * ones know statx but not the newer ones. Second, {@code prctl(PR_SET_DUMPABLE)} succeeds without
+ * effect: a program that makes itself undumpable (ssh-agent, gpg-agent) can no longer have its
+ * memory read or written by proot, whose translation of its socket paths then fails ("Bad address").
  *
  * <p>Every call in the list has a fallback in glibc (statx to newfstatat, faccessat2 to faccessat,
  * fchmodat2 to a chmod through {@code /proc/self/fd}, clone3 to clone, execveat to execve of
  * {@code /proc/self/fd/N}; openat2 glibc never calls). The filter is installed by a short perl
- * script ({@code enosys.pl}; perl-base is part of every Debian and Ubuntu system), which then runs
- * proot: the JVM cannot install one in a child alone, and a native helper would be one more binary per
- * architecture. A seccomp errno takes precedence over proot's own tracing filter.
+ * script ({@code syscall-filter.pl}; perl-base is part of every Debian and Ubuntu system), which then
+ * runs proot: the JVM cannot install one in a child alone, and a native helper would be one more
+ * binary per architecture. A seccomp errno takes precedence over proot's own tracing filter.
  */
 final class SyscallFilter {
   private SyscallFilter() {}
@@ -123,9 +126,9 @@ final class SyscallFilter {
   }
 
   private static String script() {
-    try (InputStream in = SyscallFilter.class.getResourceAsStream("enosys.pl")) {
+    try (InputStream in = SyscallFilter.class.getResourceAsStream("syscall-filter.pl")) {
       if (in == null) {
-        throw new IllegalStateException("enosys.pl is missing from the jar");
+        throw new IllegalStateException("syscall-filter.pl is missing from the jar");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -33,6 +33,14 @@ class SyscallFilterTest {
   }
 
   @Test
+  void programsCannotMakeThemselvesUndumpable() throws Exception {
+    // prctl(PR_SET_DUMPABLE, 0) returns 0 and changes nothing: PR_GET_DUMPABLE still says 1.
+    String prctl = System.getProperty("os.arch").equals("aarch64") ? "167" : "157";
+    assertEquals("0 1", filtered("perl", "-e", "print syscall(" + prctl + ", 4, 0, 0, 0, 0), ' ', syscall("
+        + prctl + ", 3, 0, 0, 0, 0)"));
+  }
+
+  @Test
   void otherCallsAreUntouched() throws Exception {
     assertEquals("/", filtered("sh", "-c", "cd / && pwd"));
   }
