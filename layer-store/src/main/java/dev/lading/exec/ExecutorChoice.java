@@ -108,9 +108,21 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
     if (olderGlibc(image, host) && librariesCache != null) {
       List<String> notFetched = new ArrayList<>();
       Optional<ImageLibraries> own = ImageLibraries.prepare(rootfs, librariesCache, notFetched::add);
-      if (own.isPresent()) {
+      Optional<String> fails = own.isPresent() ? FakechrootExecutor.probe(own.get(), rootfs) : Optional.empty();
+      if (own.isPresent() && fails.isEmpty()) {
         return new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot with the image's own"
             + " libfakechroot and libfakeroot (" + why + ")");
+      }
+      if (own.isPresent()) {
+        // Seen on a Debian 13 host with a Debian 12 image: the release's libfakechroot, run by the
+        // image's loader, aborts ("stack smashing detected"). Its libfakeroot still serves under
+        // proot, which translates the paths for the image's own loader.
+        String failure = "the image release's libfakechroot fails on this host (" + fails.get() + ")";
+        if (HostTools.find("proot").isPresent() && SyscallFilter.prefix().isPresent()) {
+          return new ExecutorChoice(new ProotExecutor(FakerootLibrary.of(own.get(), rootfs.toRealPath())),
+              "proot with the image's own libfakeroot (" + why + "; " + failure + ")");
+        }
+        notFetched.add(failure);
       }
       why += "; " + String.join("; ", notFetched);
       noFakechroot += " and its release's own could not be had: " + String.join("; ", notFetched);

@@ -144,6 +144,21 @@ public final class FakechrootExecutor implements RootfsExecutor {
   }
 
   /**
+   * Whether fakechroot with {@code libs} runs the root's shell and finds the root's files, tried once
+   * before a build relies on it: empty if so, else what went wrong.
+   */
+  static Optional<String> probe(ImageLibraries libs, Path rootfs) throws IOException {
+    List<String> lines = new ArrayList<>();
+    int exit = new FakechrootExecutor(libs).run(new RunSpec(rootfs, List.of("/bin/sh", "-c",
+        "test -d /etc && test -x /bin/sh && echo lading-probe-ok"), List.of(), "/", "", null),
+        lines::add, tree -> { });
+    if (exit == 0 && lines.contains("lading-probe-ok")) {
+      return Optional.empty();
+    }
+    return Optional.of("exit " + exit + (lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1).strip()));
+  }
+
+  /**
    * A short path to the root (a symbolic link in a new directory of the temp directory), for Unix
    * socket paths: fakechroot puts the root's path before every socket path a program binds or
    * connects to, and a socket path has room for 107 bytes, which a root deep in the store, plus

@@ -1,0 +1,93 @@
+package dev.lading.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.testing.Processes;
+import dev.lading.testing.RequiredTool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Lading on a Debian 13 host (the stable release; glibc 2.41), as a CI container of it runs it: a
+ * Debian 13 root made from the test base, with Debian 13's JRE, fakechroot, fakeroot and proot
+ * installed by its apt, entered with chroot in a mount namespace of its own (root only), where
+ * {@code nobody} builds a Debian 12 image (an older glibc) and a Debian 13 one (the host's). The other
+ * ITs run on this machine's Debian 12 only.
+ */
+class DebianHostIT {
+  @TempDir static Path shared;
+  private static Path host;
+
+  @BeforeAll
+  static void makeADebian13Host() throws IOException {
+    RequiredTool.requireThat(AsNobody.root(), "DebianHostIT enters a chroot, which needs root");
+    RequiredTool.require("unshare", "util-linux");
+    RequiredTool.require("umoci", "umoci");
+    RequiredTool.require("debootstrap", "debootstrap");
+    Path bases = Path.of(System.getProperty("java.io.tmpdir"), "lading-it-bases");
+    Path jar = AsNobody.jar(shared);
+    host = shared.resolve("host");
+    Processes.check(List.of("env", "LADING_STORE=" + shared.resolve("unpack-store"),
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(), "unpack",
+        AsNobody.baseImage("trixie", bases), host.toString()), 600);
+    Path work = Files.createDirectories(host.resolve("w"));
+    Files.copy(jar, work.resolve("lading.jar"));
+    for (String suite : List.of("bookworm", "trixie")) {
+      String reference = AsNobody.baseImage(suite, bases);
+      Processes.check(List.of("cp", "-r", reference.substring("oci:".length(), reference.lastIndexOf(':')),
+          work.resolve(suite).toString()), 120);
+      Path ctx = Files.createDirectories(work.resolve("ctx-" + suite));
+      Files.writeString(ctx.resolve("Dockerfile"), "FROM oci:/w/" + suite + ":latest\n"
+          + "RUN apt-get update && apt-get install -y --no-install-recommends hello \\\n"
+          + "    && rm -rf /var/lib/apt/lists/*\n"
+          + "RUN useradd -m app && mkdir /data && chown app:app /data\n"
+          + "USER app\n");
+    }
+    Files.copy(Path.of("/etc/resolv.conf"), host.resolve("etc/resolv.conf"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    inHost("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq"
+        + " --no-install-recommends openjdk-21-jre-headless fakechroot fakeroot proot >/dev/null")
+        .assertSuccess(List.of("apt-get install"));
+    Processes.check(List.of("chmod", "-R", "a+rwX", work.toString()), 120);
+  }
+
+  /** {@code script} run by {@code sh} in the Debian 13 root, with /proc and /dev mounted for it alone. */
+  private static Processes.Result inHost(String script) throws IOException {
+    return Processes.run(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+        "mount --bind /proc \"$1/proc\" && mount --bind /dev \"$1/dev\" && exec chroot \"$1\" sh -c \"$2\"",
+        "sh", host.toString(), script), 900);
+  }
+
+  /** {@code lading ARGS} as nobody (home /nonexistent) in the Debian 13 root. */
+  private static Processes.Result lading(String args) throws IOException {
+    return inHost("cd /tmp && runuser -u nobody -- env HOME=/nonexistent LADING_STORE=/w/store"
+        + " java -jar /w/lading.jar " + args);
+  }
+
+  @Test
+  void anOlderGlibcsImageRecordsOwnersWithItsOwnLibfakeroot() throws IOException {
+    Processes.Result build = lading("build -t old:1 /w/ctx-bookworm");
+    assertEquals(0, build.exitCode(), build.output());
+    // Debian 12's own libfakechroot, run by its loader, aborts on this host: its libfakeroot
+    // then serves under proot.
+    assertTrue(build.output().contains("executor: fakechroot with the image's own")
+        || build.output().contains("executor: proot with the image's own libfakeroot"), build.output());
+    Processes.Result run = lading("run -q store:old:1 -- sh -c 'id -un; stat -c \"%U %G\" /data; hello'");
+    assertEquals("app\napp app\nHello, world!", run.output().strip(), run.output());
+  }
+
+  @Test
+  void theHostsGlibcTakesTheHostsFakechroot() throws IOException {
+    Processes.Result build = lading("build -t same:1 /w/ctx-trixie");
+    assertEquals(0, build.exitCode(), build.output());
+    assertTrue(build.output().contains("executor: fakechroot (image and host: glibc 2.41)"), build.output());
+    Processes.Result run = lading("run -q store:same:1 -- sh -c 'id -un; stat -c \"%U %G\" /data; hello'");
+    assertEquals("app\napp app\nHello, world!", run.output().strip(), run.output());
+  }
+}
