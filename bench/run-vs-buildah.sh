@@ -8,12 +8,14 @@
 # The Dockerfiles (bases made by tools/make-base-image.sh, cached):
 #   files     minimal base: a RUN that creates 20,000 files, then a RUN that deletes and changes some
 #   apt       Debian 12 base: apt-get update && apt-get install -y curl (reaches Debian's archive)
+#   apt13     the same on a Debian 13 base (a newer glibc than a Debian 12 host's: proot with the
+#             host's libfakeroot instead of fakechroot); only with --only apt13
 #
 # Lading runs through the distribution's launcher (bin/lading, its JVM settings and class-data
 # archive), as users run it; --jar runs `java -jar PATH` instead. LADING_WORK_DIR, when set, is
 # passed to Lading (where it unpacks and runs the stages, e.g. /dev/shm).
 #
-# Usage: bench/run-vs-buildah.sh [--runs N] [--only files|apt] [--dist DIR | --jar PATH] [--keep]
+# Usage: bench/run-vs-buildah.sh [--runs N] [--only files|apt|apt13] [--dist DIR | --jar PATH] [--keep]
 #                                [--fresh-fs]
 #   (as root: buildah needs it, and Lading is run as nobody through runuser)
 #   --fresh-fs  run everything on a new 16 GiB ext4 file system (a loop-mounted sparse file under
@@ -38,7 +40,7 @@ FRESH_FS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS=$2; shift ;;
-    --only) [ $# -ge 2 ] || die "--only needs files or apt"; ONLY=$2; shift ;;
+    --only) [ $# -ge 2 ] || die "--only needs files, apt or apt13"; ONLY=$2; shift ;;
     --jar) [ $# -ge 2 ] || die "--jar needs a path"; JAR=$2; shift ;;
     --dist) [ $# -ge 2 ] || die "--dist needs a directory"; DIST=$2; shift ;;
     --keep) KEEP=1 ;;
@@ -118,7 +120,7 @@ RUN mkdir -p /data && cd /data && for d in \$(seq 1 100); do mkdir d\$d; for f i
 RUN cd /data && rm -r d1 d2 d3 d4 d5 && for f in \$(seq 1 200); do echo changed >> d50/f\$f; done && chmod -R go-w d60
 EOF
       ;;
-    apt)
+    apt|apt13)
       cat >"$dir/Dockerfile" <<EOF
 FROM $base
 RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
@@ -143,7 +145,10 @@ cases=(files apt)
 [ -z "$ONLY" ] || cases=("$ONLY")
 printf '%-8s %12s %12s %8s %14s\n' case "lading (s)" "buildah (s)" ratio "rebuild (s)" >"$WORK/table"
 for name in "${cases[@]}"; do
-  case "$name" in files) make_case files minimal ;; apt) make_case apt bookworm ;; *) die "no case '$name'" ;; esac
+  case "$name" in
+    files) make_case files minimal ;; apt) make_case apt bookworm ;; apt13) make_case apt13 trixie ;;
+    *) die "no case '$name'" ;;
+  esac
   : >"$WORK/$name.lading"
   : >"$WORK/$name.buildah"
   : >"$WORK/$name.rebuild"
