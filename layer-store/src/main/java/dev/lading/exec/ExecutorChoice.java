@@ -114,9 +114,10 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
             + " libfakechroot and libfakeroot (" + why + ")");
       }
       if (own.isPresent()) {
-        // Seen on a Debian 13 host with a Debian 12 image: the release's libfakechroot, run by the
-        // image's loader, aborts ("stack smashing detected"). Its libfakeroot still serves under
-        // proot, which translates the paths for the image's own loader.
+        // Seen on a Debian 13 host with a Debian 12 image: under the release's libfakechroot, run
+        // by the image's loader, the shell finds no program through PATH ("apt-get: not found";
+        // absolute paths work). Its libfakeroot still serves under proot, which translates the
+        // paths for the image's own loader.
         String failure = "the image release's libfakechroot fails on this host (" + fails.get() + ")";
         if (HostTools.find("proot").isPresent() && SyscallFilter.prefix().isPresent()) {
           return new ExecutorChoice(new ProotExecutor(FakerootLibrary.of(own.get(), rootfs.toRealPath())),
