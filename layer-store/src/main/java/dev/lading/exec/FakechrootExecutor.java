@@ -59,20 +59,14 @@ public final class FakechrootExecutor implements RootfsExecutor {
     ImageUser user = ImageUser.resolve(root, spec.user());
     OwnershipMap before = spec.ownershipFile() == null ? OwnershipMap.empty()
         : OwnershipMap.load(spec.ownershipFile());
-    // fakeroot's state lives beside the ownership map (the caller's work directory), never in the root.
-    Path stateDir = spec.ownershipFile() != null ? spec.ownershipFile().toAbsolutePath().getParent()
-        : root.getParent();
-    Path state = Files.createTempFile(stateDir, ".fakeroot-", ".state");
+    RootfsSnapshot beforeTree = FakerootState.treeBefore(spec, root);
+    Path state = FakerootState.writeStart(spec, root, before, beforeTree);
+    Path stateDir = state.getParent();
     Path ldconfig = null;
     Path fakedStub = null;
     Faked faked = null;
     Path socketRoot = null;
     try {
-      // The tree before the step: fakeroot's starting state is keyed by its inodes, and the map
-      // after the step tells what the step created by them.
-      RootfsSnapshot beforeTree = spec.ownershipFile() == null || spec.current() != null ? spec.current()
-          : RootfsSnapshot.take(root);
-      Files.writeString(state, before.toFakerootSaveFile(root, beforeTree));
       Map<String, String> env = spec.environment();
       env.putIfAbsent("HOME", user.home());
       Optional<Path> proot = HostTools.find("proot");

@@ -27,6 +27,33 @@ final class FakerootState {
   private record Entry(int mode, long uid, long gid, long rdev) {}
 
   /**
+   * The tree before a step: fakeroot's starting state is keyed by its inodes, and the map after the
+   * step tells by them what the step created. The caller's walk when it has one; null when the spec
+   * keeps no map and there is none.
+   */
+  static RootfsSnapshot treeBefore(RunSpec spec, Path root) throws IOException {
+    return spec.ownershipFile() == null || spec.current() != null ? spec.current() : RootfsSnapshot.take(root);
+  }
+
+  /**
+   * fakeroot's starting state for a step ({@code before} keyed by {@code beforeTree}'s inodes), in a
+   * new file beside the spec's ownership map (the caller's work directory), never in the root; the
+   * caller deletes it.
+   */
+  static Path writeStart(RunSpec spec, Path root, OwnershipMap before, RootfsSnapshot beforeTree)
+      throws IOException {
+    Path dir = spec.ownershipFile() != null ? spec.ownershipFile().toAbsolutePath().getParent() : root.getParent();
+    Path state = Files.createTempFile(dir, ".fakeroot-", ".state");
+    try {
+      Files.writeString(state, before.toFakerootSaveFile(root, beforeTree));
+      return state;
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(state);
+      throw e;
+    }
+  }
+
+  /**
    * After a step whose spec keeps an ownership map: the tree read, the map for the next step saved
    * beside the spec's (see {@link #after}), and the tree handed to {@code afterRun}.
    */

@@ -95,18 +95,12 @@ public final class ProotExecutor implements RootfsExecutor {
     env.putIfAbsent("HOME", user.home());
     // proot keeps its own temp files out of the root; a writable place is all it needs.
     env.put("PROOT_TMP_DIR", System.getProperty("java.io.tmpdir"));
-    // The tree before the step, to tell what the step created (by inode) from what it left alone;
-    // with fakeroot, also its starting state, keyed by inode.
-    RootfsSnapshot beforeTree = spec.ownershipFile() == null ? spec.current()
-        : spec.current() != null ? spec.current() : RootfsSnapshot.take(root);
+    RootfsSnapshot beforeTree = FakerootState.treeBefore(spec, root);
     Path state = null;
     Faked faked = null;
     try {
       if (fakeroot != null) {
-        Path stateDir = spec.ownershipFile() != null ? spec.ownershipFile().toAbsolutePath().getParent()
-            : root.getParent();
-        state = Files.createTempFile(stateDir, ".fakeroot-", ".state");
-        Files.writeString(state, before.toFakerootSaveFile(root, beforeTree));
+        state = FakerootState.writeStart(spec, root, before, beforeTree);
         faked = Faked.start(fakeroot.faked(), state);
         command.addAll(List.of("-b", fakeroot.library().getParent() + ":" + FAKEROOT_DIR));
         command.addAll(preloadInside(root, env, fakeroot.library().getFileName().toString()));
