@@ -137,11 +137,23 @@ public final class FakechrootExecutor implements RootfsExecutor {
     }
   }
 
+  /** {@link #probe} answers by library: the same libraries on this host answer alike for every stage. */
+  private static final Map<Path, Optional<String>> PROBED = new java.util.concurrent.ConcurrentHashMap<>();
+
   /**
    * Whether fakechroot with {@code libs} runs the root's shell and finds the root's files, tried once
-   * before a build relies on it: empty if so, else what went wrong.
+   * per process before a build relies on them: empty if so, else what went wrong.
    */
   static Optional<String> probe(ImageLibraries libs, Path rootfs) throws IOException {
+    Optional<String> known = PROBED.get(libs.libfakechroot());
+    if (known == null) {
+      known = probeOnce(libs, rootfs);
+      PROBED.put(libs.libfakechroot(), known);
+    }
+    return known;
+  }
+
+  private static Optional<String> probeOnce(ImageLibraries libs, Path rootfs) throws IOException {
     List<String> lines = new ArrayList<>();
     int exit = new FakechrootExecutor(libs).run(new RunSpec(rootfs, List.of("/bin/sh", "-c",
         "test -d /etc && test -x /bin/sh && echo lading-probe-ok"), List.of(), "/", "", null),
