@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * does translate. Without this, a call proot does not know reaches the kernel with the image's path
  * unchanged, i.e. names the host's file: coreutils' {@code ls -l} and {@code stat} (statx), the
  * shell's {@code [ -r ]} (faccessat2, glibc 2.33 and later), tar's mode changes (fchmodat2, glibc
- * 2.39 and later) see or miss the host's files. Debian 12's proot 5.1 knows none of these; later
- * ones know statx but not the newer ones. Second, {@code prctl(PR_SET_DUMPABLE)} succeeds without
+ * 2.39 and later) see or miss the host's files. Debian 12's proot 5.1 knows none of these, and
+ * Debian 13 ships the same 5.1. Second, {@code prctl(PR_SET_DUMPABLE)} succeeds without
  * effect: a program that makes itself undumpable (ssh-agent, gpg-agent) can no longer have its
  * memory read or written by proot, whose translation of its socket paths then fails ("Bad address").
  *
