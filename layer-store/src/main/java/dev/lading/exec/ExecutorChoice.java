@@ -82,8 +82,10 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
             ? ImageLibraries.prepare(rootfs, librariesCache, why::add) : Optional.empty();
         yield own.isPresent()
             ? new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot, as asked, with the image's"
-                + " own libfakechroot and libfakeroot (image: " + image + ", host: " + host + ")")
-            : new ExecutorChoice(new FakechrootExecutor(), "fakechroot, as asked (image: " + image + ")");
+                + " own libfakechroot and libfakeroot (image: " + image + ", host: " + host
+                + FakechrootExecutor.caveats(true) + ")")
+            : new ExecutorChoice(new FakechrootExecutor(), "fakechroot, as asked (image: " + image
+                + FakechrootExecutor.caveats(false) + ")");
       }
       case PROOT -> new ExecutorChoice(new ProotExecutor(), "proot, as asked (image: " + image
           + "; proot does not record chown" + ProotExecutor.caveats() + ")");
@@ -96,7 +98,8 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
     boolean sameGlibc = image.kind() == Libc.Kind.GLIBC && host.kind() == Libc.Kind.GLIBC
         && !image.version().isEmpty() && image.version().equals(host.version());
     if (sameGlibc && HostTools.find("fakechroot").isPresent() && HostTools.find("fakeroot").isPresent()) {
-      return new ExecutorChoice(new FakechrootExecutor(), "fakechroot (image and host: " + image + ")");
+      return new ExecutorChoice(new FakechrootExecutor(), "fakechroot (image and host: " + image
+          + FakechrootExecutor.caveats(false) + ")");
     }
     String why = sameGlibc ? "fakechroot or fakeroot is not installed"
         : "the image has " + image + ", the host " + host + "; the host's fakechroot and fakeroot"
@@ -111,13 +114,12 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       Optional<String> fails = own.isPresent() ? FakechrootExecutor.probe(own.get(), rootfs) : Optional.empty();
       if (own.isPresent() && fails.isEmpty()) {
         return new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot with the image's own"
-            + " libfakechroot and libfakeroot (" + why + ")");
+            + " libfakechroot and libfakeroot (" + why + FakechrootExecutor.caveats(true) + ")");
       }
       if (own.isPresent()) {
-        // Seen on a Debian 13 host with a Debian 12 image: under the release's libfakechroot, run
-        // by the image's loader, the shell finds no program through PATH ("apt-get: not found";
-        // absolute paths work). Its libfakeroot still serves under proot, which translates the
-        // paths for the image's own loader.
+        // A safety net for releases whose two libraries do not combine on this host (seen, until
+        // the preload order was fixed, with Debian 12's on a Debian 13 host: "apt-get: not found").
+        // Its libfakeroot alone still serves under proot, which translates the paths.
         String failure = "the image release's libfakechroot fails on this host (" + fails.get() + ")";
         if (HostTools.find("proot").isPresent() && SyscallFilter.prefix().isPresent()) {
           return new ExecutorChoice(new ProotExecutor(FakerootLibrary.of(own.get(), rootfs.toRealPath())),

@@ -42,6 +42,19 @@ public final class FakechrootExecutor implements RootfsExecutor {
     this.imageLibraries = imageLibraries;
   }
 
+  /**
+   * What the executor cannot do on this host, for the log line that names it ("; ..."), else "":
+   * see {@link #run} for why the stand-in for ldconfig needs proot, and a static shell with the
+   * image's own libraries.
+   */
+  static String caveats(boolean imageLibraries) throws IOException {
+    Optional<String> missing = HostTools.find("proot").isEmpty() ? Optional.of("proot")
+        : imageLibraries && HostTools.staticBusybox().isEmpty() ? Optional.of("busybox-static")
+        : Optional.empty();
+    return missing.map(m -> "; ldconfig does nothing in RUN steps, so the image's /etc/ld.so.cache is"
+        + " not refreshed: apt-get install " + m).orElse("");
+  }
+
   @Override
   public String name() {
     return "fakechroot";
@@ -78,10 +91,7 @@ public final class FakechrootExecutor implements RootfsExecutor {
         String standIn = ldconfig.toString();
         env.put("FAKECHROOT_CMD_SUBST", LDCONFIG_PATHS.stream().map(p -> p + "=" + standIn)
             .collect(Collectors.joining(":")));
-      } else {
-        output.accept("lading: ldconfig does nothing in this step and the image's /etc/ld.so.cache is"
-            + " not refreshed: " + (proot.isEmpty() ? "apt-get install proot" : "apt-get install busybox-static"));
-      }
+      } // else ldconfig does nothing: caveats() said so when the executor was chosen
       socketRoot = shortSocketRoot(root);
       if (socketRoot != null) {
         env.put("FAKECHROOT_AF_UNIX_PATH", socketRoot.toString());
@@ -217,7 +227,14 @@ public final class FakechrootExecutor implements RootfsExecutor {
     Path chroot = RootPaths.resolve(root, "usr/sbin/chroot").orElseThrow(() -> new ExecutorException(
         "the image has no /usr/sbin/chroot (coreutils), which fakechroot with the image's libraries runs"));
     env.put("FAKEROOTKEY", faked.key());
-    env.put("LD_PRELOAD", libs.libfakechroot() + ":" + libs.libfakeroot());
+    // libfakeroot first, as the fakechroot script orders them: the other way round, Debian 12's
+    // libfakeroot (1.31) passes a stat back through libfakechroot, which puts the root's path in
+    // front a second time (strace: stat("ROOT/ROOT/etc")), and no program is found through PATH.
+    env.put("LD_PRELOAD", libs.libfakeroot() + ":" + libs.libfakechroot());
+    if (libs.loaderTakesArgv0()) {
+      // Programs run through the loader otherwise see their host path as argv[0] (and print it).
+      env.put("FAKECHROOT_ELFLOADER_OPT_ARGV0", "--argv0");
+    }
     env.put("LD_LIBRARY_PATH", libs.libraryPathArgument());
     env.put("FAKECHROOT", "true");
     env.put("FAKECHROOT_EXCLUDE_PATH", "/dev:/proc:/sys");

@@ -34,9 +34,11 @@ import java.util.function.Consumer;
  * @param libfakechroot the image release's libfakechroot.so
  * @param libfakeroot the image release's libfakeroot-sysv.so
  * @param faked the image release's faked-sysv
+ * @param loaderTakesArgv0 whether the loader has {@code --argv0} (glibc 2.33 and later), which keeps
+ *     a program's own argv[0] when fakechroot runs it through the loader
  */
 public record ImageLibraries(Path loader, List<Path> libraryPath, Path libfakechroot, Path libfakeroot,
-    Path faked) {
+    Path faked, boolean loaderTakesArgv0) {
   private static final String LIBFAKECHROOT = "usr/lib/x86_64-linux-gnu/fakechroot/libfakechroot.so";
   private static final String LIBFAKEROOT = "usr/lib/x86_64-linux-gnu/libfakeroot/libfakeroot-sysv.so";
   private static final String FAKED = "usr/bin/faked-sysv";
@@ -79,8 +81,9 @@ public record ImageLibraries(Path loader, List<Path> libraryPath, Path libfakech
     for (String d : LIBRARY_DIRS) {
       RootPaths.resolve(root, d).filter(Files::isDirectory).ifPresent(libraryPath::add);
     }
+    boolean argv0 = !ExecutorChoice.olderGlibc(Libc.of(root), new Libc(Libc.Kind.GLIBC, "2.33"));
     return Optional.of(new ImageLibraries(loader.get(), libraryPath, dir.resolve(LIBFAKECHROOT),
-        dir.resolve(LIBFAKEROOT), dir.resolve(FAKED)));
+        dir.resolve(LIBFAKEROOT), dir.resolve(FAKED), argv0));
   }
 
   /**
