@@ -12,7 +12,9 @@
 #   cold:  20 clients pull the image at once through a pull-through cache of the origin, started
 #          empty: `lading mirror --upstream` against docker-registry in proxy mode. The origin's access
 #          log counts the layer fetches each cache made. Aim: lading at most 0.5x distribution's time,
-#          one upstream fetch.
+#          one upstream fetch. With --upstream-rate the origin the caches pull from is behind a link of
+#          that rate, as a remote upstream is (on loopback, fetching the layer 21 times costs
+#          distribution little, and the 20 clients' own CPU decides both times).
 # Prints medians and ratios.
 #
 # The mirror runs through the distribution's launcher (bin/lading: its JVM flags and class-data
@@ -23,6 +25,10 @@
 #   --runs N       repetitions of each measurement; medians are reported (default 3)
 #   --blob-mb MB   size of the layer (default 150)
 #   --clients N    concurrent clients of the cold pull (default 20)
+#   --upstream-rate RATE
+#                  cold test only: the caches' upstream is a copy of the origin in a network namespace
+#                  of its own, reached through a veth pair shaped to RATE each way (tc tbf; tc's units:
+#                  1gbit, 500mbit). Needs root and iproute2 (ip, tc).
 #   --lading PATH  the lading launcher (default: $LADING, else
 #                  mirror-server/target/lading-dist/bin/lading)
 #   --jar PATH     run `java -jar PATH` instead of the launcher (default flags of the JVM)
@@ -41,6 +47,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 RUNS=3
 BLOB_MB=150
 CLIENTS=20
+UPSTREAM_RATE=""
 LADING="${LADING:-$ROOT/mirror-server/target/lading-dist/bin/lading}"
 JAR=""
 KEEP=0
@@ -50,6 +57,7 @@ while [ $# -gt 0 ]; do
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS=$2; shift ;;
     --blob-mb) [ $# -ge 2 ] || die "--blob-mb needs a number"; BLOB_MB=$2; shift ;;
     --clients) [ $# -ge 2 ] || die "--clients needs a number"; CLIENTS=$2; shift ;;
+    --upstream-rate) [ $# -ge 2 ] || die "--upstream-rate needs a rate (1gbit, 500mbit)"; UPSTREAM_RATE=$2; shift ;;
     --lading) [ $# -ge 2 ] || die "--lading needs a path"; LADING=$2; shift ;;
     --jar) [ $# -ge 2 ] || die "--jar needs a path"; JAR=$2; shift ;;
     --keep) KEEP=1 ;;
@@ -64,6 +72,13 @@ done
 for tool in skopeo docker-registry curl; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: apt-get install skopeo docker-registry curl)"
 done
+if [ -n "$UPSTREAM_RATE" ]; then
+  [[ "$UPSTREAM_RATE" =~ ^[0-9]+(\.[0-9]+)?[kmg]?(bit|bps)$ ]] || die "--upstream-rate takes a rate in tc's units (1gbit, 500mbit), not '$UPSTREAM_RATE'"
+  [ "$(id -u)" = 0 ] || die "--upstream-rate needs root (it makes a network namespace and shapes a veth pair)"
+  for tool in ip tc; do
+    command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: apt-get install iproute2)"
+  done
+fi
 # shellcheck disable=SC2206 # a space-separated option list, split on purpose
 JAVA_OPTS=(${LADING_JAVA_OPTS:-})
 # LADING_CMD: how to start lading (a plain command, so that $! of a background start is the JVM).
@@ -79,6 +94,7 @@ fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/lading-mirror-bench.XXXXXX")"
 MIRROR_PID=""
 FLOOR_PID=""
+NETNS=""
 cleanup() {
   if [ "$KEEP" -eq 1 ]; then
     log "kept $WORK (servers still running)"
@@ -89,6 +105,8 @@ cleanup() {
   for dir in "$WORK"/registry-*; do
     [ -d "$dir" ] && "$ROOT/tools/local-registry.sh" stop "$dir" >/dev/null 2>&1 || true
   done
+  # Deleting the namespace deletes its end of the veth pair, and so the pair.
+  if [ -n "$NETNS" ]; then ip netns del "$NETNS" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -304,9 +322,38 @@ wait "$FLOOR_PID" 2>/dev/null || true
 FLOOR_PID=""
 
 # ---------------------------------------------------------------------------------------------- cold
-# origin_fetches: how often the origin has served the layer so far.
+# UPSTREAM: the registry the caches pull through from; the origin itself, or with --upstream-rate a copy
+# of it behind a shaped link: a network namespace with a registry listening on 10.213.0.2, reached
+# through a veth pair whose two ends each send at most RATE (tbf: no netem on every kernel, so no
+# added delay; the link's rate is what makes an upstream fetch cost what it does over a WAN).
+UPSTREAM=$ORIGIN
+UPSTREAM_DIR="$WORK/registry-origin"
+if [ -n "$UPSTREAM_RATE" ]; then
+  NETNS="lading-bench-$$"
+  veth="lb$$"
+  ip netns add "$NETNS"
+  ip link add "${veth}a" type veth peer name "${veth}b"
+  ip link set "${veth}b" netns "$NETNS"
+  ip addr add 10.213.0.1/30 dev "${veth}a"
+  ip link set "${veth}a" up
+  ip netns exec "$NETNS" ip addr add 10.213.0.2/30 dev "${veth}b"
+  ip netns exec "$NETNS" ip link set "${veth}b" up
+  ip netns exec "$NETNS" ip link set lo up
+  tc qdisc add dev "${veth}a" root tbf rate "$UPSTREAM_RATE" burst 1mb latency 100ms
+  ip netns exec "$NETNS" tc qdisc add dev "${veth}b" root tbf rate "$UPSTREAM_RATE" burst 1mb latency 100ms
+  UPSTREAM_DIR="$WORK/registry-remote"
+  port=$(ip netns exec "$NETNS" env LOCAL_REGISTRY_ACCESS_LOG=1 LOCAL_REGISTRY_LISTEN=0.0.0.0 \
+    "$ROOT/tools/local-registry.sh" start "$UPSTREAM_DIR")
+  UPSTREAM="10.213.0.2:${port##*:}"
+  start=$(now_ms)
+  skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false "docker://$ORIGIN/$IMAGE" \
+    "docker://$UPSTREAM/$IMAGE"
+  log "the upstream is $UPSTREAM behind a $UPSTREAM_RATE link (the image went up it in $(( $(now_ms) - start )) ms)"
+fi
+
+# origin_fetches: how often the caches' upstream has served the layer so far.
 origin_fetches() {
-  grep -c "\"GET /v2/bench/blob/blobs/$LAYER" "$WORK/registry-origin/registry.log" || true
+  grep -c "\"GET /v2/bench/blob/blobs/$LAYER" "$UPSTREAM_DIR/registry.log" || true
 }
 
 C_D=() C_L=() F_D=() F_L=() U_D=() U_L=()
@@ -315,14 +362,14 @@ for run in $(seq 1 "$RUNS"); do
     before=$(origin_fetches)
     if [ "$who" = distribution ]; then
       dir="$WORK/registry-proxy-$run"
-      PROXY=$(LOCAL_REGISTRY_PROXY="http://$ORIGIN" "$ROOT/tools/local-registry.sh" start "$dir")
+      PROXY=$(LOCAL_REGISTRY_PROXY="http://$UPSTREAM" "$ROOT/tools/local-registry.sh" start "$dir")
       C_D+=("$(many_pulls "$PROXY")")
       U_D+=("$(cpu_ms "$(cat "$dir/pid")")")
       "$ROOT/tools/local-registry.sh" stop "$dir" >/dev/null
       rm -rf "$dir/data"
       F_D+=($(( $(origin_fetches) - before )))
     else
-      start_mirror "mirror-cold-$run" --upstream "origin=http://$ORIGIN"
+      start_mirror "mirror-cold-$run" --upstream "origin=http://$UPSTREAM"
       C_L+=("$(many_pulls "$MIRROR")")
       U_L+=("$(cpu_ms "$MIRROR_PID")")
       stop_mirror
@@ -359,6 +406,11 @@ printf '%-44s %14s %9s MB/s %8s\n' "  8 GETs from a bare sendfile server" "" "$(
 printf '%-44s %14s %12s s %8s\n' "  8 GETs there, server + curls CPU" "" "$(secs "$tf")" "$(ratio "$td" "$tf")x"
 printf '%-44s %14s %12s s %8s\n' "  skopeo copy from a local dir: (no server)" "" "$(secs "$sf")" "$(ratio "$sf" "$sd")"
 printf '%-44s %12s s %12s s %8s %s\n' "warm: $CLIENTS concurrent pulls (clients' floor)" "$(secs "$md")" "$(secs "$ml")" "$(ratio "$ml" "$md")" ""
+if [ -n "$UPSTREAM_RATE" ]; then
+  echo "cold: the caches' upstream is a copy of the origin behind a $UPSTREAM_RATE link"
+else
+  echo "cold: the caches' upstream is the origin, on loopback"
+fi
 printf '%-44s %12s s %12s s %8s %s\n' "cold: $CLIENTS concurrent pulls through the cache" "$(secs "$cd_")" "$(secs "$cl")" "$(ratio "$cl" "$cd_")" "<= 0.50"
 printf '%-44s %12s s %12s s\n' "cold: CPU of the cache (start to end)" "$(secs "$(median "${U_D[@]}")")" "$(secs "$(median "${U_L[@]}")")"
 printf '%-44s %14s %14s\n' "cold: origin fetches of the layer (per run)" "${F_D[*]}" "${F_L[*]}"

@@ -10,7 +10,8 @@
 # DIR holds config.yml, data/ (the blobs), registry.log, pid and port. Without PORT a free port in
 # 20000-59999 is picked. Environment: REGISTRY_START_TIMEOUT (seconds, default 20),
 # LOCAL_REGISTRY_ACCESS_LOG=1 (one line per request in registry.log), LOCAL_REGISTRY_PROXY=URL (a pull-through
-# cache of the registry at URL: distribution's proxy mode). Not REGISTRY_*: docker-registry reads
+# cache of the registry at URL: distribution's proxy mode), LOCAL_REGISTRY_LISTEN=ADDR (the address to
+# listen on, default 127.0.0.1; 0.0.0.0 for a registry in a network namespace of its own). Not REGISTRY_*: docker-registry reads
 # those as overrides of its configuration.
 set -Eeuo pipefail
 trap 'echo "local-registry: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -90,7 +91,7 @@ storage:
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:$port
+  addr: ${LOCAL_REGISTRY_LISTEN:-127.0.0.1}:$port
 ${LOCAL_REGISTRY_PROXY:+proxy:
   remoteurl: $LOCAL_REGISTRY_PROXY}
 EOF
