@@ -83,9 +83,9 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
         yield own.isPresent()
             ? new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot, as asked, with the image's"
                 + " own libfakechroot and libfakeroot (image: " + image + ", host: " + host
-                + FakechrootExecutor.caveats(true) + ")")
+                + FakechrootExecutor.caveats() + ")")
             : new ExecutorChoice(new FakechrootExecutor(), "fakechroot, as asked (image: " + image
-                + FakechrootExecutor.caveats(false) + ")");
+                + FakechrootExecutor.caveats() + ")");
       }
       case PROOT -> new ExecutorChoice(new ProotExecutor(), "proot, as asked (image: " + image
           + "; proot does not record chown" + ProotExecutor.caveats() + ")");
@@ -99,7 +99,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
         && !image.version().isEmpty() && image.version().equals(host.version());
     if (sameGlibc && HostTools.find("fakechroot").isPresent() && HostTools.find("fakeroot").isPresent()) {
       return new ExecutorChoice(new FakechrootExecutor(), "fakechroot (image and host: " + image
-          + FakechrootExecutor.caveats(false) + ")");
+          + FakechrootExecutor.caveats() + ")");
     }
     String why = sameGlibc ? "fakechroot or fakeroot is not installed"
         : "the image has " + image + ", the host " + host + "; the host's fakechroot and fakeroot"
@@ -114,7 +114,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       Optional<String> fails = own.isPresent() ? FakechrootExecutor.probe(own.get(), rootfs) : Optional.empty();
       if (own.isPresent() && fails.isEmpty()) {
         return new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot with the image's own"
-            + " libfakechroot and libfakeroot (" + why + FakechrootExecutor.caveats(true) + ")");
+            + " libfakechroot and libfakeroot (" + why + FakechrootExecutor.caveats() + ")");
       }
       if (own.isPresent()) {
         // A safety net for releases whose two libraries do not combine on this host (seen, until

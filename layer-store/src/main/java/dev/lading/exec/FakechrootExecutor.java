@@ -1,5 +1,6 @@
 package dev.lading.exec;
 
+import dev.lading.io.FileTrees;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.RootPaths;
 import dev.lading.layer.RootfsSnapshot;
@@ -44,15 +45,11 @@ public final class FakechrootExecutor implements RootfsExecutor {
 
   /**
    * What the executor cannot do on this host, for the log line that names it ("; ..."), else "":
-   * see {@link #run} for why the stand-in for ldconfig needs proot, and a static shell with the
-   * image's own libraries.
+   * the stand-in for ldconfig runs the image's own under proot (see {@link #hostLdconfig}).
    */
-  static String caveats(boolean imageLibraries) throws IOException {
-    Optional<String> missing = HostTools.find("proot").isEmpty() ? Optional.of("proot")
-        : imageLibraries && HostTools.staticBusybox().isEmpty() ? Optional.of("busybox-static")
-        : Optional.empty();
-    return missing.map(m -> "; ldconfig does nothing in RUN steps, so the image's /etc/ld.so.cache is"
-        + " not refreshed: apt-get install " + m).orElse("");
+  static String caveats() {
+    return HostTools.find("proot").isPresent() ? "" : "; ldconfig does nothing in RUN steps, so the"
+        + " image's /etc/ld.so.cache is not refreshed: apt-get install proot";
   }
 
   @Override
@@ -82,17 +79,20 @@ public final class FakechrootExecutor implements RootfsExecutor {
     try {
       Map<String, String> env = spec.environment();
       env.putIfAbsent("HOME", user.home());
-      Optional<Path> proot = HostTools.find("proot");
-      // The stand-in runs with the step's preloads and library path: the host's shell loads the
-      // image's libraries then, which only works when they are the host's; else a static shell.
-      Optional<Path> shell = imageLibraries == null ? Optional.of(Path.of("/bin/sh")) : HostTools.staticBusybox();
-      if (proot.isPresent() && shell.isPresent()) {
-        ldconfig = imageLdconfig(stateDir, shell.get(), proot.get());
-        String standIn = ldconfig.toString();
-        env.put("FAKECHROOT_CMD_SUBST", LDCONFIG_PATHS.stream().map(p -> p + "=" + standIn)
-            .collect(Collectors.joining(":")));
-      } // else ldconfig does nothing: caveats() said so when the executor was chosen
       socketRoot = shortSocketRoot(root);
+      Optional<Path> proot = HostTools.find("proot");
+      if (proot.isPresent()) {
+        ldconfig = imageLibraries == null ? hostLdconfig(stateDir, proot.get())
+            : imageLdconfig(proot.get(), imageLibraries.loader(), root);
+        if (ldconfig != null) {
+          String standIn = ldconfig.toString();
+          env.put("FAKECHROOT_CMD_SUBST", LDCONFIG_PATHS.stream().map(p -> p + "=" + standIn)
+              .collect(Collectors.joining(":")));
+        } else {
+          output.accept("lading: ldconfig does nothing in this step (the temporary directory takes no"
+              + " symbolic link, or its path has a space), so /etc/ld.so.cache is not refreshed");
+        }
+      } // else ldconfig does nothing: caveats() said so when the executor was chosen
       if (socketRoot != null) {
         env.put("FAKECHROOT_AF_UNIX_PATH", socketRoot.toString());
       }
@@ -137,8 +137,10 @@ public final class FakechrootExecutor implements RootfsExecutor {
       if (fakedStub != null) {
         Files.deleteIfExists(fakedStub);
       }
-      if (ldconfig != null) {
+      if (ldconfig != null && ldconfig.getParent().equals(stateDir)) {
         Files.deleteIfExists(ldconfig);
+      } else if (ldconfig != null) {
+        FileTrees.deleteTree(ldconfig.getParent()); // the links and the stand-in, never what they name
       }
       if (socketRoot != null) {
         Files.deleteIfExists(socketRoot);
@@ -246,17 +248,56 @@ public final class FakechrootExecutor implements RootfsExecutor {
   /**
    * A stand-in for the image's ldconfig: ldconfig is static, so no preload can point it at the image
    * (fakechroot's own stand-in does nothing, which leaves /etc/ld.so.cache stale after dpkg's
-   * libc-bin trigger). proot can, for a static program too: the stand-in runs the image's ldconfig
-   * there. fakechroot runs a stand-in outside the chroot, naming the image's program in
+   * libc-bin trigger, and after a "make install && ldconfig" into /usr/local/lib). proot can, for a
+   * static program too: the stand-in runs the image's ldconfig there. fakechroot runs a stand-in
+   * outside the chroot, with the step's environment, naming the image's program in
    * FAKECHROOT_CMD_ORIG and the root in FAKECHROOT_BASE_ORIG; the preloads go, as they would only
    * get in proot's way.
    */
-  private static Path imageLdconfig(Path dir, Path shell, Path proot) throws IOException {
-    Path script = Files.createTempFile(dir, ".ldconfig-", ".sh");
-    Files.writeString(script, "#!" + shell + (shell.endsWith("busybox") ? " sh" : "") + "\n"
+  private static Path hostLdconfig(Path dir, Path proot) throws IOException {
+    return standIn(dir, "#!/bin/sh\n"
         + "unset LD_PRELOAD LD_LIBRARY_PATH FAKEROOTKEY FAKECHROOT_ELFLOADER\n"
         + "exec '" + proot + "' -r \"$FAKECHROOT_BASE_ORIG\" -w / \"$FAKECHROOT_CMD_ORIG\" \"$@\"\n");
-    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return script;
+  }
+
+  /**
+   * The same with the image release's libraries, which the stand-in inherits (LD_LIBRARY_PATH,
+   * LD_PRELOAD) and which no host program loads: the image's loader runs the image's shell (the #!
+   * line), and the image's env drops the variables before proot starts, by unsetenv, which is what
+   * libfakechroot's exec reads (a shell's unset leaves the process's environment as it was, and
+   * FAKECHROOT_ELFLOADER would run the host's proot through the image's loader). The #! line names
+   * both through links in a new temporary directory: the kernel reads 127 bytes of it before Linux
+   * 5.1 (RHEL 8's 4.18), and the root's own path can be longer. Null when the links cannot be made.
+   */
+  private static Path imageLdconfig(Path proot, Path loader, Path root) throws IOException {
+    Optional<Path> shell = RootPaths.resolve(root, "bin/sh");
+    Optional<Path> envProgram = RootPaths.resolve(root, "usr/bin/env");
+    if (shell.isEmpty() || envProgram.isEmpty()) {
+      return null;
+    }
+    Path dir = Files.createTempDirectory("lading-");
+    try {
+      Files.createSymbolicLink(dir.resolve("ld"), loader);
+      Files.createSymbolicLink(dir.resolve("sh"), shell.get());
+    } catch (IOException | UnsupportedOperationException e) {
+      FileTrees.deleteTree(dir);
+      return null;
+    }
+    String line = "#!" + dir.resolve("ld") + " " + dir.resolve("sh");
+    if (line.length() > 127 || line.chars().filter(Character::isWhitespace).count() != 1) {
+      FileTrees.deleteTree(dir);
+      return null;
+    }
+    return standIn(dir, line + "\n"
+        + "exec '" + envProgram.get() + "' -u LD_PRELOAD -u LD_LIBRARY_PATH -u FAKEROOTKEY"
+        + " -u FAKECHROOT_ELFLOADER '" + proot + "' -r \"$FAKECHROOT_BASE_ORIG\" -w /"
+        + " \"$FAKECHROOT_CMD_ORIG\" \"$@\"\n");
+  }
+
+  private static Path standIn(Path dir, String script) throws IOException {
+    Path file = Files.createTempFile(dir, ".ldconfig-", ".sh");
+    Files.writeString(file, script);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return file;
   }
 }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Lading on a Debian 13 host (the stable release; glibc 2.41), as a CI container of it runs it: a
  * Debian 13 root made from the test base, with Debian 13's JRE, fakechroot, fakeroot and proot
  * installed by its apt, entered with chroot in a mount namespace of its own (root only), where
- * {@code nobody} builds a Debian 12 image (an older glibc) and a Debian 13 one (the host's). The other
- * ITs run on this machine's Debian 12 only.
+ * {@code nobody} builds Debian 11 and 12 images (older glibc) and a Debian 13 one (the host's). The
+ * other ITs run on this machine's Debian 12 only.
  */
 class DebianHostIT {
   @TempDir static Path shared;
@@ -38,7 +38,7 @@ class DebianHostIT {
         AsNobody.baseImage("trixie", bases), host.toString()), 600);
     Path work = Files.createDirectories(host.resolve("w"));
     Files.copy(jar, work.resolve("lading.jar"));
-    for (String suite : List.of("bookworm", "trixie")) {
+    for (String suite : List.of("bullseye", "bookworm", "trixie")) {
       String reference = AsNobody.baseImage(suite, bases);
       Processes.check(List.of("cp", "-r", reference.substring("oci:".length(), reference.lastIndexOf(':')),
           work.resolve(suite).toString()), 120);
@@ -48,6 +48,9 @@ class DebianHostIT {
           + "    && rm -rf /var/lib/apt/lists/*\n"
           + "RUN useradd -m app && mkdir /data && chown app:app /data\n"
           + "RUN ls --no-such-option 2>&1 | head -n 1\n"
+          // ldconfig itself (static, so beyond any preload) refreshes the image's cache.
+          + "RUN cp /usr/lib/x86_64-linux-gnu/libz.so.1 /usr/local/lib/liblading-test.so.1 && ldconfig"
+          + " && ldconfig -p | grep -q /usr/local/lib/\n"
           + "USER app\n");
     }
     Files.copy(Path.of("/etc/resolv.conf"), host.resolve("etc/resolv.conf"),
@@ -81,6 +84,15 @@ class DebianHostIT {
     // A program run through the image's loader keeps its argv[0], rather than its host path.
     assertTrue(build.output().contains(" /usr/bin/ls: unrecognized option"), build.output());
     Processes.Result run = lading("run -q store:old:1 -- sh -c 'id -un; stat -c \"%U %G\" /data; hello'");
+    assertEquals("app\napp app\nHello, world!", run.output().strip(), run.output());
+  }
+
+  @Test
+  void aDebian11ImageToo() throws IOException {
+    Processes.Result build = lading("build -t older:1 /w/ctx-bullseye");
+    assertEquals(0, build.exitCode(), build.output());
+    assertTrue(build.output().contains("executor: fakechroot with the image's own"), build.output());
+    Processes.Result run = lading("run -q store:older:1 -- sh -c 'id -un; stat -c \"%U %G\" /data; hello'");
     assertEquals("app\napp app\nHello, world!", run.output().strip(), run.output());
   }
 
