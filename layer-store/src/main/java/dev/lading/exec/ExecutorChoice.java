@@ -87,8 +87,16 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
             : new ExecutorChoice(new FakechrootExecutor(), "fakechroot, as asked (image: " + image
                 + FakechrootExecutor.caveats() + ")");
       }
-      case PROOT -> new ExecutorChoice(new ProotExecutor(), "proot, as asked (image: " + image
-          + "; proot does not record chown" + ProotExecutor.caveats() + ")");
+      case PROOT -> {
+        // With the host's libfakeroot where it loads, as auto does for a newer glibc: chown is kept.
+        Optional<FakerootLibrary> hostFakeroot = image.kind() == Libc.Kind.GLIBC ? FakerootLibrary.host()
+            : Optional.empty();
+        yield hostFakeroot.isPresent() && hostFakeroot.get().loadsInto(image) && SyscallFilter.prefix().isPresent()
+            ? new ExecutorChoice(new ProotExecutor(hostFakeroot.get()), "proot, as asked, with the host's"
+                + " libfakeroot, which records chown (image: " + image + ", host: " + host + ")")
+            : new ExecutorChoice(new ProotExecutor(), "proot, as asked (image: " + image
+                + "; proot does not record chown" + ProotExecutor.caveats() + ")");
+      }
       case AUTO -> auto(rootfs, image, host, librariesCache);
     };
   }
