@@ -24,6 +24,11 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
   /** The store cache ({@code Store.cacheDirectory}) that keeps {@link ImageLibraries}. */
   public static final String LIBRARIES_CACHE = "executor-libraries";
 
+  /** What goes wrong when fakechroot starts every program through the image's loader. */
+  private static final String THROUGH_LOADER = "programs that look for themselves fail"
+      + " (/proc/self/exe names the loader; java, started through /usr/bin/java, finds no libjli.so),"
+      + " which proot with the image's own libfakeroot avoids";
+
   /** What a user may ask for. */
   public enum Kind { AUTO, FAKECHROOT, PROOT;
 
@@ -82,7 +87,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
             ? ImageLibraries.prepare(rootfs, librariesCache, why::add) : Optional.empty();
         yield own.isPresent()
             ? new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot, as asked, with the image's"
-                + " own libfakechroot and libfakeroot (image: " + image + ", host: " + host
+                + " own libfakechroot and libfakeroot (image: " + image + ", host: " + host + "; " + THROUGH_LOADER
                 + FakechrootExecutor.caveats() + ")")
             : new ExecutorChoice(new FakechrootExecutor(), "fakechroot, as asked (image: " + image
                 + FakechrootExecutor.caveats() + ")");
@@ -119,21 +124,24 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
     if (olderGlibc(image, host) && librariesCache != null) {
       List<String> notFetched = new ArrayList<>();
       Optional<ImageLibraries> own = ImageLibraries.prepare(rootfs, librariesCache, notFetched::add);
+      if (own.isPresent() && HostTools.find("proot").isPresent()) {
+        // The release's own libfakeroot, under proot, which starts the image's programs as the
+        // kernel would (their own loader, found through their interpreter path). fakechroot with the
+        // release's libraries would be faster, but it runs every program by naming it to the
+        // image's loader, which then takes $ORIGIN from that name, not from the file: java, started
+        // as /usr/bin/java (a link to the JDK's bin/java, whose RUNPATH is $ORIGIN/../lib), found no
+        // libjli.so, and ca-certificates-java left the image without a Java trust store.
+        return new ExecutorChoice(new ProotExecutor(FakerootLibrary.of(own.get(), rootfs.toRealPath())),
+            "proot with the image's own libfakeroot, which records chown (" + why + ProotExecutor.caveats() + ")");
+      }
       Optional<String> fails = own.isPresent() ? FakechrootExecutor.probe(own.get(), rootfs) : Optional.empty();
       if (own.isPresent() && fails.isEmpty()) {
         return new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot with the image's own"
-            + " libfakechroot and libfakeroot (" + why + FakechrootExecutor.caveats() + ")");
+            + " libfakechroot and libfakeroot (" + why + "; " + THROUGH_LOADER + ": apt-get install proot"
+            + FakechrootExecutor.caveats() + ")");
       }
       if (own.isPresent()) {
-        // A safety net for releases whose two libraries do not combine on this host (seen, until
-        // the preload order was fixed, with Debian 12's on a Debian 13 host: "apt-get: not found").
-        // Its libfakeroot alone still serves under proot, which translates the paths.
-        String failure = "the image release's libfakechroot fails on this host (" + fails.get() + ")";
-        if (HostTools.find("proot").isPresent() && SyscallFilter.prefix().isPresent()) {
-          return new ExecutorChoice(new ProotExecutor(FakerootLibrary.of(own.get(), rootfs.toRealPath())),
-              "proot with the image's own libfakeroot (" + why + "; " + failure + ")");
-        }
-        notFetched.add(failure);
+        notFetched.add("the image release's libfakechroot fails on this host (" + fails.get() + ")");
       }
       why += "; " + String.join("; ", notFetched);
       noFakechroot += " and its release's own could not be had: " + String.join("; ", notFetched);

@@ -78,27 +78,32 @@ class DebianHostIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"bookworm", "bullseye"})
-  void anOlderGlibcsImageRecordsOwnersWithItsOwnLibraries(String suite) throws IOException {
+  void anOlderGlibcsImageRecordsOwnersWithItsOwnLibfakeroot(String suite) throws IOException {
+    buildAndRun(suite, "", "executor: proot with the image's own libfakeroot");
+  }
+
+  @Test
+  void fakechrootAsAskedRunsAnOlderGlibcsProgramsThroughItsLoader() throws IOException {
     // The release's own libfakechroot and libfakeroot, run by its loader (preloaded in the order the
     // fakechroot script uses: the other way round, Debian 12's found no program on this host).
-    String output = buildAndRun(suite, "executor: fakechroot with the image's own");
-    if (suite.equals("bookworm")) {
-      // A program run through the image's loader keeps its argv[0] (glibc 2.33 and later: --argv0).
-      assertTrue(output.contains(" /usr/bin/ls: unrecognized option"), output);
-    }
+    String output = buildAndRun("bookworm", "--executor fakechroot",
+        "executor: fakechroot, as asked, with the image's own");
+    // A program run through the image's loader keeps its argv[0] (glibc 2.33 and later: --argv0).
+    assertTrue(output.contains(" /usr/bin/ls: unrecognized option"), output);
   }
 
   @Test
   void theHostsGlibcTakesTheHostsFakechroot() throws IOException {
-    buildAndRun("trixie", "executor: fakechroot (image and host: glibc 2.41)");
+    buildAndRun("trixie", "", "executor: fakechroot (image and host: glibc 2.41)");
   }
 
   /** Builds the suite's Dockerfile, checks the executor line and the image's owners; the build's output. */
-  private static String buildAndRun(String suite, String executorLine) throws IOException {
-    Processes.Result build = lading("build -t " + suite + ":1 /w/ctx-" + suite);
+  private static String buildAndRun(String suite, String options, String executorLine) throws IOException {
+    String tag = suite + (options.isEmpty() ? "" : "-asked");
+    Processes.Result build = lading("build --no-cache " + options + " -t " + tag + ":1 /w/ctx-" + suite);
     assertEquals(0, build.exitCode(), build.output());
     assertTrue(build.output().contains(executorLine), build.output());
-    Processes.Result run = lading("run -q store:" + suite + ":1 -- sh -c 'id -un; stat -c \"%U %G\" /data; hello'");
+    Processes.Result run = lading("run -q store:" + tag + ":1 -- sh -c 'id -un; stat -c \"%U %G\" /data; hello'");
     assertEquals("app\napp app\nHello, world!", run.output().strip(), run.output());
     return build.output();
   }
