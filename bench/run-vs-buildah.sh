@@ -10,12 +10,14 @@
 #   apt       Debian 12 base: apt-get update && apt-get install -y curl (reaches Debian's archive)
 #   apt13     the same on a Debian 13 base (a newer glibc than a Debian 12 host's: proot with the
 #             host's libfakeroot instead of fakechroot); only with --only apt13
+#   apt11     the same on a Debian 11 base (an older glibc: proot with Debian 11's own libfakeroot);
+#             only with --only apt11
 #
 # Lading runs through the distribution's launcher (bin/lading, its JVM settings and class-data
 # archive), as users run it; --jar runs `java -jar PATH` instead. LADING_WORK_DIR, when set, is
 # passed to Lading (where it unpacks and runs the stages, e.g. /dev/shm).
 #
-# Usage: bench/run-vs-buildah.sh [--runs N] [--only files|apt|apt13] [--dist DIR | --jar PATH] [--keep]
+# Usage: bench/run-vs-buildah.sh [--runs N] [--only files|apt|apt13|apt11] [--dist DIR | --jar PATH] [--keep]
 #                                [--fresh-fs]
 #   (as root: buildah needs it, and Lading is run as nobody through runuser)
 #   --fresh-fs  run everything on a new 16 GiB ext4 file system (a loop-mounted sparse file under
@@ -40,7 +42,7 @@ FRESH_FS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS=$2; shift ;;
-    --only) [ $# -ge 2 ] || die "--only needs files, apt or apt13"; ONLY=$2; shift ;;
+    --only) [ $# -ge 2 ] || die "--only needs files, apt, apt13 or apt11"; ONLY=$2; shift ;;
     --jar) [ $# -ge 2 ] || die "--jar needs a path"; JAR=$2; shift ;;
     --dist) [ $# -ge 2 ] || die "--dist needs a directory"; DIST=$2; shift ;;
     --keep) KEEP=1 ;;
@@ -120,7 +122,7 @@ RUN mkdir -p /data && cd /data && for d in \$(seq 1 100); do mkdir d\$d; for f i
 RUN cd /data && rm -r d1 d2 d3 d4 d5 && for f in \$(seq 1 200); do echo changed >> d50/f\$f; done && chmod -R go-w d60
 EOF
       ;;
-    apt|apt13)
+    apt|apt13|apt11)
       cat >"$dir/Dockerfile" <<EOF
 FROM $base
 RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
@@ -146,7 +148,7 @@ cases=(files apt)
 printf '%-8s %12s %12s %8s %14s\n' case "lading (s)" "buildah (s)" ratio "rebuild (s)" >"$WORK/table"
 for name in "${cases[@]}"; do
   case "$name" in
-    files) make_case files minimal ;; apt) make_case apt bookworm ;; apt13) make_case apt13 trixie ;;
+    files) make_case files minimal ;; apt) make_case apt bookworm ;; apt13) make_case apt13 trixie ;; apt11) make_case apt11 bullseye ;;
     *) die "no case '$name'" ;;
   esac
   : >"$WORK/$name.lading"
