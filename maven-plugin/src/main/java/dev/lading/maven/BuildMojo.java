@@ -223,6 +223,11 @@ public class BuildMojo extends AbstractImageMojo {
       public void output(String line) {
         getLog().info(logPrefix() + "  " + line);
       }
+
+      @Override
+      public void warn(String line) {
+        getLog().warn(logPrefix() + line);
+      }
     }).build(new DockerfileBuild.Options(context.toAbsolutePath(), Files.readString(file),
         buildArgs == null ? Map.of() : buildArgs, dockerfileTarget, platform,
         ExecutorChoice.Kind.parse(executor),

@@ -138,6 +138,11 @@ final class BuildCommand implements Callable<Integer> {
           System.err.println("  " + line);
         }
       }
+
+      @Override
+      public void warn(String line) {
+        System.err.println("warning: " + line); // also with -q
+      }
     }).build(options);
     String digest = result.manifest().digest().toString();
     for (ImageLocation destination : destinations) {

@@ -56,6 +56,20 @@ class BuildIT {
   }
 
   @Test
+  void aStepThatCallsSetcapIsToldItsCapabilitiesAreNotKept() throws IOException {
+    Path ctx = context("setcap", "FROM BASE\n"
+        + "RUN cp /bin/true /usr/local/bin/server && (setcap cap_net_bind_service=+ep /usr/local/bin/server"
+        + " || echo no setcap here)\n"
+        + "RUN echo the setcap-free step\n");
+    Processes.Result build = lading("store-setcap", "build", "-q", "-t", "setcap:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    List<String> warnings = build.output().lines().filter(l -> l.startsWith("warning: ")).toList();
+    assertEquals(1, warnings.size(), build.output());
+    assertTrue(warnings.get(0).startsWith("warning: line 2: RUN calls setcap, but the file capabilities"),
+        build.output());
+  }
+
+  @Test
   void runCopyAndMetadataStepsMakeTheLayersARootBuildWould() throws IOException {
     Path ctx = context("app", "FROM BASE\n"
         + "ARG GREETING=hello\n"

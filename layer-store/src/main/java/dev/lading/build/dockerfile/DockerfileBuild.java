@@ -62,6 +62,11 @@ public final class DockerfileBuild {
 
     /** A line a RUN step printed. */
     void output(String line);
+
+    /** Something the build cannot do as the Dockerfile asks, which it goes on without. */
+    default void warn(String line) {
+      info("warning: " + line);
+    }
   }
 
   /**

@@ -40,6 +40,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -50,6 +52,10 @@ import java.util.function.Function;
  * from the step cache when its inputs are unchanged.
  */
 final class StageBuild {
+  /** Programs whose work a RUN step cannot keep: see {@link #warnOfLostAttributes}. */
+  private static final Pattern EXTENDED_ATTRIBUTE_TOOLS =
+      Pattern.compile("(?<![\\w.-])(setcap|setfattr)(?![\\w.-])");
+
   private final Dockerfile dockerfile;
   private final Stage stage;
   private final BuildArgs args;
@@ -300,6 +306,7 @@ final class StageBuild {
       listener.info("executor: " + choice.reason());
       executor = choice.executor();
     }
+    warnOfLostAttributes(r);
     OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
     RootfsSnapshot before = snapshotBefore();
     Deque<String> tail = new ArrayDeque<>();
@@ -339,6 +346,23 @@ final class StageBuild {
    * host's loader would fail on them with an error far from the cause ("Exec format error"). Stages
    * with only COPY, ADD and config steps build for any platform.
    */
+  /**
+   * setcap and setfattr write extended attributes, which fakeroot keeps in its daemon's memory only
+   * (its state file has no field for them) and an unprivileged build cannot write to disk: the layer
+   * would silently lack a file capability that a root build keeps. Said once per step that names
+   * either program (a package's maintainer script that calls setcap is not seen).
+   */
+  private void warnOfLostAttributes(Instruction.Run r) {
+    Matcher m = EXTENDED_ATTRIBUTE_TOOLS.matcher(r.command().text());
+    if (m.find()) {
+      listener.warn("line " + r.location().line() + ": RUN calls " + m.group(1) + ", but the file"
+          + " capabilities and other extended attributes a RUN step sets are not kept in its layer"
+          + " (fakeroot holds them in memory only); to bind a port below 1024 as a non-root user,"
+          + " listen above 1023 or set the net.ipv4.ip_unprivileged_port_start sysctl when the"
+          + " container runs");
+    }
+  }
+
   private void requireRunnable(Instruction.Run r) throws BuildException {
     Platform image = state.config.platform();
     Platform host = Platform.current();
