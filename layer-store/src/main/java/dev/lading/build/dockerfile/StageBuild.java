@@ -40,8 +40,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -52,10 +50,6 @@ import java.util.function.Function;
  * from the step cache when its inputs are unchanged.
  */
 final class StageBuild {
-  /** Programs whose work a RUN step cannot keep: see {@link #warnOfLostAttributes}. */
-  private static final Pattern EXTENDED_ATTRIBUTE_TOOLS =
-      Pattern.compile("(?<![\\w.-])(setcap|setfattr)(?![\\w.-])");
-
   private final Dockerfile dockerfile;
   private final Stage stage;
   private final BuildArgs args;
@@ -257,7 +251,8 @@ final class StageBuild {
   }
 
   private void runStep(Instruction.Run r, Expander expander, Instant created) throws IOException {
-    List<String> argv = r.command().execForm() ? r.command().args() : shellCommand(r);
+    List<String> argv = r.command().execForm() ? r.command().args()
+        : RunInstructions.shellCommand(r, state.shell);
     List<String> env = new ArrayList<>();
     expander.runEnvironment().forEach((k, v) -> env.add(k + "=" + v));
     String createdBy = "RUN " + String.join(" ", argv);
@@ -298,7 +293,7 @@ final class StageBuild {
   private void runStep(Instruction.Run r, List<String> argv, List<String> env,
       Map<Instruction.BindMount, Sources> bound, Instant created, String createdBy, Digest key)
       throws IOException {
-    requireRunnable(r);
+    RunInstructions.requireRunnable(r, state.config.platform(), options.executor());
     materialize(state);
     if (executor == null) {
       ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs,
@@ -306,7 +301,7 @@ final class StageBuild {
       listener.info("executor: " + choice.reason());
       executor = choice.executor();
     }
-    warnOfLostAttributes(r);
+    RunInstructions.lostAttributes(r).ifPresent(listener::warn);
     OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
     RootfsSnapshot before = snapshotBefore();
     Deque<String> tail = new ArrayDeque<>();
@@ -346,73 +341,6 @@ final class StageBuild {
    * host's loader would fail on them with an error far from the cause ("Exec format error"). Stages
    * with only COPY, ADD and config steps build for any platform.
    */
-  /**
-   * setcap and setfattr write extended attributes, which fakeroot keeps in its daemon's memory only
-   * (its state file has no field for them) and an unprivileged build cannot write to disk: the layer
-   * would silently lack a file capability that a root build keeps. Said once per step that names
-   * either program (a package's maintainer script that calls setcap is not seen).
-   */
-  private void warnOfLostAttributes(Instruction.Run r) {
-    Matcher m = EXTENDED_ATTRIBUTE_TOOLS.matcher(r.command().text());
-    if (m.find()) {
-      listener.warn("line " + r.location().line() + ": RUN calls " + m.group(1) + ", but the file"
-          + " capabilities and other extended attributes a RUN step sets are not kept in its layer"
-          + " (fakeroot holds them in memory only); to bind a port below 1024 as a non-root user,"
-          + " listen above 1023 or set the net.ipv4.ip_unprivileged_port_start sysctl when the"
-          + " container runs");
-    }
-  }
-
-  private void requireRunnable(Instruction.Run r) throws BuildException {
-    Platform image = state.config.platform();
-    Platform host = Platform.current();
-    boolean otherOs = image.os() != null && !image.os().equals(host.os());
-    if (!otherOs && !Emulation.needed(image)) {
-      return;
-    }
-    boolean emulated = !otherOs && Emulation.emulator(image).isPresent();
-    if (emulated && options.executor() != ExecutorChoice.Kind.FAKECHROOT) {
-      return;
-    }
-    String why = otherOs ? "Lading runs no programs of another operating system"
-        : emulated ? "--executor fakechroot cannot run another machine's programs; use --executor proot"
-            + " (or auto), which runs them with " + Emulation.emulator(image).get()
-        : "no emulator for " + image.architecture() + " is installed. Install qemu's user-mode"
-            + " emulators (apt-get install qemu-user-static proot) and Lading runs the step with proot"
-            + " and qemu, or build on a " + image + " machine";
-    throw new BuildException("line " + r.location().line() + ": RUN cannot run here: the stage's"
-        + " image is for " + image + " and this machine is " + host + "; " + why + ". Or build for "
-        + host + " (--platform " + host + ", or FROM --platform=" + host + " in a stage of build tools"
-        + " whose output a " + image + " stage copies with COPY --from): a stage for another platform"
-        + " builds when it has no RUN");
-  }
-
-  /** The shell-form command through SHELL; a lone heredoc ({@code RUN <<EOF}) is the script itself. */
-  private List<String> shellCommand(Instruction.Run r) {
-    String text = r.command().text();
-    if (!r.heredocs().isEmpty()) {
-      String marker = text.strip();
-      if (r.heredocs().size() == 1 && marker.matches("<<-?[\"']?" + java.util.regex.Pattern.quote(
-          r.heredocs().get(0).name()) + "[\"']?")) {
-        text = r.heredocs().get(0).content();
-      } else {
-        // The shell reads the here-documents itself, as BuildKit hands them over.
-        StringBuilder script = new StringBuilder(text);
-        for (var heredoc : r.heredocs()) {
-          script.append('\n').append(heredoc.content());
-          if (!heredoc.content().endsWith("\n")) {
-            script.append('\n');
-          }
-          script.append(heredoc.name());
-        }
-        text = script.toString();
-      }
-    }
-    List<String> argv = new ArrayList<>(state.shell);
-    argv.add(text);
-    return argv;
-  }
-
   private void copyStep(Instruction.Location location, List<String> sources,
       List<dev.lading.dockerfile.Heredoc> inline, String destination, Optional<String> from,
       Optional<String> chown, Optional<String> chmod, boolean add, Optional<String> checksum, Instant created,
