@@ -84,7 +84,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       case FAKECHROOT -> {
         List<String> why = new ArrayList<>();
         Optional<ImageLibraries> own = olderGlibc(image, host) && librariesCache != null
-            ? ImageLibraries.prepare(rootfs, librariesCache, why::add) : Optional.empty();
+            ? ImageLibraries.prepare(rootfs, image, librariesCache, why::add) : Optional.empty();
         yield own.isPresent()
             ? new ExecutorChoice(new FakechrootExecutor(own.get()), "fakechroot, as asked, with the image's"
                 + " own libfakechroot and libfakeroot (image: " + image + ", host: " + host + "; " + THROUGH_LOADER
@@ -93,10 +93,9 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
                 + FakechrootExecutor.caveats() + ")");
       }
       case PROOT -> {
-        // With the host's libfakeroot where it loads, as auto does for a newer glibc: chown is kept.
-        Optional<FakerootLibrary> hostFakeroot = image.kind() == Libc.Kind.GLIBC ? FakerootLibrary.host()
-            : Optional.empty();
-        yield hostFakeroot.isPresent() && hostFakeroot.get().loadsInto(image) && SyscallFilter.prefix().isPresent()
+        // With the host's libfakeroot where it serves, as auto does for a newer glibc: chown is kept.
+        Optional<FakerootLibrary> hostFakeroot = hostFakerootUnderProot(image);
+        yield hostFakeroot.isPresent()
             ? new ExecutorChoice(new ProotExecutor(hostFakeroot.get()), "proot, as asked, with the host's"
                 + " libfakeroot, which records chown (image: " + image + ", host: " + host + ")")
             : new ExecutorChoice(new ProotExecutor(), "proot, as asked (image: " + image
@@ -123,7 +122,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
         : "the host's fakechroot does not load into an older glibc";
     if (olderGlibc(image, host) && librariesCache != null) {
       List<String> notFetched = new ArrayList<>();
-      Optional<ImageLibraries> own = ImageLibraries.prepare(rootfs, librariesCache, notFetched::add);
+      Optional<ImageLibraries> own = ImageLibraries.prepare(rootfs, image, librariesCache, notFetched::add);
       if (own.isPresent() && HostTools.find("proot").isPresent()) {
         // The release's own libfakeroot, under proot, which starts the image's programs as the
         // kernel would (their own loader, found through their interpreter path). fakechroot with the
@@ -147,16 +146,14 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       noFakechroot += " and its release's own could not be had: " + String.join("; ", notFetched);
     }
     if (image.kind() == Libc.Kind.GLIBC && HostTools.find("proot").isPresent()) {
-      // The host's libfakeroot loads into any glibc from the one it was linked against on; under
-      // proot, whose untranslated calls must fail for its stat to see the image's files.
-      Optional<FakerootLibrary> hostFakeroot = FakerootLibrary.host();
-      if (hostFakeroot.isPresent() && hostFakeroot.get().loadsInto(image) && SyscallFilter.prefix().isPresent()) {
-        return new ExecutorChoice(new ProotExecutor(hostFakeroot.get()), "proot with the host's libfakeroot"
+      Optional<FakerootLibrary> serving = hostFakerootUnderProot(image);
+      if (serving.isPresent()) {
+        return new ExecutorChoice(new ProotExecutor(serving.get()), "proot with the host's libfakeroot"
             + " (image: " + image + ", host: " + host + "; " + noFakechroot + "; the host's libfakeroot,"
             + " which records chown, loads into the image's programs under proot)");
       }
       if (olderGlibc(host, image)) {
-        why += hostFakeroot.isEmpty() ? "; fakeroot is not installed (apt-get install fakeroot)"
+        why += FakerootLibrary.host().isEmpty() ? "; fakeroot is not installed (apt-get install fakeroot)"
             : !SyscallFilter.prefix().isPresent() ? "; " + SyscallFilter.unavailable() : "";
       }
     }
@@ -166,6 +163,17 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
     }
     return new ExecutorChoice(new ProotExecutor(), "proot (" + why + "; proot does not record chown"
         + ProotExecutor.caveats() + ")");
+  }
+
+  /**
+   * The host's libfakeroot when it can serve a glibc image's programs under proot: it loads into
+   * any glibc from the one it was linked against on, and proot's untranslated calls must fail (the
+   * system-call filter) for its stat to see the image's files.
+   */
+  private static Optional<FakerootLibrary> hostFakerootUnderProot(Libc image) throws IOException {
+    Optional<FakerootLibrary> host = image.kind() == Libc.Kind.GLIBC ? FakerootLibrary.host() : Optional.empty();
+    return host.isPresent() && host.get().loadsInto(image) && SyscallFilter.prefix().isPresent() ? host
+        : Optional.empty();
   }
 
   /**

@@ -56,9 +56,10 @@ public record ImageLibraries(Path loader, List<Path> libraryPath, Path libfakech
   /**
    * The image's libraries, fetched into {@code cache} unless there already: empty when the image is
    * not an x86-64 Debian-style glibc image with apt, or when apt cannot fetch them (the reason goes
-   * to {@code log}; the caller falls back to proot).
+   * to {@code log}; the caller falls back to proot). {@code glibc} is the image's, as the caller read
+   * it ({@link Libc#of}).
    */
-  public static Optional<ImageLibraries> prepare(Path rootfs, Path cache, Consumer<String> log)
+  public static Optional<ImageLibraries> prepare(Path rootfs, Libc glibc, Path cache, Consumer<String> log)
       throws IOException {
     Path root = rootfs.toRealPath();
     Optional<Path> libc = RootPaths.resolve(root, "lib/x86_64-linux-gnu/libc.so.6");
@@ -81,7 +82,7 @@ public record ImageLibraries(Path loader, List<Path> libraryPath, Path libfakech
     for (String d : LIBRARY_DIRS) {
       RootPaths.resolve(root, d).filter(Files::isDirectory).ifPresent(libraryPath::add);
     }
-    boolean argv0 = !ExecutorChoice.olderGlibc(Libc.of(root), new Libc(Libc.Kind.GLIBC, "2.33"));
+    boolean argv0 = !ExecutorChoice.olderGlibc(glibc, new Libc(Libc.Kind.GLIBC, "2.33"));
     return Optional.of(new ImageLibraries(loader.get(), libraryPath, dir.resolve(LIBFAKECHROOT),
         dir.resolve(LIBFAKEROOT), dir.resolve(FAKED), argv0));
   }
