@@ -83,7 +83,8 @@ public final class FakechrootExecutor implements RootfsExecutor {
       Optional<Path> proot = HostTools.find("proot");
       if (proot.isPresent()) {
         ldconfig = imageLibraries == null ? hostLdconfig(stateDir, proot.get())
-            : imageLdconfig(proot.get(), imageLibraries.loader(), root);
+            : socketRoot == null ? null
+            : imageLdconfig(stateDir, socketRoot.getParent(), proot.get(), imageLibraries.loader(), root);
         if (ldconfig != null) {
           String standIn = ldconfig.toString();
           env.put("FAKECHROOT_CMD_SUBST", LDCONFIG_PATHS.stream().map(p -> p + "=" + standIn)
@@ -137,14 +138,12 @@ public final class FakechrootExecutor implements RootfsExecutor {
       if (fakedStub != null) {
         Files.deleteIfExists(fakedStub);
       }
-      if (ldconfig != null && ldconfig.getParent().equals(stateDir)) {
+      if (ldconfig != null) {
         Files.deleteIfExists(ldconfig);
-      } else if (ldconfig != null) {
-        FileTrees.deleteTree(ldconfig.getParent()); // the links and the stand-in, never what they name
       }
       if (socketRoot != null) {
-        Files.deleteIfExists(socketRoot);
-        Files.deleteIfExists(socketRoot.getParent());
+        // The link to the root and the stand-in's links, never what they name.
+        FileTrees.deleteTree(socketRoot.getParent());
       }
     }
   }
@@ -266,26 +265,25 @@ public final class FakechrootExecutor implements RootfsExecutor {
    * line), and the image's env drops the variables before proot starts, by unsetenv, which is what
    * libfakechroot's exec reads (a shell's unset leaves the process's environment as it was, and
    * FAKECHROOT_ELFLOADER would run the host's proot through the image's loader). The #! line names
-   * both through links in a new temporary directory: the kernel reads 127 bytes of it before Linux
-   * 5.1 (RHEL 8's 4.18), and the root's own path can be longer. Null when the links cannot be made.
+   * both through links in {@code linkDir}, the short directory of {@link #shortSocketRoot} (the
+   * caller removes it with what is in it): the kernel reads 127 bytes of that line before Linux 5.1
+   * (RHEL 8's 4.18), and the root's own path can be longer. Null when the links cannot be made.
    */
-  private static Path imageLdconfig(Path proot, Path loader, Path root) throws IOException {
+  private static Path imageLdconfig(Path dir, Path linkDir, Path proot, Path loader, Path root)
+      throws IOException {
     Optional<Path> shell = RootPaths.resolve(root, "bin/sh");
     Optional<Path> envProgram = RootPaths.resolve(root, "usr/bin/env");
     if (shell.isEmpty() || envProgram.isEmpty()) {
       return null;
     }
-    Path dir = Files.createTempDirectory("lading-");
     try {
-      Files.createSymbolicLink(dir.resolve("ld"), loader);
-      Files.createSymbolicLink(dir.resolve("sh"), shell.get());
+      Files.createSymbolicLink(linkDir.resolve("ld"), loader);
+      Files.createSymbolicLink(linkDir.resolve("sh"), shell.get());
     } catch (IOException | UnsupportedOperationException e) {
-      FileTrees.deleteTree(dir);
       return null;
     }
-    String line = "#!" + dir.resolve("ld") + " " + dir.resolve("sh");
+    String line = "#!" + linkDir.resolve("ld") + " " + linkDir.resolve("sh");
     if (line.length() > 127 || line.chars().filter(Character::isWhitespace).count() != 1) {
-      FileTrees.deleteTree(dir);
       return null;
     }
     return standIn(dir, line + "\n"
