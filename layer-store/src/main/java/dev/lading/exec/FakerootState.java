@@ -112,11 +112,15 @@ final class FakerootState {
       if (previous != null && faked != null) {
         now = Ownership.of(kind(faked.mode()), faked.mode(), faked.uid(), faked.gid(),
             major(faked.rdev()), minor(faked.rdev()));
+        if (previous.capability() != null && previous.uid() == now.uid() && previous.gid() == now.gid()) {
+          // Kept as the kernel keeps them: a chown clears a file's capabilities, a chmod does not.
+          now = now.withCapability(previous.capabilityBytes());
+        }
       } else if (previous != null && previous.type() == kindOnDisk(diskMode, previous)) {
         // Untouched by the step, or (proot records nothing, its chmod is real) chmodded on disk.
         now = stateFile == null && was.diskMode() != stat.mode() && stat.kind() != null
             ? Ownership.of(previous.type(), stat.mode(), previous.uid(), previous.gid(),
-                previous.devMajor(), previous.devMinor())
+                previous.devMajor(), previous.devMinor()).withCapability(previous.capabilityBytes())
             : previous;
       } else {
         now = created(entries.get(parent(key)), faked, diskMode, uid, gid);

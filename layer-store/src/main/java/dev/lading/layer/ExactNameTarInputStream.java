@@ -71,6 +71,12 @@ final class ExactNameTarInputStream extends TarArchiveInputStream {
     return new Names(name, link);
   }
 
+  /** The raw value of the current entry's own PAX record {@code key} (not a global one), or null. */
+  byte[] localPaxRecord(String key) {
+    byte[] value = localPax.get(key);
+    return value == null ? null : value.clone();
+  }
+
   /**
    * A per-entry PAX record wins over a GNU long name, which wins over the ustar header. A global
    * header's {@code path} is ignored, as container runtimes (Go's archive/tar) ignore global headers:

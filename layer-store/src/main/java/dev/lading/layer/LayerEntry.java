@@ -16,7 +16,10 @@ import java.util.Objects;
  *
  * <p>A null {@code mtime} means "the layer's default" (see {@link ReproducibleLayer.Builder#mtime}), so
  * one setting pins every entry. {@code mode} holds permission bits only (including setuid, setgid and
- * sticky: {@code 07777}); the type comes from {@link #type}.
+ * sticky: {@code 07777}); the type comes from {@link #type}. {@code capability} is a file's
+ * {@code security.capability} extended attribute (its file capabilities), base64, or null; a layer
+ * holds it as the PAX record {@code SCHILY.xattr.security.capability}, as GNU tar, Go's archive/tar
+ * and buildah write it.
  */
 public record LayerEntry(
     String path,
@@ -30,7 +33,8 @@ public record LayerEntry(
     String gname,
     Instant mtime,
     int devMajor,
-    int devMinor) {
+    int devMinor,
+    String capability) {
 
   /** The kinds of entry a layer built by Lading may hold. */
   public enum Type {
@@ -94,6 +98,9 @@ public record LayerEntry(
       }
       default -> throw new AssertionError(type);
     }
+    if (capability != null && type != Type.FILE && type != Type.HARDLINK) {
+      throw new IllegalArgumentException(path + " is no regular file but has file capabilities");
+    }
     if (type != Type.CHAR_DEVICE && type != Type.BLOCK_DEVICE && (devMajor != 0 || devMinor != 0)) {
       throw new IllegalArgumentException(path + " is no device but has device numbers");
     }
@@ -102,65 +109,71 @@ public record LayerEntry(
   /** A regular file whose bytes are read from {@code source} when the layer is written. */
   public static LayerEntry file(String path, Path source) {
     return new LayerEntry(path, Type.FILE, new Content.OfPath(source), null, DEFAULT_FILE_MODE,
-        0, 0, "", "", null, 0, 0);
+        0, 0, "", "", null, 0, 0, null);
   }
 
   /** A regular file holding {@code bytes} (copied). */
   public static LayerEntry file(String path, byte[] bytes) {
     return new LayerEntry(path, Type.FILE, new Content.OfBytes(bytes), null, DEFAULT_FILE_MODE,
-        0, 0, "", "", null, 0, 0);
+        0, 0, "", "", null, 0, 0, null);
   }
 
   /** A directory. */
   public static LayerEntry directory(String path) {
-    return new LayerEntry(path, Type.DIRECTORY, null, null, DEFAULT_DIRECTORY_MODE, 0, 0, "", "", null, 0, 0);
+    return new LayerEntry(path, Type.DIRECTORY, null, null, DEFAULT_DIRECTORY_MODE, 0, 0, "", "", null, 0, 0, null);
   }
 
   /** A symlink whose target text is stored exactly as given (absolute or relative). */
   public static LayerEntry symlink(String path, String target) {
-    return new LayerEntry(path, Type.SYMLINK, null, target, SYMLINK_MODE, 0, 0, "", "", null, 0, 0);
+    return new LayerEntry(path, Type.SYMLINK, null, target, SYMLINK_MODE, 0, 0, "", "", null, 0, 0, null);
   }
 
   /** A hardlink to the regular file at in-layer path {@code target}, which must be in the same layer. */
   public static LayerEntry hardlink(String path, String target) {
-    return new LayerEntry(path, Type.HARDLINK, null, target, DEFAULT_FILE_MODE, 0, 0, "", "", null, 0, 0);
+    return new LayerEntry(path, Type.HARDLINK, null, target, DEFAULT_FILE_MODE, 0, 0, "", "", null, 0, 0, null);
   }
 
   /** A named pipe. */
   public static LayerEntry fifo(String path) {
-    return new LayerEntry(path, Type.FIFO, null, null, DEFAULT_FILE_MODE, 0, 0, "", "", null, 0, 0);
+    return new LayerEntry(path, Type.FIFO, null, null, DEFAULT_FILE_MODE, 0, 0, "", "", null, 0, 0, null);
   }
 
   /** A character or block device node with its major and minor numbers. */
   public static LayerEntry device(String path, boolean block, int major, int minor) {
     return new LayerEntry(path, block ? Type.BLOCK_DEVICE : Type.CHAR_DEVICE, null, null,
-        DEFAULT_FILE_MODE, 0, 0, "", "", null, major, minor);
+        DEFAULT_FILE_MODE, 0, 0, "", "", null, major, minor, null);
   }
 
   /** This entry with other permission bits ({@code 0755}, {@code 04755} ...). */
   public LayerEntry withMode(int newMode) {
-    return new LayerEntry(path, type, content, linkTarget, newMode, uid, gid, uname, gname, mtime, devMajor, devMinor);
+    return new LayerEntry(path, type, content, linkTarget, newMode, uid, gid, uname, gname, mtime, devMajor, devMinor, capability);
   }
 
   /** This entry owned by numeric {@code uid:gid}. */
   public LayerEntry withOwner(long newUid, long newGid) {
-    return new LayerEntry(path, type, content, linkTarget, mode, newUid, newGid, uname, gname, mtime, devMajor, devMinor);
+    return new LayerEntry(path, type, content, linkTarget, mode, newUid, newGid, uname, gname, mtime, devMajor, devMinor, capability);
   }
 
   /** This entry with user and group names recorded next to the numeric ids. */
   public LayerEntry withOwnerNames(String newUname, String newGname) {
-    return new LayerEntry(path, type, content, linkTarget, mode, uid, gid, newUname, newGname, mtime, devMajor, devMinor);
+    return new LayerEntry(path, type, content, linkTarget, mode, uid, gid, newUname, newGname, mtime, devMajor, devMinor, capability);
   }
 
   /** This entry with its own mtime instead of the layer default. */
   public LayerEntry withMtime(Instant newMtime) {
-    return new LayerEntry(path, type, content, linkTarget, mode, uid, gid, uname, gname, newMtime, devMajor, devMinor);
+    return new LayerEntry(path, type, content, linkTarget, mode, uid, gid, uname, gname, newMtime, devMajor, devMinor, capability);
+  }
+
+  /** This entry with the file capabilities {@code raw} ({@code security.capability}), null for none. */
+  public LayerEntry withCapability(byte[] raw) {
+    return new LayerEntry(path, type, content, linkTarget, mode, uid, gid, uname, gname, mtime, devMajor,
+        devMinor, raw == null ? null : java.util.Base64.getEncoder().encodeToString(raw));
   }
 
   /** This entry moved to another path (used when hardlink groups are re-rooted). */
   LayerEntry withPath(String newPath) {
     return new LayerEntry(newPath, type, content, linkTarget, mode, uid, gid, uname, gname, mtime,
-        devMajor, devMinor);
+        devMajor, devMinor, capability);
   }
 
   /** The bytes of a regular file entry. */

@@ -171,7 +171,8 @@ public final class LayerExtractor {
           } catch (IllegalArgumentException e) {
             throw new LayerExtractionException(layerName, entryName, e.getMessage());
           }
-          run.entry(entry, name, linkName, entries);
+          run.entry(entry, name, linkName, entries,
+              entries.localPaxRecord(ReproducibleLayer.CAPABILITY_RECORD));
         } catch (LayerExtractionException e) {
           throw e;
         } catch (IOException e) {
@@ -279,7 +280,13 @@ public final class LayerExtractor {
       return new OwnershipMap(OwnershipMap.VERSION, ownership);
     }
 
-    void entry(TarArchiveEntry e, String name, String linkName, InputStream data) throws IOException {
+    /**
+     * One entry; {@code capability} is its security.capability attribute from its PAX header (file
+     * capabilities), or null. An unprivileged unpack cannot set it on disk: like the owner, it goes
+     * into the ownership map, from which a RUN step's layer writes it again.
+     */
+    void entry(TarArchiveEntry e, String name, String linkName, InputStream data, byte[] capability)
+        throws IOException {
       lastEntry = name;
       List<String> parts = LayerPaths.clean(name);
       if (parts.isEmpty()) {
@@ -342,6 +349,9 @@ public final class LayerExtractor {
           directoryMeta.put(path, meta);
         } else if (kind == Kind.FILE) {
           recordMeta(path, meta); // the writer sets the rest, maybe in the background
+          if (capability != null && ownership != null) {
+            ownership.computeIfPresent(key(path), (k, o) -> o.withCapability(capability));
+          }
         } else {
           applyMeta(path, meta, name);
         }

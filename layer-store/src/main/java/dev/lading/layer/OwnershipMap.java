@@ -1,5 +1,6 @@
 package dev.lading.layer;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.lading.io.AtomicFiles;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -43,23 +45,42 @@ public record OwnershipMap(@JsonProperty("version") int version,
     return new OwnershipMap(VERSION, new TreeMap<>());
   }
 
-  /** The intended metadata of one path. */
+  /**
+   * The intended metadata of one path. {@code capability} is the file's {@code security.capability}
+   * extended attribute (its file capabilities, as {@code setcap} writes them), base64, or null: an
+   * unprivileged unpack or RUN step cannot write it to disk either.
+   */
   public record Ownership(
       @JsonProperty("type") Kind type,
       @JsonProperty("mode") String mode,
       @JsonProperty("uid") long uid,
       @JsonProperty("gid") long gid,
       @JsonProperty("devMajor") int devMajor,
-      @JsonProperty("devMinor") int devMinor) {
+      @JsonProperty("devMinor") int devMinor,
+      @JsonProperty("capability") @JsonInclude(JsonInclude.Include.NON_NULL) String capability) {
     public Ownership {
       Objects.requireNonNull(type, "type");
       // Mode is stored in octal text so the sidecar reads like `ls -l` to a human.
       Integer.parseInt(mode, 8);
+      if (capability != null) {
+        Base64.getDecoder().decode(capability);
+      }
     }
 
     /** Metadata with permission bits given as an int. */
     public static Ownership of(Kind type, int mode, long uid, long gid, int devMajor, int devMinor) {
-      return new Ownership(type, Integer.toOctalString(mode & 07777), uid, gid, devMajor, devMinor);
+      return new Ownership(type, Integer.toOctalString(mode & 07777), uid, gid, devMajor, devMinor, null);
+    }
+
+    /** The same with the file capabilities {@code raw} ({@code security.capability}), null for none. */
+    public Ownership withCapability(byte[] raw) {
+      return new Ownership(type, mode, uid, gid, devMajor, devMinor,
+          raw == null ? null : Base64.getEncoder().encodeToString(raw));
+    }
+
+    /** The raw {@code security.capability} attribute, or null. */
+    public byte[] capabilityBytes() {
+      return capability == null ? null : Base64.getDecoder().decode(capability);
     }
 
     /** The permission bits ({@code 07777} range). */
@@ -180,6 +201,9 @@ public record OwnershipMap(@JsonProperty("version") int version,
         g.writeNumberField("gid", o.gid());
         g.writeNumberField("devMajor", o.devMajor());
         g.writeNumberField("devMinor", o.devMinor());
+        if (o.capability() != null) {
+          g.writeStringField("capability", o.capability());
+        }
         g.writeEndObject();
       }
       g.writeEndObject();

@@ -129,6 +129,8 @@ public final class ReproducibleLayer {
 
     // PAX records in key order so the header bytes are stable.
     Map<String, String> pax = new TreeMap<>();
+    byte[] capability = entry.capability() == null || entry.type() != LayerEntry.Type.FILE ? null
+        : java.util.Base64.getDecoder().decode(entry.capability());
     if (utf8Length(name) > USTAR_NAME_MAX) {
       pax.put("path", name);
     }
@@ -150,8 +152,14 @@ public final class ReproducibleLayer {
     if (utf8Length(entry.gname()) > USTAR_OWNER_NAME_MAX) {
       pax.put("gname", entry.gname());
     }
-    if (!pax.isEmpty()) {
-      writePaxHeader(tar, name, mtime, pax);
+    if (!pax.isEmpty() || capability != null) {
+      Map<String, byte[]> records = new TreeMap<>();
+      pax.forEach((key, value) -> records.put(key, value.getBytes(StandardCharsets.UTF_8)));
+      if (capability != null) {
+        // The attribute's raw bytes, as GNU tar and Go's archive/tar write them (not UTF-8 text).
+        records.put(CAPABILITY_RECORD, capability);
+      }
+      writePaxHeader(tar, name, mtime, records);
     }
 
     byte flag = switch (entry.type()) {
@@ -189,19 +197,22 @@ public final class ReproducibleLayer {
   }
 
   private static void writePaxHeader(TarArchiveOutputStream tar, String name, FileTime mtime,
-      Map<String, String> records) throws IOException {
-    StringBuilder body = new StringBuilder();
-    for (Map.Entry<String, String> record : records.entrySet()) {
+      Map<String, byte[]> records) throws IOException {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    for (Map.Entry<String, byte[]> record : records.entrySet()) {
       // Each record is "<len> <key>=<value>\n" where <len> counts itself, so iterate to a fixed point.
-      String rest = " " + record.getKey() + "=" + record.getValue() + "\n";
-      int restLength = utf8Length(rest);
+      byte[] key = (" " + record.getKey() + "=").getBytes(StandardCharsets.UTF_8);
+      int restLength = key.length + record.getValue().length + 1;
       int length = restLength + Integer.toString(restLength).length();
       while (length != restLength + Integer.toString(length).length()) {
         length = restLength + Integer.toString(length).length();
       }
-      body.append(length).append(rest);
+      body.write(Integer.toString(length).getBytes(StandardCharsets.US_ASCII));
+      body.write(key);
+      body.write(record.getValue());
+      body.write('\n');
     }
-    byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = body.toByteArray();
     // The same naming scheme GNU tar uses; readers ignore it, but it must be fixed for reproducibility.
     String base = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
     base = base.substring(base.lastIndexOf('/') + 1);
@@ -218,6 +229,9 @@ public final class ReproducibleLayer {
     tar.write(bytes);
     tar.closeArchiveEntry();
   }
+
+  /** The PAX record of a file's capabilities (its security.capability attribute). */
+  static final String CAPABILITY_RECORD = "SCHILY.xattr.security.capability";
 
   private static void copyExactly(LayerEntry entry, long size, OutputStream out, byte[] buffer)
       throws IOException {
@@ -422,7 +436,7 @@ public final class ReproducibleLayer {
 
     private static LayerEntry link(LayerEntry at, String target) {
       return new LayerEntry(at.path(), LayerEntry.Type.HARDLINK, null, target, at.mode(), at.uid(),
-          at.gid(), at.uname(), at.gname(), at.mtime(), 0, 0);
+          at.gid(), at.uname(), at.gname(), at.mtime(), 0, 0, null);
     }
 
     private static String followHardlinks(Map<String, LayerEntry> resolved, LayerEntry link) {

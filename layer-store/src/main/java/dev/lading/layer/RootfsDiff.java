@@ -196,7 +196,9 @@ public final class RootfsDiff {
     if (owner == null) {
       return entry.withMode(now.mode());
     }
-    return entry.withMode(owner.permissions()).withOwner(owner.uid(), owner.gid());
+    LayerEntry owned = entry.withMode(owner.permissions()).withOwner(owner.uid(), owner.gid());
+    return owner.capability() != null && entry.type() == LayerEntry.Type.FILE
+        ? owned.withCapability(owner.capabilityBytes()) : owned;
   }
 
   /**
