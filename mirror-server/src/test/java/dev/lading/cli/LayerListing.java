@@ -21,7 +21,8 @@ final class LayerListing {
 
   /**
    * Each layer of {@code layout:ref}, bottom first: path -> "type mode uid:gid [-> target]", where
-   * type is f, d, l (symlink), h (hardlink), p (FIFO), c or b (devices).
+   * type is f, d, l (symlink), h (hardlink), p (FIFO), c or b (devices), followed by the entry's
+   * extended attributes (PAX {@code SCHILY.xattr.NAME} records) as " NAME=hex".
    */
   static List<TreeMap<String, String>> layers(Path layout, String ref) throws IOException {
     String manifest = Processes.check(List.of("skopeo", "inspect", "--raw", "oci:" + layout + ":" + ref), 60);
@@ -50,10 +51,25 @@ final class LayerListing {
           String link = e.isLink() ? e.getLinkName().replaceAll("^\\./", "").replaceAll("^/", "") : e.getLinkName();
           entries.put(name, type + " " + Integer.toOctalString(e.getMode() & 07777) + " "
               + e.getLongUserId() + ":" + e.getLongGroupId()
-              + (e.isSymbolicLink() || e.isLink() ? " -> " + link : ""));
+              + (e.isSymbolicLink() || e.isLink() ? " -> " + link : "") + xattrs(e));
         }
       }
     }
     return entries;
+  }
+
+  /**
+   * The entry's extended attributes, sorted. commons-compress decodes PAX values as UTF-8, so the
+   * hex is of the decoded text's UTF-8: the same for the same bytes, which is what is compared.
+   */
+  private static String xattrs(TarArchiveEntry e) {
+    StringBuilder out = new StringBuilder();
+    new TreeMap<>(e.getExtraPaxHeaders()).forEach((key, value) -> {
+      if (key.startsWith("SCHILY.xattr.")) {
+        out.append(' ').append(key.substring("SCHILY.xattr.".length())).append('=')
+            .append(java.util.HexFormat.of().formatHex(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      }
+    });
+    return out.toString();
   }
 }

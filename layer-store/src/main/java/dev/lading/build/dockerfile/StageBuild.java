@@ -274,6 +274,9 @@ final class StageBuild {
                   r.location(), "RUN --mount=type=bind: source").toString());
         }
       }
+      if (RunInstructions.setsCapabilities(r)) {
+        mountsKey.append("\nfile capabilities kept"); // layers cached before they were are not reused
+      }
       Digest key = DockerfileBuild.key(state.chain, "RUN", String.join("\0", argv), String.join("\0", env),
           state.workdir(), String.valueOf(state.run().user()), options.executor().name(),
           // The mounts as written (and what binds show), never the caches' contents: BuildKit's
@@ -302,6 +305,8 @@ final class StageBuild {
       executor = choice.executor();
     }
     RunInstructions.lostAttributes(r).ifPresent(listener::warn);
+    FileCapabilityRecord capabilities = FileCapabilityRecord.forStep(r);
+    List<String> command = capabilities == null ? argv : capabilities.command(argv);
     OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
     RootfsSnapshot before = snapshotBefore();
     Deque<String> tail = new ArrayDeque<>();
@@ -314,9 +319,12 @@ final class StageBuild {
     // The walks, before and after, are the tree the command sees unless something was moved into it.
     boolean walksHoldTheTree = mounted.targets().isEmpty();
     try {
-      RunSpec spec = new RunSpec(state.rootfs, argv, mounts.environment(r, env), state.workdir(), state.run().user(),
+      RunSpec spec = new RunSpec(state.rootfs, command, mounts.environment(r, env), state.workdir(), state.run().user(),
           state.ownership, mounted.binds(), walksHoldTheTree ? before : null);
       exit = executor.run(spec, line -> {
+        if (capabilities != null && capabilities.take(line)) {
+          return;
+        }
         listener.output(line);
         if (tail.size() == DockerfileBuild.TAIL_LINES) {
           tail.removeFirst();
@@ -331,6 +339,10 @@ final class StageBuild {
       throw new BuildException("line " + r.location().line() + ": RUN " + r.command().text()
           + " failed with exit code " + exit + (tail.isEmpty() ? "" : "; its last lines:\n  "
           + String.join("\n  ", tail)));
+    }
+    if (capabilities != null) {
+      capabilities.apply(state.rootfs, state.ownership, ownersBefore,
+          ImageUser.resolve(state.rootfs, state.run().user()), listener::info);
     }
     layer(before, walksHoldTheTree ? afterRun[0] : null, ownersBefore, created, createdBy, key);
   }
