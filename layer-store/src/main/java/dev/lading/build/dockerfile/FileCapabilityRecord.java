@@ -33,17 +33,24 @@ final class FileCapabilityRecord {
   private final String marker =
       "lading-capability-" + Long.toHexString(new java.security.SecureRandom().nextLong());
   private final List<String> getcapLines = new ArrayList<>();
+  private final boolean ifScriptsCallSetcap;
 
-  private FileCapabilityRecord() {}
+  private FileCapabilityRecord(boolean ifScriptsCallSetcap) {
+    this.ifScriptsCallSetcap = ifScriptsCallSetcap;
+  }
 
-  /** The record for a step that calls setcap, else null. */
+  /**
+   * The record for a step that calls setcap, or that installs packages (then the query runs only
+   * when a maintainer script names setcap); else null.
+   */
   static FileCapabilityRecord forStep(Instruction.Run r) {
-    return RunInstructions.setsCapabilities(r) ? new FileCapabilityRecord() : null;
+    return RunInstructions.setsCapabilities(r) ? new FileCapabilityRecord(false)
+        : RunInstructions.installsPackages(r) ? new FileCapabilityRecord(true) : null;
   }
 
   /** The step's command followed by the query. */
   List<String> command(List<String> argv) {
-    return RunInstructions.withCapabilityQuery(argv, marker);
+    return RunInstructions.withCapabilityQuery(argv, marker, ifScriptsCallSetcap);
   }
 
   /** Whether {@code line} of the step's output is the query's (kept here, not shown). */

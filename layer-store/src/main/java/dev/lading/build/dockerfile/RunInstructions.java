@@ -19,6 +19,10 @@ final class RunInstructions {
   private static final Pattern EXTENDED_ATTRIBUTE_TOOLS =
       Pattern.compile("(?<![\\w.-])(setcap|setfattr)(?![\\w.-])");
 
+  /** Package managers whose maintainer scripts may set file capabilities. */
+  private static final Pattern PACKAGE_TOOLS =
+      Pattern.compile("(?<![\\w.-])(apt-get|apt|aptitude|dpkg)(?![\\w.-])");
+
   private RunInstructions() {}
 
   /**
@@ -71,8 +75,7 @@ final class RunInstructions {
   /**
    * Whether a step calls setcap: its file capabilities live in fakeroot's daemon only, so before the
    * daemon stops the step asks for them ({@link #withCapabilityQuery}). Only then, as the query
-   * reads every file's attributes (about 1.5 s for a Debian base). A package's maintainer script
-   * that calls setcap is not seen.
+   * reads every file's attributes (about 1.5 s for a Debian base).
    */
   static boolean setsCapabilities(Instruction.Run r) {
     Matcher m = EXTENDED_ATTRIBUTE_TOOLS.matcher(r.command().text());
@@ -85,13 +88,25 @@ final class RunInstructions {
   }
 
   /**
+   * Whether a step installs Debian packages, whose maintainer scripts may call setcap (iputils-ping's
+   * does for ping when libcap2-bin is installed): its query runs only if a script of the image's
+   * dpkg database names setcap.
+   */
+  static boolean installsPackages(Instruction.Run r) {
+    return PACKAGE_TOOLS.matcher(r.command().text()).find();
+  }
+
+  /**
    * {@code argv} run by the image's shell, followed in the same session (so by the same faked) by
    * the image's {@code getcap -r} over every top-level directory but the host's /proc, /sys and
-   * /dev, each line it prints led by {@code marker}; the step's exit code is kept.
+   * /dev, each line it prints led by {@code marker}; the step's exit code is kept. With
+   * {@code ifScriptsCallSetcap}, the query runs only if a maintainer script in /var/lib/dpkg/info
+   * names setcap.
    */
-  static List<String> withCapabilityQuery(List<String> argv, String marker) {
+  static List<String> withCapabilityQuery(List<String> argv, String marker, boolean ifScriptsCallSetcap) {
     String script = "\"$@\"\n"
         + "s=$?\n"
+        + (ifScriptsCallSetcap ? "grep -qs setcap /var/lib/dpkg/info/*.postinst || exit $s\n" : "")
         + "for d in /*; do\n"
         + "  case \"$d\" in /proc|/sys|/dev) continue ;; esac\n"
         + "  if [ -d \"$d\" ] && [ ! -L \"$d\" ]; then getcap -r \"$d\" 2>/dev/null; fi\n"

@@ -274,7 +274,7 @@ final class StageBuild {
                   r.location(), "RUN --mount=type=bind: source").toString());
         }
       }
-      if (RunInstructions.setsCapabilities(r)) {
+      if (RunInstructions.setsCapabilities(r) || RunInstructions.installsPackages(r)) {
         mountsKey.append("\nfile capabilities kept"); // layers cached before they were are not reused
       }
       Digest key = DockerfileBuild.key(state.chain, "RUN", String.join("\0", argv), String.join("\0", env),

@@ -46,7 +46,7 @@ class RunInstructionsTest {
       java.nio.file.Path getcap = bin.resolve("getcap");
       java.nio.file.Files.writeString(getcap, "#!/bin/sh\necho \"$2/x cap_net_raw=ep\"\n");
       getcap.toFile().setExecutable(true);
-      List<String> argv = RunInstructions.withCapabilityQuery(List.of("/bin/sh", "-c", "echo out; exit 3"), "M1");
+      List<String> argv = RunInstructions.withCapabilityQuery(List.of("/bin/sh", "-c", "echo out; exit 3"), "M1", false);
       ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
       pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
       Process p = pb.start();
