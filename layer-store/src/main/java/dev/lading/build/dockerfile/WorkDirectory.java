@@ -4,6 +4,7 @@ import dev.lading.io.ByteSize;
 import dev.lading.io.DaemonThreads;
 import dev.lading.io.FileTrees;
 import dev.lading.io.Futures;
+import dev.lading.io.OwnerProcess;
 import dev.lading.store.Store;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -141,36 +141,13 @@ final class WorkDirectory implements AutoCloseable {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
         Matcher m = OWNED.matcher(name);
-        boolean dead = m.matches() && !alive(Long.parseLong(m.group(1)), entry);
+        boolean dead = m.matches() && !OwnerProcess.mayRun(Long.parseLong(m.group(1)), entry);
         if (dead) {
           log.accept("work directory: removing " + entry + ", left by a build that is gone");
           FileTrees.deleteTree(entry);
         }
       }
     }
-  }
-
-  /**
-   * Whether the build that made {@code dir} may still run: its pid names a process that is no zombie
-   * (a container's init may never reap one) and that started before the directory was last changed
-   * (else the pid was reused).
-   */
-  private static boolean alive(long pid, Path dir) throws IOException {
-    Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-    if (process.isEmpty()) {
-      return false;
-    }
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      if (stat.substring(stat.lastIndexOf(')') + 1).strip().startsWith("Z")) {
-        return false;
-      }
-    } catch (IOException | RuntimeException gone) {
-      return !Files.isDirectory(Path.of("/proc")); // no procfs: trust ProcessHandle
-    }
-    Optional<java.time.Instant> started = process.get().info().startInstant();
-    // Start times are known to the clock tick: a second's margin.
-    return started.isEmpty() || !started.get().isAfter(Files.getLastModifiedTime(dir).toInstant().plusSeconds(1));
   }
 
   private static boolean sameFileSystem(Path a, Path b) throws IOException {
