@@ -184,7 +184,7 @@ public final class FakechrootExecutor implements RootfsExecutor {
    */
   private static Path shortSocketRoot(Path root) {
     try {
-      Path dir = Files.createTempDirectory("lading-");
+      Path dir = ShortLinkDirectory.create();
       try {
         return Files.createSymbolicLink(dir.resolve("r"), root);
       } catch (IOException | UnsupportedOperationException e) {
