@@ -9,8 +9,9 @@ export DEBIAN_FRONTEND=noninteractive
 # qemu-user-static: RUN steps of an image for another machine (EmulatedBuildIT).
 # openssh-client: a real ssh-agent and ssh-add for RUN --mount=type=ssh (RunMountIT).
 # zstd: tar --zstd archives for ADD (BuildahParityIT), zstd layers (ZstdLayersIT).
+# libcap2-bin: the host's setcap and getcap, copied into a base image (BuildIT's file capabilities).
 packages=(docker-registry skopeo umoci fakechroot fakeroot proot qemu-user-static debootstrap busybox-static buildah
-  apache2-utils jq openssl containerd openssh-client zstd)
+  apache2-utils jq openssl containerd openssh-client zstd libcap2-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

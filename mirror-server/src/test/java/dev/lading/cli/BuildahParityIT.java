@@ -22,9 +22,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The reference for what RUN and COPY layers hold: the same Dockerfiles built by {@code lading build}
  * as {@code nobody} and by buildah as root ({@code bud --layers --isolation chroot}, vfs storage);
- * every layer the steps make must hold the same paths, types, modes, owners and link targets
- * (timestamps aside). The Dockerfiles are in src/test/resources/buildah-parity; "debian" runs
- * apt-get and useradd on a Debian 12 base, "debian11" the same on Debian 11 (needs Debian's archive).
+ * every layer the steps make must hold the same paths, types, modes, owners, link targets and
+ * extended attributes (file capabilities), timestamps aside. The Dockerfiles are in
+ * src/test/resources/buildah-parity; "debian" runs apt-get, useradd and setcap on a Debian 12 base,
+ * "debian11" and "debian13" the same on Debian 11 and 13, "capabilities" copies files with
+ * capabilities from a stage (these need Debian's archive).
  */
 class BuildahParityIT {
   /**
@@ -74,7 +76,7 @@ class BuildahParityIT {
   private static String base(String name) throws IOException {
     Path bases = Path.of(System.getProperty("java.io.tmpdir"), "lading-it-bases");
     return switch (name) {
-      case "debian" -> AsNobody.baseImage("bookworm", bases);
+      case "debian", "capabilities" -> AsNobody.baseImage("bookworm", bases);
       case "debian11" -> AsNobody.baseImage("bullseye", bases);
       case "debian13" -> AsNobody.baseImage("trixie", bases);
       default -> minimalBase;
@@ -83,7 +85,7 @@ class BuildahParityIT {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"files", "links", "owners", "users", "copies", "mounts", "urls", "stages", "debian", "debian11",
-      "debian13"})
+      "debian13", "capabilities"})
   void ourLayersHoldWhatBuildahsHold(String name) throws IOException {
     Path ctx = Files.createDirectories(shared.resolve(name));
     Path resources = Path.of("src/test/resources/buildah-parity");

@@ -283,6 +283,10 @@ final class FileCopier {
       group = gid != null ? gid : recorded != null ? recorded.gid() : 0;
     }
     put(path, kind, mode, owner, group);
+    if (kind == Kind.FILE && recorded != null && recorded.capability() != null) {
+      // A file's capabilities go with it, --chown and --chmod or not, as buildah copies them.
+      owners.computeIfPresent(key(path), (k, o) -> o.withCapability(recorded.capabilityBytes()));
+    }
   }
 
   /** A directory made for the destination: the copy's owner, mode 0755 (never --chmod's). */

@@ -99,9 +99,9 @@ final class RunInstructions {
   /**
    * {@code argv} run by the image's shell, followed in the same session (so by the same faked) by
    * the image's {@code getcap -r} over every top-level directory but the host's /proc, /sys and
-   * /dev, each line it prints led by {@code marker}; the step's exit code is kept. With
-   * {@code ifScriptsCallSetcap}, the query runs only if a maintainer script in /var/lib/dpkg/info
-   * names setcap.
+   * /dev (and {@code getcap} of each top-level file; links are not followed), each line it prints
+   * led by {@code marker}; the step's exit code is kept. With {@code ifScriptsCallSetcap}, the query
+   * runs only if a maintainer script in /var/lib/dpkg/info names setcap.
    */
   static List<String> withCapabilityQuery(List<String> argv, String marker, boolean ifScriptsCallSetcap) {
     String script = "\"$@\"\n"
@@ -109,7 +109,8 @@ final class RunInstructions {
         + (ifScriptsCallSetcap ? "grep -qs setcap /var/lib/dpkg/info/*.postinst || exit $s\n" : "")
         + "for d in /*; do\n"
         + "  case \"$d\" in /proc|/sys|/dev) continue ;; esac\n"
-        + "  if [ -d \"$d\" ] && [ ! -L \"$d\" ]; then getcap -r \"$d\" 2>/dev/null; fi\n"
+        + "  if [ -L \"$d\" ]; then continue; fi\n"
+        + "  if [ -d \"$d\" ]; then getcap -r \"$d\"; elif [ -f \"$d\" ]; then getcap \"$d\"; fi 2>/dev/null\n"
         + "done | while IFS= read -r l; do printf '%s %s\\n' '" + marker + "' \"$l\"; done\n"
         + "exit $s\n";
     List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", script, "lading-run"));
