@@ -351,6 +351,11 @@ public final class LayerExtractor {
           recordMeta(path, meta); // the writer sets the rest, maybe in the background
           if (capability != null && ownership != null) {
             ownership.computeIfPresent(key(path), (k, o) -> o.withCapability(capability));
+          } else if (capability != null) {
+            // Java writes only user.* attributes; said, never dropped silently.
+            notes.add(name + ": its file capabilities (security.capability) are not set on disk;"
+                + " set them with setcap, or unpack as a non-root user with --ownership-file to"
+                + " record them");
           }
         } else {
           applyMeta(path, meta, name);

@@ -204,7 +204,7 @@ public final class ImageTransfer {
     Files.createDirectories(target);
     long entries = 0;
     long uncompressed = 0;
-    List<String> notes = new ArrayList<>();
+    java.util.Set<String> notes = new java.util.LinkedHashSet<>(); // a file in two layers: said once
     int number = 0;
     for (Descriptor layer : manifest.layers()) {
       number++;
@@ -218,7 +218,7 @@ public final class ImageTransfer {
       notes.addAll(applied.notes());
     }
     return new UnpackResult(image.descriptor(), target, manifest.layers(), entries, uncompressed,
-        notes);
+        List.copyOf(notes));
   }
 
   private static void checkTarget(Path target, boolean allowNonEmpty) throws IOException {

@@ -90,6 +90,20 @@ class FileCapabilityLayersTest {
     assertEquals("binary\n", Files.readString(root.resolve("usr/bin/server")));
   }
 
+  @Test
+  void anUnpackThatSetsOwnersOnDiskSaysTheCapabilitiesItCannotSet() throws IOException {
+    dev.lading.testing.RequiredTool.requireThat(dev.lading.testing.ReadOnlyView.root(), "chown needs root");
+    byte[] layer = layer(List.of(
+        LayerEntry.file("/usr/bin/lowport", "binary\n".getBytes()).withMode(0755).withCapability(NET_BIND_SERVICE),
+        LayerEntry.file("/usr/bin/plain", "binary\n".getBytes()).withMode(0755)));
+    Path root = Files.createDirectories(tmp.resolve("as-root"));
+    LayerExtractor.Applied applied = LayerExtractor.builder().preserveOwnership(true).build()
+        .apply(root, new ByteArrayInputStream(layer), "test layer");
+    assertEquals(List.of("usr/bin/lowport: its file capabilities (security.capability) are not set on disk;"
+        + " set them with setcap, or unpack as a non-root user with --ownership-file to record them"),
+        applied.notes());
+  }
+
   private static byte[] layer(List<LayerEntry> entries) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ReproducibleLayer.builder().addAll(entries).build().writeUncompressedTo(out);
