@@ -37,7 +37,7 @@ readonly DEFAULT_MODULES=java.base,java.compiler,java.instrument,java.logging,ja
 # What a shell script in the minimal image can count on.
 readonly MINIMAL_TOOLS=(sh dash ls cat echo mkdir rmdir env rm cp mv ln chmod chown touch head tail wc sort
   uniq tr cut tee printf sleep id pwd basename dirname date uname readlink realpath stat mktemp true false
-  test '[' sha256sum du df expr seq whoami sed grep find xargs)
+  test '[' sha256sum du df expr seq whoami sed grep find xargs mkfifo)
 
 die() { echo "make-base-image: $*" >&2; exit 1; }
 log() { echo "make-base-image: $*" >&2; }

@@ -106,6 +106,43 @@ class BuildIT {
   }
 
   @Test
+  void copyFromAStageCopiesFifosAndDevicesAsWhatTheyAre() throws IOException {
+    // buildah's chroot isolation refuses mknod, so the devices are checked here, not in
+    // BuildahParityIT; the minimal base has no mkfifo or mknod, so ADD of a tar makes them.
+    Path ctx = context("specials", "FROM BASE AS tools\n"
+        + "ADD specials.tar /\n"
+        + "FROM BASE\n"
+        + "COPY --from=tools --chmod=0640 /pipe /null2 /loop9 /dev-copies/\n"
+        + "RUN ls -ln /dev-copies > /listing\n");
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+        Files.newOutputStream(ctx.resolve("specials.tar")))) {
+      for (String[] e : new String[][] {{"pipe", "p", "0", "0", "0", "0"}, {"null2", "c", "1", "3", "0", "0"},
+          {"loop9", "b", "7", "9", "7", "8"}}) {
+        var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(e[0],
+            e[1].equals("p") ? org.apache.commons.compress.archivers.tar.TarConstants.LF_FIFO
+                : e[1].equals("c") ? org.apache.commons.compress.archivers.tar.TarConstants.LF_CHR
+                : org.apache.commons.compress.archivers.tar.TarConstants.LF_BLK);
+        entry.setMode(0644);
+        entry.setDevMajor(Integer.parseInt(e[2]));
+        entry.setDevMinor(Integer.parseInt(e[3]));
+        entry.setIds(Integer.parseInt(e[4]), Integer.parseInt(e[5]));
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
+      }
+    }
+    Processes.check(List.of("chmod", "a+r", ctx.resolve("specials.tar").toString()), 60);
+    Processes.Result build = lading("store-specials", "build", "-q", "-t", "specials:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    List<TreeMap<String, String>> layers = layers("store-specials", "docker.io/library/specials:1");
+    assertEquals("{dev-copies/=d 755 0:0, dev-copies/loop9=b 640 7:8 7,9, dev-copies/null2=c 640 0:0 1,3,"
+        + " dev-copies/pipe=p 640 0:0}", layers.get(1).toString());
+    Processes.Result listing = lading("store-specials", "run", "store:specials:1", "--", "cat", "/listing");
+    assertEquals(0, listing.exitCode(), listing.output());
+    assertTrue(listing.output().contains("brw-r----- 1 7 8 7, 9"), "a later step sees the device: " + listing.output());
+    assertTrue(listing.output().contains("prw-r----- 1 0 0"), listing.output());
+  }
+
+  @Test
   void runCopyAndMetadataStepsMakeTheLayersARootBuildWould() throws IOException {
     Path ctx = context("app", "FROM BASE\n"
         + "ARG GREETING=hello\n"

@@ -21,7 +21,7 @@ final class LayerListing {
 
   /**
    * Each layer of {@code layout:ref}, bottom first: path -> "type mode uid:gid [-> target]", where
-   * type is f, d, l (symlink), h (hardlink), p (FIFO), c or b (devices), followed by the entry's
+   * type is f, d, l (symlink), h (hardlink), p (FIFO), c or b (devices, then " major,minor"), followed by the entry's
    * extended attributes (PAX {@code SCHILY.xattr.NAME} records) as " NAME=hex".
    */
   static List<TreeMap<String, String>> layers(Path layout, String ref) throws IOException {
@@ -51,6 +51,7 @@ final class LayerListing {
           String link = e.isLink() ? e.getLinkName().replaceAll("^\\./", "").replaceAll("^/", "") : e.getLinkName();
           entries.put(name, type + " " + Integer.toOctalString(e.getMode() & 07777) + " "
               + e.getLongUserId() + ":" + e.getLongGroupId()
+              + (e.isCharacterDevice() || e.isBlockDevice() ? " " + e.getDevMajor() + "," + e.getDevMinor() : "")
               + (e.isSymbolicLink() || e.isLink() ? " -> " + link : "") + xattrs(e));
         }
       }

@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -221,8 +222,12 @@ final class FileCopier {
 
   private void copyOne(Path source, Path target, Origin origin, Ownership recorded) throws IOException {
     BasicFileAttributes attrs = Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    int mode = (Integer) Files.getAttribute(source, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
-    if (attrs.isDirectory()) {
+    int rawMode = (Integer) Files.getAttribute(source, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    int mode = rawMode & 07777;
+    Kind special = specialKind(rawMode, recorded);
+    if (special != null) {
+      copySpecial(source, target, special, attrs, origin, recorded, mode);
+    } else if (attrs.isDirectory()) {
       if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
         replaceNonDirectory(target);
         Files.createDirectory(target);
@@ -231,10 +236,7 @@ final class FileCopier {
       finish(target, Kind.DIRECTORY, mode, origin, recorded);
     } else if (attrs.isSymbolicLink() || attrs.isRegularFile()) {
       replaceNonDirectory(target);
-      if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-        throw new IOException("cannot copy " + source.getFileName() + " onto the directory /"
-            + rootfs.relativize(target) + "; end the destination with / to copy into it");
-      }
+      refuseDirectory(source, target);
       String onDisk = attrs.isSymbolicLink() ? Files.readSymbolicLink(source).toString() : null;
       String inImage = onDisk != null && origin == Origin.STAGE && stageRoot != null
           ? RootfsDiff.containerTarget(stageRoot, onDisk) : onDisk;
@@ -251,8 +253,86 @@ final class FileCopier {
       }
       finish(target, attrs.isSymbolicLink() ? Kind.SYMLINK : Kind.FILE, mode, origin, recorded);
     } else {
-      throw new IOException(source + " is a special file (device, FIFO or socket); COPY takes files,"
-          + " directories and symlinks");
+      String shown = stageRoot != null && source.startsWith(stageRoot)
+          ? "/" + stageRoot.relativize(source) : source.toString();
+      throw new IOException(shown + " is a socket; COPY takes files, directories, symlinks, FIFOs and"
+          + " devices");
+    }
+  }
+
+  /**
+   * The FIFO or device {@code source} is, else null. A device made without privileges (by fakeroot
+   * in a RUN, or by an unprivileged unpack) is an empty placeholder file on disk: its stage's or
+   * image's record says what it is.
+   */
+  private static Kind specialKind(int rawMode, Ownership recorded) {
+    if (recorded != null && (recorded.type() == Kind.FIFO || recorded.type() == Kind.CHAR_DEVICE
+        || recorded.type() == Kind.BLOCK_DEVICE)) {
+      return recorded.type();
+    }
+    return switch (rawMode & 0170000) {
+      case 0010000 -> Kind.FIFO;
+      case 0020000 -> Kind.CHAR_DEVICE;
+      case 0060000 -> Kind.BLOCK_DEVICE;
+      default -> null;
+    };
+  }
+
+  /**
+   * Copies a FIFO as a FIFO and a device as a device, as buildah does: on disk a new FIFO, or an
+   * empty placeholder for a device (which only root may make), and in the record its kind, owner,
+   * mode and device numbers. Never opened: opening a FIFO waits for a writer.
+   */
+  private void copySpecial(Path source, Path target, Kind kind, BasicFileAttributes attrs, Origin origin,
+      Ownership recorded, int sourceMode) throws IOException {
+    replaceNonDirectory(target);
+    refuseDirectory(source, target);
+    int major = 0;
+    int minor = 0;
+    if (kind != Kind.FIFO && recorded != null && recorded.type() == kind) {
+      major = recorded.devMajor();
+      minor = recorded.devMinor();
+    } else if (kind != Kind.FIFO) {
+      long rdev = (Long) Files.getAttribute(source, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
+      major = (int) (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL));
+      minor = (int) ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL));
+    }
+    java.time.Instant time = attrs.lastModifiedTime().toInstant();
+    if (kind == Kind.FIFO) {
+      makeFifo(target, time);
+    } else {
+      Files.createFile(target);
+      Files.setLastModifiedTime(target, attrs.lastModifiedTime());
+    }
+    finish(target, kind, sourceMode, origin, recorded);
+    if (major != 0 || minor != 0) {
+      Ownership o = owners.get(key(target));
+      owners.put(key(target), Ownership.of(kind, o.permissions(), o.uid(), o.gid(), major, minor));
+    }
+  }
+
+  /** A FIFO at {@code path} with mode 0600 (the record holds the intended one) and mtime {@code time}. */
+  private void makeFifo(Path path, java.time.Instant time) throws IOException {
+    List<String> command = List.of("sh", "-c", "mkfifo -m 0600 -- \"$1\" && touch -h -d \"$2\" -- \"$1\"",
+        "sh", path.toString(), "@" + time.getEpochSecond() + "." + String.format("%09d", time.getNano()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    try {
+      if (p.waitFor() != 0) {
+        throw new IOException("cannot make the FIFO " + key(path) + ": " + output);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while making a FIFO");
+    }
+  }
+
+  /** Fails when a non-directory would be copied onto the directory {@code target}. */
+  private void refuseDirectory(Path source, Path target) throws IOException {
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException("cannot copy " + source.getFileName() + " onto the directory /"
+          + rootfs.relativize(target) + "; end the destination with / to copy into it");
     }
   }
 
@@ -299,7 +379,9 @@ final class FileCopier {
   }
 
   private void put(Path path, Kind kind, int mode, long owner, long group) throws IOException {
-    if (kind != Kind.SYMLINK) {
+    // The JDK's chmod opens the file first, which for a FIFO waits for a writer: it keeps mkfifo's
+    // 0600, and the record holds its mode.
+    if (kind != Kind.SYMLINK && kind != Kind.FIFO) {
       int disk = kind == Kind.DIRECTORY ? mode | 0700 : mode | 0600;
       Files.setAttribute(path, "unix:mode", disk & 07777, LinkOption.NOFOLLOW_LINKS);
     }
