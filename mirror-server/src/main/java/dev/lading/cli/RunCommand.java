@@ -41,7 +41,8 @@ final class RunCommand implements Callable<Integer> {
       description = "Replace the image's entrypoint ('' for none).")
   String entrypoint;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
+  @Parameters(index = "0", paramLabel = "IMAGE",
+      description = "The image: store:NAME (a plain NAME means that), docker://..., oci:DIR:REF or an archive.")
   String image;
 
   @Parameters(index = "1..*", paramLabel = "CMD", description = "Replaces the image's cmd.")
@@ -49,7 +50,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ImageLocation src = ImageLocation.parse(image);
+    // A plain NAME is the store's, as for build -t: lading build -t app:1 . && lading run app:1
+    ImageLocation src = ImageLocation.parse(ImageLocation.hasTransport(image) ? image : "store:" + image);
     ImageRunner.Options options = new ImageRunner.Options(ExecutorChoice.Kind.parse(executor),
         entrypoint == null ? null : entrypoint.isEmpty() ? List.of() : List.of(entrypoint), command,
         env, workdir, user, transfer.platformOrNull());

@@ -136,7 +136,7 @@ class BuildIT {
     List<TreeMap<String, String>> layers = layers("store-specials", "docker.io/library/specials:1");
     assertEquals("{dev-copies/=d 755 0:0, dev-copies/loop9=b 640 7:8 7,9, dev-copies/null2=c 640 0:0 1,3,"
         + " dev-copies/pipe=p 640 0:0}", layers.get(1).toString());
-    Processes.Result listing = lading("store-specials", "run", "store:specials:1", "--", "cat", "/listing");
+    Processes.Result listing = lading("store-specials", "run", "specials:1", "--", "cat", "/listing");
     assertEquals(0, listing.exitCode(), listing.output());
     assertTrue(listing.output().contains("brw-r----- 1 7 8 7, 9"), "a later step sees the device: " + listing.output());
     assertTrue(listing.output().contains("prw-r----- 1 0 0"), listing.output());
