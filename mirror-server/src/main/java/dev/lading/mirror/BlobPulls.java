@@ -55,12 +55,20 @@ final class BlobPulls {
    * does not have it.
    */
   Optional<RegistryStorage.IncomingBlob> pull(Digest digest, Source source) throws IOException {
-    Pull pull = running.computeIfAbsent(digest, d -> {
-      Pull p = new Pull(d);
-      threads.execute(() -> p.run(source));
-      return p;
-    });
-    return pull.awaitStarted() ? Optional.of(pull) : Optional.empty();
+    while (true) {
+      Pull pull = running.computeIfAbsent(digest, d -> {
+        Pull p = new Pull(d);
+        threads.execute(() -> p.run(source));
+        return p;
+      });
+      // Its readers learn of a failed download before its thread takes it out of the map: a
+      // request in between starts afresh rather than joining the failure.
+      if (pull.downloadFailed()) {
+        running.remove(digest, pull);
+        continue;
+      }
+      return pull.awaitStarted() ? Optional.of(pull) : Optional.empty();
+    }
   }
 
   /**
@@ -135,6 +143,11 @@ final class BlobPulls {
       state = end;
       failure = cause;
       notifyAll();
+    }
+
+    /** Whether the download failed, its readers told (the map may still hold it for a moment). */
+    synchronized boolean downloadFailed() {
+      return state == State.FAILED || (growing != null && growing.failure() != null);
     }
 
     /** Waits until the size is known: true when the blob is coming, false when absent upstream. */
