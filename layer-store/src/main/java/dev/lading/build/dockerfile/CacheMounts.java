@@ -148,7 +148,7 @@ final class CacheMounts {
         try (CacheLock lock = sharedLock(entry, one)) {
           one.source = Files.createDirectories(newTemporary("ro-cache-"));
           if (Files.isDirectory(data)) {
-            DockerfileBuild.copyTree(data, one.source);
+            TreeCopy.copy(data, one.source);
           }
           one.temporary = true;
         }

@@ -23,11 +23,8 @@ import dev.lading.transfer.ImageLocation;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.StoreLocation;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -311,45 +308,5 @@ public final class DockerfileBuild {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--chmod=" + mode + " is not an octal mode (such as 0755)");
     }
-  }
-
-  /** A copy of a stage's tree for a stage built on it: cp -a keeps links, times and modes. */
-  static void copyTree(Path from, Path to) throws IOException {
-    Process p = new ProcessBuilder("cp", "-a", "--reflink=auto", from + "/.", to.toString())
-        .redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    try {
-      if (p.waitFor() != 0) {
-        throw new IOException("copying the stage's files failed: " + output.strip());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while copying a stage");
-    }
-    moveLinksInto(from.toRealPath(), to.toRealPath());
-  }
-
-  /**
-   * A link a RUN step made holds fakechroot's host path of its root in front of an absolute target
-   * ({@code /real} is stored as {@code FROM/real}, so that the kernel follows it inside the root);
-   * in the copy it must name the copy's root, or later steps would reach into the other stage's
-   * tree and its layers would hold the other stage's host path.
-   */
-  private static void moveLinksInto(Path from, Path to) throws IOException {
-    String prefix = from.toString();
-    Files.walkFileTree(to, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-          throws IOException {
-        if (attrs.isSymbolicLink()) {
-          String target = Files.readSymbolicLink(file).toString();
-          if (target.equals(prefix) || target.startsWith(prefix + "/")) {
-            Files.delete(file);
-            Files.createSymbolicLink(file, Path.of(to + target.substring(prefix.length())));
-          }
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

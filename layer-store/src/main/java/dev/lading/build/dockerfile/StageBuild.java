@@ -161,7 +161,7 @@ final class StageBuild {
       copy.chain = parent.chain;
       copy.base = () -> {
         materialize(parent);
-        DockerfileBuild.copyTree(parent.rootfs, copy.rootfs);
+        TreeCopy.copy(parent.rootfs, copy.rootfs);
         Files.copy(parent.ownership, copy.ownership, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       };
       return copy;
