@@ -58,6 +58,11 @@ public final class FakechrootExecutor implements RootfsExecutor {
   }
 
   @Override
+  public boolean followsLinksOnTheHost() {
+    return true;
+  }
+
+  @Override
   public int run(RunSpec spec, Consumer<String> output, Consumer<RootfsSnapshot> afterRun)
       throws IOException {
     if (!spec.binds().isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.lading.exec;
 
+import dev.lading.layer.RootfsSnapshot;
 import dev.lading.model.ImageConfig;
 import dev.lading.model.Platform;
 import dev.lading.transfer.ImageLocation;
@@ -74,6 +75,9 @@ public final class ImageRunner {
     ExecutorChoice choice = ExecutorChoice.choose(options.executor(), rootfs, config.platform(),
         transfer.store().cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
     log.accept("executor: " + choice.reason());
+    if (choice.executor().followsLinksOnTheHost()) {
+      HostRootedLinks.root(RootfsSnapshot.take(rootfs));
+    }
     return choice.executor().run(spec, output);
   }
 

@@ -18,6 +18,15 @@ public interface RootfsExecutor {
   }
 
   /**
+   * Whether the kernel, not the executor, follows the symlinks in the commands' paths (fakechroot):
+   * an absolute link target would then name a host file, so callers give the root's absolute
+   * links its host path first ({@link HostRootedLinks}). proot resolves them inside the root itself.
+   */
+  default boolean followsLinksOnTheHost() {
+    return false;
+  }
+
+  /**
    * Runs {@code spec} to its end, passing each line it prints (stdout and stderr, in order) to
    * {@code output}, and returns its exit code.
    *

@@ -128,6 +128,19 @@ public final class RootfsSnapshot {
     return second > 0 && second < path.length() - 1 && MOUNT_POINTS.contains(path.substring(0, second));
   }
 
+  /**
+   * This snapshot with {@code paths} (in-root, as {@link #entries()} names them) read again from
+   * disk: for a caller that changed a few paths itself and knows which.
+   */
+  public RootfsSnapshot refreshed(java.util.Collection<String> paths) throws IOException {
+    Map<String, Stat> copy = new TreeMap<>(entries);
+    for (String key : paths) {
+      Path path = root.resolve(key.substring(1));
+      copy.put(key, stat(path, Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS)));
+    }
+    return new RootfsSnapshot(root, copy);
+  }
+
   /** The real path of the root this snapshot was taken of. */
   public Path root() {
     return root;

@@ -143,6 +143,53 @@ class BuildIT {
   }
 
   @Test
+  void anAbsoluteLinkFromALayerLeadsIntoTheImageNotToTheHost() throws IOException {
+    // The kernel follows links for fakechroot's programs, from the host's /: a layer's
+    // /usr/lib/jvm/.../cacerts -> /etc/ssl/certs/java/cacerts made Java read the host's trust store.
+    // The host has no /etc/lading-marker; the image does, behind links from an ADDed tar.
+    Path ctx = context("abslinks", "FROM BASE AS first\n"
+        + "ADD links.tar /\n"
+        + "RUN cat /via-link /via-dir/lading-marker > /seen && readlink /via-link > /target \\\n"
+        + "    && ln -s /etc/lading-marker /made-in-run\n"
+        + "FROM first\n"
+        + "RUN cat /via-link /made-in-run > /seen-in-second-stage\n");
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+        Files.newOutputStream(ctx.resolve("links.tar")))) {
+      byte[] marker = "in the image\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      var file = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("etc/lading-marker");
+      file.setSize(marker.length);
+      file.setMode(0644);
+      tar.putArchiveEntry(file);
+      tar.write(marker);
+      tar.closeArchiveEntry();
+      for (String[] link : new String[][] {{"via-link", "/etc/lading-marker"}, {"via-dir", "/etc"}}) {
+        var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(link[0],
+            org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+        entry.setLinkName(link[1]);
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
+      }
+    }
+    Processes.check(List.of("chmod", "a+r", ctx.resolve("links.tar").toString()), 60);
+    assertFalse(Files.exists(Path.of("/etc/lading-marker")), "the test needs a host without it");
+
+    Processes.Result build = lading("store-abslinks", "build", "-q", "-t", "abslinks:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    Processes.Result seen = lading("store-abslinks", "run", "-q", "abslinks:1", "--", "cat", "/seen", "/target",
+        "/seen-in-second-stage");
+    assertEquals("in the image\nin the image\n/etc/lading-marker\nin the image\nin the image\n", seen.output());
+    Processes.Result run = lading("store-abslinks", "run", "-q", "abslinks:1", "--", "cat", "/via-link");
+    assertEquals("in the image\n", run.output(), "lading run, through the link");
+    // The layers hold the links as the image names them, and a step that did not touch a link
+    // does not hold it.
+    List<TreeMap<String, String>> layers = layers("store-abslinks", "docker.io/library/abslinks:1");
+    assertEquals("l 777 0:0 -> /etc/lading-marker", layers.get(1).get("via-link"), layers.get(1).toString());
+    assertEquals(java.util.Set.of("made-in-run", "seen", "target"), layers.get(2).keySet());
+    assertEquals("l 777 0:0 -> /etc/lading-marker", layers.get(2).get("made-in-run"));
+    assertEquals(java.util.Set.of("seen-in-second-stage"), layers.get(3).keySet());
+  }
+
+  @Test
   void runCopyAndMetadataStepsMakeTheLayersARootBuildWould() throws IOException {
     Path ctx = context("app", "FROM BASE\n"
         + "ARG GREETING=hello\n"

@@ -12,6 +12,7 @@ import dev.lading.dockerfile.Instruction;
 import dev.lading.dockerfile.Stage;
 import dev.lading.exec.Emulation;
 import dev.lading.exec.ExecutorChoice;
+import dev.lading.exec.HostRootedLinks;
 import dev.lading.exec.ImageUser;
 import dev.lading.exec.RootfsExecutor;
 import dev.lading.exec.RunSpec;
@@ -309,6 +310,10 @@ final class StageBuild {
     List<String> command = capabilities == null ? argv : capabilities.command(argv);
     OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
     RootfsSnapshot before = snapshotBefore();
+    if (executor.followsLinksOnTheHost()) {
+      List<String> rooted = HostRootedLinks.root(before);
+      before = rooted.isEmpty() ? before : before.refreshed(rooted);
+    }
     Deque<String> tail = new ArrayDeque<>();
     int exit;
     RootfsSnapshot[] afterRun = new RootfsSnapshot[1];

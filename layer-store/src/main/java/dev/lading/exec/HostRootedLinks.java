@@ -1,0 +1,108 @@
+package dev.lading.exec;
+
+import dev.lading.layer.OwnershipMap.Kind;
+import dev.lading.layer.RootfsSnapshot;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Absolute symlinks of a root made to name the root's host path, for fakechroot.
+ *
+ * <p>fakechroot translates the paths a program passes to libc, but the kernel follows the links it
+ * meets on the way, and an absolute target is followed from the host's {@code /}. A link an image's
+ * layer holds ({@code /usr/lib/jvm/.../cacerts -> /etc/ssl/certs/java/cacerts}, everything in
+ * {@code /etc/alternatives}) would make a step read the host's file: Java's trust store, the host's
+ * alternatives. fakechroot itself writes the links a step makes with the root's host path in front
+ * ({@code ROOT/etc/ssl/...}), which the kernel follows inside the root and fakechroot's readlink
+ * shows without it; this gives the links from the layers the same form. Layers never see it:
+ * {@link dev.lading.layer.RootfsDiff#containerTarget} takes it off again. Targets in {@code /dev},
+ * {@code /proc} and {@code /sys} stay as they are: fakechroot shows the host's there.
+ */
+public final class HostRootedLinks {
+  private static final List<String> HOST_PATHS = List.of("/dev", "/proc", "/sys");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private HostRootedLinks() {}
+
+  /**
+   * Rewrites the absolute links of the tree {@code snapshot} was taken of that do not yet name its
+   * root; returns the in-root paths it changed (for {@link RootfsSnapshot#refreshed}): the links
+   * and their directories. Each link is replaced by a rename (never missing, even for a moment),
+   * and it and its directory keep their modification times.
+   */
+  public static List<String> root(RootfsSnapshot snapshot) throws IOException {
+    Path root = snapshot.root();
+    String prefix = root.toString();
+    List<String> rooted = new ArrayList<>();
+    Set<String> parents = new TreeSet<>();
+    for (Map.Entry<String, RootfsSnapshot.Stat> e : snapshot.entries().entrySet()) {
+      RootfsSnapshot.Stat stat = e.getValue();
+      String target = stat.linkTarget();
+      if (stat.kind() != Kind.SYMLINK || !target.startsWith("/") || target.equals(prefix)
+          || target.startsWith(prefix + "/") || onTheHost(target)) {
+        continue;
+      }
+      Path link = root.resolve(e.getKey().substring(1));
+      Path temporary = link.resolveSibling(".lading-link-" + Long.toHexString(RANDOM.nextLong()));
+      makeLink(temporary, prefix + target);
+      setMtime(temporary, stat.mtime());
+      Files.move(temporary, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      rooted.add(e.getKey());
+      parents.add(e.getKey().substring(0, Math.max(1, e.getKey().lastIndexOf('/'))));
+    }
+    // The renames moved their directories' times, which a later step's layer would record.
+    for (String parent : parents) {
+      RootfsSnapshot.Stat stat = snapshot.entries().get(parent);
+      if (stat != null) {
+        setMtime(root.resolve(parent.substring(1)), stat.mtime());
+        rooted.add(parent);
+      }
+    }
+    return rooted;
+  }
+
+  private static void setMtime(Path path, FileTime mtime) throws IOException {
+    Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .setTimes(mtime, null, null);
+  }
+
+  private static boolean onTheHost(String target) {
+    for (String path : HOST_PATHS) {
+      if (target.equals(path) || target.startsWith(path + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A link to exactly {@code target}: Java's own would drop a trailing slash or a doubled one. */
+  private static void makeLink(Path link, String target) throws IOException {
+    if (Path.of(target).toString().equals(target)) {
+      Files.createSymbolicLink(link, Path.of(target));
+      return;
+    }
+    Process p = new ProcessBuilder("ln", "-s", "--", target, link.toString()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (p.waitFor() != 0) {
+        throw new IOException("cannot make the link " + link + ": " + output.strip());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while making the link " + link);
+    }
+  }
+}
