@@ -84,6 +84,9 @@ public final class FakechrootExecutor implements RootfsExecutor {
     try {
       Map<String, String> env = spec.environment();
       env.putIfAbsent("HOME", user.home());
+      // Else the shell that enters the working directory passes on its host path (ROOT/srv), which
+      // fakechroot takes for a path inside the root: exec-form commands saw it in $PWD.
+      env.putIfAbsent("PWD", spec.workdir());
       socketRoot = shortSocketRoot(root);
       Optional<Path> proot = HostTools.find("proot");
       if (proot.isPresent()) {

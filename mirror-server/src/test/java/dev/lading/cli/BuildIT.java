@@ -190,6 +190,18 @@ class BuildIT {
   }
 
   @Test
+  void anExecFormStepSeesItsWorkingDirectoryAsPwd() throws IOException {
+    Path ctx = context("pwd", "FROM BASE\n"
+        + "WORKDIR /srv/app\n"
+        + "RUN [\"/bin/sh\", \"-c\", \"echo exec-form PWD=$PWD\"]\n"
+        + "RUN echo shell-form PWD=$PWD\n");
+    Processes.Result build = lading("store-pwd", "build", "-t", "pwd:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    assertTrue(build.output().contains("  exec-form PWD=/srv/app\n"), build.output());
+    assertTrue(build.output().contains("  shell-form PWD=/srv/app\n"), build.output());
+  }
+
+  @Test
   void runCopyAndMetadataStepsMakeTheLayersARootBuildWould() throws IOException {
     Path ctx = context("app", "FROM BASE\n"
         + "ARG GREETING=hello\n"
