@@ -145,4 +145,73 @@ class DebianBuildIT {
     Processes.Result run = lading("busybox", "run", "-q", "store:bb:1");
     assertEquals("hi", run.output().strip(), run.output());
   }
+
+  @Test
+  void aJavaProjectBuiltByMavenInARunStepRunsAsItsOwnUser() throws IOException {
+    // The Java team's usual Dockerfile: a JDK and Maven from the distribution, the build in a RUN
+    // step with ~/.m2 in a cache mount (Maven Central from inside the step), the jar copied into a
+    // later stage owned by a user made there with useradd, and run as that user.
+    Path ctx = context("maven", "FROM " + base("bookworm") + " AS jdk\n"
+        + "RUN apt-get update && apt-get install -y --no-install-recommends maven openjdk-17-jdk-headless \\\n"
+        + "    && rm -rf /var/lib/apt/lists/*\n"
+        + "FROM jdk AS build\n"
+        + "COPY cacerts /etc/host-cacerts\n"
+        + "ENV MAVEN_OPTS=-Djavax.net.ssl.trustStore=/etc/host-cacerts\n"
+        + "WORKDIR /src\n"
+        + "COPY pom.xml .\n"
+        + "COPY src src\n"
+        + "RUN --mount=type=cache,target=/root/.m2 mvn -B -q -ntp package -DskipTests\n"
+        + "FROM jdk\n"
+        + "RUN useradd -r -u 1001 app\n"
+        + "COPY --from=build --chown=app /src/target/hello.jar /app/hello.jar\n"
+        + "USER app\n"
+        + "ENTRYPOINT [\"java\", \"-jar\", \"/app/hello.jar\"]\n");
+    Files.writeString(ctx.resolve("pom.xml"), """
+        <project xmlns="http://maven.apache.org/POM/4.0.0">
+          <modelVersion>4.0.0</modelVersion>
+          <groupId>demo</groupId>
+          <artifactId>hello</artifactId>
+          <version>1</version>
+          <properties>
+            <maven.compiler.release>17</maven.compiler.release>
+            <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+          </properties>
+          <build>
+            <finalName>hello</finalName>
+            <plugins>
+              <plugin><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
+              <plugin><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version><configuration>
+                <archive><manifest><mainClass>demo.Hello</mainClass></manifest></archive></configuration></plugin>
+            </plugins>
+          </build>
+        </project>
+        """);
+    // A network that intercepts TLS (this one may) has a CA the image's own bundle lacks: the build
+    // stage trusts what this JVM trusts, as a user behind such a proxy does.
+    Files.copy(Path.of(System.getProperty("java.home"), "lib/security/cacerts"), ctx.resolve("cacerts"));
+    Path source = Files.createDirectories(ctx.resolve("src/main/java/demo")).resolve("Hello.java");
+    Files.writeString(source, "package demo;\n"
+        + "public class Hello {\n"
+        + "  public static void main(String[] a) {\n"
+        + "    System.out.println(\"hello from \" + System.getProperty(\"user.name\") + \" on Java \"\n"
+        + "        + Runtime.version().feature());\n"
+        + "  }\n"
+        + "}\n");
+    Processes.check(List.of("chmod", "-R", "a+rX", ctx.toString()), 60);
+
+    Processes.Result build = lading("maven", "build", "-t", "hello:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    Processes.Result run = lading("maven", "run", "-q", "store:hello:1");
+    assertEquals(0, run.exitCode(), run.output());
+    assertEquals("hello from app on Java 17", run.output().strip(), run.output());
+    List<java.util.TreeMap<String, String>> layers = LayerListing.layers(shared.resolve("maven-store"),
+        "docker.io/library/hello:1");
+    String jarEntry = layers.get(layers.size() - 1).get("app/hello.jar");
+    assertTrue(jarEntry != null && jarEntry.startsWith("f 644 1001:"), "the COPY layer: " + layers.get(
+        layers.size() - 1));
+    for (java.util.TreeMap<String, String> layer : layers) {
+      assertFalse(layer.keySet().stream().anyMatch(path -> path.startsWith("root/.m2/")),
+          "the cache mount's files in a layer");
+    }
+  }
 }
