@@ -39,11 +39,20 @@ public final class HostRootedLinks {
 
   /**
    * Rewrites the absolute links of the tree {@code snapshot} was taken of that do not yet name its
-   * root; returns the in-root paths it changed (for {@link RootfsSnapshot#refreshed}): the links
-   * and their directories. Each link is replaced by a rename (never missing, even for a moment),
-   * and it and its directory keep their modification times.
+   * root, and returns the tree as it is then: {@code snapshot} itself when nothing changed, else it
+   * with the paths changed read again (no second walk).
    */
-  public static List<String> root(RootfsSnapshot snapshot) throws IOException {
+  public static RootfsSnapshot root(RootfsSnapshot snapshot) throws IOException {
+    List<String> changed = rootLinks(snapshot);
+    return changed.isEmpty() ? snapshot : snapshot.refreshed(changed);
+  }
+
+  /**
+   * {@link #root}'s work: returns the in-root paths it changed, the links and their directories.
+   * Each link is replaced by a rename (never missing, even for a moment), and it and its directory
+   * keep their modification times.
+   */
+  static List<String> rootLinks(RootfsSnapshot snapshot) throws IOException {
     Path root = snapshot.root();
     String prefix = root.toString();
     List<String> rooted = new ArrayList<>();

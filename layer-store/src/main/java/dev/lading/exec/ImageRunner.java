@@ -68,16 +68,16 @@ public final class ImageRunner {
     argv.addAll(!options.command().isEmpty() ? options.command() : orEmpty(run.cmd()));
     List<String> env = new ArrayList<>(orEmpty(run.env()));
     env.addAll(options.env());
-    RunSpec spec = new RunSpec(rootfs, argv, env,
-        options.workdir() != null ? options.workdir() : run.workingDir(),
-        options.user() != null ? options.user() : run.user(), ownership);
     // An image for another machine runs under proot with qemu, as its RUN steps were built.
     ExecutorChoice choice = ExecutorChoice.choose(options.executor(), rootfs, config.platform(),
         transfer.store().cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
     log.accept("executor: " + choice.reason());
-    if (choice.executor().followsLinksOnTheHost()) {
-      HostRootedLinks.root(RootfsSnapshot.take(rootfs));
-    }
+    // The walk that finds the links is also the one the executor would make (fakeroot's state).
+    RootfsSnapshot tree = choice.executor().followsLinksOnTheHost()
+        ? HostRootedLinks.root(RootfsSnapshot.take(rootfs)) : null;
+    RunSpec spec = new RunSpec(rootfs, argv, env,
+        options.workdir() != null ? options.workdir() : run.workingDir(),
+        options.user() != null ? options.user() : run.user(), ownership, List.of(), tree);
     return choice.executor().run(spec, output);
   }
 

@@ -40,7 +40,7 @@ class HostRootedLinksTest {
     Files.setLastModifiedTime(root, old);
     RootfsSnapshot before = RootfsSnapshot.take(root);
 
-    List<String> changed = HostRootedLinks.root(before);
+    List<String> changed = HostRootedLinks.rootLinks(before);
 
     assertEquals(List.of("/abs", "/"), changed);
     assertEquals(root + "/etc/marker", target(root.resolve("abs")));
@@ -57,8 +57,9 @@ class HostRootedLinksTest {
     // layer holding the link names the image's target.
     RootfsSnapshot refreshed = before.refreshed(changed);
     assertTrue(RootfsDiff.between(refreshed, RootfsSnapshot.take(root), null, null, null).entries().isEmpty());
+    assertTrue(HostRootedLinks.root(refreshed) == refreshed, "nothing left to root: the same snapshot");
     assertEquals("/etc/marker", RootfsDiff.containerTarget(root, target(root.resolve("abs"))));
-    assertEquals(List.of(), HostRootedLinks.root(RootfsSnapshot.take(root)), "done once");
+    assertEquals(List.of(), HostRootedLinks.rootLinks(RootfsSnapshot.take(root)), "done once");
   }
 
   @Test
@@ -68,7 +69,7 @@ class HostRootedLinksTest {
     Path link = root.resolve("app");
     new ProcessBuilder("ln", "-s", "/opt//app/", link.toString()).start().waitFor(10,
         java.util.concurrent.TimeUnit.SECONDS);
-    HostRootedLinks.root(RootfsSnapshot.take(root));
+    HostRootedLinks.rootLinks(RootfsSnapshot.take(root));
     Process readlink = new ProcessBuilder("readlink", "-n", link.toString()).start();
     assertEquals(root + "/opt//app/", new String(readlink.getInputStream().readAllBytes()));
   }

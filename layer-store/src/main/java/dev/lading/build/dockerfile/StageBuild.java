@@ -311,8 +311,7 @@ final class StageBuild {
     OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
     RootfsSnapshot before = snapshotBefore();
     if (executor.followsLinksOnTheHost()) {
-      List<String> rooted = HostRootedLinks.root(before);
-      before = rooted.isEmpty() ? before : before.refreshed(rooted);
+      before = HostRootedLinks.root(before);
     }
     Deque<String> tail = new ArrayDeque<>();
     int exit;
