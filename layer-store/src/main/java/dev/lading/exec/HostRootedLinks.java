@@ -64,11 +64,7 @@ public final class HostRootedLinks {
           || target.startsWith(prefix + "/") || onTheHost(target)) {
         continue;
       }
-      Path link = root.resolve(e.getKey().substring(1));
-      Path temporary = link.resolveSibling(".lading-link-" + Long.toHexString(RANDOM.nextLong()));
-      makeLink(temporary, prefix + target);
-      setMtime(temporary, stat.mtime());
-      Files.move(temporary, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      retarget(root.resolve(e.getKey().substring(1)), prefix + target, stat.mtime());
       rooted.add(e.getKey());
       parents.add(e.getKey().substring(0, Math.max(1, e.getKey().lastIndexOf('/'))));
     }
@@ -81,6 +77,17 @@ public final class HostRootedLinks {
       }
     }
     return rooted;
+  }
+
+  /**
+   * Points the symlink {@code link} at exactly {@code target}, by a rename over it (it is never
+   * missing, even for a moment), with modification time {@code mtime}. Its directory's time moves.
+   */
+  public static void retarget(Path link, String target, FileTime mtime) throws IOException {
+    Path temporary = link.resolveSibling(".lading-link-" + Long.toHexString(RANDOM.nextLong()));
+    makeLink(temporary, target);
+    setMtime(temporary, mtime);
+    Files.move(temporary, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static void setMtime(Path path, FileTime mtime) throws IOException {

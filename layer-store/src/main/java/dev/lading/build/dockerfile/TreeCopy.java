@@ -1,5 +1,6 @@
 package dev.lading.build.dockerfile;
 
+import dev.lading.exec.HostRootedLinks;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
@@ -133,8 +134,7 @@ final class TreeCopy {
         if (attrs.isSymbolicLink()) {
           String target = Files.readSymbolicLink(file).toString();
           if (target.equals(prefix) || target.startsWith(prefix + "/")) {
-            Files.delete(file);
-            Files.createSymbolicLink(file, Path.of(to + target.substring(prefix.length())));
+            HostRootedLinks.retarget(file, to + target.substring(prefix.length()), attrs.lastModifiedTime());
           }
         }
         return FileVisitResult.CONTINUE;

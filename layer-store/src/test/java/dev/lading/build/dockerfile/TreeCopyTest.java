@@ -37,6 +37,11 @@ class TreeCopyTest {
     Path plain = Files.writeString(from.resolve("plain"), "p");
     chmod(plain, 0644);
     Files.createSymbolicLink(from.resolve("link"), Path.of("plain"));
+    // As fakechroot writes a step's absolute link: the root's host path in front.
+    Path rooted = Files.createSymbolicLink(from.resolve("rooted"), Path.of(from.toRealPath() + "/plain"));
+    java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+    Files.getFileAttributeView(rooted, java.nio.file.attribute.BasicFileAttributeView.class,
+        LinkOption.NOFOLLOW_LINKS).setTimes(old, null, null);
     Path to = Files.createDirectories(dir.resolve("to"));
 
     TreeCopy.copy(from, to);
@@ -54,6 +59,9 @@ class TreeCopyTest {
     assertEquals(0, Files.size(to.resolve("dev/null")));
     assertTrue(Files.isSymbolicLink(to.resolve("link")));
     assertEquals(Path.of("plain"), Files.readSymbolicLink(to.resolve("link")));
+    assertEquals(Path.of(to.toRealPath() + "/plain"), Files.readSymbolicLink(to.resolve("rooted")),
+        "the copy's own root");
+    assertEquals(old, Files.getLastModifiedTime(to.resolve("rooted"), LinkOption.NOFOLLOW_LINKS));
     chmod(from.resolve("vault"), 0755); // so that @TempDir can remove it
   }
 }
