@@ -107,8 +107,13 @@ public final class ProotExecutor implements RootfsExecutor {
         env.put("FAKEROOTKEY", faked.key());
         Faked.reportIds(env, user);
       }
-      command.addAll(CommandLine.inWorkdir(spec));
-      int exit = CommandLine.run(SyscallFilter.wrap(command), env, root, output);
+      // proot's own status is that of whichever of its processes exited last: the image's shell
+      // reports the command's instead, where there is one.
+      boolean reported = StepInit.available() && RootPaths.resolve(root, "bin/sh").isPresent();
+      command.addAll(reported ? StepInit.reportingShell(spec) : CommandLine.inWorkdir(spec));
+      List<String> filtered = SyscallFilter.wrap(command);
+      int exit = CommandLine.run(reported ? StepInit.wrapReported(filtered, env) : StepInit.wrap(filtered, env), env,
+          root, output);
       if (faked != null) {
         faked.drain(fakeroot, root);
         faked.stop(); // it writes its state file as it exits

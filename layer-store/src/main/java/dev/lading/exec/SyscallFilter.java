@@ -1,14 +1,13 @@
 package dev.lading.exec;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +39,13 @@ final class SyscallFilter {
       case "aarch64", "arm64" -> "c00000b7,167,291,439,452,437,435,281";
       default -> null;
     };
+  }
+
+  /** prctl's system call number on this machine, for the scripts that call it. */
+  static OptionalInt prctlNumber() {
+    String spec = spec();
+    return spec == null ? OptionalInt.empty()
+        : OptionalInt.of(Integer.parseInt(spec.split(",")[1]));
   }
 
   private static volatile Optional<List<String>> prefix;
@@ -98,7 +104,7 @@ final class SyscallFilter {
       unavailable = "perl is not installed (apt-get install perl-base)";
       return Optional.empty();
     }
-    List<String> words = List.of(perl.get().toString(), "-e", script(), "--", spec);
+    List<String> words = List.of(perl.get().toString(), "-e", HostTools.script("syscall-filter.pl"), "--", spec);
     List<String> probe = new ArrayList<>(words);
     probe.add(trueProgram.get().toString());
     try {
@@ -122,17 +128,6 @@ final class SyscallFilter {
       Thread.currentThread().interrupt();
       unavailable = "interrupted";
       return null;
-    }
-  }
-
-  private static String script() {
-    try (InputStream in = SyscallFilter.class.getResourceAsStream("syscall-filter.pl")) {
-      if (in == null) {
-        throw new IllegalStateException("syscall-filter.pl is missing from the jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

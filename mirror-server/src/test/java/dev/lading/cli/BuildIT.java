@@ -393,6 +393,31 @@ class BuildIT {
   }
 
   @Test
+  void aStepEndsWithItsFirstProcessAndWhatItLeftRunningIsKilled() throws IOException {
+    for (String executor : List.of("fakechroot", "proot")) {
+      // As in a container: the step's status is its shell's, not that of a job it left behind (proot
+      // reported whichever process exited last: 0 from the sleep), and nothing it started outlives it.
+      Path failing = context("leftovers-failing-" + executor, "FROM BASE\nRUN sleep 600 & exit 3\n");
+      Processes.Result failed = lading("store-leftovers", "build", "--executor", executor, failing.toString());
+      assertEquals(1, failed.exitCode(), failed.output());
+      assertTrue(failed.output().contains("RUN sleep 600 & exit 3 failed with exit code 3"), failed.output());
+
+      // The second job forks twice, as a daemon does, so that whoever adopts orphans gets it.
+      Path ctx = context("leftovers-" + executor, "FROM BASE\n"
+          + "RUN (sleep 2; echo late > /late) & (sh -c 'sleep 2; echo late > /daemon' &) \\\n"
+          + "    ; (sleep 1; exit 5) & echo started\n"
+          + "RUN sleep 3; ls / > /listing\n");
+      Processes.Result build = lading("store-leftovers", "build", "--executor", executor, "-t", "leftovers:"
+          + executor, ctx.toString());
+      assertEquals(0, build.exitCode(), build.output());
+      Processes.Result listing = lading("store-leftovers", "run", "-q", "leftovers:" + executor, "--", "cat",
+          "/listing");
+      assertFalse(listing.output().contains("late") || listing.output().contains("daemon"),
+          "the first step's jobs wrote nothing during the second: " + listing.output());
+    }
+  }
+
+  @Test
   void anUnsupportedFlagIsAnErrorNamingTheLine() throws IOException {
     Path ctx = context("mount", "FROM BASE\n\nRUN --network=none true\n");
     Processes.Result build = lading("store-c", "build", ctx.toString());

@@ -1,0 +1,99 @@
+package dev.lading.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lading.testing.RequiredTool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StepInitTest {
+  @TempDir Path dir;
+  private final List<String> output = new ArrayList<>();
+
+  @BeforeEach
+  void perl() {
+    RequiredTool.requireThat(StepInit.available(), "perl is not installed (apt-get install perl-base)");
+  }
+
+  private final Map<String, String> env = new java.util.HashMap<>(Map.of("PATH", "/usr/bin:/bin"));
+
+  private int run(List<String> command) throws Exception {
+    return CommandLine.run(command, env, dir, output::add);
+  }
+
+  /** A shell script for the step, as a shell-form RUN gives it. */
+  private static List<String> shell(String script) {
+    return List.of("/bin/sh", "-c", script);
+  }
+
+  /**
+   * Background jobs that would write {@code late} and {@code daemon} 2 s on, the second one forked
+   * twice into its own session as a daemon is, then {@code rest} in the foreground.
+   */
+  private String leaving(String rest) {
+    Path late = dir.resolve("late");
+    Path daemon = dir.resolve("daemon");
+    return "(sleep 2; echo late > " + late + ") & (setsid sh -c 'sleep 2; echo late > " + daemon + "' &); " + rest;
+  }
+
+  private void nothingLeftRunning() throws InterruptedException {
+    Thread.sleep(3000);
+    assertFalse(Files.exists(dir.resolve("late")), "the background job was killed with the step");
+    assertFalse(Files.exists(dir.resolve("daemon")), "so was the daemon, which left the step's session");
+  }
+
+  @Test
+  void theStepEndsWithItsFirstProcessWhoseStatusItTakes() throws Exception {
+    assertEquals(3, run(StepInit.wrap(shell(leaving("echo started; exit 3")), env)));
+    assertEquals(List.of("started"), output, "the output ends when the step does");
+    nothingLeftRunning();
+  }
+
+  @Test
+  void theLoadersVariablesReachTheCommandButNotTheInit() throws Exception {
+    // fakechroot with an image release's libraries sets them; the host's perl must not load those.
+    env.put("LD_PRELOAD", "/nonexistent/libnothing.so");
+    assertEquals(0, run(StepInit.wrap(shell("echo preload=$LD_PRELOAD"), env)));
+    assertTrue(output.contains("preload=/nonexistent/libnothing.so"), output.toString());
+    assertEquals(1, output.stream().filter(line -> line.contains("cannot be preloaded")).count(),
+        "the loader complained for the command's shell only: " + output);
+  }
+
+  @Test
+  void aSignalEndingTheFirstProcessIsReportedAsAShellWould() throws Exception {
+    assertEquals(137, run(StepInit.wrap(shell("kill -9 $$"), env)));
+  }
+
+  @Test
+  void underProotTheCommandsStatusCountsNotTheLastProcessToExit() throws Exception {
+    Path proot = RequiredTool.require("proot", "proot");
+    // Without the report, proot exits with the status of whichever process exited last: 0 here, the
+    // sleep's, or 5 below, the job's.
+    List<String> command = new ArrayList<>(List.of(proot.toString(), "-r", "/", "-b", "/dev", "-b", "/proc", "-w", "/"));
+    command.addAll(StepInit.reportingShell(new RunSpec(dir, shell(leaving("sleep 1 & exit 3")), List.of(), "/tmp",
+        "", null)));
+    assertEquals(3, run(StepInit.wrapReported(command, env)));
+    nothingLeftRunning();
+
+    command = new ArrayList<>(command.subList(0, command.size() - 1));
+    command.add("(sleep 0.5; exit 5) & pwd");
+    assertEquals(0, run(StepInit.wrapReported(command, env)));
+    assertTrue(output.contains("/tmp"), "the shell entered the working directory: " + output);
+  }
+
+  @Test
+  void withoutAReportProotsOwnStatusStands() throws Exception {
+    Path proot = RequiredTool.require("proot", "proot");
+    // The image's shell is gone, say: proot ran the command and nothing reported.
+    List<String> command = List.of(proot.toString(), "-r", "/", "-w", "/", "/bin/sh", "-c", "exit 4");
+    assertEquals(4, run(StepInit.wrapReported(command, env)));
+  }
+}
