@@ -1,14 +1,18 @@
 package dev.lading.exec;
 
 import dev.lading.layer.OwnershipMap.Kind;
+import dev.lading.layer.RootfsDiff;
 import dev.lading.layer.RootfsSnapshot;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
@@ -17,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 /**
  * Absolute symlinks of a root made to name the root's host path, for fakechroot.
@@ -77,6 +82,46 @@ public final class HostRootedLinks {
       }
     }
     return rooted;
+  }
+
+  /**
+   * Gives the absolute links under {@code dir}, a directory moved into {@code root} from outside (a
+   * cache mount), the root's host path in front, as {@link #root} does for the root's own links.
+   */
+  public static void rootUnder(Path dir, Path root) throws IOException {
+    String prefix = root.toString();
+    rewriteUnder(dir, target -> target.startsWith("/") && !target.equals(prefix)
+        && !target.startsWith(prefix + "/") && !onTheHost(target) ? prefix + target : target);
+  }
+
+  /**
+   * Takes the root's host path off the links under {@code dir} again, before it leaves {@code
+   * root}: the links a fakechroot step made there name this build's root, and the next build's is
+   * elsewhere (they would name nothing, or another build's files).
+   */
+  public static void unrootUnder(Path dir, Path root) throws IOException {
+    rewriteUnder(dir, target -> RootfsDiff.containerTarget(root, target));
+  }
+
+  private static void rewriteUnder(Path dir, UnaryOperator<String> retargeting) throws IOException {
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (attrs.isSymbolicLink()) {
+          String target = Files.readSymbolicLink(file).toString();
+          String wanted = retargeting.apply(target);
+          if (!wanted.equals(target)) {
+            retarget(file, wanted, attrs.lastModifiedTime());
+          }
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) {
+        return FileVisitResult.CONTINUE; // a directory the step made unreadable: its links stay
+      }
+    });
   }
 
   /**

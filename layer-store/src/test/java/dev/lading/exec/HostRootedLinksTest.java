@@ -73,4 +73,25 @@ class HostRootedLinksTest {
     Process readlink = new ProcessBuilder("readlink", "-n", link.toString()).start();
     assertEquals(root + "/opt//app/", new String(readlink.getInputStream().readAllBytes()));
   }
+  @Test
+  void aDirectoryMovedInIsRootedAndUnrootedBeforeItLeaves() throws IOException {
+    Path root = Files.createDirectories(dir.resolve("root")).toRealPath();
+    Path cache = Files.createDirectories(root.resolve("cache/deep"));
+    Files.createSymbolicLink(cache.resolve("plain"), Path.of("/etc/marker"));
+    Files.createSymbolicLink(cache.resolve("made-by-a-step"), Path.of(root + "/etc/marker"));
+    Files.createSymbolicLink(cache.resolve("rel"), Path.of("../x"));
+    Files.createSymbolicLink(cache.resolve("dev"), Path.of("/dev/null"));
+
+    HostRootedLinks.rootUnder(root.resolve("cache"), root);
+    assertEquals(root + "/etc/marker", target(cache.resolve("plain")));
+    assertEquals(root + "/etc/marker", target(cache.resolve("made-by-a-step")));
+    assertEquals("../x", target(cache.resolve("rel")));
+    assertEquals("/dev/null", target(cache.resolve("dev")));
+
+    HostRootedLinks.unrootUnder(root.resolve("cache"), root);
+    assertEquals("/etc/marker", target(cache.resolve("plain")));
+    assertEquals("/etc/marker", target(cache.resolve("made-by-a-step")), "the next build's root is elsewhere");
+    assertEquals("../x", target(cache.resolve("rel")));
+    assertEquals("/dev/null", target(cache.resolve("dev")));
+  }
 }

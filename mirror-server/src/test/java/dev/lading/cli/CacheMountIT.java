@@ -227,6 +227,31 @@ class CacheMountIT {
   }
 
   @Test
+  void aLinkAStepMadeInACacheLeadsIntoTheImageOfTheNextBuild() throws IOException {
+    // fakechroot writes the absolute links a step makes with the root's host path in front, and the
+    // kernel follows a link from the host's /: a cache holds links that outlive the build's root.
+    assertFalse(Files.exists(Path.of("/etc/lading-cache-marker")), "the test needs a host without it");
+    Path making = context("links-made", "FROM BASE\n"
+        + "RUN echo first > /etc/lading-cache-marker\n"
+        + "RUN --mount=type=cache,target=/c,id=links ln -sfn /etc/lading-cache-marker /c/link && cat /c/link > /first\n");
+    Processes.Result made = lading(true, "store-links", "build", "--executor", "fakechroot", "-t", "links:1",
+        making.toString());
+    assertEquals(0, made.exitCode(), made.output());
+    assertEquals("first", filesOf(true, "store-links", "links:1", "/first").get("/first"));
+    for (String executor : List.of("proot", "fakechroot")) {
+      Path reading = context("links-read-" + executor, "FROM BASE\n"
+          + "RUN echo " + executor + " > /etc/lading-cache-marker\n"
+          + "RUN --mount=type=cache,target=/c,id=links readlink /c/link > /target && cat /c/link > /next\n");
+      Processes.Result read = lading(true, "store-links", "build", "--executor", executor, "-t", "links:2",
+          reading.toString());
+      assertEquals(0, read.exitCode(), read.output());
+      java.util.Map<String, String> files = filesOf(true, "store-links", "links:2", "/target", "/next");
+      assertEquals("/etc/lading-cache-marker", files.get("/target"));
+      assertEquals(executor, files.get("/next"), "the link leads to this build's image");
+    }
+  }
+
+  @Test
   void pruneCacheDropsACacheThatGcKeeps() throws IOException {
     Path ctx = context("pruned", "FROM BASE\n"
         + "RUN --mount=type=cache,target=/c,id=p sh -c 'echo run >> /c/log; cp /c/log /log'\n");

@@ -2,6 +2,7 @@ package dev.lading.build.dockerfile;
 
 import dev.lading.digest.Digest;
 import dev.lading.dockerfile.Instruction.CacheMount;
+import dev.lading.exec.HostRootedLinks;
 import dev.lading.exec.RunSpec;
 import dev.lading.io.FileTrees;
 import dev.lading.layer.OwnershipMap;
@@ -327,7 +328,8 @@ final class CacheMounts {
         Files.move(one.host, one.aside, StandardCopyOption.ATOMIC_MOVE);
       }
       if (!one.temporary) {
-        Files.writeString(one.journal, one.host.toString());
+        // Where it went, and the root whose path its links then hold (see recover).
+        Files.writeString(one.journal, one.host + "\n" + rootfs + "\n");
       }
       try {
         Files.move(one.source, one.host, StandardCopyOption.ATOMIC_MOVE);
@@ -343,6 +345,10 @@ final class CacheMounts {
             + " directory must be on one file system: unset LADING_WORK_DIR or --work-dir): " + e.getMessage(), e);
       }
       one.movedIn = true;
+      if (Files.isDirectory(one.host, LinkOption.NOFOLLOW_LINKS)) {
+        // Only fakechroot's steps get directories moved in; the kernel follows their links from /.
+        HostRootedLinks.rootUnder(one.host, rootfs);
+      }
     }
 
     /**
@@ -358,6 +364,9 @@ final class CacheMounts {
         try {
           if (one.movedIn) {
             if (Files.isDirectory(one.host, LinkOption.NOFOLLOW_LINKS)) {
+              if (!one.temporary) {
+                HostRootedLinks.unrootUnder(one.host, rootfs);
+              }
               Files.move(one.host, one.source, StandardCopyOption.ATOMIC_MOVE);
             } else {
               FileTrees.deleteTree(one.host);
@@ -457,8 +466,16 @@ final class CacheMounts {
       Files.deleteIfExists(one.journal);
       return;
     }
-    Path left = Path.of(Files.readString(one.journal).strip());
+    List<String> lines = Files.readAllLines(one.journal);
+    if (lines.isEmpty()) { // killed while writing it: the cache had not moved yet
+      Files.delete(one.journal);
+      return;
+    }
+    Path left = Path.of(lines.get(0).strip());
     if (Files.isDirectory(left, LinkOption.NOFOLLOW_LINKS)) {
+      if (lines.size() > 1) {
+        HostRootedLinks.unrootUnder(left, Path.of(lines.get(1)));
+      }
       Files.move(left, one.data, StandardCopyOption.ATOMIC_MOVE);
     }
     Files.deleteIfExists(one.journal);
