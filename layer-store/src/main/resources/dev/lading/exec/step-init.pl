@@ -7,9 +7,8 @@
 # MODE "child": the command is PROGRAM itself, its status PROGRAM's.
 # MODE "fd3": PROGRAM runs the command further down (proot, whose exit status is that of whichever
 #   of its processes exited last) and the command's status arrives as a line on file descriptor 3.
-use strict;
-use warnings;
-use POSIX ();
+# No modules (POSIX alone doubles perl's start-up, paid by every RUN): WNOHANG is 1 on Linux.
+my $WNOHANG = 1;
 
 my ($prctl, $mode) = (shift @ARGV, shift @ARGV);
 syscall($prctl, 36, 1, 0, 0, 0) == 0 or die "lading: prctl(PR_SET_CHILD_SUBREAPER): $!\n";
@@ -28,8 +27,12 @@ if ($main == 0) {
   if ($reporter) {
     close $report;
     if (fileno($reporter) != 3) {
-      POSIX::dup2(fileno($reporter), 3) // die "lading: dup2: $!\n";
+      # A dup takes the lowest free descriptor: 3, now that the reading end is closed.
+      local $^F = 255;
+      open(my $three, '>&', $reporter) or die "lading: dup: $!\n";
+      fileno($three) == 3 or die "lading: the report went to descriptor " . fileno($three) . ", not 3\n";
       close $reporter;
+      $reporter = $three; # kept open through the exec
     }
   }
   exec { $ARGV[0] } @ARGV or die "lading: cannot run $ARGV[0]: $!\n";
@@ -77,10 +80,10 @@ sub sweep {
     my @left = grep { !defined $spare || $_ != $spare } living_descendants();
     last unless @left;
     kill 'KILL', @left;
-    1 while reap(POSIX::WNOHANG()) > 0;
+    1 while reap($WNOHANG) > 0;
     select(undef, undef, undef, 0.01);
   }
-  1 while reap(POSIX::WNOHANG()) > 0;
+  1 while reap($WNOHANG) > 0;
 }
 
 # Stopped from outside (the build cancelled): everything goes, the command first.
@@ -105,7 +108,7 @@ if ($report) {
       my $n = sysread($report, $line, 64, length $line);
       last if !$n || $line =~ /\n/;
     }
-    1 while reap(POSIX::WNOHANG()) > 0;
+    1 while reap($WNOHANG) > 0;
   }
   if (defined $mainStatus && $line !~ /\n/) {
     # PROGRAM is gone, and with it every process that held the pipe: what is in it can be read.

@@ -35,17 +35,17 @@ class StepInitTest {
   }
 
   /**
-   * Background jobs that would write {@code late} and {@code daemon} 2 s on, the second one forked
+   * Background jobs that would write {@code late} and {@code daemon} 1 s on, the second one forked
    * twice into its own session as a daemon is, then {@code rest} in the foreground.
    */
   private String leaving(String rest) {
     Path late = dir.resolve("late");
     Path daemon = dir.resolve("daemon");
-    return "(sleep 2; echo late > " + late + ") & (setsid sh -c 'sleep 2; echo late > " + daemon + "' &); " + rest;
+    return "(sleep 1; echo late > " + late + ") & (setsid sh -c 'sleep 1; echo late > " + daemon + "' &); " + rest;
   }
 
   private void nothingLeftRunning() throws InterruptedException {
-    Thread.sleep(3000);
+    Thread.sleep(2000);
     assertFalse(Files.exists(dir.resolve("late")), "the background job was killed with the step");
     assertFalse(Files.exists(dir.resolve("daemon")), "so was the daemon, which left the step's session");
   }
