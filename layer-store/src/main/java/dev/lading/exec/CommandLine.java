@@ -13,8 +13,11 @@ import java.util.function.Consumer;
 
 /** Starts an executor's host command with exactly the given environment and streams its output lines. */
 final class CommandLine {
-  /** Enters the working directory, creating it as Docker does for WORKDIR, then runs the command. */
-  private static final String ENTER_WORKDIR = "mkdir -p \"$1\" && cd \"$1\" && shift && exec \"$@\"";
+  /** Enters the working directory ($1), creating it as Docker does for WORKDIR, and drops it from "$@". */
+  static final String ENTER = "mkdir -p \"$1\" && cd \"$1\" && shift";
+
+  /** {@link #ENTER}, then runs the command in the shell's place. */
+  private static final String ENTER_WORKDIR = ENTER + " && exec \"$@\"";
 
   private CommandLine() {}
 

@@ -65,8 +65,7 @@ public final class HostRootedLinks {
     for (Map.Entry<String, RootfsSnapshot.Stat> e : snapshot.entries().entrySet()) {
       RootfsSnapshot.Stat stat = e.getValue();
       String target = stat.linkTarget();
-      if (stat.kind() != Kind.SYMLINK || !target.startsWith("/") || target.equals(prefix)
-          || target.startsWith(prefix + "/") || onTheHost(target)) {
+      if (stat.kind() != Kind.SYMLINK || !needsRoot(target, prefix)) {
         continue;
       }
       retarget(root.resolve(e.getKey().substring(1)), prefix + target, stat.mtime());
@@ -90,8 +89,16 @@ public final class HostRootedLinks {
    */
   public static void rootUnder(Path dir, Path root) throws IOException {
     String prefix = root.toString();
-    rewriteUnder(dir, target -> target.startsWith("/") && !target.equals(prefix)
-        && !target.startsWith(prefix + "/") && !onTheHost(target) ? prefix + target : target);
+    rewriteUnder(dir, target -> needsRoot(target, prefix) ? prefix + target : target);
+  }
+
+  /**
+   * Whether a link to {@code target} wants the root's path {@code prefix} in front: it is absolute
+   * and names neither the root nor the host's {@code /dev}, {@code /proc} or {@code /sys}.
+   */
+  private static boolean needsRoot(String target, String prefix) {
+    return target.startsWith("/") && !target.equals(prefix) && !target.startsWith(prefix + "/")
+        && !onTheHost(target);
   }
 
   /**

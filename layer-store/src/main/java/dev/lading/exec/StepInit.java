@@ -23,17 +23,30 @@ import java.util.OptionalInt;
  * ({@link #reportingShell}). Without perl the command runs as it is (and the old behaviour stays).
  */
 final class StepInit {
-  /**
-   * Enters the working directory (created as Docker does for WORKDIR), runs the command without fd
-   * 3 and reports its status there.
-   */
-  private static final String REPORT = "{ mkdir -p \"$1\" && cd \"$1\" && shift && \"$@\" 3>&-; }; echo $? >&3";
+  /** Enters the working directory, runs the command without fd 3 and reports its status there. */
+  private static final String REPORT = "{ " + CommandLine.ENTER + " && \"$@\" 3>&-; }; echo $? >&3";
+
+  /** {@code perl -e SCRIPT -- PRCTL_NR}, found once: every RUN step starts with it. */
+  private static volatile Optional<List<String>> words;
 
   private StepInit() {}
 
+  private static Optional<List<String>> words() {
+    Optional<List<String>> known = words;
+    if (known == null) {
+      Optional<Path> perl = HostTools.find("perl");
+      OptionalInt prctl = SyscallFilter.prctlNumber();
+      known = perl.isEmpty() || prctl.isEmpty() ? Optional.empty()
+          : Optional.of(List.of(perl.get().toString(), "-e", HostTools.script("step-init.pl"), "--",
+              Integer.toString(prctl.getAsInt())));
+      words = known;
+    }
+    return known;
+  }
+
   /** Whether steps run behind the init here. */
   static boolean available() {
-    return HostTools.find("perl").isPresent() && SyscallFilter.prctlNumber().isPresent();
+    return words().isPresent();
   }
 
   /**
@@ -53,14 +66,12 @@ final class StepInit {
   }
 
   private static List<String> wrap(List<String> command, Map<String, String> env, String mode) {
-    Optional<Path> perl = HostTools.find("perl");
-    OptionalInt prctl = SyscallFilter.prctlNumber();
-    if (perl.isEmpty() || prctl.isEmpty()) {
+    if (!available()) {
       return command;
     }
     keepAside(env);
-    List<String> wrapped = new ArrayList<>(List.of(perl.get().toString(), "-e", HostTools.script("step-init.pl"),
-        "--", Integer.toString(prctl.getAsInt()), mode));
+    List<String> wrapped = new ArrayList<>(words().get());
+    wrapped.add(mode);
     wrapped.addAll(command);
     return wrapped;
   }
