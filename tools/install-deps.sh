@@ -10,8 +10,10 @@ export DEBIAN_FRONTEND=noninteractive
 # openssh-client: a real ssh-agent and ssh-add for RUN --mount=type=ssh (RunMountIT).
 # zstd: tar --zstd archives for ADD (BuildahParityIT), zstd layers (ZstdLayersIT).
 # libcap2-bin: the host's setcap and getcap, copied into a base image (BuildIT's file capabilities).
+# gcc: builds the owner-log library into the jar (layer-store); musl-tools: a musl program for
+# DebianBuildIT, whose chowns under proot that library records.
 packages=(docker-registry skopeo umoci fakechroot fakeroot proot qemu-user-static debootstrap busybox-static buildah
-  apache2-utils jq openssl containerd openssh-client zstd libcap2-bin)
+  apache2-utils jq openssl containerd openssh-client zstd libcap2-bin gcc musl-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

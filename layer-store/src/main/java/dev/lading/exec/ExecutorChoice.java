@@ -99,7 +99,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
             ? new ExecutorChoice(new ProotExecutor(hostFakeroot.get()), "proot, as asked, with the host's"
                 + " libfakeroot, which records chown (image: " + image + ", host: " + host + ")")
             : new ExecutorChoice(new ProotExecutor(), "proot, as asked (image: " + image
-                + "; proot does not record chown" + ProotExecutor.caveats() + ")");
+                + "; " + ProotExecutor.chownRecording() + ProotExecutor.caveats() + ")");
       }
       case AUTO -> auto(rootfs, image, host, librariesCache);
     };
@@ -161,7 +161,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       throw new ExecutorException("no executor can run this image's programs: " + why
           + "; apt-get install proot (or build on a host with the image's glibc)");
     }
-    return new ExecutorChoice(new ProotExecutor(), "proot (" + why + "; proot does not record chown"
+    return new ExecutorChoice(new ProotExecutor(), "proot (" + why + "; " + ProotExecutor.chownRecording()
         + ProotExecutor.caveats() + ")");
   }
 

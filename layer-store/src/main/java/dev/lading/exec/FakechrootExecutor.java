@@ -136,7 +136,7 @@ public final class FakechrootExecutor implements RootfsExecutor {
         faked.stop(); // it writes its state file as it exits
         faked = null;
       }
-      FakerootState.recordStep(spec, root, beforeTree, before, state, user, afterRun);
+      FakerootState.recordStep(spec, root, beforeTree, before, state, Map.of(), user, afterRun);
       return exit;
     } finally {
       if (faked != null) {

@@ -58,24 +58,26 @@ final class FakerootState {
    * beside the spec's (see {@link #after}), and the tree handed to {@code afterRun}.
    */
   static void recordStep(RunSpec spec, Path root, RootfsSnapshot beforeTree, OwnershipMap before,
-      Path stateFile, ImageUser user, java.util.function.Consumer<RootfsSnapshot> afterRun) throws IOException {
+      Path stateFile, Map<RootfsSnapshot.Inode, long[]> chowns, ImageUser user,
+      java.util.function.Consumer<RootfsSnapshot> afterRun) throws IOException {
     if (spec.ownershipFile() == null) {
       return;
     }
     RootfsSnapshot tree = RootfsSnapshot.take(root);
-    after(tree, beforeTree, before, stateFile, user.uid(), user.gid()).saveTemporary(spec.ownershipFile());
+    after(tree, beforeTree, before, stateFile, chowns, user.uid(), user.gid()).saveTemporary(spec.ownershipFile());
     afterRun.accept(tree);
   }
 
   /**
    * The map after a step, from the tree as the step left it ({@code tree}) and as it was before
    * ({@code beforeTree}, whose paths {@code before} describes); {@code stateFile} is fakeroot's saved
-   * state, null for proot; {@code uid} and {@code gid} are the user the step ran as. The contents of
+   * state, null for proot; {@code chowns} the ids {@link OwnerLog} saw a step under plain proot give
+   * each inode (-1: unchanged); {@code uid} and {@code gid} are the user the step ran as. The contents of
    * /dev, /proc and /sys, which a snapshot leaves out and no step changes on disk (the executors show
    * the host's there), keep what they had.
    */
   static OwnershipMap after(RootfsSnapshot tree, RootfsSnapshot beforeTree, OwnershipMap before,
-      Path stateFile, long uid, long gid) throws IOException {
+      Path stateFile, Map<RootfsSnapshot.Inode, long[]> chowns, long uid, long gid) throws IOException {
     Map<RootfsSnapshot.Inode, Entry> state = stateFile == null ? Map.of() : read(stateFile);
     // What each file that was there before the step was (by inode: a new hardlink to it shares it).
     Map<RootfsSnapshot.Inode, Old> old = new HashMap<>();
@@ -124,6 +126,12 @@ final class FakerootState {
             : previous;
       } else {
         now = created(entries.get(parent(key)), faked, diskMode, uid, gid);
+      }
+      long[] chowned = chowns.get(stat.inode());
+      if (chowned != null) {
+        // A chown the owner log saw: it clears the file's capabilities, as the kernel's does.
+        now = Ownership.of(now.type(), now.permissions(), chowned[0] >= 0 ? chowned[0] : now.uid(),
+            chowned[1] >= 0 ? chowned[1] : now.gid(), now.devMajor(), now.devMinor());
       }
       entries.put(key, now);
     });

@@ -14,11 +14,12 @@ import java.util.function.Consumer;
 /**
  * {@code proot -0 -r ROOTFS ...}: ptrace translates paths and fakes root for any program, static or
  * dynamic, whatever its libc. Slower on syscall-heavy steps, and by itself it keeps no record of
- * ownership: {@code chown} succeeds and is forgotten, so files a step creates belong to root in the
- * layer. With a libfakeroot preloaded into the image's programs inside proot (the host's, which loads
- * into programs of a glibc as new as the host's or newer), ownership is recorded as under
- * fakechroot: the way for an image whose glibc is newer than the host's, which no fakechroot of
- * either release serves.
+ * ownership: {@code chown} succeeds and is forgotten. Without a libfakeroot, the {@link OwnerLog}
+ * library preloaded into the image's programs records their chowns (not a static program's, nor
+ * under an emulator); the files a step creates belong to its user. With a libfakeroot preloaded
+ * into the image's programs inside proot (the host's, which loads into programs of a glibc as new
+ * as the host's or newer), ownership is recorded as under fakechroot: the way for an image whose
+ * glibc is newer than the host's, which no fakechroot of either release serves.
  */
 public final class ProotExecutor implements RootfsExecutor {
   /** Where the image's programs see the directory of the libfakeroot. */
@@ -65,6 +66,13 @@ public final class ProotExecutor implements RootfsExecutor {
         + " step may see the host's files";
   }
 
+  /** What plain proot keeps of a step's chowns, for the log. */
+  static String chownRecording() {
+    return OwnerLog.library().isPresent()
+        ? "chown is recorded for the image's dynamically linked programs, not for static ones"
+        : "proot does not record chown (this Lading was built without its owner-log library)";
+  }
+
   @Override
   public boolean binds() {
     return true;
@@ -98,14 +106,24 @@ public final class ProotExecutor implements RootfsExecutor {
     RootfsSnapshot beforeTree = FakerootState.treeBefore(spec, root);
     Path state = null;
     Faked faked = null;
+    OwnerLog owners = null;
     try {
       if (fakeroot != null) {
         state = FakerootState.writeStart(spec, root, before, beforeTree);
         faked = Faked.start(fakeroot.faked(), state);
         command.addAll(List.of("-b", fakeroot.library().getParent() + ":" + FAKEROOT_DIR));
-        command.addAll(preloadInside(root, env, fakeroot.library().getFileName().toString()));
+        command.addAll(preloadInside(root, env, FAKEROOT_DIR + "/" + fakeroot.library().getFileName()));
         env.put("FAKEROOTKEY", faked.key());
         Faked.reportIds(env, user);
+      } else if (emulator == null && spec.ownershipFile() != null && envProgram(root) != null) {
+        // No libfakeroot loads here: the owner log keeps the step's chowns (the emulator's programs
+        // are of another architecture than the log's library).
+        owners = OwnerLog.create(spec.ownershipFile().toAbsolutePath().getParent());
+        if (owners != null) {
+          command.addAll(List.of("-b", owners.directory() + ":" + OwnerLog.DIR));
+          command.addAll(preloadInside(root, env, OwnerLog.preload()));
+          env.put(OwnerLog.logVariable().getKey(), OwnerLog.logVariable().getValue());
+        }
       }
       // proot's own status is that of whichever of its processes exited last: the image's shell
       // reports the command's instead, where there is one.
@@ -119,7 +137,8 @@ public final class ProotExecutor implements RootfsExecutor {
         faked.stop(); // it writes its state file as it exits
         faked = null;
       }
-      FakerootState.recordStep(spec, root, beforeTree, before, state, user, afterRun);
+      FakerootState.recordStep(spec, root, beforeTree, before, state, owners == null ? Map.of() : owners.chowns(),
+          user, afterRun);
       return exit;
     } finally {
       if (faked != null) {
@@ -128,6 +147,9 @@ public final class ProotExecutor implements RootfsExecutor {
       if (state != null) {
         Files.deleteIfExists(state);
       }
+      if (owners != null) {
+        owners.close();
+      }
     }
   }
 
@@ -135,17 +157,21 @@ public final class ProotExecutor implements RootfsExecutor {
    * The image's {@code env} setting LD_PRELOAD inside the root: set outside, it would be loaded into
    * perl and proot too, host programs it is not built for (and it names a path of the root).
    */
-  private static List<String> preloadInside(Path root, Map<String, String> env, String library)
+  private static List<String> preloadInside(Path root, Map<String, String> env, String preload)
       throws IOException {
-    String envProgram = RootPaths.resolve(root, "usr/bin/env").isPresent() ? "/usr/bin/env"
-        : RootPaths.resolve(root, "bin/env").isPresent() ? "/bin/env" : null;
+    String envProgram = envProgram(root);
     if (envProgram == null) {
       throw new ExecutorException("the image has no env program (/usr/bin/env), which proot with"
           + " libfakeroot needs; use --executor proot");
     }
-    String preload = FAKEROOT_DIR + "/" + library;
     String imageOwn = env.remove("LD_PRELOAD");
     return List.of(envProgram, "LD_PRELOAD=" + (imageOwn == null || imageOwn.isEmpty() ? preload
         : preload + ":" + imageOwn));
+  }
+
+  /** The image's {@code env}, null when it has none. */
+  private static String envProgram(Path root) throws IOException {
+    return RootPaths.resolve(root, "usr/bin/env").isPresent() ? "/usr/bin/env"
+        : RootPaths.resolve(root, "bin/env").isPresent() ? "/bin/env" : null;
   }
 }

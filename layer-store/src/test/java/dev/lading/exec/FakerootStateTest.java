@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,7 +127,7 @@ class FakerootStateTest {
     Files.move(root.resolve("data/old"), root.resolve("shared/new"));
 
     OwnershipMap after = FakerootState.after(RootfsSnapshot.take(root), before,
-        new OwnershipMap(OwnershipMap.VERSION, intended), null, 0, 0);
+        new OwnershipMap(OwnershipMap.VERSION, intended), null, Map.of(), 0, 0);
 
     assertEquals(0700, after.entries().get("/data/kept").permissions());
     assertOwned(after, "/data/kept", 7, 8);
@@ -139,18 +140,39 @@ class FakerootStateTest {
     Files.createFile(root.resolve("data/new"));
     OwnershipMap map = new OwnershipMap(OwnershipMap.VERSION, intended);
 
-    OwnershipMap after = FakerootState.after(RootfsSnapshot.take(root), before, map, null, 1234, 2345);
+    OwnershipMap after = FakerootState.after(RootfsSnapshot.take(root), before, map, null, Map.of(), 1234, 2345);
 
     assertOwned(after, "/data/new", 1234, 2345);
     assertOwned(after, "/data/old", 7, 8);
     assertOwned(after, "/shared", 0, 50);
   }
 
+  @Test
+  void withoutFakerootTheOwnerLogsChownsGoToEveryPathOfTheirInodes() throws IOException {
+    // What owner-log.c saw under plain proot: a chown of a file that was there, moved afterwards,
+    // and a chgrp (uid -1) of a new file with a second link.
+    Files.move(root.resolve("data/old"), root.resolve("data/renamed"));
+    Files.createFile(root.resolve("data/new"));
+    Files.createLink(root.resolve("data/link"), root.resolve("data/new"));
+    RootfsSnapshot tree = RootfsSnapshot.take(root);
+    Map<RootfsSnapshot.Inode, long[]> chowns = Map.of(
+        tree.entries().get("/data/renamed").inode(), new long[] {100, 101},
+        tree.entries().get("/data/new").inode(), new long[] {-1, 202});
+
+    OwnershipMap after = FakerootState.after(tree, before, new OwnershipMap(OwnershipMap.VERSION, intended),
+        null, chowns, 1234, 2345);
+
+    assertOwned(after, "/data/renamed", 100, 101);
+    assertOwned(after, "/data/new", 1234, 202);
+    assertOwned(after, "/data/link", 1234, 202);
+    assertOwned(after, "/data/kept", 7, 8);
+  }
+
   private OwnershipMap after(long uid, long gid) throws IOException {
     Path state = work.resolve("state");
     Files.write(state, fakerootLines);
     return FakerootState.after(RootfsSnapshot.take(root), before,
-        new OwnershipMap(OwnershipMap.VERSION, intended), state, uid, gid);
+        new OwnershipMap(OwnershipMap.VERSION, intended), state, Map.of(), uid, gid);
   }
 
   private void dir(String path, int mode, long uid, long gid) throws IOException {

@@ -147,6 +147,41 @@ class DebianBuildIT {
   }
 
   @Test
+  void aMuslProgramsChownsUnderProotReachTheLayer() throws IOException {
+    // Alpine's programs are musl's, into which no libfakeroot here loads: the owner log records
+    // their chowns (each call it interposes), by inode, so a file renamed after its chown keeps it.
+    RequiredTool.require("musl-gcc", "musl-tools");
+    Path ctx = Files.createDirectories(shared.resolve("musl"));
+    Processes.check(List.of("musl-gcc", "-O2", "-o", ctx.resolve("chown-calls").toString(),
+        Path.of("src/test/resources/musl/chown-calls.c").toAbsolutePath().toString()), 120);
+    Files.copy(Path.of("/lib/ld-musl-" + System.getProperty("os.arch").replace("amd64", "x86_64") + ".so.1"),
+        ctx.resolve("ld-musl.so.1"));
+    ctx = context("musl", "FROM " + base("busybox") + "\n"
+        + "COPY ld-musl.so.1 /lib/ld-musl-x86_64.so.1\n"
+        + "COPY chown-calls /bin/chown-calls\n"
+        + "RUN mkdir -p /data/sub && echo x > /data/tmp && ln -s tmp /data/link && touch /data/by-fd /data/at \\\n"
+        + "    && chown-calls chown 1000 1001 /data && chown-calls chown 1000 1001 /data/tmp \\\n"
+        + "    && chown-calls lchown 7 8 /data/link && chown-calls chown -1 9 /data/sub \\\n"
+        + "    && chown-calls fchown 11 12 /data/by-fd && chown-calls fchownat 13 14 /data/at \\\n"
+        + "    && mv /data/tmp /data/kept && touch /data/new\n");
+    Processes.Result build = lading("musl", "build", "-t", "musl:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    assertTrue(build.output().contains("chown is recorded for the image's dynamically linked programs"),
+        build.output());
+    List<java.util.TreeMap<String, String>> layers = LayerListing.layers(shared.resolve("musl-store"),
+        "docker.io/library/musl:1");
+    java.util.TreeMap<String, String> run = layers.get(layers.size() - 1);
+    assertEquals("d 755 1000:1001", run.get("data/"), run.toString());
+    assertEquals("f 644 1000:1001", run.get("data/kept"), run.toString());
+    assertEquals("l 777 7:8 -> tmp", run.get("data/link"), run.toString());
+    assertEquals("d 755 0:9", run.get("data/sub/"), run.toString());
+    assertEquals("f 644 11:12", run.get("data/by-fd"), run.toString());
+    assertEquals("f 644 13:14", run.get("data/at"), run.toString());
+    assertEquals("f 644 0:0", run.get("data/new"), run.toString());
+    assertFalse(run.keySet().stream().anyMatch(p -> p.startsWith(".lading")), run.toString());
+  }
+
+  @Test
   void aJavaProjectBuiltByMavenInARunStepRunsAsItsOwnUser() throws IOException {
     // The Java team's usual Dockerfile: a JDK and Maven from the distribution, the build in a RUN
     // step with ~/.m2 in a cache mount (Maven Central from inside the step), the jar copied into a
