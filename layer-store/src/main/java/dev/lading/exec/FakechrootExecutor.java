@@ -71,6 +71,7 @@ public final class FakechrootExecutor implements RootfsExecutor {
           + " at " + spec.binds().get(0).target());
     }
     Path root = spec.rootfs().toRealPath();
+    Mounts.requireExec(root);
     ImageUser user = ImageUser.resolve(root, spec.user());
     OwnershipMap before = spec.ownershipFile() == null ? OwnershipMap.empty()
         : OwnershipMap.load(spec.ownershipFile());

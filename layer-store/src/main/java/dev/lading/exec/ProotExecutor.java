@@ -83,6 +83,7 @@ public final class ProotExecutor implements RootfsExecutor {
       throws IOException {
     Path proot = HostTools.require("proot", "proot", name());
     Path root = spec.rootfs().toRealPath();
+    Mounts.requireExec(root);
     ImageUser user = ImageUser.resolve(root, spec.user());
     OwnershipMap before = spec.ownershipFile() == null ? OwnershipMap.empty()
         : OwnershipMap.load(spec.ownershipFile());

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code LADING_WORK_DIR}: a build's stages unpacked and run on another file system than the store
  * (a tmpfs, /dev/shm), cache mounts kept on the store's, a killed build's directory swept by the next
- * build, and a full tmpfs named in the error.
+ * build, and a full or noexec tmpfs named in the error.
  */
 class WorkDirIT {
   @TempDir static Path shared;
@@ -160,6 +160,27 @@ class WorkDirIT {
       assertEquals(List.of(), leftOver(small), "the failed build removed its directory");
     } finally {
       Processes.run(List.of("umount", small.toString()), 60);
+    }
+  }
+
+  @Test
+  void aNoexecWorkDirectoryIsNamedInTheErrorWithWhatToDo() throws IOException {
+    // Docker mounts /dev/shm so: no program can run from there, under either executor.
+    RequiredTool.requireThat(AsNobody.root(), "mounting a noexec tmpfs needs root");
+    Path noexec = Files.createDirectories(shared.resolve("noexec-tmpfs"));
+    RequiredTool.requireThat(Processes.run(List.of("mount", "-t", "tmpfs", "-o", "noexec,mode=1777", "tmpfs",
+        noexec.toString()), 60).exitCode() == 0, "mount -t tmpfs failed");
+    try {
+      Path ctx = context("noexec", "FROM BASE\nRUN echo ran\n");
+      for (String executor : List.of("fakechroot", "proot")) {
+        Processes.Result build = lading("store-noexec", noexec, "build", "--executor", executor, ctx.toString());
+        assertEquals(1, build.exitCode(), build.output());
+        assertTrue(lastLine(build).contains("is on a file system mounted noexec, where the image's programs cannot"
+            + " run; point LADING_WORK_DIR"), build.output());
+        assertEquals(List.of(), leftOver(noexec), "the failed build removed its directory");
+      }
+    } finally {
+      Processes.run(List.of("umount", noexec.toString()), 60);
     }
   }
 
