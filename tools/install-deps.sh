@@ -11,9 +11,14 @@ export DEBIAN_FRONTEND=noninteractive
 # zstd: tar --zstd archives for ADD (BuildahParityIT), zstd layers (ZstdLayersIT).
 # libcap2-bin: the host's setcap and getcap, copied into a base image (BuildIT's file capabilities).
 # gcc: builds the owner-log library into the jar (layer-store); musl-tools: a musl program for
-# DebianBuildIT, whose chowns under proot that library records.
+# DebianBuildIT, whose chowns under proot that library records. The other machine's cross compiler
+# builds the library for its programs under qemu, and its C library for a program of EmulatedBuildIT.
 packages=(docker-registry skopeo umoci fakechroot fakeroot proot qemu-user-static debootstrap busybox-static buildah
   apache2-utils jq openssl containerd openssh-client zstd libcap2-bin gcc musl-tools)
+case "$(uname -m)" in
+  x86_64) packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
+  aarch64) packages+=(gcc-x86-64-linux-gnu libc6-dev-amd64-cross) ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
-# Builds the owner-log library (src/main/c/owner-log.c) for this machine's architecture into the
-# classes directory, where OwnerLog finds it (dev/lading/exec/native/ARCH/libowner-log.so).
+# Builds the owner-log library (src/main/c/owner-log.c) into the classes directory, where OwnerLog
+# finds it (dev/lading/exec/native/ARCH/libowner-log.so, ARCH as uname -m names it): for this
+# machine's architecture, and for the other of x86_64 and aarch64 where its cross compiler
+# (ARCH-linux-gnu-gcc) is installed, for images of that machine run under qemu.
 # Freestanding: no libc at link time, so it loads into glibc and musl programs alike.
-# Without a C compiler the jar has no library and steps under plain proot record no chown (the log
-# says so); CI must have one.
+# Without a compiler the jar lacks that library and plain proot steps record no chown there (the
+# build log says so); CI must have both (tools/install-deps.sh).
 set -euo pipefail
 src="$1"
 classes="$2"
-cc="${CC:-cc}"
-if ! command -v "$cc" >/dev/null 2>&1; then
+host="$(uname -m)"
+
+build() { # COMPILER ARCH
+  local out="$classes/dev/lading/exec/native/$2"
+  mkdir -p "$out"
+  # The same bytes on every build: no build id, no symbols beyond the dynamic ones.
+  "$1" -O2 -fPIC -shared -nostdlib -fno-stack-protector -fno-builtin -U_FORTIFY_SOURCE -fvisibility=hidden \
+    -Wall -Wextra -Werror -Wl,--build-id=none -Wl,-z,now -s \
+    -o "$out/libowner-log.so.tmp" "$src/owner-log.c"
+  mv "$out/libowner-log.so.tmp" "$out/libowner-log.so"
+}
+
+missing() { # COMPILER ARCH PACKAGE
   if [ "${CI:-}" = true ]; then
-    echo "native.sh: no C compiler ($cc) to build owner-log.c; install gcc" >&2
+    echo "native.sh: no C compiler for $2 ($1) to build owner-log.c; apt-get install $3" >&2
     exit 1
   fi
-  echo "[WARNING] no C compiler ($cc): building without the owner-log library (plain proot steps will not record chown)" >&2
-  exit 0
+  echo "[WARNING] no C compiler for $2 ($1): no owner-log library for it (plain proot steps of $2 programs will not record chown)" >&2
+}
+
+cc="${CC:-cc}"
+if command -v "$cc" >/dev/null 2>&1; then
+  build "$cc" "$host"
+else
+  missing "$cc" "$host" gcc
 fi
-out="$classes/dev/lading/exec/native/$(uname -m)"
-mkdir -p "$out"
-# The same bytes on every build: no build id, no debug paths.
-"$cc" -O2 -fPIC -shared -nostdlib -fno-stack-protector -fno-builtin -U_FORTIFY_SOURCE -fvisibility=hidden \
-  -Wall -Wextra -Werror -Wl,--build-id=none -Wl,-z,now -s \
-  -o "$out/libowner-log.so.tmp" "$src/owner-log.c"
-mv "$out/libowner-log.so.tmp" "$out/libowner-log.so"
+for arch in x86_64 aarch64; do
+  [ "$arch" != "$host" ] || continue
+  cross="$arch-linux-gnu-gcc"
+  if command -v "$cross" >/dev/null 2>&1; then
+    build "$cross" "$arch"
+  else
+    missing "$cross" "$arch" "gcc-${arch//_/-}-linux-gnu"
+  fi
+done

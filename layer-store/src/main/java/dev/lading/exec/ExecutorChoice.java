@@ -71,9 +71,10 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
           + " through " + emulator.get());
     }
     HostTools.require("proot", "proot", "proot");
-    return new ExecutorChoice(new ProotExecutor(emulator.get()), "proot with " + emulator.get()
+    String machine = Emulation.qemuArchitecture(platform.architecture());
+    return new ExecutorChoice(new ProotExecutor(emulator.get(), machine), "proot with " + emulator.get()
         + " (the image is for " + platform + ", this machine " + host + "; emulated programs run"
-        + " many times slower; proot does not record chown" + ProotExecutor.caveats() + ")");
+        + " many times slower; " + ProotExecutor.chownRecording(machine) + ProotExecutor.caveats() + ")");
   }
 
   /** As {@link #choose(Kind, Path, Platform, Path)} for an image of this machine's platform. */

@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * The chowns of a step under plain proot, where no libfakeroot loads into the image's programs (musl
- * and static images): {@code owner-log.c}, built with Lading for the host's architecture, is
+ * and static images, another machine's under qemu): {@code owner-log.c}, built with Lading for the
+ * host's architecture and, where a cross compiler was at hand, for the other one of x86_64 and aarch64, is
  * preloaded into them and appends the device, inode and ids of each chown to a log outside the
  * root, which proot shows the step at {@link #DIR}. A file's owners belong to its inode, so the
  * tree read after the step tells which paths (all of a hardlink's) they go to, also for a file
@@ -28,7 +29,8 @@ final class OwnerLog implements AutoCloseable {
   static final String LIBRARY = "libowner-log.so";
   static final String LOG = "chowns";
 
-  private static volatile Optional<byte[]> library;
+  /** The library by architecture ({@code uname -m}'s names), as read from the jar. */
+  private static final Map<String, Optional<byte[]>> LIBRARIES = new java.util.concurrent.ConcurrentHashMap<>();
 
   private final Path dir;
 
@@ -36,24 +38,37 @@ final class OwnerLog implements AutoCloseable {
     this.dir = dir;
   }
 
+  /** This machine's architecture as {@code uname -m} names it (x86_64, aarch64). */
+  static String hostArchitecture() {
+    String arch = System.getProperty("os.arch");
+    return arch.equals("amd64") ? "x86_64" : arch;
+  }
+
   /** The library for this machine's architecture, empty when this Lading was built without one. */
   static Optional<byte[]> library() {
-    Optional<byte[]> known = library;
-    if (known == null) {
-      String arch = System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
+    return library(hostArchitecture());
+  }
+
+  /**
+   * The library for programs of {@code architecture} ({@code uname -m}'s name: an emulated image's
+   * programs need theirs), empty when this Lading was built without it.
+   */
+  static Optional<byte[]> library(String architecture) {
+    return LIBRARIES.computeIfAbsent(architecture, arch -> {
       try (InputStream in = OwnerLog.class.getResourceAsStream("native/" + arch + "/" + LIBRARY)) {
-        known = in == null ? Optional.empty() : Optional.of(in.readAllBytes());
+        return in == null ? Optional.empty() : Optional.of(in.readAllBytes());
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      library = known;
-    }
-    return known;
+    });
   }
 
-  /** A new directory in {@code workDir} holding the library and an empty log; null without a library. */
-  static OwnerLog create(Path workDir) throws IOException {
-    Optional<byte[]> bytes = library();
+  /**
+   * A new directory in {@code workDir} holding the library for programs of {@code architecture} and
+   * an empty log; null without such a library.
+   */
+  static OwnerLog create(Path workDir, String architecture) throws IOException {
+    Optional<byte[]> bytes = library(architecture);
     if (bytes.isEmpty()) {
       return null;
     }

@@ -15,8 +15,9 @@ import java.util.function.Consumer;
  * {@code proot -0 -r ROOTFS ...}: ptrace translates paths and fakes root for any program, static or
  * dynamic, whatever its libc. Slower on syscall-heavy steps, and by itself it keeps no record of
  * ownership: {@code chown} succeeds and is forgotten. Without a libfakeroot, the {@link OwnerLog}
- * library preloaded into the image's programs records their chowns (not a static program's, nor
- * under an emulator); the files a step creates belong to its user. With a libfakeroot preloaded
+ * library preloaded into the image's programs records their chowns (not a static program's; under
+ * an emulator, the library built for the image's architecture, when there is one); the files a step
+ * creates belong to its user. With a libfakeroot preloaded
  * into the image's programs inside proot (the host's, which loads into programs of a glibc as new
  * as the host's or newer), ownership is recorded as under fakechroot: the way for an image whose
  * glibc is newer than the host's, which no fakechroot of either release serves.
@@ -26,25 +27,31 @@ public final class ProotExecutor implements RootfsExecutor {
   private static final String FAKEROOT_DIR = "/.lading-fakeroot";
 
   private final Path emulator;
+  /** The architecture of the root's programs, as {@code uname -m} names it: which owner log they load. */
+  private final String machine;
   private final FakerootLibrary fakeroot;
 
   /** proot running the root's programs natively. */
   public ProotExecutor() {
-    this(null, null);
+    this(null, OwnerLog.hostArchitecture(), null);
   }
 
-  /** proot handing the root's programs to {@code emulator} (a qemu user-mode emulator), when not null. */
-  public ProotExecutor(Path emulator) {
-    this(emulator, null);
+  /**
+   * proot handing the root's programs, of {@code machine} ({@code uname -m}'s name for their
+   * architecture), to {@code emulator} (a qemu user-mode emulator).
+   */
+  public ProotExecutor(Path emulator, String machine) {
+    this(emulator, machine, null);
   }
 
   /** proot with {@code fakeroot} preloaded in the image's programs and its faked recording owners. */
   ProotExecutor(FakerootLibrary fakeroot) {
-    this(null, fakeroot);
+    this(null, OwnerLog.hostArchitecture(), fakeroot);
   }
 
-  private ProotExecutor(Path emulator, FakerootLibrary fakeroot) {
+  private ProotExecutor(Path emulator, String machine, FakerootLibrary fakeroot) {
     this.emulator = emulator;
+    this.machine = machine;
     this.fakeroot = fakeroot;
   }
 
@@ -68,9 +75,14 @@ public final class ProotExecutor implements RootfsExecutor {
 
   /** What plain proot keeps of a step's chowns, for the log. */
   static String chownRecording() {
-    return OwnerLog.library().isPresent()
+    return chownRecording(OwnerLog.hostArchitecture());
+  }
+
+  /** The same for programs of {@code machine} ({@code uname -m}'s name), an emulated image's. */
+  static String chownRecording(String machine) {
+    return OwnerLog.library(machine).isPresent()
         ? "chown is recorded for the image's dynamically linked programs, not for static ones"
-        : "proot does not record chown (this Lading was built without its owner-log library)";
+        : "proot does not record chown (this Lading was built without its owner-log library for " + machine + ")";
   }
 
   @Override
@@ -116,10 +128,9 @@ public final class ProotExecutor implements RootfsExecutor {
         command.addAll(preloadInside(root, env, FAKEROOT_DIR + "/" + fakeroot.library().getFileName()));
         env.put("FAKEROOTKEY", faked.key());
         Faked.reportIds(env, user);
-      } else if (emulator == null && spec.ownershipFile() != null && envProgram(root) != null) {
-        // No libfakeroot loads here: the owner log keeps the step's chowns (the emulator's programs
-        // are of another architecture than the log's library).
-        owners = OwnerLog.create(spec.ownershipFile().toAbsolutePath().getParent());
+      } else if (spec.ownershipFile() != null && envProgram(root) != null) {
+        // No libfakeroot loads here: the owner log for the programs' architecture keeps the step's chowns.
+        owners = OwnerLog.create(spec.ownershipFile().toAbsolutePath().getParent(), machine);
         if (owners != null) {
           command.addAll(List.of("-b", owners.directory() + ":" + OwnerLog.DIR));
           command.addAll(preloadInside(root, env, OwnerLog.preload()));

@@ -153,7 +153,7 @@ class DebianBuildIT {
     RequiredTool.require("musl-gcc", "musl-tools");
     Path ctx = Files.createDirectories(shared.resolve("musl"));
     Processes.check(List.of("musl-gcc", "-O2", "-o", ctx.resolve("chown-calls").toString(),
-        Path.of("src/test/resources/musl/chown-calls.c").toAbsolutePath().toString()), 120);
+        Path.of("src/test/resources/owner-log/chown-calls.c").toAbsolutePath().toString()), 120);
     Files.copy(Path.of("/lib/ld-musl-" + System.getProperty("os.arch").replace("amd64", "x86_64") + ".so.1"),
         ctx.resolve("ld-musl.so.1"));
     ctx = context("musl", "FROM " + base("busybox") + "\n"

@@ -72,6 +72,37 @@ class EmulatedBuildIT {
     assertEquals("aarch64\nbuilt", run.output().strip(), "lading run emulates too");
   }
 
+  @Test
+  void chownsOfAnArm64StagesProgramsReachTheLayer() throws IOException {
+    // No libfakeroot loads into another machine's programs: the owner log built for arm64 records
+    // the chowns of the image's (here a glibc program, with Debian's arm64 loader and libc).
+    RequiredTool.require("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu libc6-dev-arm64-cross");
+    String base = AsNobody.baseImage("busybox-arm64",
+        Path.of(System.getProperty("java.io.tmpdir"), "lading-it-bases"));
+    Path ctx = Files.createDirectories(shared.resolve("arm64-chown"));
+    Processes.check(List.of("aarch64-linux-gnu-gcc", "-O2", "-o", ctx.resolve("chown-calls").toString(),
+        Path.of("src/test/resources/owner-log/chown-calls.c").toAbsolutePath().toString()), 120);
+    for (String lib : List.of("ld-linux-aarch64.so.1", "libc.so.6")) {
+      Files.copy(Path.of("/usr/aarch64-linux-gnu/lib", lib), ctx.resolve(lib));
+    }
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM " + base + "\n"
+        + "COPY ld-linux-aarch64.so.1 libc.so.6 /lib/\n"
+        + "COPY chown-calls /bin/chown-calls\n"
+        + "RUN mkdir /data && touch /data/f && chown-calls chown 1000 1001 /data \\\n"
+        + "    && chown-calls fchownat 5 6 /data/f\n");
+    Processes.check(List.of("chmod", "-R", "a+rX", ctx.toString()), 60);
+    Path store = shared.resolve("store-chown");
+    Processes.Result build = AsNobody.lading(jar, List.of("LADING_STORE=" + store), List.of(), "build",
+        "--platform", "linux/arm64", "-t", "arm:chown", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    assertTrue(build.output().contains("chown is recorded for the image's dynamically linked programs"),
+        build.output());
+    List<java.util.TreeMap<String, String>> layers = LayerListing.layers(store, "docker.io/library/arm:chown");
+    java.util.TreeMap<String, String> run = layers.get(layers.size() - 1);
+    assertEquals("d 755 1000:1001", run.get("data/"), run.toString());
+    assertEquals("f 644 5:6", run.get("data/f"), run.toString());
+  }
+
   /** The content of {@code name} in a gzip layer. */
   private static String file(Path blob, String name) throws IOException {
     try (InputStream in = new GZIPInputStream(Files.newInputStream(blob));

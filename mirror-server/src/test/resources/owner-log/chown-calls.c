@@ -1,6 +1,6 @@
 /*
- * A musl program for DebianBuildIT that chowns through each call the owner log interposes:
- * chown-calls CALL UID GID PATH, CALL one of chown, lchown, fchown, fchownat (-1: keep the id).
+ * A program (musl's for DebianBuildIT, arm64 glibc's for EmulatedBuildIT) that chowns through
+ * each call the owner log interposes: chown-calls CALL UID GID PATH, CALL one of chown, lchown, fchown, fchownat (-1: keep the id).
  */
 #include <fcntl.h>
 #include <stdio.h>
