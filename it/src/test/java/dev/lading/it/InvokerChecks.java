@@ -285,6 +285,16 @@ public final class InvokerChecks {
     assertEquals("/run/buildkit/ssh_agent.0", Files.readString(rootfs.resolve("opt/app/ssh-sock")).strip());
     assertFalse(Files.exists(rootfs.resolve("run/buildkit"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     assertFalse(Skopeo.json("inspect", "--tls-verify=false", "--config", ref).toString().contains("t0ken"));
+    // -Dimage.compressionLevel=1: the steps' layers say "fastest" in their gzip header (XFL 4), as gzip -1's do.
+    JsonNode layers = Skopeo.json("inspect", "--tls-verify=false", "--raw", ref).get("layers");
+    String last = layers.get(layers.size() - 1).get("digest").asText().substring("sha256:".length());
+    // unpack() above copied the image into this layout.
+    Path blob = Path.of(stores).resolveSibling("invoker-work").resolve("dockerfile/layout/blobs/sha256").resolve(last);
+    byte[] header = new byte[10];
+    try (java.io.InputStream in = Files.newInputStream(blob)) {
+      assertEquals(10, in.readNBytes(header, 0, 10));
+    }
+    assertEquals(4, header[8], "XFL of the RUN step's layer");
   }
 
   // ---- fromdockerfile: the Java layers on a base built from a Dockerfile ----

@@ -101,6 +101,13 @@ public class BuildMojo extends AbstractImageMojo {
   protected String workDirectory;
 
   /**
+   * The gzip level of the layers a Dockerfile's steps make: 1 is fastest, 9 smallest; default zlib's
+   * 6, as Docker, buildah and Jib write layers (see {@code lading build --compression-level}).
+   */
+  @Parameter(property = "image.compressionLevel")
+  protected Integer compressionLevel;
+
+  /**
    * Caps the store after the build (e.g. {@code 5g}, binary units), as {@code lading store gc
    * --max-size} does: partial downloads, then the least recently used images go until it fits. For a
    * store kept in a CI cache with a size limit. Images used in the last 10 minutes, this build's
@@ -235,7 +242,8 @@ public class BuildMojo extends AbstractImageMojo {
         List.of(name.toString()), false, workDirectory()).withSecrets(secrets())
         // Each <sshAgent> must name an agent's socket now.
         .withSshAgents(SshAgents.parseAll(sshAgents == null ? List.of()
-            : sshAgents.stream().map(String::strip).toList(), System::getenv, "<sshAgent>")));
+            : sshAgents.stream().map(String::strip).toList(), System::getenv, "<sshAgent>"))
+        .withCompressionLevel(compressionLevel == null ? DockerfileBuild.DEFAULT_COMPRESSION : compressionLevel));
   }
 
   /** The {@code <secrets>}, read now; a missing file or variable is named. */

@@ -2,6 +2,7 @@ package dev.lading.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -273,6 +274,35 @@ class BuildIT {
     assertTrue(changed.output().contains("built 2 layers (2 from the step cache)"), changed.output());
     Processes.Result noCache = lading("store-d", "build", "--no-cache", "-t", "cached:1", ctx.toString());
     assertTrue(noCache.output().contains("built 4 layers into"), noCache.output());
+  }
+
+  @Test
+  void theCompressionLevelGivesTheSameFilesOtherLayerBytesWithTheirOwnCacheEntries() throws IOException {
+    // SOURCE_DATE_EPOCH is not set: the RUN's file has the time it ran, so COPY alone is compared.
+    Path ctx = context("level", "FROM BASE\nCOPY numbers /numbers\n");
+    Files.writeString(ctx.resolve("numbers"), "0123456789abcdef".repeat(64 * 1024));
+    Processes.check(List.of("chmod", "-R", "a+rX", ctx.toString()), 60);
+    Processes.Result fast = lading("store-level", "build", "--compression-level", "1", "-t", "level:1", ctx.toString());
+    assertEquals(0, fast.exitCode(), fast.output());
+    Processes.Result standard = lading("store-level", "build", "-t", "level:6", ctx.toString());
+    assertTrue(standard.output().contains("built 1 layer into"), "not the level-1 layer: " + standard.output());
+    Processes.Result again = lading("store-level", "build", "--compression-level", "1", "-t", "level:1", ctx.toString());
+    assertTrue(again.output().contains("built 0 layers (1 from the step cache)"), again.output());
+    assertEquals(digest(fast), digest(again));
+    assertNotEquals(digest(fast), digest(standard));
+
+    List<TreeMap<String, String>> one = layers("store-level", "docker.io/library/level:1");
+    assertEquals(one, layers("store-level", "docker.io/library/level:6"), "the same entries either way");
+    var configOne = Json.mapper().readTree(Processes.check(List.of("skopeo", "inspect", "--raw", "--config",
+        "oci:" + shared.resolve("store-level") + ":docker.io/library/level:1"), 60));
+    var configSix = Json.mapper().readTree(Processes.check(List.of("skopeo", "inspect", "--raw", "--config",
+        "oci:" + shared.resolve("store-level") + ":docker.io/library/level:6"), 60));
+    assertEquals(configSix.path("rootfs"), configOne.path("rootfs"), "the same uncompressed layers (diff ids)");
+
+    Processes.Result wrong = lading("store-level", "build", "--compression-level", "12", ctx.toString());
+    assertEquals(1, wrong.exitCode(), wrong.output());
+    assertTrue(wrong.output().contains("the compression level must be 1 (fastest) to 9 (smallest), not 12"),
+        wrong.output());
   }
 
   @Test

@@ -83,10 +83,13 @@ public final class DockerfileBuild {
    * @param workDirectory where stages are unpacked and run ({@link WorkDirectory}); null for the store
    * @param secrets the secrets for {@code RUN --mount=type=secret}, by id
    * @param sshAgents the ssh agents' sockets for {@code RUN --mount=type=ssh}, by id ({@link SshAgents})
+   * @param compressionLevel the gzip level of the layers the steps make: 1 (fastest) to 9 (smallest),
+   *     or -1 for zlib's default (6), as Docker, buildah and Jib write them
    */
   public record Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
       Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
-      boolean noCache, Path workDirectory, Map<String, BuildSecret> secrets, Map<String, Path> sshAgents) {
+      boolean noCache, Path workDirectory, Map<String, BuildSecret> secrets, Map<String, Path> sshAgents,
+      int compressionLevel) {
     /** Options with the work directory in the store. */
     public Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
         Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
@@ -99,19 +102,25 @@ public final class DockerfileBuild {
         Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
         boolean noCache, Path workDirectory) {
       this(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names, noCache,
-          workDirectory, Map.of(), Map.of());
+          workDirectory, Map.of(), Map.of(), DEFAULT_COMPRESSION);
     }
 
     /** These options with {@code secrets} (by id) for {@code RUN --mount=type=secret}. */
     public Options withSecrets(Map<String, BuildSecret> secrets) {
       return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
-          noCache, workDirectory, secrets, sshAgents);
+          noCache, workDirectory, secrets, sshAgents, compressionLevel);
+    }
+
+    /** These options with layers compressed at gzip level {@code level} (1 to 9, or -1: the default). */
+    public Options withCompressionLevel(int level) {
+      return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
+          noCache, workDirectory, secrets, sshAgents, level);
     }
 
     /** These options with ssh agents' sockets (by id) for {@code RUN --mount=type=ssh}. */
     public Options withSshAgents(Map<String, Path> sshAgents) {
       return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
-          noCache, workDirectory, secrets, sshAgents);
+          noCache, workDirectory, secrets, sshAgents, compressionLevel);
     }
 
     public Options {
@@ -122,8 +131,29 @@ public final class DockerfileBuild {
       names = names == null ? List.of() : List.copyOf(names);
       secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
       sshAgents = sshAgents == null ? Map.of() : Map.copyOf(sshAgents);
+      if (compressionLevel != DEFAULT_COMPRESSION && (compressionLevel < 1 || compressionLevel > 9)) {
+        throw new IllegalArgumentException("the compression level must be 1 (fastest) to 9 (smallest), not "
+            + compressionLevel);
+      }
+    }
+
+    /**
+     * A step's cache key ({@link DockerfileBuild#key}), with the layers' compression level where it
+     * is not the default: a layer of another level has other bytes, and caches made before the level
+     * could be chosen stay valid.
+     */
+    Digest stepKey(Digest parent, String... fields) {
+      if (compressionLevel == DEFAULT_COMPRESSION) {
+        return key(parent, fields);
+      }
+      String[] all = java.util.Arrays.copyOf(fields, fields.length + 1);
+      all[fields.length] = "gzip level " + compressionLevel;
+      return key(parent, all);
     }
   }
+
+  /** zlib's default level (6). */
+  public static final int DEFAULT_COMPRESSION = java.util.zip.Deflater.DEFAULT_COMPRESSION;
 
   /**
    * What was built.

@@ -278,8 +278,8 @@ final class StageBuild {
       if (RunInstructions.setsCapabilities(r) || RunInstructions.installsPackages(r)) {
         mountsKey.append("\nfile capabilities kept"); // layers cached before they were are not reused
       }
-      Digest key = DockerfileBuild.key(state.chain, "RUN", String.join("\0", argv), String.join("\0", env),
-          state.workdir(), String.valueOf(state.run().user()), options.executor().name(),
+      Digest key = options.stepKey(state.chain, "RUN", String.join("\0", argv),
+          String.join("\0", env), state.workdir(), String.valueOf(state.run().user()), options.executor().name(),
           // The mounts as written (and what binds show), never the caches' contents: BuildKit's
           // key, so a warm cache does not make a step run again.
           mountsKey.toString());
@@ -372,8 +372,8 @@ final class StageBuild {
       for (String url : urls) {
         what.append('\n').append(downloads.identity(url, checksum, location));
       }
-      Digest key = DockerfileBuild.key(state.chain, keyword, String.join("\0", sources), destination, state.workdir(),
-          chown.orElse("-"), chmod.orElse("-"), what.toString());
+      Digest key = options.stepKey(state.chain, keyword, String.join("\0", sources), destination,
+          state.workdir(), chown.orElse("-"), chmod.orElse("-"), what.toString());
       if (cached(key, created, createdBy)) {
         return;
       }
@@ -465,7 +465,7 @@ final class StageBuild {
         OwnershipMap.load(state.ownership), options.sourceDateEpoch());
     diff.notes().forEach(listener::info);
     ReproducibleLayer layer = ReproducibleLayer.builder().implicitParents(false)
-        .hardlinksToLowerLayers(true).addAll(diff.entries()).build();
+        .hardlinksToLowerLayers(true).compressionLevel(options.compressionLevel()).addAll(diff.entries()).build();
     LayerResult result = StoredLayers.write(store, layer, createdBy);
     cache.put(key, result);
     state.chain = key;
