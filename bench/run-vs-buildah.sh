@@ -18,12 +18,14 @@
 # passed to Lading (where it unpacks and runs the stages, e.g. /dev/shm).
 #
 # Usage: bench/run-vs-buildah.sh [--runs N] [--only files|apt|apt13|apt11] [--dist DIR | --jar PATH] [--keep]
-#                                [--fresh-fs]
+#                                [--fresh-fs] [--build-flag FLAG]...
 #   (as root: buildah needs it, and Lading is run as nobody through runuser)
 #   --fresh-fs  run everything on a new 16 GiB ext4 file system (a loop-mounted sparse file under
 #               /var/tmp): a disk that has seen many trees created and removed makes creating
 #               files several times slower (ext4 skips recently freed inodes), for both tools, and
 #               by how much drifts from minute to minute
+#   --build-flag  one more word for Lading's build command, e.g. --build-flag --compression-level
+#               --build-flag 1 (repeatable; shown in the table's header)
 set -Eeuo pipefail
 trap 'echo "run-vs-buildah: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 export LC_ALL=C
@@ -39,6 +41,7 @@ JAR=""
 DIST="${LADING_DIST:-$ROOT/mirror-server/target/lading-dist}"
 KEEP=0
 FRESH_FS=0
+BUILD_FLAGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS=$2; shift ;;
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
     --dist) [ $# -ge 2 ] || die "--dist needs a directory"; DIST=$2; shift ;;
     --keep) KEEP=1 ;;
     --fresh-fs) FRESH_FS=1 ;;
+    --build-flag) [ $# -ge 2 ] || die "--build-flag needs a word"; BUILD_FLAGS+=("$2"); shift ;;
     -h|--help) usage 0 ;;
     *) echo "run-vs-buildah: unknown argument '$1'" >&2; usage 2 ;;
   esac
@@ -159,11 +163,11 @@ for name in "${cases[@]}"; do
     mkdir -p "$store" && chown nobody "$store"
     sync # the previous run's dirty pages are written back before the clock starts, not during
     start=$(now)
-    lading "$store" build -q -t "$name:$run" "$WORK/$name" >/dev/null 2>"$WORK/$name.lading.log" \
+    lading "$store" build -q "${BUILD_FLAGS[@]}" -t "$name:$run" "$WORK/$name" >/dev/null 2>"$WORK/$name.lading.log" \
       || { cat "$WORK/$name.lading.log" >&2; die "lading build of $name failed"; }
     elapsed "$start" "$(now)" >>"$WORK/$name.lading"
     start=$(now)
-    lading "$store" build -q -t "$name:$run" "$WORK/$name" >/dev/null 2>>"$WORK/$name.lading.log"
+    lading "$store" build -q "${BUILD_FLAGS[@]}" -t "$name:$run" "$WORK/$name" >/dev/null 2>>"$WORK/$name.lading.log"
     elapsed "$start" "$(now)" >>"$WORK/$name.rebuild"
 
     storage="$WORK/buildah-$name-$run"
@@ -184,6 +188,6 @@ for name in "${cases[@]}"; do
   printf '%-8s %12s %12s %8s %14s\n' "$name" "$l" "$b" "$(awk -v l="$l" -v b="$b" 'BEGIN { printf "%.2f", l / b }')" "$r" >>"$WORK/table"
 done
 echo
-echo "lading: ${LADING[*]}${LADING_WORK_DIR:+, LADING_WORK_DIR=$LADING_WORK_DIR}${LADING_OPTS:+, LADING_OPTS=$LADING_OPTS}${MOUNT:+; on a fresh ext4 file system}"
+echo "lading: ${LADING[*]}${BUILD_FLAGS[*]:+ build ${BUILD_FLAGS[*]}}${LADING_WORK_DIR:+, LADING_WORK_DIR=$LADING_WORK_DIR}${LADING_OPTS:+, LADING_OPTS=$LADING_OPTS}${MOUNT:+; on a fresh ext4 file system}"
 echo "median of $RUNS cold builds each; ratio = lading / buildah (aim <= 0.50); rebuild = no change (aim < 2 s)"
 cat "$WORK/table"
