@@ -23,6 +23,38 @@ public final class Dockerfile {
   }
 
   /**
+   * The text of the Dockerfile at {@code file}, which must be UTF-8 (as Docker reads it).
+   *
+   * @throws IOException when it cannot be read, or naming the line and column of the first bytes
+   *     that are not UTF-8
+   */
+  public static String read(java.nio.file.Path file) throws java.io.IOException {
+    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+    java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+    java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      int at = in.position();
+      int line = 1;
+      int lineStart = 0;
+      for (int i = 0; i < at; i++) {
+        if (bytes[i] == '\n') {
+          line++;
+          lineStart = i + 1;
+        }
+      }
+      throw new java.io.IOException(file + " is not UTF-8: line " + line + ", byte " + (at - lineStart + 1)
+          + String.format(" (0x%02x)", bytes[at] & 0xff) + "; Docker reads Dockerfiles as UTF-8: save it so"
+          + " (iconv -f latin1 -t utf8, say)");
+    }
+    decoder.flush(out);
+    return out.flip().toString();
+  }
+
+  /**
    * Parses Dockerfile text.
    *
    * @throws DockerfileException naming the line and instruction of the first problem

@@ -97,11 +97,26 @@ public final class RootfsSnapshot {
     }
     for (Path child : children) {
       String key = prefix + "/" + child.getFileName().toString();
+      if (key.indexOf('\uFFFD') >= 0) {
+        requireUtf8Name(dir, child, key);
+      }
       Map<String, Object> a = Files.readAttributes(child, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
       visitor.visit(key, child, a);
       if (isDirectory(a) && !skipContents.contains(key)) {
         walkDirectory(child, key, skipContents, visitor);
       }
+    }
+  }
+
+  /**
+   * Java decodes file names as UTF-8 (the launcher sees to the locale): bytes that are not come back
+   * as U+FFFD, which names no file, so such a name could be neither read nor put in a layer.
+   */
+  private static void requireUtf8Name(Path dir, Path child, String key) throws IOException {
+    if (!Files.exists(dir.resolve(child.getFileName().toString()), LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException("a file name that is not UTF-8: " + key + " (the bytes that are not shown as"
+          + " \uFFFD); Lading reads and writes file names as UTF-8, as a layer's PAX headers carry them,"
+          + " and cannot carry this one: give it a UTF-8 name (convmv -f latin1 -t utf8 --notest, say)");
     }
   }
 

@@ -16,6 +16,20 @@ class ErrorsTest {
   }
 
   @Test
+  void aDockerfileThatIsNotUtf8IsNamedWithTheLineAndByte(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws java.io.IOException {
+    java.nio.file.Path file = dir.resolve("Dockerfile");
+    java.nio.file.Files.write(file, "FROM alpine\n# Jos\u00e9\nRUN echo caf\u00e9 > /x\n"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals("FROM alpine\n# Jos\u00e9\nRUN echo caf\u00e9 > /x\n", Dockerfile.read(file));
+    java.nio.file.Files.write(file, "FROM alpine\nRUN echo caf\u00e9 > /x\n"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> Dockerfile.read(file));
+    assertEquals(file + " is not UTF-8: line 2, byte 13 (0xe9); Docker reads Dockerfiles as UTF-8: save it so"
+        + " (iconv -f latin1 -t utf8, say)", e.getMessage());
+  }
+
+  @Test
   void theMessageNamesLineInstructionAndRemedy() {
     DockerfileException e = error("FROM alpine\n\n# no network please\n\n\n\nRUN --network=none wget x\n");
     assertEquals("line 7: RUN --network=none is not supported; remove the flag "

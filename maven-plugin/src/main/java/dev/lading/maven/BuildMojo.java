@@ -8,6 +8,7 @@ import dev.lading.build.dockerfile.BuildSecret;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.build.dockerfile.DockerfileFroms;
 import dev.lading.build.dockerfile.SshAgents;
+import dev.lading.dockerfile.Dockerfile;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.io.ByteSize;
 import dev.lading.model.ImageReference;
@@ -235,7 +236,7 @@ public class BuildMojo extends AbstractImageMojo {
       public void warn(String line) {
         getLog().warn(logPrefix() + line);
       }
-    }).build(new DockerfileBuild.Options(context.toAbsolutePath(), Files.readString(file),
+    }).build(new DockerfileBuild.Options(context.toAbsolutePath(), Dockerfile.read(file),
         buildArgs == null ? Map.of() : buildArgs, dockerfileTarget, platform,
         ExecutorChoice.Kind.parse(executor),
         epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),

@@ -3,6 +3,7 @@ package dev.lading.cli;
 import dev.lading.build.dockerfile.BuildSecret;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.build.dockerfile.SshAgents;
+import dev.lading.dockerfile.Dockerfile;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.model.Platform;
 import dev.lading.store.Store;
@@ -120,7 +121,7 @@ final class BuildCommand implements Callable<Integer> {
     String epoch = System.getenv("SOURCE_DATE_EPOCH");
     Platform platform = transfer.platformOrNull();
     DockerfileBuild.Options options = new DockerfileBuild.Options(context.toAbsolutePath(),
-        Files.readString(dockerfile), args, target, platform, ExecutorChoice.Kind.parse(executor),
+        Dockerfile.read(dockerfile), args, target, platform, ExecutorChoice.Kind.parse(executor),
         epoch == null || epoch.isBlank() ? null : Instant.ofEpochSecond(Long.parseLong(epoch.trim())),
         storeNames, noCache, workDir);
     Map<String, BuildSecret> given = new LinkedHashMap<>();

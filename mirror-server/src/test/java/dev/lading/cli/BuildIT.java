@@ -306,6 +306,16 @@ class BuildIT {
   }
 
   @Test
+  void aFileNameThatIsNotUtf8FailsTheStepSayingSo() throws IOException {
+    // Java reads names as UTF-8 (the launcher sees to the locale): a Latin-1 name cannot reach a layer.
+    Path ctx = context("latin1", "FROM BASE\nRUN mkdir /data && echo x > \"/data/caf$(printf '\\351').txt\"\n");
+    Processes.Result build = lading("store-latin1", "build", ctx.toString());
+    assertEquals(1, build.exitCode(), build.output());
+    assertTrue(build.output().contains("a file name that is not UTF-8: /data/caf\uFFFD.txt"), build.output());
+    assertTrue(build.output().contains("give it a UTF-8 name"), build.output());
+  }
+
+  @Test
   void aCachedRebuildOfSeveralStagesNeitherRunsNorUnpacksAnything() throws IOException {
     Path ctx = context("stages-cached", "FROM BASE AS builder\nRUN echo built > /artifact\n"
         + "FROM BASE\nCOPY --from=builder /artifact /opt/artifact\n");

@@ -8,7 +8,6 @@ import dev.lading.dockerfile.Stage;
 import dev.lading.model.ImageReference;
 import dev.lading.model.Platform;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +33,7 @@ public final class DockerfileFroms {
   public static Map<ImageReference, String> of(Path file, Map<String, String> buildArgs) throws IOException {
     Map<ImageReference, String> result = new LinkedHashMap<>();
     try {
-      Dockerfile dockerfile = Dockerfile.parse(Files.readString(file));
+      Dockerfile dockerfile = Dockerfile.parse(Dockerfile.read(file));
       BuildArgs args = BuildArgs.of(buildArgs == null ? Map.of() : buildArgs)
           .withTargetPlatform(Platform.current().toString()).withBuildPlatform(Platform.current().toString());
       for (Stage stage : dockerfile.stages()) {
