@@ -1,5 +1,14 @@
 package dev.lading.dockerfile;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,14 +37,14 @@ public final class Dockerfile {
    * @throws IOException when it cannot be read, or naming the line and column of the first bytes
    *     that are not UTF-8
    */
-  public static String read(java.nio.file.Path file) throws java.io.IOException {
-    byte[] bytes = java.nio.file.Files.readAllBytes(file);
-    java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
-    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
-    java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+  public static String read(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult result = decoder.decode(in, out, true);
     if (result.isError()) {
       int at = in.position();
       int line = 1;
@@ -46,7 +55,7 @@ public final class Dockerfile {
           lineStart = i + 1;
         }
       }
-      throw new java.io.IOException(file + " is not UTF-8: line " + line + ", byte " + (at - lineStart + 1)
+      throw new IOException(file + " is not UTF-8: line " + line + ", byte " + (at - lineStart + 1)
           + String.format(" (0x%02x)", bytes[at] & 0xff) + "; Docker reads Dockerfiles as UTF-8: save it so"
           + " (iconv -f latin1 -t utf8, say)");
     }

@@ -1,6 +1,7 @@
 package dev.lading.exec;
 
 import dev.lading.layer.RootfsSnapshot;
+import dev.lading.model.Platform;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -38,15 +39,9 @@ final class OwnerLog implements AutoCloseable {
     this.dir = dir;
   }
 
-  /** This machine's architecture as {@code uname -m} names it (x86_64, aarch64). */
+  /** This machine's architecture as {@code uname -m} (and qemu) names it: x86_64, aarch64. */
   static String hostArchitecture() {
-    String arch = System.getProperty("os.arch");
-    return arch.equals("amd64") ? "x86_64" : arch;
-  }
-
-  /** The library for this machine's architecture, empty when this Lading was built without one. */
-  static Optional<byte[]> library() {
-    return library(hostArchitecture());
+    return Emulation.qemuArchitecture(Platform.current().architecture());
   }
 
   /**
@@ -89,14 +84,11 @@ final class OwnerLog implements AutoCloseable {
   }
 
   /** The image-side path of the library, for LD_PRELOAD. */
-  static String preload() {
-    return DIR + "/" + LIBRARY;
-  }
+  static final String PRELOAD = DIR + "/" + LIBRARY;
 
-  /** The variable that names the log to the library. */
-  static Map.Entry<String, String> logVariable() {
-    return Map.entry("LADING_OWNER_LOG", DIR + "/" + LOG);
-  }
+  /** The variable that names the log to the library, and its value: the log's image-side path. */
+  static final String LOG_VARIABLE = "LADING_OWNER_LOG";
+  static final String LOG_PATH = DIR + "/" + LOG;
 
   /**
    * The ids each inode was chowned to, the later chown of an inode winning per id; -1 for an id no

@@ -121,20 +121,21 @@ public final class ProotExecutor implements RootfsExecutor {
     Faked faked = null;
     OwnerLog owners = null;
     try {
+      String envProgram = envProgram(root);
       if (fakeroot != null) {
         state = FakerootState.writeStart(spec, root, before, beforeTree);
         faked = Faked.start(fakeroot.faked(), state);
         command.addAll(List.of("-b", fakeroot.library().getParent() + ":" + FAKEROOT_DIR));
-        command.addAll(preloadInside(root, env, FAKEROOT_DIR + "/" + fakeroot.library().getFileName()));
+        command.addAll(preloadInside(envProgram, env, FAKEROOT_DIR + "/" + fakeroot.library().getFileName()));
         env.put("FAKEROOTKEY", faked.key());
         Faked.reportIds(env, user);
-      } else if (spec.ownershipFile() != null && envProgram(root) != null) {
+      } else if (spec.ownershipFile() != null && envProgram != null) {
         // No libfakeroot loads here: the owner log for the programs' architecture keeps the step's chowns.
         owners = OwnerLog.create(spec.ownershipFile().toAbsolutePath().getParent(), machine);
         if (owners != null) {
           command.addAll(List.of("-b", owners.directory() + ":" + OwnerLog.DIR));
-          command.addAll(preloadInside(root, env, OwnerLog.preload()));
-          env.put(OwnerLog.logVariable().getKey(), OwnerLog.logVariable().getValue());
+          command.addAll(preloadInside(envProgram, env, OwnerLog.PRELOAD));
+          env.put(OwnerLog.LOG_VARIABLE, OwnerLog.LOG_PATH);
         }
       }
       // proot's own status is that of whichever of its processes exited last: the image's shell
@@ -166,12 +167,12 @@ public final class ProotExecutor implements RootfsExecutor {
   }
 
   /**
-   * The image's {@code env} setting LD_PRELOAD inside the root: set outside, it would be loaded into
-   * perl and proot too, host programs it is not built for (and it names a path of the root).
+   * The image's {@code env} ({@code envProgram}, null when it has none) setting LD_PRELOAD inside the
+   * root: set outside, it would be loaded into perl and proot too, host programs it is not built for
+   * (and it names a path of the root).
    */
-  private static List<String> preloadInside(Path root, Map<String, String> env, String preload)
-      throws IOException {
-    String envProgram = envProgram(root);
+  private static List<String> preloadInside(String envProgram, Map<String, String> env, String preload)
+      throws ExecutorException {
     if (envProgram == null) {
       throw new ExecutorException("the image has no env program (/usr/bin/env), which proot with"
           + " libfakeroot needs; use --executor proot");

@@ -23,7 +23,7 @@ class OwnerLogTest {
   void theBuildPutsTheLibraryForThisMachineInTheJar() {
     // native.sh builds it at process-resources; CI has a C compiler.
     if (RequiredTool.isCi()) {
-      assertTrue(OwnerLog.library().isPresent(), "no owner-log library for " + OwnerLog.hostArchitecture());
+      assertTrue(OwnerLog.library(OwnerLog.hostArchitecture()).isPresent(), "no owner-log library for " + OwnerLog.hostArchitecture());
       // And for the other of x86_64 and aarch64, whose images' programs run under qemu.
       String other = OwnerLog.hostArchitecture().equals("x86_64") ? "aarch64" : "x86_64";
       assertTrue(OwnerLog.library(other).isPresent(), "no owner-log library for " + other);
