@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 # openssh-client: a real ssh-agent and ssh-add for RUN --mount=type=ssh (RunMountIT).
 # zstd: tar --zstd archives for ADD (BuildahParityIT), zstd layers (ZstdLayersIT).
 # libcap2-bin: the host's setcap and getcap, copied into a base image (BuildIT's file capabilities).
-# gcc: builds the owner-log library into the jar (layer-store); musl-tools: a musl program for
+# gcc: builds the owner-log library and the step helper into the jar (layer-store); musl-tools: a musl program for
 # DebianBuildIT, whose chowns under proot that library records. The other machine's cross compiler
 # builds the library for its programs under qemu, and its C library for a program of EmulatedBuildIT.
 packages=(docker-registry skopeo umoci fakechroot fakeroot proot qemu-user-static debootstrap busybox-static buildah

@@ -74,7 +74,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
     String machine = Emulation.qemuArchitecture(platform.architecture());
     return new ExecutorChoice(new ProotExecutor(emulator.get(), machine), "proot with " + emulator.get()
         + " (the image is for " + platform + ", this machine " + host + "; emulated programs run"
-        + " many times slower; " + ProotExecutor.chownRecording(machine) + ProotExecutor.caveats() + ")");
+        + " many times slower; " + ProotExecutor.chownRecording(machine) + ProotExecutor.caveats(rootfs) + ")");
   }
 
   /** As {@link #choose(Kind, Path, Platform, Path)} for an image of this machine's platform. */
@@ -95,12 +95,12 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       }
       case PROOT -> {
         // With the host's libfakeroot where it serves, as auto does for a newer glibc: chown is kept.
-        Optional<FakerootLibrary> hostFakeroot = hostFakerootUnderProot(image);
+        Optional<FakerootLibrary> hostFakeroot = hostFakerootUnderProot(image, rootfs);
         yield hostFakeroot.isPresent()
             ? new ExecutorChoice(new ProotExecutor(hostFakeroot.get()), "proot, as asked, with the host's"
                 + " libfakeroot, which records chown (image: " + image + ", host: " + host + ")")
             : new ExecutorChoice(new ProotExecutor(), "proot, as asked (image: " + image
-                + "; " + ProotExecutor.chownRecording() + ProotExecutor.caveats() + ")");
+                + "; " + ProotExecutor.chownRecording() + ProotExecutor.caveats(rootfs) + ")");
       }
       case AUTO -> auto(rootfs, image, host, librariesCache);
     };
@@ -132,7 +132,8 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
         // as /usr/bin/java (a link to the JDK's bin/java, whose RUNPATH is $ORIGIN/../lib), found no
         // libjli.so, and ca-certificates-java left the image without a Java trust store.
         return new ExecutorChoice(new ProotExecutor(FakerootLibrary.of(own.get(), rootfs.toRealPath())),
-            "proot with the image's own libfakeroot, which records chown (" + why + ProotExecutor.caveats() + ")");
+            "proot with the image's own libfakeroot, which records chown (" + why
+                + ProotExecutor.caveats(rootfs) + ")");
       }
       Optional<String> fails = own.isPresent() ? FakechrootExecutor.probe(own.get(), rootfs) : Optional.empty();
       if (own.isPresent() && fails.isEmpty()) {
@@ -147,7 +148,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       noFakechroot += " and its release's own could not be had: " + String.join("; ", notFetched);
     }
     if (image.kind() == Libc.Kind.GLIBC && HostTools.find("proot").isPresent()) {
-      Optional<FakerootLibrary> serving = hostFakerootUnderProot(image);
+      Optional<FakerootLibrary> serving = hostFakerootUnderProot(image, rootfs);
       if (serving.isPresent()) {
         return new ExecutorChoice(new ProotExecutor(serving.get()), "proot with the host's libfakeroot"
             + " (image: " + image + ", host: " + host + "; " + noFakechroot + "; the host's libfakeroot,"
@@ -155,7 +156,8 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
       }
       if (olderGlibc(host, image)) {
         why += FakerootLibrary.host().isEmpty() ? "; fakeroot is not installed (apt-get install fakeroot)"
-            : !SyscallFilter.prefix().isPresent() ? "; " + SyscallFilter.unavailable() : "";
+            : !SyscallFilter.prefix(StepHelper.dirFor(rootfs)).isPresent()
+                ? "; " + SyscallFilter.unavailable(StepHelper.dirFor(rootfs)) : "";
       }
     }
     if (HostTools.find("proot").isEmpty()) {
@@ -163,7 +165,7 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
           + "; apt-get install proot (or build on a host with the image's glibc)");
     }
     return new ExecutorChoice(new ProotExecutor(), "proot (" + why + "; " + ProotExecutor.chownRecording()
-        + ProotExecutor.caveats() + ")");
+        + ProotExecutor.caveats(rootfs) + ")");
   }
 
   /**
@@ -171,9 +173,10 @@ public record ExecutorChoice(RootfsExecutor executor, String reason) {
    * any glibc from the one it was linked against on, and proot's untranslated calls must fail (the
    * system-call filter) for its stat to see the image's files.
    */
-  private static Optional<FakerootLibrary> hostFakerootUnderProot(Libc image) throws IOException {
+  private static Optional<FakerootLibrary> hostFakerootUnderProot(Libc image, Path rootfs) throws IOException {
     Optional<FakerootLibrary> host = image.kind() == Libc.Kind.GLIBC ? FakerootLibrary.host() : Optional.empty();
-    return host.isPresent() && host.get().loadsInto(image) && SyscallFilter.prefix().isPresent() ? host
+    return host.isPresent() && host.get().loadsInto(image)
+        && SyscallFilter.prefix(StepHelper.dirFor(rootfs)).isPresent() ? host
         : Optional.empty();
   }
 

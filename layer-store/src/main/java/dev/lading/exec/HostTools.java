@@ -29,16 +29,4 @@ final class HostTools {
     return find(program).orElseThrow(() -> new ExecutorException("the " + executor + " executor needs "
         + program + ", which is not installed: apt-get install " + debianPackage));
   }
-
-  /** A script shipped beside these classes (the perl the executors run), as text. */
-  static String script(String name) {
-    try (java.io.InputStream in = HostTools.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException(name + " is missing from the jar");
-      }
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 }

@@ -105,7 +105,7 @@ public record ImageLibraries(Path loader, List<Path> libraryPath, Path libfakech
       List<String> command = List.of(proot.toString(), "-0", "-r", root.toString(), "-b", "/dev", "-b",
           "/proc", "-b", "/sys", "-b", work + ":" + TOOLS, "-w", TOOLS, "/bin/sh", "-c", script);
       List<String> lines = new ArrayList<>();
-      int exit = CommandLine.run(SyscallFilter.wrap(command), Map.of("PATH", RunSpec.DEFAULT_PATH,
+      int exit = CommandLine.run(SyscallFilter.wrap(command, work), Map.of("PATH", RunSpec.DEFAULT_PATH,
           "PROOT_NO_SECCOMP", "1", "PROOT_TMP_DIR", work.toString()), root, lines::add);
       Path out = work.resolve("out");
       if (exit != 0 || !Files.isRegularFile(out.resolve(FAKED)) || !Files.isRegularFile(out.resolve(LIBFAKECHROOT))

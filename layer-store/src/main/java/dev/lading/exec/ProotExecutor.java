@@ -64,11 +64,12 @@ public final class ProotExecutor implements RootfsExecutor {
    * What proot gets wrong here, for the log: without the {@link SyscallFilter}, the calls it does not
    * translate name the host's files. Empty when there is nothing to say.
    */
-  static String caveats() {
-    if (SyscallFilter.prefix().isPresent()) {
+  static String caveats(Path rootfs) throws IOException {
+    Path helperDir = StepHelper.dirFor(rootfs);
+    if (SyscallFilter.prefix(helperDir).isPresent()) {
       return "";
     }
-    return "; " + SyscallFilter.unavailable() + ", so the calls proot does not translate (statx before"
+    return "; " + SyscallFilter.unavailable(helperDir) + ", so the calls proot does not translate (statx before"
         + " proot 5.2, faccessat2, fchmodat2) reach the host's files: ls -l, stat and test -r inside a"
         + " step may see the host's files";
   }
@@ -142,8 +143,10 @@ public final class ProotExecutor implements RootfsExecutor {
       // reports the command's instead, where there is one.
       boolean reported = StepInit.available() && RootPaths.resolve(root, "bin/sh").isPresent();
       command.addAll(reported ? StepInit.reportingShell(spec) : CommandLine.inWorkdir(spec));
-      List<String> filtered = SyscallFilter.wrap(command);
-      int exit = CommandLine.run(reported ? StepInit.wrapReported(filtered, env) : StepInit.wrap(filtered, env), env,
+      Path helperDir = StepHelper.dirFor(root);
+      List<String> filtered = SyscallFilter.wrap(command, helperDir);
+      int exit = CommandLine.run(reported ? StepInit.wrapReported(filtered, helperDir)
+          : StepInit.wrap(filtered, helperDir), env,
           root, output);
       if (faked != null) {
         faked.drain(fakeroot, root);

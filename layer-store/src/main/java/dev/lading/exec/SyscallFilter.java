@@ -5,9 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,63 +21,47 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every call in the list has a fallback in glibc (statx to newfstatat, faccessat2 to faccessat,
  * fchmodat2 to a chmod through {@code /proc/self/fd}, clone3 to clone, execveat to execve of
- * {@code /proc/self/fd/N}; openat2 glibc never calls). The filter is installed by a short perl
- * script ({@code syscall-filter.pl}; perl-base is part of every Debian and Ubuntu system), which then
- * runs proot: the JVM cannot install one in a child alone, and a native helper would be one more
- * binary per architecture. A seccomp errno takes precedence over proot's own tracing filter.
+ * {@code /proc/self/fd/N}; openat2 glibc never calls). The filter is installed by
+ * {@link StepHelper} ({@code --filter}), which then runs proot: the JVM cannot install one in a child
+ * alone. A seccomp errno takes precedence over proot's own tracing filter.
  */
 final class SyscallFilter {
   private SyscallFilter() {}
 
-  /** The audit architecture, prctl's number and the filtered calls' numbers for this machine. */
-  private static String spec() {
-    return switch (System.getProperty("os.arch", "").toLowerCase(Locale.ROOT)) {
-      // statx, faccessat2, fchmodat2, openat2, clone3, execveat
-      case "amd64", "x86_64" -> "c000003e,157,332,439,452,437,435,322";
-      case "aarch64", "arm64" -> "c00000b7,167,291,439,452,437,435,281";
-      default -> null;
-    };
-  }
-
-  /** prctl's system call number on this machine, for the scripts that call it. */
-  static OptionalInt prctlNumber() {
-    String spec = spec();
-    return spec == null ? OptionalInt.empty()
-        : OptionalInt.of(Integer.parseInt(spec.split(",")[1]));
-  }
-
-  private static volatile Optional<List<String>> prefix;
-  private static volatile String unavailable = "";
+  /** Whether the kernel took the filter: null until a probe answers, then why not ("" when it did). */
+  private static volatile String unavailable;
 
   /**
-   * The words to put before a proot command line, or empty when the filter cannot be installed here
-   * (no perl, another architecture, seccomp refused): {@link #unavailable()} then says why.
+   * The words to put before a proot command line, with the helper written in {@code dir}, or empty
+   * when the filter cannot be installed here (no helper for this machine, seccomp refused):
+   * {@link #unavailable} then says why.
    */
-  static Optional<List<String>> prefix() {
-    Optional<List<String>> known = prefix;
-    if (known == null) {
+  static Optional<List<String>> prefix(Path dir) throws IOException {
+    Optional<Path> helper = StepHelper.installIn(dir);
+    if (helper.isEmpty()) {
+      unavailable = StepHelper.missing();
+      return Optional.empty();
+    }
+    List<String> words = List.of(helper.get().toString(), "--filter", "--");
+    if (unavailable == null) {
       synchronized (SyscallFilter.class) {
-        if (prefix == null) {
-          prefix = probe();
-        }
-        known = prefix;
-        if (known == null) { // interrupted: not an answer to keep
-          return Optional.empty();
+        if (unavailable == null) {
+          unavailable = probe(words);
         }
       }
     }
-    return known;
+    return unavailable.isEmpty() ? Optional.of(words) : Optional.empty();
   }
 
-  /** Why {@link #prefix()} is empty; empty when it is not. */
-  static String unavailable() {
-    prefix();
+  /** Why {@link #prefix} is empty for a helper written in {@code dir}; empty when it is not. */
+  static String unavailable(Path dir) throws IOException {
+    prefix(dir);
     return unavailable;
   }
 
   /** {@code command} behind the filter, or unchanged when there is none. */
-  static List<String> wrap(List<String> command) {
-    Optional<List<String>> words = prefix();
+  static List<String> wrap(List<String> command, Path dir) throws IOException {
+    Optional<List<String>> words = prefix(dir);
     if (words.isEmpty()) {
       return command;
     }
@@ -88,46 +70,30 @@ final class SyscallFilter {
     return wrapped;
   }
 
-  /**
-   * Installs the filter once in front of {@code true}: a perl or kernel that refuses says so here.
-   * Null when interrupted.
-   */
-  private static Optional<List<String>> probe() {
-    String spec = spec();
-    Optional<Path> perl = HostTools.find("perl");
+  /** Installs the filter in front of {@code true}: a kernel that refuses says so here. */
+  private static String probe(List<String> words) throws IOException {
     Optional<Path> trueProgram = HostTools.find("true");
-    if (spec == null) {
-      unavailable = "no system call numbers for " + System.getProperty("os.arch");
-      return Optional.empty();
+    if (trueProgram.isEmpty()) {
+      return "true is not installed (apt-get install coreutils)";
     }
-    if (perl.isEmpty() || trueProgram.isEmpty()) {
-      unavailable = "perl is not installed (apt-get install perl-base)";
-      return Optional.empty();
-    }
-    List<String> words = List.of(perl.get().toString(), "-e", HostTools.script("syscall-filter.pl"), "--", spec);
     List<String> probe = new ArrayList<>(words);
     probe.add(trueProgram.get().toString());
+    Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
     try {
-      Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        unavailable = "perl did not install a seccomp filter within 30 s";
-        return Optional.empty();
+        return "the system-call filter was not installed within 30 s";
       }
       if (p.exitValue() != 0) {
-        unavailable = out.isEmpty() ? "perl could not install a seccomp filter (exit " + p.exitValue() + ")"
+        return out.isEmpty() ? "the system-call filter could not be installed (exit " + p.exitValue() + ")"
             : out.replaceFirst("^lading: ", "");
-        return Optional.empty();
       }
-      return Optional.of(words);
-    } catch (IOException e) {
-      unavailable = "perl could not be run: " + e.getMessage();
-      return Optional.empty();
+      return "";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      unavailable = "interrupted";
-      return null;
+      p.destroyForcibly();
+      throw new java.io.InterruptedIOException("interrupted while probing the system-call filter");
     }
   }
 }

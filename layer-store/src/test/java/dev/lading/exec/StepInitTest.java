@@ -19,8 +19,9 @@ class StepInitTest {
   private final List<String> output = new ArrayList<>();
 
   @BeforeEach
-  void perl() {
-    RequiredTool.requireThat(StepInit.available(), "perl is not installed (apt-get install perl-base)");
+  void helper() {
+    RequiredTool.requireThat(StepInit.available(), StepHelper.missing() + " (no C compiler when it was built:"
+        + " apt-get install gcc)");
   }
 
   private final Map<String, String> env = new java.util.HashMap<>(Map.of("PATH", "/usr/bin:/bin"));
@@ -52,24 +53,44 @@ class StepInitTest {
 
   @Test
   void theStepEndsWithItsFirstProcessWhoseStatusItTakes() throws Exception {
-    assertEquals(3, run(StepInit.wrap(shell(leaving("echo started; exit 3")), env)));
+    assertEquals(3, run(StepInit.wrap(shell(leaving("echo started; exit 3")), dir)));
     assertEquals(List.of("started"), output, "the output ends when the step does");
     nothingLeftRunning();
   }
 
   @Test
   void theLoadersVariablesReachTheCommandButNotTheInit() throws Exception {
-    // fakechroot with an image release's libraries sets them; the host's perl must not load those.
+    // fakechroot with an image release's libraries sets them; the init, static, loads nothing.
     env.put("LD_PRELOAD", "/nonexistent/libnothing.so");
-    assertEquals(0, run(StepInit.wrap(shell("echo preload=$LD_PRELOAD"), env)));
+    assertEquals(0, run(StepInit.wrap(shell("echo preload=$LD_PRELOAD"), dir)));
     assertTrue(output.contains("preload=/nonexistent/libnothing.so"), output.toString());
     assertEquals(1, output.stream().filter(line -> line.contains("cannot be preloaded")).count(),
         "the loader complained for the command's shell only: " + output);
   }
 
   @Test
+  void aStopRequestEndsEveryProcessOfTheStep() throws Exception {
+    // A cancelled build stops the init with SIGTERM (CommandLine): the command and what it started go.
+    Process p = new ProcessBuilder(StepInit.wrap(shell(leaving("sleep 30 & sleep 30")), dir)).start();
+    List<ProcessHandle> started = new ArrayList<>();
+    for (int i = 0; i < 100 && started.size() < 4; i++) {
+      Thread.sleep(50);
+      started = p.descendants().toList();
+    }
+    assertTrue(started.size() >= 4, "the step's processes started: " + started);
+    p.destroy();
+    assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS), "the init ended");
+    assertEquals(143, p.exitValue(), "128 + SIGTERM, as a shell reports it");
+    for (ProcessHandle h : started) {
+      assertFalse(h.onExit().completeOnTimeout(h, 2, java.util.concurrent.TimeUnit.SECONDS).join().isAlive(),
+          "left running: " + h.info().commandLine().orElse(Long.toString(h.pid())));
+    }
+    nothingLeftRunning();
+  }
+
+  @Test
   void aSignalEndingTheFirstProcessIsReportedAsAShellWould() throws Exception {
-    assertEquals(137, run(StepInit.wrap(shell("kill -9 $$"), env)));
+    assertEquals(137, run(StepInit.wrap(shell("kill -9 $$"), dir)));
   }
 
   @Test
@@ -80,12 +101,12 @@ class StepInitTest {
     List<String> command = new ArrayList<>(List.of(proot.toString(), "-r", "/", "-b", "/dev", "-b", "/proc", "-w", "/"));
     command.addAll(StepInit.reportingShell(new RunSpec(dir, shell(leaving("sleep 1 & exit 3")), List.of(), "/tmp",
         "", null)));
-    assertEquals(3, run(StepInit.wrapReported(command, env)));
+    assertEquals(3, run(StepInit.wrapReported(command, dir)));
     nothingLeftRunning();
 
     command = new ArrayList<>(command.subList(0, command.size() - 1));
     command.add("(sleep 0.5; exit 5) & pwd");
-    assertEquals(0, run(StepInit.wrapReported(command, env)));
+    assertEquals(0, run(StepInit.wrapReported(command, dir)));
     assertTrue(output.contains("/tmp"), "the shell entered the working directory: " + output);
   }
 
@@ -94,6 +115,6 @@ class StepInitTest {
     Path proot = RequiredTool.require("proot", "proot");
     // The image's shell is gone, say: proot ran the command and nothing reported.
     List<String> command = List.of(proot.toString(), "-r", "/", "-w", "/", "/bin/sh", "-c", "exit 4");
-    assertEquals(4, run(StepInit.wrapReported(command, env)));
+    assertEquals(4, run(StepInit.wrapReported(command, dir)));
   }
 }

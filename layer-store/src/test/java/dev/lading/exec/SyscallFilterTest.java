@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SyscallFilterTest {
+  @TempDir Path dir;
+
   /** Runs {@code command} behind the filter; its output. */
-  private static String filtered(String... command) throws IOException, InterruptedException {
-    assertTrue(SyscallFilter.prefix().isPresent(), "no filter: " + SyscallFilter.unavailable());
-    Process p = new ProcessBuilder(SyscallFilter.wrap(new ArrayList<>(List.of(command))))
+  private String filtered(String... command) throws IOException, InterruptedException {
+    assertTrue(SyscallFilter.prefix(dir).isPresent(), "no filter: " + SyscallFilter.unavailable(dir));
+    Process p = new ProcessBuilder(SyscallFilter.wrap(new ArrayList<>(List.of(command)), dir))
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), out);
@@ -22,6 +26,7 @@ class SyscallFilterTest {
 
   @Test
   void theCallsProotDoesNotKnowFailWithEnosysAndGlibcFallsBack() throws Exception {
+    // perl here only to make raw system calls; Lading itself runs none.
     // statx(AT_FDCWD, "/", 0, STATX_BASIC_STATS, buf) straight to the kernel: ENOSYS (38) here.
     String statx = System.getProperty("os.arch").equals("aarch64") ? "291" : "332";
     assertEquals("38", filtered("perl", "-e", "my ($path, $buf) = (\"/\", \"\\0\" x 256); syscall(" + statx
