@@ -11,7 +11,7 @@
  *   MODE "child": the step's status is PROGRAM's. MODE "fd3": PROGRAM (proot, whose exit status is
  *   that of whichever of its processes exited last) runs the command further down, and the
  *   command's status arrives as a line on file descriptor 3. SIGTERM, SIGINT or SIGHUP (the build
- *   cancelled) kill everything, the command first.
+ *   cancelled) kill everything, the command first; so does the end of Lading itself, however killed.
  * --filter runs PROGRAM under the seccomp filter proot needs (SyscallFilter.java): the calls proot
  *   does not translate fail with ENOSYS, so that the C library falls back to older ones it does,
  *   and prctl(PR_SET_DUMPABLE) succeeds without effect.
@@ -249,6 +249,17 @@ static void on_signals(int sfd, int fd3) {
 static int init(char **argv, int fd3, int filter) {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
     fail("prctl(PR_SET_CHILD_SUBREAPER)");
+  }
+  /*
+   * Lading killed (SIGKILL, the OOM killer, a CI job's end): a stop request, so that the step's
+   * processes do not run on without it. Asked for after reading the parent, to see one that died first.
+   */
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) {
+    fail("prctl(PR_SET_PDEATHSIG)");
+  }
+  if (getppid() != parent) {
+    return 128 + SIGTERM;
   }
   sigset_t handled, before;
   sigemptyset(&handled);

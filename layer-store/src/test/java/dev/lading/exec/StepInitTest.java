@@ -89,6 +89,25 @@ class StepInitTest {
   }
 
   @Test
+  void theStepEndsWhenLadingIsKilled() throws Exception {
+    // A shell stands in for Lading: killed with SIGKILL (the OOM killer, a CI job's end), it stops
+    // nothing itself; the init is told by the kernel and stops the step.
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "\"$@\" & wait", "sh"));
+    command.addAll(StepInit.wrap(List.of("sleep", "300"), dir));
+    Process lading = new ProcessBuilder(command).start();
+    ProcessHandle sleep = null;
+    for (int i = 0; i < 100 && sleep == null; i++) {
+      Thread.sleep(50);
+      sleep = lading.descendants().filter(p -> p.info().command().orElse("").endsWith("/sleep")).findFirst()
+          .orElse(null);
+    }
+    assertTrue(sleep != null, "the step started");
+    lading.destroyForcibly();
+    assertFalse(sleep.onExit().completeOnTimeout(sleep, 5, java.util.concurrent.TimeUnit.SECONDS).join().isAlive(),
+        "the step ended with Lading");
+  }
+
+  @Test
   void aSignalEndingTheFirstProcessIsReportedAsAShellWould() throws Exception {
     assertEquals(137, run(StepInit.wrap(shell("kill -9 $$"), dir)));
   }
