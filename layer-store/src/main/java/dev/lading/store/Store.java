@@ -133,6 +133,25 @@ public final class Store {
   }
 
   /**
+   * As {@link #newTempDirectory}, for a working directory that may be left behind by a killed owner
+   * and is removed by the next {@link #removeAbandonedTempDirectories} once its owner is gone, not
+   * after an age (see {@link OwnedTempDirectory}). Closing it deletes it.
+   */
+  public OwnedTempDirectory newOwnedTempDirectory(String prefix) throws IOException {
+    return OwnedTempDirectory.create(layout.tmp(), prefix);
+  }
+
+  /**
+   * Deletes the {@linkplain #newOwnedTempDirectory owned directories} whose owner is gone; fsck and gc
+   * do it too.
+   *
+   * @return the directories deleted
+   */
+  public List<Path> removeAbandonedTempDirectories() throws IOException {
+    return OwnedTempDirectory.removeAbandoned(layout.tmp());
+  }
+
+  /**
    * A working directory that {@link #newTempDirectory} made, found again by its file name (a registry
    * upload session spans many requests); empty when there is none, e.g. after fsck removed it as stale.
    *

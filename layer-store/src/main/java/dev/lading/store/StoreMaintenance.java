@@ -180,7 +180,8 @@ final class StoreMaintenance {
   /**
    * Deletes what crashed or abandoned writers left, when older than {@code maxAge}: blob temp files,
    * working directories (registry upload sessions among them; a live session keeps its directory's
-   * time fresh) and partial downloads. {@link #fsck} does it too; {@code lading store gc} as well,
+   * time fresh) and partial downloads; and, at any age, the {@linkplain OwnedTempDirectory owned
+   * directories} of builds and runs whose process is gone (a live one's, never). {@link #fsck} does it too; {@code lading store gc} as well,
    * so that a store that is only ever collected does not fill up with leftovers either.
    *
    * <p>Partial downloads are deleted only under their ingest lock, so a live resumable writer never
@@ -191,10 +192,14 @@ final class StoreMaintenance {
    */
   List<Path> removeStaleTempFiles(Duration maxAge) throws IOException {
     Instant cutoff = Instant.now().minus(maxAge);
-    List<Path> removed = new ArrayList<>();
+    // Owned directories go when their owner has, whatever their age; never by age.
+    List<Path> removed = new ArrayList<>(OwnedTempDirectory.removeAbandoned(layout.tmp()));
     for (Path dir : List.of(layout.tmp(), layout.refs(), layout.root(), layout.privateDir(),
         layout.origins())) {
       for (Path file : list(dir)) {
+        if (dir.equals(layout.tmp()) && (OwnedTempDirectory.isLock(file) || OwnedTempDirectory.isOwned(file))) {
+          continue;
+        }
         String name = file.getFileName().toString();
         boolean temp = dir.equals(layout.tmp()) || (name.startsWith(".") && name.endsWith(
             AtomicFiles.TMP_SUFFIX)) || (dir.equals(layout.privateDir()) && name.startsWith("refs-")

@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
  * {@code pulls <store> <id> <threads> <images>} pulls overlapping images the way a registry pull does
  * (one resumable writer per layer, several threads, each layer written in slow chunks, then a ref);
  * {@code gc <store>} collects garbage with no grace period (waiting for every lease);
+ * {@code owned <store>} makes an owned temp directory, prints {@code at <path>} and waits to be killed;
  * {@code where} prints {@link Store#defaultDirectory()}.
  */
 public final class StoreWorker {
@@ -56,6 +57,13 @@ public final class StoreWorker {
       case "slow" -> slow(store, Integer.parseInt(args[2]), Long.parseLong(args[3]));
       case "pulls" -> pulls(store, args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "gc" -> System.out.println("removed " + store.gc(Duration.ZERO).removed().size());
+      case "owned" -> {
+        OwnedTempDirectory dir = store.newOwnedTempDirectory("build-");
+        java.nio.file.Files.writeString(dir.path().resolve("file"), "work");
+        System.out.println("at " + dir.path());
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+      }
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
     System.out.println("done");

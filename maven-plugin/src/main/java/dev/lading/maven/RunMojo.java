@@ -2,13 +2,12 @@ package dev.lading.maven;
 
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.exec.ImageRunner;
-import dev.lading.io.FileTrees;
 import dev.lading.model.ImageReference;
+import dev.lading.store.OwnedTempDirectory;
 import dev.lading.store.Store;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.StoreLocation;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,13 +55,12 @@ public class RunMojo extends AbstractImageMojo {
     }
     ImageRunner.Options options = new ImageRunner.Options(ExecutorChoice.Kind.parse(executor), null,
         command, env, null, null, null);
-    Path work = store.newTempDirectory("run-");
     int exit;
-    try {
+    // Owned: what a cancelled build leaves here goes with the next run or build (OwnedTempDirectory).
+    store.removeAbandonedTempDirectories();
+    try (OwnedTempDirectory work = store.newOwnedTempDirectory("run-")) {
       exit = new ImageRunner(transfer, line -> getLog().info(logPrefix() + line))
-          .run(StoreLocation.of(target), options, work, line -> getLog().info(logPrefix() + "  " + line));
-    } finally {
-      FileTrees.deleteTree(work);
+          .run(StoreLocation.of(target), options, work.path(), line -> getLog().info(logPrefix() + "  " + line));
     }
     if (exit != 0) {
       throw new MojoFailureException("image:run: " + target + " exited with " + exit

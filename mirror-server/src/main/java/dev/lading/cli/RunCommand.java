@@ -2,9 +2,8 @@ package dev.lading.cli;
 
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.exec.ImageRunner;
-import dev.lading.io.FileTrees;
+import dev.lading.store.OwnedTempDirectory;
 import dev.lading.transfer.ImageLocation;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -56,19 +55,18 @@ final class RunCommand implements Callable<Integer> {
         entrypoint == null ? null : entrypoint.isEmpty() ? List.of() : List.of(entrypoint), command,
         env, workdir, user, transfer.platformOrNull());
     try (GlobalOptions.CommandStore store = global.storeFor(src)) {
-      Path work = store.store().newTempDirectory("run-");
-      try {
+      // Owned: what a cancelled run leaves here goes with the next run or build (OwnedTempDirectory).
+      store.store().removeAbandonedTempDirectories();
+      try (OwnedTempDirectory work = store.store().newOwnedTempDirectory("run-")) {
         ImageRunner runner = new ImageRunner(transfer.transfer(store.store(), true, List.of(src)),
             line -> {
               if (!global.quiet) {
                 System.err.println(line);
               }
             });
-        int exit = runner.run(src, options, work, System.out::println);
+        int exit = runner.run(src, options, work.path(), System.out::println);
         System.out.flush();
         return exit;
-      } finally {
-        FileTrees.deleteTree(work);
       }
     }
   }

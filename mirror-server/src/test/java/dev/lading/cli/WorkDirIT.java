@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code LADING_WORK_DIR}: a build's stages unpacked and run on another file system than the store
  * (a tmpfs, /dev/shm), cache mounts kept on the store's, a killed build's directory swept by the next
- * build, and a full or noexec tmpfs named in the error.
+ * build (there, and in the store by default), and a full or noexec tmpfs named in the error.
  */
 class WorkDirIT {
   @TempDir static Path shared;
@@ -112,19 +112,10 @@ class WorkDirIT {
   @Test
   void theDirectoryOfAKilledBuildIsSweptByTheNextBuild() throws Exception {
     Path ctx = context("killed", "FROM BASE\nRUN echo started; sleep 300\n");
-    List<String> command = new ArrayList<>();
-    if (AsNobody.root()) {
-      command.addAll(List.of("runuser", "-u", "nobody", "--"));
-    }
-    command.addAll(List.of("env", "HOME=/nonexistent", "LADING_STORE=" + shared.resolve("store-killed"),
-        "LADING_WORK_DIR=" + workDir, Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar.toString(), "build", "--executor", "fakechroot", ctx.toString()));
-    Process build = new ProcessBuilder(command).redirectErrorStream(true).start();
-    StringBuilder seen = new StringBuilder();
+    Process build = startBuild(List.of("LADING_STORE=" + shared.resolve("store-killed"), "LADING_WORK_DIR=" + workDir),
+        ctx);
     try (BufferedReader lines = new BufferedReader(new InputStreamReader(build.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = lines.readLine()) != null && !line.equals("  started"); ) {
-        seen.append(line).append('\n');
-      }
+      String seen = untilStarted(lines);
       List<Path> running = leftOver(workDir);
       assertEquals(1, running.size(), seen + " " + running);
       // SIGKILL: no finally block runs, the directory stays.
@@ -141,6 +132,71 @@ class WorkDirIT {
       assertEquals(0, after.exitCode(), after.output());
       assertTrue(after.output().contains("removing " + dir + ", left by a build that is gone"), after.output());
       assertEquals(List.of(), leftOver(workDir));
+    }
+  }
+
+  @Test
+  void aKilledBuildsStepEndsWithItAndItsDirectoryInTheStoreGoesWithTheNextBuild() throws Exception {
+    // The default work directory, the store's: a cancelled CI job with a cached store must not
+    // leave a root file system there for good, nor its RUN step running.
+    Path ctx = context("killed-store", "FROM BASE\nRUN echo started; sleep 300\n");
+    Path store = shared.resolve("store-killed-default");
+    Process build = startBuild(List.of("LADING_STORE=" + store), ctx);
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(build.getInputStream(), StandardCharsets.UTF_8))) {
+      String seen = untilStarted(lines);
+      List<Path> running = buildDirectories(store).stream().filter(Files::isDirectory).toList();
+      assertEquals(1, running.size(), seen + " " + running);
+      Path dir = running.get(0);
+      List<ProcessHandle> step = ProcessHandle.allProcesses()
+          .filter(p -> p.info().commandLine().orElse("").contains("sleep 300")).toList();
+      assertFalse(step.isEmpty(), "the step runs");
+      // SIGKILL of Lading alone: no finally block runs, and nothing stops the step but its init.
+      ProcessHandle lading = build.descendants().filter(p -> p.info().command().orElse("").endsWith("/java"))
+          .findFirst().orElse(build.toHandle());
+      lading.destroyForcibly();
+      build.waitFor();
+      for (ProcessHandle p : step) {
+        assertFalse(p.onExit().completeOnTimeout(p, 10, java.util.concurrent.TimeUnit.SECONDS).join().isAlive(),
+            "the step ended with the build that ran it");
+      }
+      assertTrue(Files.isDirectory(dir.resolve("stage-0")), "left behind: " + dir);
+
+      Path next = context("after-kill-store", "FROM BASE\nRUN echo next > /next\n");
+      Processes.Result after = AsNobody.lading(jar, List.of("LADING_STORE=" + store), List.of(),
+          "build", "--executor", "fakechroot", next.toString());
+      assertEquals(0, after.exitCode(), after.output());
+      assertTrue(after.output().contains("work directory: removed " + dir + ", left by a build or run that is gone"),
+          after.output());
+      assertEquals(List.of(), buildDirectories(store));
+    }
+  }
+
+  /** {@code lading build} of {@code ctx} as nobody with {@code env}, started (its output to read). */
+  private static Process startBuild(List<String> env, Path ctx) throws IOException {
+    List<String> command = new ArrayList<>();
+    if (AsNobody.root()) {
+      command.addAll(List.of("runuser", "-u", "nobody", "--"));
+    }
+    command.addAll(List.of("env", "HOME=/nonexistent"));
+    command.addAll(env);
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", jar.toString(), "build", "--executor", "fakechroot", ctx.toString()));
+    return new ProcessBuilder(command).redirectErrorStream(true).start();
+  }
+
+  /** Reads the build's output up to its step's {@code started}; what came before. */
+  private static String untilStarted(BufferedReader lines) throws IOException {
+    StringBuilder seen = new StringBuilder();
+    for (String line; (line = lines.readLine()) != null && !line.equals("  started"); ) {
+      seen.append(line).append('\n');
+    }
+    return seen.toString();
+  }
+
+  /** The build directories in {@code store}'s temp area, and their lock files. */
+  private static List<Path> buildDirectories(Path store) throws IOException {
+    try (Stream<Path> tmp = Files.list(store.resolve(".lading/tmp"))) {
+      return tmp.filter(p -> p.getFileName().toString().matches("\\.?build-.*")).toList();
     }
   }
 

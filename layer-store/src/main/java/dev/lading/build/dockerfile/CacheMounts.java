@@ -460,6 +460,34 @@ final class CacheMounts {
     CacheLock lock;
   }
 
+  /**
+   * Moves back every cache directory left in the root of a build that died and whose entry nobody
+   * uses now, before that root is removed (WorkDirectory): else the next user of the cache would
+   * find it gone with the root.
+   */
+  static void recoverAbandoned(Store store) throws IOException {
+    Path root = store.cacheDirectory(CACHE_NAME);
+    List<Path> entries = new ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> dirs = Files.newDirectoryStream(root,
+        dir -> Files.exists(dir.resolve("away")))) {
+      dirs.forEach(entries::add);
+    } catch (java.nio.file.NoSuchFileException none) {
+      return;
+    }
+    for (Path dir : entries) {
+      // Without waiting: a build holding the entry has it in its root for a reason.
+      try (CacheLock lock = store.lockCacheEntry(CACHE_NAME, dir.getFileName().toString(), false,
+          false)) {
+        if (lock != null) {
+          One one = new One();
+          one.data = dir.resolve("data");
+          one.journal = dir.resolve("away");
+          recover(one);
+        }
+      }
+    }
+  }
+
   /** A cache directory left in the root of a build that died is moved back; held exclusively. */
   private static void recover(One one) throws IOException {
     if (Files.isDirectory(one.data) || !Files.exists(one.journal)) {

@@ -5,6 +5,7 @@ import dev.lading.io.DaemonThreads;
 import dev.lading.io.FileTrees;
 import dev.lading.io.Futures;
 import dev.lading.io.OwnerProcess;
+import dev.lading.store.OwnedTempDirectory;
 import dev.lading.store.Store;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -19,9 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where a build unpacks its stages' root file systems and runs their steps. By default a temp
- * directory of the store (one file system with the blobs; the store's stale-temp sweep removes it
- * after a killed build). Elsewhere when asked ({@code --work-dir}, {@code LADING_WORK_DIR}), e.g. a
+ * Where a build unpacks its stages' root file systems and runs their steps. By default an owned temp
+ * directory of the store (one file system with the blobs; the next build removes it once this build
+ * is gone, killed or cancelled: {@link OwnedTempDirectory}). Elsewhere when asked ({@code --work-dir}, {@code LADING_WORK_DIR}), e.g. a
  * tmpfs: a RUN creating many files is bound by file-system metadata work, which a tmpfs does in
  * memory. There, builds of one user share {@code DIR/lading-<user>/}, each in {@code build-<pid>-*},
  * and a build sweeps the directories of builds whose process is gone: the store's sweep cannot see
@@ -32,11 +33,23 @@ final class WorkDirectory implements AutoCloseable {
 
   private final Path path;
   private final Path requested; // null: the store's own
+  private final OwnedTempDirectory owned; // the store's own, else null
   private CompletableFuture<Void> removal;
 
-  private WorkDirectory(Path path, Path requested) {
+  private WorkDirectory(Path path, Path requested, OwnedTempDirectory owned) {
     this.path = path;
     this.requested = requested;
+    this.owned = owned;
+  }
+
+  /** An owned directory of the store, after removing those of builds that are gone. */
+  private static WorkDirectory inStore(Store store, Consumer<String> log) throws IOException {
+    CacheMounts.recoverAbandoned(store); // what they had of RUN --mount=type=cache goes back first
+    for (Path left : store.removeAbandonedTempDirectories()) {
+      log.accept("work directory: removed " + left + ", left by a build or run that is gone");
+    }
+    OwnedTempDirectory owned = store.newOwnedTempDirectory("build-");
+    return new WorkDirectory(owned.path(), null, owned);
   }
 
   /**
@@ -47,7 +60,7 @@ final class WorkDirectory implements AutoCloseable {
   static WorkDirectory open(Store store, Path dir, boolean needsStoreFileSystem, Consumer<String> log)
       throws IOException {
     if (dir == null) {
-      return new WorkDirectory(store.newTempDirectory("build-"), null);
+      return inStore(store, log);
     }
     if (!Files.isDirectory(dir)) {
       throw new BuildException("the work directory " + dir + " (--work-dir, LADING_WORK_DIR) is not a directory");
@@ -55,7 +68,7 @@ final class WorkDirectory implements AutoCloseable {
     if (needsStoreFileSystem && !sameFileSystem(dir, store.root())) {
       log.accept("work directory: the store's, not " + dir + ": RUN --mount=type=cache moves caches"
           + " in and out of the root by rename, which needs the store's file system");
-      return new WorkDirectory(store.newTempDirectory("build-"), null);
+      return inStore(store, log);
     }
     Path mine = dir.resolve("lading-" + userName());
     if (!Files.isDirectory(mine, LinkOption.NOFOLLOW_LINKS)) {
@@ -72,7 +85,7 @@ final class WorkDirectory implements AutoCloseable {
     }
     sweep(mine, log);
     Path path = Files.createTempDirectory(mine, "build-" + ProcessHandle.current().pid() + "-");
-    return new WorkDirectory(path, dir);
+    return new WorkDirectory(path, dir, null);
   }
 
   /** The directory, empty at first. */
@@ -128,11 +141,17 @@ final class WorkDirectory implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    if (removal == null) {
-      FileTrees.deleteTree(path);
-      return;
+    try {
+      if (removal == null) {
+        FileTrees.deleteTree(path);
+      } else {
+        Futures.await(removal, "removing " + path);
+      }
+    } finally {
+      if (owned != null) {
+        owned.close(); // gives up the directory: deletes what is left and the lock file
+      }
     }
-    Futures.await(removal, "removing " + path);
   }
 
   /** Deletes what builds of this user left whose process is gone (killed, or a crashed JVM). */

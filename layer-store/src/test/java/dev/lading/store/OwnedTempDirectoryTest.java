@@ -1,0 +1,77 @@
+package dev.lading.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OwnedTempDirectoryTest {
+  @TempDir Path dir;
+
+  private Store store() throws Exception {
+    return Store.open(dir.resolve("store"));
+  }
+
+  @Test
+  void aLiveOwnersDirectoryIsKeptWhateverItsAgeAndGoesWhenClosed() throws Exception {
+    Store store = store();
+    OwnedTempDirectory owned = store.newOwnedTempDirectory("build-");
+    Files.writeString(owned.path().resolve("rootfs"), "x");
+    Files.setLastModifiedTime(owned.path(), FileTime.from(Instant.now().minus(Duration.ofDays(3))));
+    assertEquals(List.of(), store.removeAbandonedTempDirectories(), "its owner, this JVM, still runs");
+    store.removeStaleTempFiles(Duration.ZERO);
+    store.fsck(Duration.ZERO);
+    assertTrue(Files.isRegularFile(owned.path().resolve("rootfs")), "neither an age limit nor fsck takes it");
+
+    owned.close();
+    assertFalse(Files.exists(owned.path()));
+    try (var left = Files.list(owned.path().getParent())) {
+      assertEquals(List.of(), left.toList(), "no lock file is left either");
+    }
+  }
+
+  @Test
+  void aKilledOwnersDirectoryIsRemovedByTheNextSweepAndOnlyThen() throws Exception {
+    Store store = store();
+    Process worker = StoreWorker.start(null, Map.of(), "owned", store.root().toString());
+    Path left;
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      assertTrue(line != null && line.startsWith("at "), "the worker said: " + line);
+      left = Path.of(line.substring(3));
+      assertEquals(List.of(), store.removeAbandonedTempDirectories(), "the other process still runs");
+      assertTrue(Files.exists(left.resolve("file")));
+    } finally {
+      worker.destroyForcibly(); // SIGKILL: no cleanup of its own
+      assertTrue(worker.waitFor(30, TimeUnit.SECONDS));
+    }
+    assertEquals(List.of(left), store.removeAbandonedTempDirectories());
+    assertFalse(Files.exists(left));
+    try (var rest = Files.list(left.getParent())) {
+      assertEquals(List.of(), rest.toList(), "its lock file went with it");
+    }
+  }
+
+  @Test
+  void anUnownedTempDirectoryStillGoesByAgeAlone() throws Exception {
+    Store store = store();
+    Path plain = store.newTempDirectory("pull-");
+    assertEquals(List.of(), store.removeAbandonedTempDirectories(), "not owned: not the sweep's");
+    Files.setLastModifiedTime(plain, FileTime.from(Instant.now().minus(Duration.ofDays(3))));
+    assertTrue(store.removeStaleTempFiles(Duration.ofHours(1)).contains(plain));
+  }
+}
