@@ -36,7 +36,7 @@ public final class LayerCache {
 
   public LayerCache(Store store) {
     this.store = store;
-    this.dir = store.cacheDirectory("layers");
+    this.dir = store.workAreas().cacheDirectory("layers");
   }
 
   /** The cache key of a layer made of {@code entries} with these settings. */

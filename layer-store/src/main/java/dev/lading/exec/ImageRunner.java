@@ -70,7 +70,7 @@ public final class ImageRunner {
     env.addAll(options.env());
     // An image for another machine runs under proot with qemu, as its RUN steps were built.
     ExecutorChoice choice = ExecutorChoice.choose(options.executor(), rootfs, config.platform(),
-        transfer.store().cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
+        transfer.store().workAreas().cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
     log.accept("executor: " + choice.reason());
     // The walk that finds the links is also the one the executor would make (fakeroot's state).
     RootfsSnapshot tree = choice.executor().followsLinksOnTheHost()

@@ -3,8 +3,8 @@ package dev.lading.store;
 import java.io.IOException;
 
 /**
- * A lock on one entry of a store cache ({@link Store#lockCacheEntry}), shared or exclusive, held
- * against other threads of this JVM and other processes until closed.
+ * A lock on one entry of a store cache ({@link StoreWorkAreas#lockCacheEntry}), shared or
+ * exclusive, held against other threads of this JVM and other processes until closed.
  */
 public final class CacheLock implements AutoCloseable {
   private final ProcessLocks.Held held;

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +53,7 @@ public final class Store {
   private final RepositoryTags tags;
   private final BlobIngest ingest;
   private final BlobOrigins blobOrigins;
+  private final StoreWorkAreas workAreas;
 
   private Store(Layout layout) {
     this.layout = layout;
@@ -61,6 +61,7 @@ public final class Store {
     this.tags = new RepositoryTags(layout);
     this.ingest = new BlobIngest(layout);
     this.blobOrigins = new BlobOrigins(layout);
+    this.workAreas = new StoreWorkAreas(layout);
   }
 
   /**
@@ -124,77 +125,11 @@ public final class Store {
   }
 
   /**
-   * A new, empty private working directory inside the store (on one file system with the blobs, so
-   * its files can be moved into the store; fsck removes it if its owner dies). The caller deletes it.
+   * The store's private work areas: temp directories (owned ones included, for builds and runs) and
+   * the caches kept with it.
    */
-  public Path newTempDirectory(String prefix) throws IOException {
-    Files.createDirectories(layout.tmp());
-    return Files.createTempDirectory(layout.tmp(), prefix);
-  }
-
-  /**
-   * As {@link #newTempDirectory}, for a working directory that may be left behind by a killed owner
-   * and is removed by the next {@link #removeAbandonedTempDirectories} once its owner is gone, not
-   * after an age (see {@link OwnedTempDirectory}). Closing it deletes it.
-   */
-  public OwnedTempDirectory newOwnedTempDirectory(String prefix) throws IOException {
-    return OwnedTempDirectory.create(layout.tmp(), prefix);
-  }
-
-  /**
-   * Deletes the {@linkplain #newOwnedTempDirectory owned directories} whose owner is gone; fsck and gc
-   * do it too.
-   *
-   * @return the directories deleted
-   */
-  public List<Path> removeAbandonedTempDirectories() throws IOException {
-    return OwnedTempDirectory.removeAbandoned(layout.tmp());
-  }
-
-  /**
-   * A working directory that {@link #newTempDirectory} made, found again by its file name (a registry
-   * upload session spans many requests); empty when there is none, e.g. after fsck removed it as stale.
-   *
-   * @throws IllegalArgumentException when {@code name} is not a plain file name
-   */
-  public Optional<Path> tempDirectory(String name) {
-    if (name == null || !name.matches("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")) {
-      throw new IllegalArgumentException("not a temp directory name: '" + name + "'");
-    }
-    Path dir = layout.tmp().resolve(name);
-    return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) ? Optional.of(dir)
-        : Optional.empty();
-  }
-
-  /**
-   * The private directory of the cache named {@code name} (e.g. the build's layer cache), kept with
-   * the store; the cache creates it when it first writes. OCI tools ignore it.
-   */
-  public Path cacheDirectory(String name) {
-    if (!name.matches("[a-z0-9][a-z0-9-]*")) {
-      throw new IllegalArgumentException("bad cache name '" + name + "': use lower-case letters, digits, '-'");
-    }
-    return layout.privateDir().resolve("cache").resolve(name);
-  }
-
-  /**
-   * Locks the entry {@code entry} of the cache {@code name} ({@link #cacheDirectory}) through the
-   * file {@code entry.lock} beside it, shared or exclusive, against other threads and processes.
-   * Lock files are never deleted (deleting one while another process waits on it would let two
-   * holders in).
-   *
-   * @param wait whether to wait for the lock; when false and it is taken elsewhere, null
-   */
-  public CacheLock lockCacheEntry(String name, String entry, boolean shared, boolean wait)
-      throws IOException {
-    if (!entry.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-      throw new IllegalArgumentException("bad cache entry name '" + entry + "'");
-    }
-    Path dir = Files.createDirectories(cacheDirectory(name));
-    Path file = dir.resolve(entry + ".lock");
-    ProcessLocks.Held held = wait ? ProcessLocks.JVM.acquire(file, shared)
-        : ProcessLocks.JVM.tryAcquire(file, shared);
-    return held == null ? null : new CacheLock(held);
+  public StoreWorkAreas workAreas() {
+    return workAreas;
   }
 
   // ---- blobs ----
@@ -256,9 +191,9 @@ public final class Store {
   }
 
   /**
-   * Makes a file already in one of this store's {@linkplain #newTempDirectory temp directories} a
-   * blob by renaming it, after hashing it: a registry upload session written chunk by chunk becomes
-   * a blob without being copied. The file is gone afterwards, whatever the outcome.
+   * Makes a file already in one of this store's temp directories
+   * ({@link StoreWorkAreas#newTempDirectory}) a blob by renaming it, after hashing it: a registry
+   * upload session written chunk by chunk becomes a blob without being copied. The file is gone afterwards, whatever the outcome.
    *
    * @throws DigestMismatchException when the file does not hash to {@code expected}; nothing becomes
    *     visible
@@ -269,10 +204,10 @@ public final class Store {
   }
 
   /**
-   * A file in one of this store's {@linkplain #newTempDirectory temp directories} that becomes a
-   * blob as {@link #adopt} would make it, but hashed while it is written: for a download that others
-   * read while it grows, whose blob must be published without a second pass over its bytes. Bytes
-   * the file already holds (a resumed download) are hashed once here.
+   * A file in one of this store's temp directories ({@link StoreWorkAreas#newTempDirectory}) that
+   * becomes a blob as {@link #adopt} would make it, but hashed while it is written: for a download
+   * that others read while it grows, whose blob must be published without a second pass over its
+   * bytes. Bytes the file already holds (a resumed download) are hashed once here.
    *
    * @throws IllegalArgumentException when the file is not inside the store's temp area
    */

@@ -25,7 +25,7 @@ final class ArchiveDirectory implements AutoCloseable {
       throw new ImageNotFoundException(what + ": " + archive + (Files.exists(archive)
           ? " is not a file" : " does not exist") + "; check the path");
     }
-    Path dir = store.newTempDirectory("archive-");
+    Path dir = store.workAreas().newTempDirectory("archive-");
     ArchiveDirectory result = new ArchiveDirectory(dir);
     try {
       Archives.extract(archive, dir, what);

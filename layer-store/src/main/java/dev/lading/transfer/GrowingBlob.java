@@ -60,7 +60,7 @@ public final class GrowingBlob {
    * @param source where it comes from, for messages ({@code docker://host/repository})
    */
   public static GrowingBlob create(Store store, Descriptor blob, String source) throws IOException {
-    Path dir = store.newTempDirectory("pull-");
+    Path dir = store.workAreas().newTempDirectory("pull-");
     try {
       return new GrowingBlob(store, blob, source, dir, Files.createFile(dir.resolve("data")));
     } catch (IOException | RuntimeException e) {

@@ -31,7 +31,7 @@ class HashingFileTest {
     byte[] blob = new byte[1_000_003];
     new Random(7).nextBytes(blob);
     Digest digest = Digest.of(blob);
-    Path file = store.newTempDirectory("pull-").resolve("data");
+    Path file = store.workAreas().newTempDirectory("pull-").resolve("data");
     try (HashingFile hashing = store.hashingFile(file)) {
       hashing.write(blob, 0, 500_000);
       // A reader of the path sees the bytes at once: nothing is buffered in the writer.
@@ -50,7 +50,7 @@ class HashingFileTest {
   void aCorruptDownloadNeverBecomesVisible() throws IOException {
     Store store = Store.open(dir);
     Digest promised = Digest.of(utf8("the blob the manifest names"));
-    Path file = store.newTempDirectory("pull-").resolve("data");
+    Path file = store.workAreas().newTempDirectory("pull-").resolve("data");
     try (HashingFile hashing = store.hashingFile(file)) {
       byte[] wrong = utf8("the blob the upstream sent");
       hashing.write(wrong, 0, wrong.length);
@@ -64,7 +64,7 @@ class HashingFileTest {
   @Test
   void commitNeedsAVerifiedDigest() throws IOException {
     Store store = Store.open(dir);
-    Path file = store.newTempDirectory("pull-").resolve("data");
+    Path file = store.workAreas().newTempDirectory("pull-").resolve("data");
     try (HashingFile hashing = store.hashingFile(file)) {
       hashing.write(utf8("x"), 0, 1);
       assertThrows(IllegalStateException.class, () -> hashing.commit(MediaTypes.OCI_LAYER_TAR));
@@ -77,7 +77,7 @@ class HashingFileTest {
     Store store = Store.open(dir);
     byte[] blob = utf8("first half, then the second half after a restart");
     Digest digest = Digest.of(blob);
-    Path file = store.newTempDirectory("pull-").resolve("data");
+    Path file = store.workAreas().newTempDirectory("pull-").resolve("data");
     Files.write(file, java.util.Arrays.copyOf(blob, 11)); // what a killed download left
     try (HashingFile hashing = store.hashingFile(file)) {
       assertEquals(11, hashing.position());
@@ -96,7 +96,7 @@ class HashingFileTest {
     Store store = Store.open(dir);
     byte[] blob = utf8("good bytes all the way through");
     Digest digest = Digest.of(blob);
-    Path file = store.newTempDirectory("pull-").resolve("data");
+    Path file = store.workAreas().newTempDirectory("pull-").resolve("data");
     Files.write(file, utf8("BAD bytes")); // a prefix that is not the blob's
     try (HashingFile hashing = store.hashingFile(file)) {
       hashing.write(blob, 9, blob.length - 9);
@@ -118,7 +118,7 @@ class HashingFileTest {
   @Test
   void aFileClosedUnpublishedLeavesNoBlob() throws IOException {
     Store store = Store.open(dir);
-    Path file = store.newTempDirectory("pull-").resolve("data");
+    Path file = store.workAreas().newTempDirectory("pull-").resolve("data");
     byte[] blob = utf8("killed halfway");
     try (HashingFile hashing = store.hashingFile(file)) {
       hashing.write(blob, 0, blob.length);

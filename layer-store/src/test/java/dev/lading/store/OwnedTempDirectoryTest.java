@@ -28,10 +28,10 @@ class OwnedTempDirectoryTest {
   @Test
   void aLiveOwnersDirectoryIsKeptWhateverItsAgeAndGoesWhenClosed() throws Exception {
     Store store = store();
-    OwnedTempDirectory owned = store.newOwnedTempDirectory("build-");
+    OwnedTempDirectory owned = store.workAreas().newOwnedTempDirectory("build-");
     Files.writeString(owned.path().resolve("rootfs"), "x");
     Files.setLastModifiedTime(owned.path(), FileTime.from(Instant.now().minus(Duration.ofDays(3))));
-    assertEquals(List.of(), store.removeAbandonedTempDirectories(), "its owner, this JVM, still runs");
+    assertEquals(List.of(), store.workAreas().removeAbandonedTempDirectories(), "its owner, this JVM, still runs");
     store.removeStaleTempFiles(Duration.ZERO);
     store.fsck(Duration.ZERO);
     assertTrue(Files.isRegularFile(owned.path().resolve("rootfs")), "neither an age limit nor fsck takes it");
@@ -53,13 +53,13 @@ class OwnedTempDirectoryTest {
       String line = out.readLine();
       assertTrue(line != null && line.startsWith("at "), "the worker said: " + line);
       left = Path.of(line.substring(3));
-      assertEquals(List.of(), store.removeAbandonedTempDirectories(), "the other process still runs");
+      assertEquals(List.of(), store.workAreas().removeAbandonedTempDirectories(), "the other process still runs");
       assertTrue(Files.exists(left.resolve("file")));
     } finally {
       worker.destroyForcibly(); // SIGKILL: no cleanup of its own
       assertTrue(worker.waitFor(30, TimeUnit.SECONDS));
     }
-    assertEquals(List.of(left), store.removeAbandonedTempDirectories());
+    assertEquals(List.of(left), store.workAreas().removeAbandonedTempDirectories());
     assertFalse(Files.exists(left));
     try (var rest = Files.list(left.getParent())) {
       assertEquals(List.of(), rest.toList(), "its lock file went with it");
@@ -69,8 +69,8 @@ class OwnedTempDirectoryTest {
   @Test
   void anUnownedTempDirectoryStillGoesByAgeAlone() throws Exception {
     Store store = store();
-    Path plain = store.newTempDirectory("pull-");
-    assertEquals(List.of(), store.removeAbandonedTempDirectories(), "not owned: not the sweep's");
+    Path plain = store.workAreas().newTempDirectory("pull-");
+    assertEquals(List.of(), store.workAreas().removeAbandonedTempDirectories(), "not owned: not the sweep's");
     Files.setLastModifiedTime(plain, FileTime.from(Instant.now().minus(Duration.ofDays(3))));
     assertTrue(store.removeStaleTempFiles(Duration.ofHours(1)).contains(plain));
   }

@@ -184,8 +184,8 @@ class StoreSizeCapTest {
     Descriptor image = image(store, 1, 32);
     store.setRef("one", image);
     Digest loose = store.put(new byte[2048]);
-    Files.createDirectories(store.cacheDirectory("layers"));
-    Files.write(store.cacheDirectory("layers").resolve("entry.json"), new byte[1000]);
+    Files.createDirectories(store.workAreas().cacheDirectory("layers"));
+    Files.write(store.workAreas().cacheDirectory("layers").resolve("entry.json"), new byte[1000]);
 
     StoreUsage usage = store.usage();
 

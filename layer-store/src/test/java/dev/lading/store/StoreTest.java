@@ -143,23 +143,23 @@ class StoreTest {
   @Test
   void aTempDirectoryIsFoundAgainByItsNameUntilItIsGone() throws IOException {
     Store store = Store.open(dir);
-    Path session = store.newTempDirectory("upload-");
+    Path session = store.workAreas().newTempDirectory("upload-");
     String name = session.getFileName().toString();
-    assertEquals(session, store.tempDirectory(name).orElseThrow());
+    assertEquals(session, store.workAreas().tempDirectory(name).orElseThrow());
     Files.delete(session);
-    assertTrue(store.tempDirectory(name).isEmpty());
+    assertTrue(store.workAreas().tempDirectory(name).isEmpty());
     for (String bad : List.of("..", ".hidden", "a/b", "", "x".repeat(200))) {
-      assertThrows(IllegalArgumentException.class, () -> store.tempDirectory(bad), bad);
+      assertThrows(IllegalArgumentException.class, () -> store.workAreas().tempDirectory(bad), bad);
     }
   }
 
   @Test
   void staleTempDirectoriesAreRemovedAndFreshOnesKept() throws IOException {
     Store store = Store.open(dir);
-    Path stale = store.newTempDirectory("upload-");
+    Path stale = store.workAreas().newTempDirectory("upload-");
     Files.writeString(stale.resolve("data"), "abandoned");
     Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
-    Path fresh = store.newTempDirectory("upload-");
+    Path fresh = store.workAreas().newTempDirectory("upload-");
     assertEquals(List.of(stale), store.removeStaleTempFiles(Duration.ofHours(1)));
     assertFalse(Files.exists(stale));
     assertTrue(Files.isDirectory(fresh));
@@ -168,7 +168,7 @@ class StoreTest {
   @Test
   void aTempFileIsAdoptedAsABlobOnlyWithItsDigest() throws IOException {
     Store store = Store.open(dir);
-    Path session = store.newTempDirectory("upload-");
+    Path session = store.workAreas().newTempDirectory("upload-");
     Path good = Files.write(session.resolve("good"), utf8("uploaded in chunks"));
     Files.setLastModifiedTime(good, FileTime.from(Instant.now().minus(Duration.ofHours(3))));
     Digest digest = Digest.of(utf8("uploaded in chunks"));
@@ -545,7 +545,7 @@ class StoreTest {
     FileTime twoHoursAgo = FileTime.from(Instant.now().minus(Duration.ofHours(2)));
     Files.setLastModifiedTime(oldTemp, twoHoursAgo);
     Files.setLastModifiedTime(oldPartial, twoHoursAgo);
-    Path deadArchive = store.newTempDirectory("archive-"); // its extracting process died
+    Path deadArchive = store.workAreas().newTempDirectory("archive-"); // its extracting process died
     Files.writeString(Files.createDirectories(deadArchive.resolve("blobs/sha256")).resolve("x"), "x");
     Files.setLastModifiedTime(deadArchive, twoHoursAgo);
     Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[]}");

@@ -58,7 +58,7 @@ public final class StoreWorker {
       case "pulls" -> pulls(store, args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "gc" -> System.out.println("removed " + store.gc(Duration.ZERO).removed().size());
       case "owned" -> {
-        OwnedTempDirectory dir = store.newOwnedTempDirectory("build-");
+        OwnedTempDirectory dir = store.workAreas().newOwnedTempDirectory("build-");
         java.nio.file.Files.writeString(dir.path().resolve("file"), "work");
         System.out.println("at " + dir.path());
         System.out.flush();

@@ -57,8 +57,8 @@ public class RunMojo extends AbstractImageMojo {
         command, env, null, null, null);
     int exit;
     // Owned: what a cancelled build leaves here goes with the next run or build (OwnedTempDirectory).
-    store.removeAbandonedTempDirectories();
-    try (OwnedTempDirectory work = store.newOwnedTempDirectory("run-")) {
+    store.workAreas().removeAbandonedTempDirectories();
+    try (OwnedTempDirectory work = store.workAreas().newOwnedTempDirectory("run-")) {
       exit = new ImageRunner(transfer, line -> getLog().info(logPrefix() + line))
           .run(StoreLocation.of(target), options, work.path(), line -> getLog().info(logPrefix() + "  " + line));
     }

@@ -56,8 +56,8 @@ final class RunCommand implements Callable<Integer> {
         env, workdir, user, transfer.platformOrNull());
     try (GlobalOptions.CommandStore store = global.storeFor(src)) {
       // Owned: what a cancelled run leaves here goes with the next run or build (OwnedTempDirectory).
-      store.store().removeAbandonedTempDirectories();
-      try (OwnedTempDirectory work = store.store().newOwnedTempDirectory("run-")) {
+      store.store().workAreas().removeAbandonedTempDirectories();
+      try (OwnedTempDirectory work = store.store().workAreas().newOwnedTempDirectory("run-")) {
         ImageRunner runner = new ImageRunner(transfer.transfer(store.store(), true, List.of(src)),
             line -> {
               if (!global.quiet) {

@@ -242,7 +242,7 @@ public final class StoreRegistryStorage implements RegistryStorage {
 
   @Override
   public Upload startUpload() throws IOException {
-    Path dir = store.newTempDirectory(UPLOAD_PREFIX);
+    Path dir = store.workAreas().newTempDirectory(UPLOAD_PREFIX);
     Files.createFile(dir.resolve("data"));
     return new StoreUpload(dir);
   }
@@ -252,7 +252,7 @@ public final class StoreRegistryStorage implements RegistryStorage {
     if (!UPLOAD_ID.matcher(id).matches()) {
       return Optional.empty();
     }
-    return store.tempDirectory(id).filter(dir -> Files.isRegularFile(dir.resolve("data")))
+    return store.workAreas().tempDirectory(id).filter(dir -> Files.isRegularFile(dir.resolve("data")))
         .map(StoreUpload::new);
   }
 

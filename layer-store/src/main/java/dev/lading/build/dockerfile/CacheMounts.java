@@ -59,7 +59,7 @@ final class CacheMounts {
   /** Mounts kept in {@code store}; temporary directories go into {@code work}. */
   CacheMounts(Store store, Path work, Consumer<String> log) {
     this.store = store;
-    this.root = store.cacheDirectory(CACHE_NAME);
+    this.root = store.workAreas().cacheDirectory(CACHE_NAME);
     this.work = work;
     this.log = log;
   }
@@ -154,7 +154,7 @@ final class CacheMounts {
           one.temporary = true;
         }
       } else if (sharing.equals("private")) {
-        one.lock = store.lockCacheEntry(CACHE_NAME, entry, false, false);
+        one.lock = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, false);
         if (one.lock == null) {
           log.accept("cache " + m.cacheId() + " is in use by another build: this step gets an empty"
               + " private directory (sharing=private)");
@@ -169,12 +169,12 @@ final class CacheMounts {
         one.source = data;
       } else {
         // locked, or shared where the directory must move into the root: one user at a time.
-        one.lock = store.lockCacheEntry(CACHE_NAME, entry, false, false);
+        one.lock = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, false);
         if (one.lock == null) {
           log.accept("waiting for cache " + m.cacheId() + ", in use by another build"
               + (sharing.equals("shared") ? " (fakechroot moves the cache into the root, so a shared"
               + " cache has one user at a time)" : ""));
-          one.lock = store.lockCacheEntry(CACHE_NAME, entry, false, true);
+          one.lock = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, true);
         }
         recover(one);
         one.source = data;
@@ -287,10 +287,10 @@ final class CacheMounts {
      */
     private CacheLock sharedLock(String entry, One one) throws IOException {
       for (int attempt = 0; ; attempt++) {
-        try (CacheLock exclusive = store.lockCacheEntry(CACHE_NAME, entry, false, true)) {
+        try (CacheLock exclusive = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, true)) {
           recover(one);
         }
-        CacheLock shared = store.lockCacheEntry(CACHE_NAME, entry, true, true);
+        CacheLock shared = store.workAreas().lockCacheEntry(CACHE_NAME, entry, true, true);
         if (Files.isDirectory(one.data) || attempt == 10) {
           return shared;
         }
@@ -466,7 +466,7 @@ final class CacheMounts {
    * find it gone with the root.
    */
   static void recoverAbandoned(Store store) throws IOException {
-    Path root = store.cacheDirectory(CACHE_NAME);
+    Path root = store.workAreas().cacheDirectory(CACHE_NAME);
     List<Path> entries = new ArrayList<>();
     try (java.nio.file.DirectoryStream<Path> dirs = Files.newDirectoryStream(root,
         dir -> Files.exists(dir.resolve("away")))) {
@@ -476,8 +476,8 @@ final class CacheMounts {
     }
     for (Path dir : entries) {
       // Without waiting: a build holding the entry has it in its root for a reason.
-      try (CacheLock lock = store.lockCacheEntry(CACHE_NAME, dir.getFileName().toString(), false,
-          false)) {
+      try (CacheLock lock = store.workAreas().lockCacheEntry(CACHE_NAME, dir.getFileName().toString(),
+          false, false)) {
         if (lock != null) {
           One one = new One();
           one.data = dir.resolve("data");

@@ -301,7 +301,7 @@ final class StageBuild {
     materialize(state);
     if (executor == null) {
       ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs,
-          state.config.platform(), store.cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
+          state.config.platform(), store.workAreas().cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
       listener.info("executor: " + choice.reason());
       executor = choice.executor();
     }

@@ -45,10 +45,10 @@ final class WorkDirectory implements AutoCloseable {
   /** An owned directory of the store, after removing those of builds that are gone. */
   private static WorkDirectory inStore(Store store, Consumer<String> log) throws IOException {
     CacheMounts.recoverAbandoned(store); // what they had of RUN --mount=type=cache goes back first
-    for (Path left : store.removeAbandonedTempDirectories()) {
+    for (Path left : store.workAreas().removeAbandonedTempDirectories()) {
       log.accept("work directory: removed " + left + ", left by a build or run that is gone");
     }
-    OwnedTempDirectory owned = store.newOwnedTempDirectory("build-");
+    OwnedTempDirectory owned = store.workAreas().newOwnedTempDirectory("build-");
     return new WorkDirectory(owned.path(), null, owned);
   }
 

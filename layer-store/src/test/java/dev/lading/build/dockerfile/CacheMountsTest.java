@@ -33,7 +33,7 @@ class CacheMountsTest {
   @BeforeEach
   void aRootWithADirectoryAtTheTarget() throws IOException {
     store = Store.open(dir.resolve("store"));
-    work = store.newTempDirectory("test-");
+    work = store.workAreas().newTempDirectory("test-");
     rootfs = Files.createDirectories(work.resolve("rootfs"));
     Files.createDirectories(rootfs.resolve("var/cache/app"));
     Files.writeString(rootfs.resolve("var/cache/app/keep.txt"), "from the image\n");
@@ -109,7 +109,7 @@ class CacheMountsTest {
     try (CacheMounts.Mounted first = mountIn(true, mount("/c", "p", "private"))) {
       Files.writeString(first.binds().get(0).source().resolve("f"), "kept");
     }
-    try (CacheLock held = store.lockCacheEntry(CacheMounts.CACHE_NAME, CacheMounts.entryName("p"), false, true);
+    try (CacheLock held = store.workAreas().lockCacheEntry(CacheMounts.CACHE_NAME, CacheMounts.entryName("p"), false, true);
         CacheMounts.Mounted m = mountIn(true, mount("/c", "p", "private"))) {
       Path source = m.binds().get(0).source();
       try (var files = Files.list(source)) {
@@ -124,7 +124,7 @@ class CacheMountsTest {
 
   @Test
   void lockedWaitsUntilTheOtherUserIsDone() throws Exception {
-    CacheLock held = store.lockCacheEntry(CacheMounts.CACHE_NAME, CacheMounts.entryName("l"), false, true);
+    CacheLock held = store.workAreas().lockCacheEntry(CacheMounts.CACHE_NAME, CacheMounts.entryName("l"), false, true);
     CompletableFuture<Void> step = CompletableFuture.runAsync(() -> {
       try (CacheMounts.Mounted m = mountIn(false, mount("/c", "l", "locked"))) {
         Files.writeString(rootfs.resolve("c/f"), "after");
