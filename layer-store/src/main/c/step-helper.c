@@ -2,7 +2,7 @@
  * lading-step: what a RUN step needs around it on the host, as one small static program (it runs
  * on the host, never in the image, so it does not depend on the host having perl or any library).
  *
- *   lading-step [--init child|fd3] [--filter] [--] PROGRAM [ARG...]
+ *   lading-step [--init child|fd3] [--filter] [--die-with-parent] [--] PROGRAM [ARG...]
  *
  * --init MODE ends a step as a container ends (StepInit.java): when the step's first process exits,
  *   with that process's status, and with whatever it left running killed, as the kernel kills the
@@ -15,6 +15,8 @@
  * --filter runs PROGRAM under the seccomp filter proot needs (SyscallFilter.java): the calls proot
  *   does not translate fail with ENOSYS, so that the C library falls back to older ones it does,
  *   and prctl(PR_SET_DUMPABLE) succeeds without effect.
+ * --die-with-parent runs PROGRAM (faked) so that it gets SIGTERM when Lading dies: faked then saves its
+ *   state and removes its System V message queue and semaphore, which would otherwise stay behind.
  *
  * Built static for each architecture Lading ships it for (src/build/native.sh).
  */
@@ -246,21 +248,26 @@ static void on_signals(int sfd, int fd3) {
   reap_all();
 }
 
-static int init(char **argv, int fd3, int filter) {
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
-    fail("prctl(PR_SET_CHILD_SUBREAPER)");
-  }
-  /*
-   * Lading killed (SIGKILL, the OOM killer, a CI job's end): a stop request, so that the step's
-   * processes do not run on without it. Asked for after reading the parent, to see one that died first.
-   */
+/*
+ * SIGTERM for this process (and what it execs) when Lading dies, however it was killed (SIGKILL, the
+ * OOM killer, a CI job's end), so that nothing of a step runs on without it. Asked for after reading
+ * the parent, to see one that died first.
+ */
+static void die_with_parent(void) {
   pid_t parent = getppid();
   if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) {
     fail("prctl(PR_SET_PDEATHSIG)");
   }
   if (getppid() != parent) {
-    return 128 + SIGTERM;
+    exit(128 + SIGTERM);
   }
+}
+
+static int init(char **argv, int fd3, int filter) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+    fail("prctl(PR_SET_CHILD_SUBREAPER)");
+  }
+  die_with_parent(); /* which the init takes for a stop request */
   sigset_t handled, before;
   sigemptyset(&handled);
   sigaddset(&handled, SIGCHLD);
@@ -358,12 +365,12 @@ static int init(char **argv, int fd3, int filter) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: lading-step [--init child|fd3] [--filter] [--] PROGRAM [ARG...]\n");
+  fprintf(stderr, "usage: lading-step [--init child|fd3] [--filter] [--die-with-parent] [--] PROGRAM [ARG...]\n");
   exit(126);
 }
 
 int main(int argc, char **argv) {
-  int i = 1, filter = 0;
+  int i = 1, filter = 0, with_parent = 0;
   const char *mode = NULL;
   for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
     if (strcmp(argv[i], "--") == 0) {
@@ -371,6 +378,8 @@ int main(int argc, char **argv) {
       break;
     } else if (strcmp(argv[i], "--filter") == 0) {
       filter = 1;
+    } else if (strcmp(argv[i], "--die-with-parent") == 0) {
+      with_parent = 1;
     } else if (strcmp(argv[i], "--init") == 0 && i + 1 < argc
         && (strcmp(argv[i + 1], "child") == 0 || strcmp(argv[i + 1], "fd3") == 0)) {
       mode = argv[++i];
@@ -382,6 +391,9 @@ int main(int argc, char **argv) {
     usage();
   }
   if (mode == NULL) {
+    if (with_parent) {
+      die_with_parent();
+    }
     run(argv + i, filter);
   }
   return init(argv + i, strcmp(mode, "fd3") == 0, filter);

@@ -22,8 +22,16 @@ record Faked(String key, long pid, Process process) {
     }
   }
 
+  /**
+   * Starts {@code faked} with {@code state} loaded. Behind {@link StepHelper}, when there is one, it
+   * stops (saving its state and removing its System V message queue and semaphore) when Lading dies,
+   * however killed: a faked left running keeps its IPC objects until someone removes them by hand.
+   */
   static Faked start(List<String> faked, Path state) throws IOException {
-    List<String> command = new ArrayList<>(faked);
+    List<String> command = new ArrayList<>();
+    StepHelper.installIn(state.toAbsolutePath().getParent())
+        .ifPresent(helper -> command.addAll(List.of(helper.toString(), "--die-with-parent", "--")));
+    command.addAll(faked);
     command.addAll(List.of("--foreground", "--load", "--save-file", state.toString()));
     Process p = new ProcessBuilder(command).redirectInput(state.toFile())
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -38,7 +46,7 @@ record Faked(String key, long pid, Process process) {
     }
     if (line == null || !line.matches("\\d+:\\d+")) {
       p.destroyForcibly();
-      throw new ExecutorException("faked (" + command.get(0) + ") did not start: "
+      throw new ExecutorException("faked (" + faked.get(0) + ") did not start: "
           + (line != null ? "it printed '" + line + "'" : "it printed nothing"));
     }
     int colon = line.indexOf(':');

@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * {@code lading-step} ({@code step-helper.c}), the static host program behind each step: the init
- * ({@link StepInit}) and the system-call filter for proot ({@link SyscallFilter}). Built with Lading
+ * ({@link StepInit}), the system-call filter for proot ({@link SyscallFilter}), and what stops faked
+ * when Lading dies ({@link Faked}). Built with Lading
  * for x86_64 and aarch64 and carried in the jar, so that the executors need nothing of the host but
  * fakechroot, fakeroot or proot. It is written next to a step's root, on the file system the root's
  * programs run from (a {@code noexec} one is refused before, {@link Mounts}), under a name that holds

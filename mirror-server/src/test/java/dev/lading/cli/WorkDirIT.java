@@ -119,12 +119,9 @@ class WorkDirIT {
       List<Path> running = leftOver(workDir);
       assertEquals(1, running.size(), seen + " " + running);
       // SIGKILL: no finally block runs, the directory stays.
-      build.descendants().forEach(ProcessHandle::destroyForcibly);
-      build.destroyForcibly();
-      build.waitFor();
+      killLading(build);
       String dir = running.get(0).toString();
-      ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(dir))
-          .forEach(ProcessHandle::destroyForcibly);
+      nothingRunsIn(dir);
       assertTrue(Files.isDirectory(running.get(0)));
 
       Path next = context("after-kill", "FROM BASE\nRUN echo next > /next\n");
@@ -151,14 +148,12 @@ class WorkDirIT {
           .filter(p -> p.info().commandLine().orElse("").contains("sleep 300")).toList();
       assertFalse(step.isEmpty(), "the step runs");
       // SIGKILL of Lading alone: no finally block runs, and nothing stops the step but its init.
-      ProcessHandle lading = build.descendants().filter(p -> p.info().command().orElse("").endsWith("/java"))
-          .findFirst().orElse(build.toHandle());
-      lading.destroyForcibly();
-      build.waitFor();
+      killLading(build);
       for (ProcessHandle p : step) {
         assertFalse(p.onExit().completeOnTimeout(p, 10, java.util.concurrent.TimeUnit.SECONDS).join().isAlive(),
             "the step ended with the build that ran it");
       }
+      nothingRunsIn(dir.toString());
       assertTrue(Files.isDirectory(dir.resolve("stage-0")), "left behind: " + dir);
 
       Path next = context("after-kill-store", "FROM BASE\nRUN echo next > /next\n");
@@ -182,6 +177,31 @@ class WorkDirIT {
     command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-jar", jar.toString(), "build", "--executor", "fakechroot", ctx.toString()));
     return new ProcessBuilder(command).redirectErrorStream(true).start();
+  }
+
+  /** SIGKILL to the build's JVM alone (not runuser, not what it started): no cleanup of its own runs. */
+  private static void killLading(Process build) throws InterruptedException {
+    ProcessHandle lading = build.descendants().filter(p -> p.info().command().orElse("").endsWith("/java"))
+        .findFirst().orElse(build.toHandle());
+    lading.destroyForcibly();
+    build.waitFor();
+  }
+
+  /**
+   * Waits until no process runs with {@code dir} on its command line: the step's init and faked stop
+   * when Lading dies (faked saving its state and removing its System V queues).
+   */
+  private static void nothingRunsIn(String dir) throws InterruptedException {
+    List<String> left = List.of();
+    for (int i = 0; i < 100; i++) {
+      left = ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+          .filter(c -> c.contains(dir)).toList();
+      if (left.isEmpty()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("still running after the build was killed: " + left);
   }
 
   /** Reads the build's output up to its step's {@code started}; what came before. */
