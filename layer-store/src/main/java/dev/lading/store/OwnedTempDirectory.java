@@ -35,8 +35,12 @@ public final class OwnedTempDirectory implements AutoCloseable {
     this.lock = lock;
   }
 
-  /** A new, empty directory {@code tmp/PREFIX<random>}, owned by this process until closed. */
-  static OwnedTempDirectory create(Path tmp, String prefix) throws IOException {
+  /**
+   * A new, empty directory {@code tmp/PREFIX<random>}, owned by this process until closed: in the
+   * store's temp area ({@link StoreWorkAreas#newOwnedTempDirectory}), or in another directory that
+   * holds nothing else (a build's {@code LADING_WORK_DIR}).
+   */
+  public static OwnedTempDirectory create(Path tmp, String prefix) throws IOException {
     Files.createDirectories(tmp);
     while (true) {
       String name = prefix + HexFormat.of().formatHex(bytes());
@@ -107,7 +111,7 @@ public final class OwnedTempDirectory implements AutoCloseable {
    *
    * @return the directories deleted
    */
-  static List<Path> removeAbandoned(Path tmp) throws IOException {
+  public static List<Path> removeAbandoned(Path tmp) throws IOException {
     List<Path> removed = new ArrayList<>();
     for (Path file : StoreMaintenance.list(tmp)) {
       if (!isLock(file)) {

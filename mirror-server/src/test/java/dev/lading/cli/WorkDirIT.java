@@ -66,7 +66,7 @@ class WorkDirIT {
     return dir;
   }
 
-  /** The build directories left under the work directory (all users'). */
+  /** The build directories left under the work directory (all users'), and their lock files. */
   private static List<Path> leftOver(Path work) throws IOException {
     List<Path> left = new ArrayList<>();
     try (Stream<Path> users = Files.list(work)) {
@@ -116,7 +116,7 @@ class WorkDirIT {
         ctx);
     try (BufferedReader lines = new BufferedReader(new InputStreamReader(build.getInputStream(), StandardCharsets.UTF_8))) {
       String seen = untilStarted(lines);
-      List<Path> running = leftOver(workDir);
+      List<Path> running = leftOver(workDir).stream().filter(Files::isDirectory).toList();
       assertEquals(1, running.size(), seen + " " + running);
       // SIGKILL: no finally block runs, the directory stays.
       killLading(build);
@@ -127,8 +127,9 @@ class WorkDirIT {
       Path next = context("after-kill", "FROM BASE\nRUN echo next > /next\n");
       Processes.Result after = lading("store-killed", workDir, "build", "--executor", "fakechroot", next.toString());
       assertEquals(0, after.exitCode(), after.output());
-      assertTrue(after.output().contains("removing " + dir + ", left by a build that is gone"), after.output());
-      assertEquals(List.of(), leftOver(workDir));
+      assertTrue(after.output().contains("work directory: removed " + dir + ", left by a build or run that is gone"),
+          after.output());
+      assertEquals(List.of(), leftOver(workDir), "neither it nor its lock file is left");
     }
   }
 
@@ -144,7 +145,7 @@ class WorkDirIT {
       List<Path> running = buildDirectories(store).stream().filter(Files::isDirectory).toList();
       assertEquals(1, running.size(), seen + " " + running);
       Path dir = running.get(0);
-      List<ProcessHandle> step = ProcessHandle.allProcesses()
+      List<ProcessHandle> step = build.descendants()
           .filter(p -> p.info().commandLine().orElse("").contains("sleep 300")).toList();
       assertFalse(step.isEmpty(), "the step runs");
       // SIGKILL of Lading alone: no finally block runs, and nothing stops the step but its init.

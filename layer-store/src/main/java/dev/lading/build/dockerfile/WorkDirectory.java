@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -22,14 +24,15 @@ import java.util.regex.Pattern;
 /**
  * Where a build unpacks its stages' root file systems and runs their steps. By default an owned temp
  * directory of the store (one file system with the blobs; the next build removes it once this build
- * is gone, killed or cancelled: {@link OwnedTempDirectory}). Elsewhere when asked ({@code --work-dir}, {@code LADING_WORK_DIR}), e.g. a
- * tmpfs: a RUN creating many files is bound by file-system metadata work, which a tmpfs does in
- * memory. There, builds of one user share {@code DIR/lading-<user>/}, each in {@code build-<pid>-*},
- * and a build sweeps the directories of builds whose process is gone: the store's sweep cannot see
- * them.
+ * is gone, killed or cancelled: {@link OwnedTempDirectory}). Elsewhere when asked ({@code --work-dir},
+ * {@code LADING_WORK_DIR}), e.g. a tmpfs: a RUN creating many files is bound by file-system metadata
+ * work, which a tmpfs does in memory. There, builds of one user share {@code DIR/lading-<user>/},
+ * each in an owned {@code build-*}, and a build removes those whose build is gone (the store's sweep
+ * cannot see them). Owner locks, not pids: containers of one Kubernetes pod share an emptyDir but
+ * not their pid namespaces, where another container's live build looks gone by its pid.
  */
 final class WorkDirectory implements AutoCloseable {
-  private static final Pattern OWNED = Pattern.compile("build-(\\d+)-.*");
+  private static final Pattern NAMED_BY_PID = Pattern.compile("build-(\\d+)-.*");
 
   private final Path path;
   private final Path requested; // null: the store's own
@@ -45,11 +48,15 @@ final class WorkDirectory implements AutoCloseable {
   /** An owned directory of the store, after removing those of builds that are gone. */
   private static WorkDirectory inStore(Store store, Consumer<String> log) throws IOException {
     CacheMounts.recoverAbandoned(store); // what they had of RUN --mount=type=cache goes back first
-    for (Path left : store.workAreas().removeAbandonedTempDirectories()) {
-      log.accept("work directory: removed " + left + ", left by a build or run that is gone");
-    }
+    removed(store.workAreas().removeAbandonedTempDirectories(), log);
     OwnedTempDirectory owned = store.workAreas().newOwnedTempDirectory("build-");
     return new WorkDirectory(owned.path(), null, owned);
+  }
+
+  private static void removed(List<Path> left, Consumer<String> log) {
+    for (Path dir : left) {
+      log.accept("work directory: removed " + dir + ", left by a build or run that is gone");
+    }
   }
 
   /**
@@ -83,9 +90,11 @@ final class WorkDirectory implements AutoCloseable {
         .equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
       throw new BuildException("the work directory " + mine + " belongs to another user; give another --work-dir");
     }
-    sweep(mine, log);
-    Path path = Files.createTempDirectory(mine, "build-" + ProcessHandle.current().pid() + "-");
-    return new WorkDirectory(path, dir, null);
+    CacheMounts.recoverAbandoned(store); // on the store's file system, a cache may be in one of them
+    sweepByPid(mine, log);
+    removed(OwnedTempDirectory.removeAbandoned(mine), log);
+    OwnedTempDirectory owned = OwnedTempDirectory.create(mine, "build-");
+    return new WorkDirectory(owned.path(), dir, owned);
   }
 
   /** The directory, empty at first. */
@@ -154,19 +163,22 @@ final class WorkDirectory implements AutoCloseable {
     }
   }
 
-  /** Deletes what builds of this user left whose process is gone (killed, or a crashed JVM). */
-  private static void sweep(Path mine, Consumer<String> log) throws IOException {
+  /**
+   * Deletes what builds of this user left, named after their pid by Lading before owned directories,
+   * whose process is gone.
+   */
+  private static void sweepByPid(Path mine, Consumer<String> log) throws IOException {
+    List<Path> left = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(mine)) {
       for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        Matcher m = OWNED.matcher(name);
-        boolean dead = m.matches() && !OwnerProcess.mayRun(Long.parseLong(m.group(1)), entry);
-        if (dead) {
-          log.accept("work directory: removing " + entry + ", left by a build that is gone");
+        Matcher m = NAMED_BY_PID.matcher(entry.getFileName().toString());
+        if (m.matches() && !OwnerProcess.mayRun(Long.parseLong(m.group(1)), entry)) {
           FileTrees.deleteTree(entry);
+          left.add(entry);
         }
       }
     }
+    removed(left, log);
   }
 
   private static boolean sameFileSystem(Path a, Path b) throws IOException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lading.store.OwnedTempDirectory;
 import dev.lading.store.Store;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,18 +30,38 @@ class WorkDirectoryTest {
   }
 
   @Test
-  void aSettingGivesAPerUserDirectoryNamedAfterThisProcessAndDeletedOnClose() throws IOException {
+  void aSettingGivesAPerUserDirectoryOwnedByThisBuildAndDeletedOnClose() throws IOException {
     Store store = Store.open(dir.resolve("store"));
     Path base = Files.createDirectories(dir.resolve("elsewhere"));
     Path made;
     try (WorkDirectory work = WorkDirectory.open(store, base, false, log::add)) {
       made = work.path();
       assertEquals(base.resolve("lading-" + System.getProperty("user.name")), made.getParent());
-      assertTrue(made.getFileName().toString().startsWith("build-" + ProcessHandle.current().pid() + "-"));
+      assertTrue(made.getFileName().toString().matches("build-[0-9a-f]{16}"), made.toString());
+      assertTrue(Files.exists(made.resolveSibling("." + made.getFileName() + ".owner")), "its lock file");
       assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
           Files.getPosixFilePermissions(made.getParent())));
     }
-    assertFalse(Files.exists(made));
+    try (var left = Files.list(made.getParent())) {
+      assertEquals(List.of(), left.toList(), "neither the directory nor its lock file is left");
+    }
+  }
+
+  @Test
+  void anOwnedDirectoryWhoseLockIsFreeIsRemovedALiveOnesKept() throws IOException {
+    Store store = Store.open(dir.resolve("store"));
+    Path base = elsewhere();
+    Path mine = userDirectory(base);
+    // A killed build's: its lock file is there, nobody holds it.
+    Path dead = Files.createDirectories(mine.resolve("build-00000000deadbeef/stage-0/rootfs"));
+    Files.createFile(mine.resolve(".build-00000000deadbeef.owner"));
+    try (OwnedTempDirectory live = OwnedTempDirectory.create(mine, "build-");
+        WorkDirectory work = WorkDirectory.open(store, base, false, log::add)) {
+      assertFalse(Files.exists(mine.resolve("build-00000000deadbeef")), dead.toString());
+      assertFalse(Files.exists(mine.resolve(".build-00000000deadbeef.owner")));
+      assertTrue(Files.isDirectory(live.path()), "another build's, running");
+      assertTrue(log.stream().anyMatch(l -> l.contains("build-00000000deadbeef") && l.contains("gone")), log.toString());
+    }
   }
 
   @Test
@@ -61,8 +82,8 @@ class WorkDirectoryTest {
   @Test
   void theDirectoriesOfBuildsWhoseProcessIsGoneAreSweptOthersKept() throws IOException {
     Store store = Store.open(dir.resolve("store"));
-    Path base = Files.createDirectories(dir.resolve("elsewhere"));
-    Path mine = Files.createDirectories(base.resolve("lading-" + System.getProperty("user.name")));
+    Path base = elsewhere();
+    Path mine = userDirectory(base);
     // Above Linux's largest pid_max (2^22): no process has it.
     Path dead = Files.createDirectories(mine.resolve("build-99999999-1/stage-0/rootfs/etc"));
     Path alive = Files.createDirectories(mine.resolve("build-" + ProcessHandle.current().pid() + "-other"));
@@ -107,5 +128,14 @@ class WorkDirectoryTest {
     try (WorkDirectory work = WorkDirectory.open(store, base, false, log::add)) {
       assertSame(failure, work.explain(failure));
     }
+  }
+
+  private Path elsewhere() throws IOException {
+    return Files.createDirectories(dir.resolve("elsewhere"));
+  }
+
+  /** The per-user directory of builds whose setting is {@code base}. */
+  private static Path userDirectory(Path base) throws IOException {
+    return Files.createDirectories(base.resolve("lading-" + System.getProperty("user.name")));
   }
 }
