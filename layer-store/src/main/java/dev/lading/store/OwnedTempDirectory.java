@@ -107,7 +107,9 @@ public final class OwnedTempDirectory implements AutoCloseable {
 
   /**
    * Deletes the owned directories in {@code tmp} whose owner is gone, and lock files left without a
-   * directory (an owner killed between the two); a live owner's are kept whatever their age.
+   * directory (an owner killed between the two); a live owner's are kept whatever their age. Best
+   * effort, as its callers are builds about to start: what this user cannot lock or delete (another
+   * user's, in a store several share) stays for its own user's next build, fsck or gc.
    *
    * @return the directories deleted
    */
@@ -128,6 +130,8 @@ public final class OwnedTempDirectory implements AutoCloseable {
           removed.add(dir);
         }
         Files.deleteIfExists(file);
+      } catch (IOException notOurs) {
+        // another user's lock file or tree: left to them
       }
     }
     return removed;

@@ -67,6 +67,21 @@ class OwnedTempDirectoryTest {
   }
 
   @Test
+  void whatCannotBeLockedOrDeletedIsLeftWithoutFailingTheSweep() throws Exception {
+    // Another user's lock file cannot be opened for writing; a directory in its place fails the same way.
+    Store store = store();
+    Path tmp = store.workAreas().newTempDirectory("x-").getParent();
+    Path foreign = Files.createDirectories(tmp.resolve("build-0123456789abcdef"));
+    Files.createDirectories(tmp.resolve(".build-0123456789abcdef.owner"));
+    OwnedTempDirectory owned = store.workAreas().newOwnedTempDirectory("build-");
+    owned.close(); // a lock file without a directory, like one an owner killed in between leaves
+    Files.createFile(tmp.resolve(".build-fedcba9876543210.owner"));
+    assertEquals(List.of(), store.workAreas().removeAbandonedTempDirectories());
+    assertTrue(Files.isDirectory(foreign), "left to its owner");
+    assertFalse(Files.exists(tmp.resolve(".build-fedcba9876543210.owner")), "a free lock file alone goes");
+  }
+
+  @Test
   void anUnownedTempDirectoryStillGoesByAgeAlone() throws Exception {
     Store store = store();
     Path plain = store.workAreas().newTempDirectory("pull-");
