@@ -171,8 +171,8 @@ public final class ProotExecutor implements RootfsExecutor {
 
   /**
    * The image's {@code env} ({@code envProgram}, null when it has none) setting LD_PRELOAD inside the
-   * root: set outside, it would be loaded into perl and proot too, host programs it is not built for
-   * (and it names a path of the root).
+   * root: set outside, it would be loaded into proot too, a host program it is not built for (and it
+   * names a path of the root).
    */
   private static List<String> preloadInside(String envProgram, Map<String, String> env, String preload)
       throws ExecutorException {

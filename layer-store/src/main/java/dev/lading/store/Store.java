@@ -193,7 +193,8 @@ public final class Store {
   /**
    * Makes a file already in one of this store's temp directories
    * ({@link StoreWorkAreas#newTempDirectory}) a blob by renaming it, after hashing it: a registry
-   * upload session written chunk by chunk becomes a blob without being copied. The file is gone afterwards, whatever the outcome.
+   * upload session written chunk by chunk becomes a blob without being copied. The file is gone
+   * afterwards, whatever the outcome.
    *
    * @throws DigestMismatchException when the file does not hash to {@code expected}; nothing becomes
    *     visible

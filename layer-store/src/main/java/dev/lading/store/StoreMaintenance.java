@@ -181,8 +181,9 @@ final class StoreMaintenance {
    * Deletes what crashed or abandoned writers left, when older than {@code maxAge}: blob temp files,
    * working directories (registry upload sessions among them; a live session keeps its directory's
    * time fresh) and partial downloads; and, at any age, the {@linkplain OwnedTempDirectory owned
-   * directories} of builds and runs whose process is gone (a live one's, never). {@link #fsck} does it too; {@code lading store gc} as well,
-   * so that a store that is only ever collected does not fill up with leftovers either.
+   * directories} of builds and runs whose process is gone (a live one's, never). {@link #fsck} does
+   * it too; {@code lading store gc} as well, so that a store that is only ever collected does not
+   * fill up with leftovers either.
    *
    * <p>Partial downloads are deleted only under their ingest lock, so a live resumable writer never
    * loses its file. A plain writer idle for longer than the age limit loses its temp file and fails
@@ -197,7 +198,8 @@ final class StoreMaintenance {
     for (Path dir : List.of(layout.tmp(), layout.refs(), layout.root(), layout.privateDir(),
         layout.origins())) {
       for (Path file : list(dir)) {
-        if (dir.equals(layout.tmp()) && (OwnedTempDirectory.isLock(file) || OwnedTempDirectory.isOwned(file))) {
+        if (dir.equals(layout.tmp())
+            && (OwnedTempDirectory.isLock(file) || OwnedTempDirectory.isOwned(file))) {
           continue;
         }
         String name = file.getFileName().toString();

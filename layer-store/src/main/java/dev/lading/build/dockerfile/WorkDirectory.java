@@ -36,11 +36,11 @@ final class WorkDirectory implements AutoCloseable {
 
   private final Path path;
   private final Path requested; // null: the store's own
-  private final OwnedTempDirectory owned; // the store's own, else null
+  private final OwnedTempDirectory owned;
   private CompletableFuture<Void> removal;
 
-  private WorkDirectory(Path path, Path requested, OwnedTempDirectory owned) {
-    this.path = path;
+  private WorkDirectory(OwnedTempDirectory owned, Path requested) {
+    this.path = owned.path();
     this.requested = requested;
     this.owned = owned;
   }
@@ -50,7 +50,7 @@ final class WorkDirectory implements AutoCloseable {
     CacheMounts.recoverAbandoned(store); // what they had of RUN --mount=type=cache goes back first
     removed(store.workAreas().removeAbandonedTempDirectories(), log);
     OwnedTempDirectory owned = store.workAreas().newOwnedTempDirectory("build-");
-    return new WorkDirectory(owned.path(), null, owned);
+    return new WorkDirectory(owned, null);
   }
 
   private static void removed(List<Path> left, Consumer<String> log) {
@@ -94,7 +94,7 @@ final class WorkDirectory implements AutoCloseable {
     sweepByPid(mine, log);
     removed(OwnedTempDirectory.removeAbandoned(mine), log);
     OwnedTempDirectory owned = OwnedTempDirectory.create(mine, "build-");
-    return new WorkDirectory(owned.path(), dir, owned);
+    return new WorkDirectory(owned, dir);
   }
 
   /** The directory, empty at first. */
@@ -151,15 +151,11 @@ final class WorkDirectory implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
-      if (removal == null) {
-        FileTrees.deleteTree(path);
-      } else {
+      if (removal != null) {
         Futures.await(removal, "removing " + path);
       }
     } finally {
-      if (owned != null) {
-        owned.close(); // gives up the directory: deletes what is left and the lock file
-      }
+      owned.close(); // deletes what is left, then the lock file, and gives up the lock
     }
   }
 
