@@ -56,8 +56,8 @@ public class RunMojo extends AbstractImageMojo {
     ImageRunner.Options options = new ImageRunner.Options(ExecutorChoice.Kind.parse(executor), null,
         command, env, null, null, null);
     int exit;
-    // Owned: what a cancelled build leaves here goes with the next run or build (OwnedTempDirectory).
-    store.workAreas().removeAbandonedTempDirectories();
+    // Owned: what a killed run leaves here goes with the next build (OwnedTempDirectory), which first
+    // moves back any cache a killed build had in its root; a run does not sweep.
     try (OwnedTempDirectory work = store.workAreas().newOwnedTempDirectory("run-")) {
       exit = new ImageRunner(transfer, line -> getLog().info(logPrefix() + line))
           .run(StoreLocation.of(target), options, work.path(), line -> getLog().info(logPrefix() + "  " + line));

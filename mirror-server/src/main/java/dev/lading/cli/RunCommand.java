@@ -55,8 +55,8 @@ final class RunCommand implements Callable<Integer> {
         entrypoint == null ? null : entrypoint.isEmpty() ? List.of() : List.of(entrypoint), command,
         env, workdir, user, transfer.platformOrNull());
     try (GlobalOptions.CommandStore store = global.storeFor(src)) {
-      // Owned: what a cancelled run leaves here goes with the next run or build (OwnedTempDirectory).
-      store.store().workAreas().removeAbandonedTempDirectories();
+      // Owned: what a killed run leaves here goes with the next build (OwnedTempDirectory), which first
+      // moves back any cache a killed build had in its root; a run does not sweep.
       try (OwnedTempDirectory work = store.store().workAreas().newOwnedTempDirectory("run-")) {
         ImageRunner runner = new ImageRunner(transfer.transfer(store.store(), true, List.of(src)),
             line -> {
