@@ -9,6 +9,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * A working directory in the store's temp area whose owner says, for as long as it runs, that it
@@ -106,14 +107,15 @@ public final class OwnedTempDirectory implements AutoCloseable {
   }
 
   /**
-   * Deletes the owned directories in {@code tmp} whose owner is gone, and lock files left without a
-   * directory (an owner killed between the two); a live owner's are kept whatever their age. Best
+   * Deletes the owned directories in {@code tmp} whose owner is gone, but those {@code keep} accepts,
+   * and lock files left without a directory (an owner killed between the two); a live owner's are
+   * kept whatever their age. Best
    * effort, as its callers are builds about to start: what this user cannot lock or delete (another
    * user's, in a store several share) stays for its own user's next build, fsck or gc.
    *
    * @return the directories deleted
    */
-  public static List<Path> removeAbandoned(Path tmp) throws IOException {
+  public static List<Path> removeAbandoned(Path tmp, Predicate<Path> keep) throws IOException {
     List<Path> removed = new ArrayList<>();
     for (Path file : StoreMaintenance.list(tmp)) {
       if (!isLock(file)) {
@@ -126,6 +128,9 @@ public final class OwnedTempDirectory implements AutoCloseable {
           continue; // its owner still runs
         }
         if (Files.exists(dir)) {
+          if (keep.test(dir)) {
+            continue; // kept with its lock file, for the next sweep
+          }
           FileTrees.deleteTree(dir);
           removed.add(dir);
         }

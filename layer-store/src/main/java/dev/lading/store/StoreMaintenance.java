@@ -193,8 +193,9 @@ final class StoreMaintenance {
    */
   List<Path> removeStaleTempFiles(Duration maxAge) throws IOException {
     Instant cutoff = Instant.now().minus(maxAge);
-    // Owned directories go when their owner has, whatever their age; never by age.
-    List<Path> removed = new ArrayList<>(OwnedTempDirectory.removeAbandoned(layout.tmp()));
+    // Owned directories go when their owner has, whatever their age; never by age; and not while a
+    // cache is lent into them (the next build moves it back first).
+    List<Path> removed = new ArrayList<>(new StoreWorkAreas(layout).removeAbandonedTempDirectories());
     for (Path dir : List.of(layout.tmp(), layout.refs(), layout.root(), layout.privateDir(),
         layout.origins())) {
       for (Path file : list(dir)) {

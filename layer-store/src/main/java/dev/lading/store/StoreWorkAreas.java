@@ -1,11 +1,15 @@
 package dev.lading.store;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The store's private work areas, beside its blobs and refs ({@link Store#workAreas}): temp
@@ -45,7 +49,59 @@ public final class StoreWorkAreas {
    * @return the directories deleted
    */
   public List<Path> removeAbandonedTempDirectories() throws IOException {
-    return OwnedTempDirectory.removeAbandoned(layout.tmp());
+    return OwnedTempDirectory.removeAbandoned(layout.tmp(), lentCaches());
+  }
+
+  /**
+   * The file in a cache entry's directory ({@code cacheDirectory(name)/ENTRY/}) whose first line
+   * says where the entry's data is while it is lent into an owned directory (a build's root, for a
+   * step's {@code RUN --mount=type=cache}); the borrower deletes it once the data is back.
+   */
+  public static final String LENT_NOTE = "away";
+
+  /**
+   * Whether an owned directory holds a cache entry's data that a {@link #LENT_NOTE} says is lent
+   * there. A borrower killed mid-step leaves it so, and the cache's next user moves it back (which
+   * takes the build's knowledge of roots); until then no sweep may delete it with the directory.
+   * Read once, on the first question: most sweeps find nothing abandoned and never ask.
+   */
+  public Predicate<Path> lentCaches() {
+    return new Predicate<>() {
+      private List<Path> lent;
+
+      @Override
+      public boolean test(Path dir) {
+        if (lent == null) {
+          lent = readLentNotes();
+        }
+        return lent.stream().anyMatch(p -> p.startsWith(dir));
+      }
+    };
+  }
+
+  private List<Path> readLentNotes() {
+    List<Path> lent = new ArrayList<>();
+    try {
+      for (Path cache : StoreMaintenance.list(layout.privateDir().resolve("cache"))) {
+        for (Path entry : StoreMaintenance.list(cache)) {
+          Path note = entry.resolve(LENT_NOTE);
+          if (Files.isRegularFile(note)) {
+            try {
+              List<String> lines = Files.readAllLines(note);
+              if (!lines.isEmpty()) {
+                lent.add(Path.of(lines.get(0).strip()));
+              }
+            } catch (IOException | InvalidPathException unreadable) {
+              // gone since, or being written (the data has not moved yet)
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the store's caches to see what is lent: "
+          + e.getMessage(), e);
+    }
+    return lent;
   }
 
   /**

@@ -89,4 +89,28 @@ class OwnedTempDirectoryTest {
     Files.setLastModifiedTime(plain, FileTime.from(Instant.now().minus(Duration.ofDays(3))));
     assertTrue(store.removeStaleTempFiles(Duration.ofHours(1)).contains(plain));
   }
+
+  @Test
+  void anAbandonedDirectoryHoldingALentCacheIsKeptUntilTheCacheIsBack() throws Exception {
+    // What a build killed during a RUN --mount=type=cache step leaves: the cache's data in its root.
+    Store store = store();
+    Path tmp = store.workAreas().newTempDirectory("x-").getParent();
+    Path left = Files.createDirectories(tmp.resolve("build-0123456789abcdef"));
+    Files.createFile(tmp.resolve(".build-0123456789abcdef.owner"));
+    Path data = Files.createDirectories(left.resolve("rootfs/root/.m2"));
+    Files.writeString(data.resolve("settings.xml"), "kept");
+    Path entry = Files.createDirectories(store.workAreas().cacheDirectory("mounts").resolve("0a1b"));
+    Path note = entry.resolve(StoreWorkAreas.LENT_NOTE);
+    Files.writeString(note, data + "\n" + left.resolve("rootfs") + "\n");
+
+    assertEquals(List.of(), store.workAreas().removeAbandonedTempDirectories());
+    store.fsck(Duration.ZERO);
+    store.removeStaleTempFiles(Duration.ZERO);
+    assertEquals("kept", Files.readString(data.resolve("settings.xml")), "neither a build's sweep nor fsck takes it");
+
+    Files.move(data, entry.resolve("data")); // the next build moves it back, then deletes the note
+    Files.delete(note);
+    assertEquals(List.of(left), store.workAreas().removeAbandonedTempDirectories());
+    assertFalse(Files.exists(tmp.resolve(".build-0123456789abcdef.owner")));
+  }
 }

@@ -10,6 +10,7 @@ import dev.lading.layer.OwnershipMap.Ownership;
 import dev.lading.layer.RootPaths;
 import dev.lading.store.CacheLock;
 import dev.lading.store.Store;
+import dev.lading.store.StoreWorkAreas;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -142,7 +143,7 @@ final class CacheMounts {
       Path dir = root.resolve(entry);
       Path data = dir.resolve("data");
       one.data = data;
-      one.journal = dir.resolve("away");
+      one.journal = dir.resolve(StoreWorkAreas.LENT_NOTE);
       String sharing = m.sharing();
       if (m.readOnly()) {
         // A read-only mount is a copy: the cache is only read, under a shared lock, for the copy.
@@ -469,7 +470,7 @@ final class CacheMounts {
     Path root = store.workAreas().cacheDirectory(CACHE_NAME);
     List<Path> entries = new ArrayList<>();
     try (java.nio.file.DirectoryStream<Path> dirs = Files.newDirectoryStream(root,
-        dir -> Files.exists(dir.resolve("away")))) {
+        dir -> Files.exists(dir.resolve(StoreWorkAreas.LENT_NOTE)))) {
       dirs.forEach(entries::add);
     } catch (java.nio.file.NoSuchFileException none) {
       return;
@@ -481,7 +482,7 @@ final class CacheMounts {
         if (lock != null) {
           One one = new One();
           one.data = dir.resolve("data");
-          one.journal = dir.resolve("away");
+          one.journal = dir.resolve(StoreWorkAreas.LENT_NOTE);
           recover(one);
         }
       }

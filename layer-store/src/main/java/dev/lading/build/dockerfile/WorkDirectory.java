@@ -92,7 +92,7 @@ final class WorkDirectory implements AutoCloseable {
     }
     CacheMounts.recoverAbandoned(store); // on the store's file system, a cache may be in one of them
     sweepByPid(mine, log);
-    removed(OwnedTempDirectory.removeAbandoned(mine), log);
+    removed(OwnedTempDirectory.removeAbandoned(mine, store.workAreas().lentCaches()), log);
     OwnedTempDirectory owned = OwnedTempDirectory.create(mine, "build-");
     return new WorkDirectory(owned, dir);
   }
