@@ -52,7 +52,7 @@ final class ProcessLocks {
   }
 
   private Held acquire(Path file, boolean shared, boolean block) throws IOException {
-    Path key = file.toAbsolutePath().normalize();
+    Path key = identity(file);
     Entry entry;
     synchronized (this) {
       entry = entries.computeIfAbsent(key, Entry::new);
@@ -79,6 +79,24 @@ final class ProcessLocks {
         forget(entry);
       }
     }
+  }
+
+  /**
+   * One key per lock file, however it is named: a store opened through a symlink in the same JVM
+   * as through its real path must find the same entry, or its second channel's lock fails with OverlappingFileLockException and closing one drops the other's lock.
+   */
+  private static Path identity(Path file) throws IOException {
+    Path absolute = file.toAbsolutePath().normalize();
+    // The lock file and directories on its way may not exist yet (openChannel makes them): the
+    // deepest one that does is resolved, the rest kept as named.
+    for (Path known = absolute.getParent(); known != null; known = known.getParent()) {
+      try {
+        return known.toRealPath().resolve(known.relativize(absolute));
+      } catch (NoSuchFileException notYet) {
+        // try its parent
+      }
+    }
+    return absolute;
   }
 
   private synchronized void forget(Entry entry) {
