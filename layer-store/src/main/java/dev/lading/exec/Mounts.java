@@ -12,12 +12,19 @@ import java.util.List;
  * step with proot's "execve: Permission denied" and fakechroot's likewise, which names neither the
  * cause nor the fix.
  */
-final class Mounts {
+public final class Mounts {
   private Mounts() {}
 
-  /** Fails with what to do when {@code root} is on a file system mounted {@code noexec}. */
-  static void requireExec(Path root) throws IOException {
-    if (noexec(root.toRealPath())) {
+  /**
+   * Fails with what to do when {@code root} is (or, not made yet, would be) on a file system mounted
+   * {@code noexec}: a build asks before it unpacks a base for its first RUN, not after.
+   */
+  public static void requireExec(Path root) throws IOException {
+    Path existing = root.toAbsolutePath();
+    while (!Files.exists(existing) && existing.getParent() != null) {
+      existing = existing.getParent();
+    }
+    if (noexec(existing.toRealPath())) {
       throw new ExecutorException(root + " is on a file system mounted noexec, where the image's programs"
           + " cannot run; point LADING_WORK_DIR (--work-dir, the plugin's <workDirectory>) at a directory"
           + " on a file system without noexec (Docker mounts /dev/shm noexec)");

@@ -254,6 +254,7 @@ class WorkDirIT {
         assertEquals(1, build.exitCode(), build.output());
         assertTrue(lastLine(build).contains("is on a file system mounted noexec, where the image's programs cannot"
             + " run; point LADING_WORK_DIR"), build.output());
+        assertFalse(build.output().contains("applying layer"), "said before the base was unpacked: " + build.output());
         assertEquals(List.of(), leftOver(noexec), "the failed build removed its directory");
       }
     } finally {

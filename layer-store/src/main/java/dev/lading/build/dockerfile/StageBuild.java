@@ -14,6 +14,7 @@ import dev.lading.exec.Emulation;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.exec.HostRootedLinks;
 import dev.lading.exec.ImageUser;
+import dev.lading.exec.Mounts;
 import dev.lading.exec.RootfsExecutor;
 import dev.lading.exec.RunSpec;
 import dev.lading.io.FileTrees;
@@ -189,12 +190,30 @@ final class StageBuild {
     // The base's layers go into the image whether or not it is unpacked.
     for (Descriptor layer : inspected.imageManifest().layers()) {
       if (!store.has(layer.digest())) {
+        refuseNoexecBeforeUnpacking(base);
         base.base.fill();
         base.base = null;
         break;
       }
     }
     return base;
+  }
+
+  /**
+   * A stage with RUN steps whose root would be on a noexec file system fails before its base is
+   * pulled and unpacked into it, not at its first RUN, minutes later.
+   */
+  private void refuseNoexecBeforeUnpacking(StageState base) throws IOException {
+    Optional<Instruction> run = stage.instructions().stream()
+        .filter(Instruction.Run.class::isInstance).findFirst();
+    if (run.isPresent()) {
+      try {
+        Mounts.requireExec(base.rootfs);
+      } catch (IOException e) {
+        throw new BuildException("line " + run.get().location().line() + ": RUN cannot run: "
+            + e.getMessage(), e);
+      }
+    }
   }
 
   /** Makes the stage's root file system what its layers say: the base, then cached layers. */
@@ -298,6 +317,7 @@ final class StageBuild {
       Map<Instruction.BindMount, Sources> bound, Instant created, String createdBy, Digest key)
       throws IOException {
     RunInstructions.requireRunnable(r, state.config.platform(), options.executor());
+    Mounts.requireExec(state.rootfs); // before a base is unpacked for nothing
     materialize(state);
     if (executor == null) {
       ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs,
