@@ -18,7 +18,6 @@ import dev.lading.exec.Mounts;
 import dev.lading.exec.RootfsExecutor;
 import dev.lading.exec.RunSpec;
 import dev.lading.io.FileTrees;
-import dev.lading.layer.LayerExtractor;
 import dev.lading.layer.LayerResult;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.ReproducibleLayer;
@@ -31,7 +30,6 @@ import dev.lading.model.Platform;
 import dev.lading.store.Store;
 import dev.lading.transfer.ImageLocation;
 import dev.lading.transfer.ImageTransfer;
-import dev.lading.transfer.InspectResult;
 import dev.lading.transfer.UnpackOptions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +44,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * One stage of a Dockerfile build: its base (unpacked only when a step must run), then each
+ * One stage of a Dockerfile build: its base ({@link StageBases}), then each
  * instruction in turn: RUN through an executor, COPY and ADD through {@link ContextSources}, the
  * rest through {@link ConfigSteps}; each RUN, COPY and ADD is one layer of what it changed, taken
  * from the step cache when its inputs are unchanged.
@@ -92,7 +90,7 @@ final class StageBuild {
   StageState run() throws IOException, DockerfileException {
     Instruction.From from = Expander.expandFrom(dockerfile, args, stage);
     listener.info(counter.next() + ": " + from.location().text());
-    state = base(from);
+    state = new StageBases(store, transfer, dockerfile, built).start(stage, from, platform, dir);
     List<String> triggers = takeTriggers();
     Expander expander = Expander.forStage(dockerfile, args, DockerfileBuild.envMap(state.run().env()));
     counter.add(triggers.size());
@@ -149,89 +147,6 @@ final class StageBuild {
     } catch (IOException | RuntimeException e) {
       throw new BuildException("line " + raw.location().line() + ": " + raw.keyword() + " failed: "
           + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
-    }
-  }
-
-  private StageState base(Instruction.From from) throws IOException {
-    Platform wanted = from.platform().map(Platform::parse).orElse(platform);
-    Optional<Stage> earlier = dockerfile.baseStage(stage.index(), from.image());
-    if (earlier.isPresent()) {
-      StageState parent = built.get(earlier.get().index());
-      StageState copy = new StageState(dir, parent.config, List.of());
-      copy.layers.addAll(parent.layers);
-      copy.shell = parent.shell;
-      copy.chain = parent.chain;
-      copy.base = () -> {
-        materialize(parent);
-        TreeCopy.copy(parent.rootfs, copy.rootfs);
-        Files.copy(parent.ownership, copy.ownership, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      };
-      return copy;
-    }
-    if (from.image().equalsIgnoreCase("scratch")) {
-      StageState scratch = StageState.scratch(dir, wanted);
-      scratch.chain = DockerfileBuild.key(null, "FROM scratch", wanted.toString());
-      return scratch;
-    }
-    ImageLocation location = DockerfileBuild.imageLocation(store, from.image());
-    InspectResult inspected = transfer.inspect(location, wanted);
-    ImageConfig config = inspected.imageConfig();
-    StageState base = new StageState(dir, config, inspected.imageManifest().layers());
-    base.chain = DockerfileBuild.key(null, "FROM", inspected.image().digest().toString());
-    // Unpacked only when a step must run: a rebuild whose steps are all cached never unpacks.
-    base.base = () -> {
-      transfer.unpack(location, base.rootfs, UnpackOptions.defaults().withPlatform(wanted)
-          .withPreserveOwnership(false).withOwnershipFile(base.ownership).withAllowNonEmptyTarget(true)
-          .withLayersIntoStore(true));
-      if (!Files.exists(base.ownership)) {
-        OwnershipMap.empty().saveTemporary(base.ownership);
-      }
-    };
-    // The base's layers go into the image whether or not it is unpacked.
-    for (Descriptor layer : inspected.imageManifest().layers()) {
-      if (!store.has(layer.digest())) {
-        refuseNoexecBeforeUnpacking(base);
-        base.base.fill();
-        base.base = null;
-        break;
-      }
-    }
-    return base;
-  }
-
-  /**
-   * A stage with RUN steps whose root would be on a noexec file system fails before its base is
-   * pulled and unpacked into it, not at its first RUN, minutes later.
-   */
-  private void refuseNoexecBeforeUnpacking(StageState base) throws IOException {
-    Optional<Instruction> run = stage.instructions().stream()
-        .filter(Instruction.Run.class::isInstance).findFirst();
-    if (run.isPresent()) {
-      try {
-        Mounts.requireExec(base.rootfs);
-      } catch (IOException e) {
-        throw new BuildException("line " + run.get().location().line() + ": RUN cannot run: "
-            + e.getMessage(), e);
-      }
-    }
-  }
-
-  /** Makes the stage's root file system what its layers say: the base, then cached layers. */
-  private void materialize(StageState s) throws IOException {
-    if (s.base != null || !s.pending.isEmpty()) {
-      s.snapshot = null;
-    }
-    if (s.base != null) {
-      s.base.fill();
-      s.base = null;
-    }
-    if (!s.pending.isEmpty()) {
-      LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(false)
-          .ownershipFile(s.ownership).build();
-      for (Descriptor layer : s.pending) {
-        extractor.apply(s.rootfs, store.blobPath(layer.digest()));
-      }
-      s.pending.clear();
     }
   }
 
@@ -318,7 +233,7 @@ final class StageBuild {
       throws IOException {
     RunInstructions.requireRunnable(r, state.config.platform(), options.executor());
     Mounts.requireExec(state.rootfs); // before a base is unpacked for nothing
-    materialize(state);
+    state.materialize(store);
     if (executor == null) {
       ExecutorChoice choice = ExecutorChoice.choose(options.executor(), state.rootfs,
           state.config.platform(), store.workAreas().cacheDirectory(ExecutorChoice.LIBRARIES_CACHE));
@@ -400,7 +315,7 @@ final class StageBuild {
       if (source.fill() != null) {
         source.fill().fill();
       }
-      materialize(state);
+      state.materialize(store);
       OwnershipMap ownersBefore = OwnershipMap.load(state.ownership);
       RootfsSnapshot before = snapshotBefore();
       Long uid = null;
@@ -450,7 +365,7 @@ final class StageBuild {
             + " names this stage or a later one; name an earlier stage");
       }
       return new Sources(done.rootfs, done.ownership, DockerIgnore.empty(), null, "stage " + done.chain,
-          () -> materialize(done));
+          () -> done.materialize(store));
     }
     ImageLocation image = DockerfileBuild.imageLocation(store, from.get());
     String digest = transfer.inspect(image, platform).image().digest().toString();

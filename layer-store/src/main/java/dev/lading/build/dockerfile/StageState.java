@@ -1,6 +1,7 @@
 package dev.lading.build.dockerfile;
 
 import dev.lading.digest.Digest;
+import dev.lading.layer.LayerExtractor;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.RootfsSnapshot;
 import dev.lading.model.Descriptor;
@@ -10,6 +11,7 @@ import dev.lading.model.ImageConfig.RunConfig;
 import dev.lading.model.ImageFormat;
 import dev.lading.model.MediaTypes;
 import dev.lading.model.Platform;
+import dev.lading.store.Store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +66,25 @@ final class StageState {
     StageState state = new StageState(dir, ImageConfig.scratch(platform), List.of());
     OwnershipMap.empty().saveTemporary(state.ownership);
     return state;
+  }
+
+  /** Makes the root file system what the layers say: the base, then layers from the step cache. */
+  void materialize(Store store) throws IOException {
+    if (base != null || !pending.isEmpty()) {
+      snapshot = null;
+    }
+    if (base != null) {
+      base.fill();
+      base = null;
+    }
+    if (!pending.isEmpty()) {
+      LayerExtractor extractor = LayerExtractor.builder().preserveOwnership(false)
+          .ownershipFile(ownership).build();
+      for (Descriptor layer : pending) {
+        extractor.apply(rootfs, store.blobPath(layer.digest()));
+      }
+      pending.clear();
+    }
   }
 
   /** The run settings so far. */
