@@ -35,7 +35,24 @@ public record StoreDirectory(Path path, Optional<String> notice) {
     String tmp = System.getenv("TMPDIR");
     return resolve(System.getenv(), System.getProperty("user.home"),
         tmp != null && tmp.startsWith("/") ? tmp : System.getProperty("java.io.tmpdir"),
-        System.getProperty("user.name"));
+        userName());
+  }
+
+  /**
+   * This process's user as a file name: its login name, or {@code uid-N} for a user the system
+   * has no name for (Java then says "?"): containers run as an arbitrary uid with no passwd entry
+   * (OpenShift does), and two such users must not get one per-user directory in a shared /tmp.
+   */
+  public static String userName() {
+    String name = System.getProperty("user.name", "?");
+    if (name.isBlank() || name.equals("?")) {
+      try {
+        return "uid-" + Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      } catch (IOException | UnsupportedOperationException noProc) {
+        return "user";
+      }
+    }
+    return name.replaceAll("[^A-Za-z0-9._-]", "_");
   }
 
   /**

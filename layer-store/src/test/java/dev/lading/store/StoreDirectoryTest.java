@@ -65,4 +65,19 @@ class StoreDirectoryTest {
     assertTrue(e.getMessage().contains("LADING_STORE=DIR, --store DIR (lading) or -Dimage.store=DIR (Maven)"),
         e.getMessage());
   }
+
+  @Test
+  void aUserWithoutANameIsKnownByItsUid() throws IOException {
+    // An arbitrary uid with no passwd entry (OpenShift): Java names it "?", and two of them must not
+    // share one per-user directory.
+    String saved = System.getProperty("user.name");
+    try {
+      System.setProperty("user.name", "?");
+      assertEquals("uid-" + Files.getAttribute(Path.of("/proc/self"), "unix:uid"), StoreDirectory.userName());
+      System.setProperty("user.name", "a b/c");
+      assertEquals("a_b_c", StoreDirectory.userName());
+    } finally {
+      System.setProperty("user.name", saved);
+    }
+  }
 }

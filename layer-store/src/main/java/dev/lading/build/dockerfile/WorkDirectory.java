@@ -7,6 +7,7 @@ import dev.lading.io.Futures;
 import dev.lading.io.OwnerProcess;
 import dev.lading.store.OwnedTempDirectory;
 import dev.lading.store.Store;
+import dev.lading.store.StoreDirectory;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
@@ -77,7 +78,7 @@ final class WorkDirectory implements AutoCloseable {
           + " in and out of the root by rename, which needs the store's file system");
       return inStore(store, log);
     }
-    Path mine = dir.resolve("lading-" + userName());
+    Path mine = dir.resolve("lading-" + StoreDirectory.userName());
     if (!Files.isDirectory(mine, LinkOption.NOFOLLOW_LINKS)) {
       try {
         Files.createDirectory(mine, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -181,10 +182,5 @@ final class WorkDirectory implements AutoCloseable {
     Object ka = Files.readAttributes(a, "unix:dev").get("dev");
     Object kb = Files.readAttributes(b, "unix:dev").get("dev");
     return ka.equals(kb);
-  }
-
-  private static String userName() {
-    String name = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
-    return name.isEmpty() ? "user" : name;
   }
 }
