@@ -36,7 +36,7 @@ import java.util.function.Consumer;
  * target; for one that cannot (fakechroot) the directory is renamed into the root for the step and
  * back afterwards, the image's own directory at the target moved aside meanwhile. A file
  * {@code away} names where the directory is while it is in a root, so that a build killed during the
- * step loses nothing: the next user of the cache moves it back.
+ * step loses nothing: the next user of the cache moves it back ({@link LentCaches}).
  *
  * <p>Sharing, per BuildKit: {@code locked} waits for every other user; {@code shared} lets steps of
  * several builds use the cache at once where the executor binds, and waits where the directory has
@@ -162,7 +162,7 @@ final class CacheMounts {
           one.source = newTemporary("private-cache-");
           one.temporary = true;
         } else {
-          recover(one);
+          LentCaches.recover(one.data, one.journal);
           one.source = data;
         }
       } else if (sharing.equals("shared") && bind) {
@@ -177,7 +177,7 @@ final class CacheMounts {
               + " cache has one user at a time)" : ""));
           one.lock = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, true);
         }
-        recover(one);
+        LentCaches.recover(one.data, one.journal);
         one.source = data;
       }
       if (!one.temporary) {
@@ -289,7 +289,7 @@ final class CacheMounts {
     private CacheLock sharedLock(String entry, One one) throws IOException {
       for (int attempt = 0; ; attempt++) {
         try (CacheLock exclusive = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, true)) {
-          recover(one);
+          LentCaches.recover(one.data, one.journal);
         }
         CacheLock shared = store.workAreas().lockCacheEntry(CACHE_NAME, entry, true, true);
         if (Files.isDirectory(one.data) || attempt == 10) {
@@ -329,8 +329,7 @@ final class CacheMounts {
         Files.move(one.host, one.aside, StandardCopyOption.ATOMIC_MOVE);
       }
       if (!one.temporary) {
-        // Where it went, and the root whose path its links then hold (see recover).
-        Files.writeString(one.journal, one.host + "\n" + rootfs + "\n");
+        LentCaches.lend(one.journal, one.host, rootfs);
       }
       try {
         Files.move(one.source, one.host, StandardCopyOption.ATOMIC_MOVE);
@@ -459,55 +458,6 @@ final class CacheMounts {
     /** Directories on the way to the target and their times before the mount. */
     final Map<Path, FileTime> times = new java.util.LinkedHashMap<>();
     CacheLock lock;
-  }
-
-  /**
-   * Moves back every cache directory left in the root of a build that died and whose entry nobody
-   * uses now, before that root is removed (WorkDirectory): else the next user of the cache would
-   * find it gone with the root.
-   */
-  static void recoverAbandoned(Store store) throws IOException {
-    Path root = store.workAreas().cacheDirectory(CACHE_NAME);
-    List<Path> entries = new ArrayList<>();
-    try (java.nio.file.DirectoryStream<Path> dirs = Files.newDirectoryStream(root,
-        dir -> Files.exists(dir.resolve(StoreWorkAreas.LENT_NOTE)))) {
-      dirs.forEach(entries::add);
-    } catch (java.nio.file.NoSuchFileException none) {
-      return;
-    }
-    for (Path dir : entries) {
-      // Without waiting: a build holding the entry has it in its root for a reason.
-      try (CacheLock lock = store.workAreas().lockCacheEntry(CACHE_NAME, dir.getFileName().toString(),
-          false, false)) {
-        if (lock != null) {
-          One one = new One();
-          one.data = dir.resolve("data");
-          one.journal = dir.resolve(StoreWorkAreas.LENT_NOTE);
-          recover(one);
-        }
-      }
-    }
-  }
-
-  /** A cache directory left in the root of a build that died is moved back; held exclusively. */
-  private static void recover(One one) throws IOException {
-    if (Files.isDirectory(one.data) || !Files.exists(one.journal)) {
-      Files.deleteIfExists(one.journal);
-      return;
-    }
-    List<String> lines = Files.readAllLines(one.journal);
-    if (lines.isEmpty()) { // killed while writing it: the cache had not moved yet
-      Files.delete(one.journal);
-      return;
-    }
-    Path left = Path.of(lines.get(0).strip());
-    if (Files.isDirectory(left, LinkOption.NOFOLLOW_LINKS)) {
-      if (lines.size() > 1) {
-        HostRootedLinks.unrootUnder(left, Path.of(lines.get(1)));
-      }
-      Files.move(left, one.data, StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.deleteIfExists(one.journal);
   }
 
   /** Creates the cache directory on first use with BuildKit's mode (default 0755). */

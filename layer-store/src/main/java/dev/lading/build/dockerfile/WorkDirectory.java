@@ -48,7 +48,7 @@ final class WorkDirectory implements AutoCloseable {
 
   /** An owned directory of the store, after removing those of builds that are gone. */
   private static WorkDirectory inStore(Store store, Consumer<String> log) throws IOException {
-    CacheMounts.recoverAbandoned(store); // what they had of RUN --mount=type=cache goes back first
+    LentCaches.recoverAbandoned(store); // what they had of RUN --mount=type=cache goes back first
     removed(store.workAreas().removeAbandonedTempDirectories(), log);
     OwnedTempDirectory owned = store.workAreas().newOwnedTempDirectory("build-");
     return new WorkDirectory(owned, null);
@@ -91,7 +91,7 @@ final class WorkDirectory implements AutoCloseable {
         .equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
       throw new BuildException("the work directory " + mine + " belongs to another user; give another --work-dir");
     }
-    CacheMounts.recoverAbandoned(store); // on the store's file system, a cache may be in one of them
+    LentCaches.recoverAbandoned(store); // on the store's file system, a cache may be in one of them
     sweepByPid(mine, log);
     removed(OwnedTempDirectory.removeAbandoned(mine, store.workAreas().lentCaches()), log);
     OwnedTempDirectory owned = OwnedTempDirectory.create(mine, "build-");
