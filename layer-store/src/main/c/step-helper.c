@@ -2,7 +2,7 @@
  * lading-step: what a RUN step needs around it on the host, as one small static program (it runs
  * on the host, never in the image, so it does not depend on the host having perl or any library).
  *
- *   lading-step [--init child|fd3] [--filter] [--die-with-parent] [--] PROGRAM [ARG...]
+ *   lading-step [--init child|fd3] [--filter] [--no-network] [--die-with-parent] [--] PROGRAM [ARG...]
  *
  * --init MODE ends a step as a container ends (StepInit.java): when the step's first process exits,
  *   with that process's status, and with whatever it left running killed, as the kernel kills the
@@ -15,6 +15,10 @@
  * --filter runs PROGRAM under the seccomp filter proot needs (SyscallFilter.java): the calls proot
  *   does not translate fail with ENOSYS, so that the C library falls back to older ones it does,
  *   and prctl(PR_SET_DUMPABLE) succeeds without effect.
+ * --no-network runs PROGRAM (the step, RUN --network=none) unable to make IPv4 and IPv6 sockets, the
+ *   loopback's included: socket() fails with ENETUNREACH, as does an i386 program's socketcall()
+ *   for any socket, and io_uring (which can make sockets too) is ENOSYS. Without a network namespace
+ *   (which takes privileges or user namespaces) this is how a step is kept off the network.
  * --die-with-parent runs PROGRAM (faked) so that it gets SIGTERM when Lading dies: faked then saves its
  *   state and removes its System V message queue and semaphore, which would otherwise stay behind.
  *
@@ -35,6 +39,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +58,17 @@ static const unsigned FILTERED[] = {291, 439, 452, 437, 435, 281};
 static void fail(const char *what) {
   fprintf(stderr, "lading: %s: %s\n", what, strerror(errno));
   exit(126);
+}
+
+/* Adds a seccomp filter of n instructions to this process (and what it runs). */
+static void load(struct sock_filter *insns, int n) {
+  struct sock_fprog program = {.len = (unsigned short) n, .filter = insns};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    fail("prctl(PR_SET_NO_NEW_PRIVS)");
+  }
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) {
+    fail("prctl(PR_SET_SECCOMP)");
+  }
 }
 
 static void install_filter(void) {
@@ -74,22 +90,84 @@ static void install_filter(void) {
   }
   insns[i++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   insns[i++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0); /* succeed */
-  struct sock_fprog program = {.len = (unsigned short) i, .filter = insns};
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    fail("prctl(PR_SET_NO_NEW_PRIVS)");
-  }
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) {
-    fail("prctl(PR_SET_SECCOMP)");
-  }
+  load(insns, i);
 #else
   errno = ENOSYS;
   fail("no system-call filter for this architecture");
 #endif
 }
 
+/*
+ * The --no-network filter: a list of rules, each "this architecture, this call[, first argument]:
+ * fail with this errno", checked in turn; anything else is allowed.
+ */
+struct rule {
+  unsigned arch, nr;
+  int has_arg;
+  unsigned arg, err;
+};
+
+#if defined(__x86_64__)
+#define X32 0x40000000u
+static const struct rule NETWORK_RULES[] = {
+    {AUDIT_ARCH_X86_64, 41, 1, AF_INET, ENETUNREACH}, /* socket */
+    {AUDIT_ARCH_X86_64, 41, 1, AF_INET6, ENETUNREACH},
+    {AUDIT_ARCH_X86_64, X32 | 41, 1, AF_INET, ENETUNREACH},
+    {AUDIT_ARCH_X86_64, X32 | 41, 1, AF_INET6, ENETUNREACH},
+    {AUDIT_ARCH_X86_64, 425, 0, 0, ENOSYS}, /* io_uring_setup */
+    {AUDIT_ARCH_X86_64, X32 | 425, 0, 0, ENOSYS},
+    {AUDIT_ARCH_I386, 359, 1, AF_INET, ENETUNREACH}, /* socket */
+    {AUDIT_ARCH_I386, 359, 1, AF_INET6, ENETUNREACH},
+    {AUDIT_ARCH_I386, 102, 1, 1 /* SYS_SOCKET */, ENETUNREACH}, /* socketcall: its family unseen */
+    {AUDIT_ARCH_I386, 425, 0, 0, ENOSYS},
+};
+#elif defined(__aarch64__)
+static const struct rule NETWORK_RULES[] = {
+    {AUDIT_ARCH_AARCH64, 198, 1, AF_INET, ENETUNREACH}, /* socket */
+    {AUDIT_ARCH_AARCH64, 198, 1, AF_INET6, ENETUNREACH},
+    {AUDIT_ARCH_AARCH64, 425, 0, 0, ENOSYS}, /* io_uring_setup */
+    {AUDIT_ARCH_ARM, 281, 1, AF_INET, ENETUNREACH},
+    {AUDIT_ARCH_ARM, 281, 1, AF_INET6, ENETUNREACH},
+    {AUDIT_ARCH_ARM, 425, 0, 0, ENOSYS},
+};
+#endif
+
+static void install_network_filter(void) {
+#ifdef FILTER_ARCH
+  enum { RULES = sizeof NETWORK_RULES / sizeof NETWORK_RULES[0] };
+  struct sock_filter insns[RULES * 7 + 1];
+  int i = 0;
+  for (int r = 0; r < RULES; r++) {
+    const struct rule *rule = &NETWORK_RULES[r];
+    /* Each rule's block jumps past its own end when it does not match: to the next rule. */
+    int left = rule->has_arg ? 7 : 5; /* instructions of this block */
+    insns[i++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    insns[i++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, rule->arch, 0, left - 2);
+    insns[i++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    insns[i++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, rule->nr, 0, left - 4);
+    if (rule->has_arg) {
+      /* The low half of the first argument (both architectures are little-endian). */
+      insns[i++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+      insns[i++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, rule->arg, 0, 1);
+    }
+    insns[i++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | rule->err);
+  }
+  insns[i++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  load(insns, i);
+#else
+  errno = ENOSYS;
+  fail("no system-call filter for this architecture");
+#endif
+}
+
+static int no_network;
+
 static void run(char **argv, int filter) {
   if (filter) {
     install_filter();
+  }
+  if (no_network) {
+    install_network_filter();
   }
   execvp(argv[0], argv);
   fprintf(stderr, "lading: cannot run %s: %s\n", argv[0], strerror(errno));
@@ -365,7 +443,7 @@ static int init(char **argv, int fd3, int filter) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: lading-step [--init child|fd3] [--filter] [--die-with-parent] [--] PROGRAM [ARG...]\n");
+  fprintf(stderr, "usage: lading-step [--init child|fd3] [--filter] [--no-network] [--die-with-parent] [--] PROGRAM [ARG...]\n");
   exit(126);
 }
 
@@ -378,6 +456,8 @@ int main(int argc, char **argv) {
       break;
     } else if (strcmp(argv[i], "--filter") == 0) {
       filter = 1;
+    } else if (strcmp(argv[i], "--no-network") == 0) {
+      no_network = 1;
     } else if (strcmp(argv[i], "--die-with-parent") == 0) {
       with_parent = 1;
     } else if (strcmp(argv[i], "--init") == 0 && i + 1 < argc

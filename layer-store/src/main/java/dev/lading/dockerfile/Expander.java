@@ -130,7 +130,7 @@ public final class Expander {
           throw e.at(r.location().line(), "RUN");
         }
       }
-      return new Instruction.Run(r.location(), r.command(), mounts, r.heredocs());
+      return new Instruction.Run(r.location(), r.command(), mounts, r.heredocs(), r.network());
     }
     return instruction;
   }

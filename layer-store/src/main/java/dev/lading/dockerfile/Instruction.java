@@ -80,11 +80,20 @@ public sealed interface Instruction {
    * @param mounts its {@code --mount} mounts
    * @param heredocs the here-documents of the line, in order
    */
-  record Run(Location location, CommandLine command, List<Mount> mounts, List<Heredoc> heredocs)
-      implements Instruction {
+  /**
+   * A {@code RUN}; {@code network} is false for {@code --network=none} (no IPv4 or IPv6 socket,
+   * loopback included; a step otherwise has the host's network, as with {@code --network=host}).
+   */
+  record Run(Location location, CommandLine command, List<Mount> mounts, List<Heredoc> heredocs,
+      boolean network) implements Instruction {
     public Run {
       mounts = List.copyOf(mounts);
       heredocs = List.copyOf(heredocs);
+    }
+
+    /** A RUN with the network. */
+    public Run(Location location, CommandLine command, List<Mount> mounts, List<Heredoc> heredocs) {
+      this(location, command, mounts, heredocs, true);
     }
   }
 

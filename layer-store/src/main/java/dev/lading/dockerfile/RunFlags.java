@@ -28,8 +28,10 @@ import java.util.Optional;
  *       ssh agents given to the build.
  *   <li>Cache mounts seeded {@code from=} a stage: refused, the build would not have what the
  *       command expects.
- *   <li>{@code --network=default}: accepted and ignored, it is what happens without the flag;
- *       {@code none} and {@code host}: refused, Lading cannot give a RUN that network.
+ *   <li>{@code --network=none}: the step cannot make IPv4 or IPv6 sockets (loopback included: with no
+ *       network namespace, that is the line Lading can draw). {@code default} and {@code host}:
+ *       accepted, both the host's network, which every step has without the flag (as buildah's
+ *       chroot isolation gives it).
  *   <li>{@code --security=sandbox}: accepted and ignored (the default); {@code insecure}: refused.
  *   <li>{@code --device}: refused.
  * </ul>
@@ -41,10 +43,10 @@ final class RunFlags {
       List<Heredoc> heredocs) throws DockerfileException {
     Flags flags = new Flags().repeated("mount").string("network").string("security").repeated("device")
         .parse(flagWords);
-    Optional<String> network = flags.get("network");
-    if (network.isPresent() && !network.get().equals("default")) {
-      throw DockerfileException.of("RUN --network=" + network.get()
-          + " is not supported; remove the flag (only --network=default is accepted)");
+    String network = flags.get("network").orElse("default");
+    if (!List.of("default", "none", "host").contains(network)) {
+      throw DockerfileException.of("RUN --network=" + network
+          + " is not a network mode; use default, none or host");
     }
     Optional<String> security = flags.get("security");
     if (security.isPresent() && !security.get().equals("sandbox")) {
@@ -68,7 +70,7 @@ final class RunFlags {
       }
       mounts.add(mount);
     }
-    return new Instruction.Run(at, command, mounts, heredocs);
+    return new Instruction.Run(at, command, mounts, heredocs, !network.equals("none"));
   }
 
   /** A {@code --mount} value: comma-separated {@code key=value} fields (CSV quoting allowed). */

@@ -128,7 +128,7 @@ public final class FakechrootExecutor implements RootfsExecutor {
         command = imageCommand(root, env, faked);
       }
       command.addAll(CommandLine.inWorkdir(spec));
-      int exit = CommandLine.run(StepInit.wrap(command, stateDir), env, root, output);
+      int exit = CommandLine.run(StepInit.wrap(command, stateDir, spec.network()), env, root, output);
       if (faked != null && fakedStub != null) {
         faked.awaitExit(); // the fakeroot script drained and stopped it; it saved its state as it exited
         faked = null;

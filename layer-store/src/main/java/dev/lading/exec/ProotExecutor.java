@@ -145,8 +145,8 @@ public final class ProotExecutor implements RootfsExecutor {
       command.addAll(reported ? StepInit.reportingShell(spec) : CommandLine.inWorkdir(spec));
       Path helperDir = StepHelper.dirFor(root);
       List<String> filtered = SyscallFilter.wrap(command, helperDir);
-      int exit = CommandLine.run(reported ? StepInit.wrapReported(filtered, helperDir)
-          : StepInit.wrap(filtered, helperDir), env,
+      int exit = CommandLine.run(reported ? StepInit.wrapReported(filtered, helperDir, spec.network())
+          : StepInit.wrap(filtered, helperDir, spec.network()), env,
           root, output);
       if (faked != null) {
         faked.drain(fakeroot, root);

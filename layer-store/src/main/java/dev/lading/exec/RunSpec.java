@@ -20,9 +20,11 @@ import java.util.Objects;
  *     only an executor that can bind ({@link RootfsExecutor#binds()}) takes them
  * @param current the root file system walked after its last change, when the caller has that walk;
  *     null if not. Spares the executor a stat of every path (fakeroot's state is keyed by inode)
+ * @param network whether the command may make IPv4 and IPv6 sockets ({@code RUN --network=none}: no,
+ *     see {@link StepInit})
  */
 public record RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
-    Path ownershipFile, List<Bind> binds, RootfsSnapshot current) {
+    Path ownershipFile, List<Bind> binds, RootfsSnapshot current, boolean network) {
   /** PATH when the image sets none, as Docker's default. */
   public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -42,16 +44,27 @@ public record RunSpec(Path rootfs, List<String> argv, List<String> env, String w
     binds = binds == null ? List.of() : List.copyOf(binds);
   }
 
+  /** A command with the network. */
+  public RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
+      Path ownershipFile, List<Bind> binds, RootfsSnapshot current) {
+    this(rootfs, argv, env, workdir, user, ownershipFile, binds, current, true);
+  }
+
   /** A command with binds, and no walk of the tree. */
   public RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
       Path ownershipFile, List<Bind> binds) {
-    this(rootfs, argv, env, workdir, user, ownershipFile, binds, null);
+    this(rootfs, argv, env, workdir, user, ownershipFile, binds, null, true);
   }
 
   /** A command with no binds. */
   public RunSpec(Path rootfs, List<String> argv, List<String> env, String workdir, String user,
       Path ownershipFile) {
-    this(rootfs, argv, env, workdir, user, ownershipFile, List.of(), null);
+    this(rootfs, argv, env, workdir, user, ownershipFile, List.of(), null, true);
+  }
+
+  /** This command without IPv4 and IPv6 sockets, or with them. */
+  public RunSpec withNetwork(boolean network) {
+    return new RunSpec(rootfs, argv, env, workdir, user, ownershipFile, binds, current, network);
   }
 
   /**

@@ -36,27 +36,38 @@ final class StepInit {
    * {@code command} behind the init, its first process's status the step's; unchanged without it.
    * The init is written in {@code dir} ({@link StepHelper#installIn}); being static, it ignores the
    * loader's variables (fakechroot with an image release's libraries sets them), which reach the
-   * command.
+   * command. Without {@code network}, the command cannot make IPv4 or IPv6 sockets.
+   *
+   * @throws ExecutorException when the command must go without the network and there is no init
    */
-  static List<String> wrap(List<String> command, Path dir) throws IOException {
-    return wrap(command, dir, "child");
+  static List<String> wrap(List<String> command, Path dir, boolean network) throws IOException {
+    return wrap(command, dir, "child", network);
   }
 
   /**
    * {@code command} (proot running {@link #reportingShell}) behind the init, which takes the step's
    * status from the report; unchanged without it.
    */
-  static List<String> wrapReported(List<String> command, Path dir) throws IOException {
-    return wrap(command, dir, "fd3");
+  static List<String> wrapReported(List<String> command, Path dir, boolean network) throws IOException {
+    return wrap(command, dir, "fd3", network);
   }
 
-  private static List<String> wrap(List<String> command, Path dir, String mode)
+  private static List<String> wrap(List<String> command, Path dir, String mode, boolean network)
       throws IOException {
     Optional<Path> helper = StepHelper.installIn(dir);
     if (helper.isEmpty()) {
+      if (!network) {
+        throw new ExecutorException("RUN --network=none needs Lading's step helper, which keeps the step"
+            + " off the network, and " + StepHelper.missing() + "; remove the flag to run the step with"
+            + " the network");
+      }
       return command;
     }
-    List<String> wrapped = new ArrayList<>(List.of(helper.get().toString(), "--init", mode, "--"));
+    List<String> wrapped = new ArrayList<>(List.of(helper.get().toString(), "--init", mode));
+    if (!network) {
+      wrapped.add("--no-network");
+    }
+    wrapped.add("--");
     wrapped.addAll(command);
     return wrapped;
   }

@@ -135,6 +135,9 @@ class InstructionsTest {
   void harmlessRunFlagValuesAreAccepted() throws Exception {
     Run run = (Run) only("RUN --network=default --security=sandbox make\n");
     assertEquals("make", run.command().text());
+    assertTrue(run.network());
+    assertTrue(((Run) only("RUN --network=host make\n")).network(), "what every step has");
+    assertFalse(((Run) only("RUN --network=none make\n")).network());
   }
 
   @Test

@@ -53,16 +53,29 @@ class StepInitTest {
 
   @Test
   void theStepEndsWithItsFirstProcessWhoseStatusItTakes() throws Exception {
-    assertEquals(3, run(StepInit.wrap(shell(leaving("echo started; exit 3")), dir)));
+    assertEquals(3, run(StepInit.wrap(shell(leaving("echo started; exit 3")), dir, true)));
     assertEquals(List.of("started"), output, "the output ends when the step does");
     nothingLeftRunning();
+  }
+
+  @Test
+  void withoutTheNetworkAStepCannotMakeAnInternetSocketLoopbackIncluded() throws Exception {
+    // RUN --network=none. bash's /dev/tcp: refused with the network, unreachable without.
+    String connect = "exec 3<>/dev/tcp/127.0.0.1/1";
+    assertEquals(1, run(StepInit.wrap(List.of("bash", "-c", connect), dir, true)));
+    assertTrue(String.join("\n", output).contains("Connection refused"), output.toString());
+    output.clear();
+    assertEquals(1, run(StepInit.wrap(List.of("bash", "-c", connect), dir, false)));
+    assertTrue(String.join("\n", output).contains("socket: Network is unreachable"), output.toString());
+    output.clear();
+    assertEquals(0, run(StepInit.wrap(shell("echo x | cat"), dir, false)), "pipes and the rest work: " + output);
   }
 
   @Test
   void theLoadersVariablesReachTheCommandButNotTheInit() throws Exception {
     // fakechroot with an image release's libraries sets them; the init, static, loads nothing.
     env.put("LD_PRELOAD", "/nonexistent/libnothing.so");
-    assertEquals(0, run(StepInit.wrap(shell("echo preload=$LD_PRELOAD"), dir)));
+    assertEquals(0, run(StepInit.wrap(shell("echo preload=$LD_PRELOAD"), dir, true)));
     assertTrue(output.contains("preload=/nonexistent/libnothing.so"), output.toString());
     assertEquals(1, output.stream().filter(line -> line.contains("cannot be preloaded")).count(),
         "the loader complained for the command's shell only: " + output);
@@ -71,7 +84,7 @@ class StepInitTest {
   @Test
   void aStopRequestEndsEveryProcessOfTheStep() throws Exception {
     // A cancelled build stops the init with SIGTERM (CommandLine): the command and what it started go.
-    Process p = new ProcessBuilder(StepInit.wrap(shell(leaving("sleep 30 & sleep 30")), dir)).start();
+    Process p = new ProcessBuilder(StepInit.wrap(shell(leaving("sleep 30 & sleep 30")), dir, true)).start();
     List<ProcessHandle> started = new ArrayList<>();
     for (int i = 0; i < 100 && started.size() < 4; i++) {
       Thread.sleep(50);
@@ -93,7 +106,7 @@ class StepInitTest {
     // A shell stands in for Lading: killed with SIGKILL (the OOM killer, a CI job's end), it stops
     // nothing itself; the init is told by the kernel and stops the step.
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "\"$@\" & wait", "sh"));
-    command.addAll(StepInit.wrap(List.of("sleep", "300"), dir));
+    command.addAll(StepInit.wrap(List.of("sleep", "300"), dir, true));
     Process lading = new ProcessBuilder(command).start();
     ProcessHandle sleep = null;
     for (int i = 0; i < 100 && sleep == null; i++) {
@@ -109,7 +122,7 @@ class StepInitTest {
 
   @Test
   void aSignalEndingTheFirstProcessIsReportedAsAShellWould() throws Exception {
-    assertEquals(137, run(StepInit.wrap(shell("kill -9 $$"), dir)));
+    assertEquals(137, run(StepInit.wrap(shell("kill -9 $$"), dir, true)));
   }
 
   @Test
@@ -120,12 +133,12 @@ class StepInitTest {
     List<String> command = new ArrayList<>(List.of(proot.toString(), "-r", "/", "-b", "/dev", "-b", "/proc", "-w", "/"));
     command.addAll(StepInit.reportingShell(new RunSpec(dir, shell(leaving("sleep 1 & exit 3")), List.of(), "/tmp",
         "", null)));
-    assertEquals(3, run(StepInit.wrapReported(command, dir)));
+    assertEquals(3, run(StepInit.wrapReported(command, dir, true)));
     nothingLeftRunning();
 
     command = new ArrayList<>(command.subList(0, command.size() - 1));
     command.add("(sleep 0.5; exit 5) & pwd");
-    assertEquals(0, run(StepInit.wrapReported(command, dir)));
+    assertEquals(0, run(StepInit.wrapReported(command, dir, true)));
     assertTrue(output.contains("/tmp"), "the shell entered the working directory: " + output);
   }
 
@@ -134,6 +147,6 @@ class StepInitTest {
     Path proot = RequiredTool.require("proot", "proot");
     // The image's shell is gone, say: proot ran the command and nothing reported.
     List<String> command = List.of(proot.toString(), "-r", "/", "-w", "/", "/bin/sh", "-c", "exit 4");
-    assertEquals(4, run(StepInit.wrapReported(command, dir)));
+    assertEquals(4, run(StepInit.wrapReported(command, dir, true)));
   }
 }

@@ -134,6 +134,26 @@ class DebianBuildIT {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"fakechroot", "proot"})
+  void aRunWithoutTheNetworkCannotConnectWhereTheOthersCan(String executor) throws IOException {
+    // RUN --network=none, as BuildKit has it; the port is the test's own, on the loopback.
+    try (java.net.ServerSocket listening = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress())) {
+      String connect = "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + listening.getLocalPort() + "'";
+      Path ctx = context("network-" + executor, "FROM " + base("bookworm") + "\n"
+          + "RUN " + connect + " && echo connected\n"
+          + "RUN --network=none " + connect + " 2>&1 || echo \"offline, exit $?\"\n"
+          + "RUN --network=none getent hosts deb.debian.org || echo \"no name, exit $?\"\n");
+      Processes.Result build = lading("network", "build", "--executor", executor, ctx.toString());
+      assertEquals(0, build.exitCode(), build.output());
+      assertTrue(build.output().contains("  connected"), build.output());
+      assertTrue(build.output().contains("socket: Network is unreachable"), build.output());
+      assertTrue(build.output().contains("offline, exit 1"), build.output());
+      assertTrue(build.output().contains("no name, exit 2"), build.output());
+    }
+  }
+
   @Test
   void aStaticBusyboxBaseRunsThroughProot() throws IOException {
     Path ctx = context("busybox", "FROM " + base("busybox") + "\n"

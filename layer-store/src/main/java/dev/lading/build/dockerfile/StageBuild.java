@@ -212,6 +212,9 @@ final class StageBuild {
       if (RunInstructions.setsCapabilities(r) || RunInstructions.installsPackages(r)) {
         mountsKey.append("\nfile capabilities kept"); // layers cached before they were are not reused
       }
+      if (!r.network()) {
+        mountsKey.append("\nnetwork none"); // its result may differ from the same step's with a network
+      }
       Digest key = options.stepKey(state.chain, "RUN", String.join("\0", argv),
           String.join("\0", env), state.workdir(), String.valueOf(state.run().user()), options.executor().name(),
           // The mounts as written (and what binds show), never the caches' contents: BuildKit's
@@ -259,7 +262,7 @@ final class StageBuild {
     boolean walksHoldTheTree = mounted.targets().isEmpty();
     try {
       RunSpec spec = new RunSpec(state.rootfs, command, mounts.environment(r, env), state.workdir(), state.run().user(),
-          state.ownership, mounted.binds(), walksHoldTheTree ? before : null);
+          state.ownership, mounted.binds(), walksHoldTheTree ? before : null, r.network());
       exit = executor.run(spec, line -> {
         if (capabilities != null && capabilities.take(line)) {
           return;
