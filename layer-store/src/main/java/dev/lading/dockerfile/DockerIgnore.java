@@ -30,6 +30,21 @@ public final class DockerIgnore {
   }
 
   /**
+   * The matcher of patterns given one by one (COPY's {@code --exclude}): as {@code .dockerignore}
+   * lines, but none is a comment.
+   *
+   * @param what what gives them, for messages ({@code COPY --exclude})
+   * @throws DockerfileException for a pattern that cannot be used
+   */
+  public static DockerIgnore of(List<String> patterns, String what) throws DockerfileException {
+    List<Rule> rules = new ArrayList<>();
+    for (String pattern : patterns) {
+      rules.add(rule(pattern, what));
+    }
+    return new DockerIgnore(rules);
+  }
+
+  /**
    * Parses {@code .dockerignore} text.
    *
    * @throws DockerfileException naming the line of a pattern that cannot be used
@@ -46,26 +61,36 @@ public final class DockerIgnore {
       if (pattern.isEmpty()) {
         continue;
       }
-      boolean exception = pattern.startsWith("!");
-      if (exception) {
-        pattern = pattern.substring(1).strip();
-        if (pattern.isEmpty()) {
-          throw new DockerfileException(i + 1, null,
-              ".dockerignore: illegal exclusion pattern: \"!\"; write the path to re-include after !");
-        }
-      }
-      pattern = clean(pattern);
-      if (pattern.length() > 1 && pattern.startsWith("/")) {
-        pattern = pattern.substring(1);
-      }
       try {
-        rules.add(new Rule(pattern, exception, Pattern.compile(regex(pattern), Pattern.DOTALL)));
-      } catch (IllegalArgumentException e) {
-        throw new DockerfileException(i + 1, null, ".dockerignore: syntax error in pattern \""
-            + line.strip() + "\"; check its [ ] classes and \\ escapes");
+        rules.add(rule(pattern, ".dockerignore"));
+      } catch (DockerfileException e) {
+        throw new DockerfileException(i + 1, null, e.problem());
       }
     }
     return new DockerIgnore(rules);
+  }
+
+  /** One pattern, {@code !} for an exception; {@code what} names where it came from in errors. */
+  private static Rule rule(String written, String what) throws DockerfileException {
+    String pattern = written.strip();
+    boolean exception = pattern.startsWith("!");
+    if (exception) {
+      pattern = pattern.substring(1).strip();
+      if (pattern.isEmpty()) {
+        throw DockerfileException.of(what + ": illegal exclusion pattern: \"!\"; write the path to"
+            + " re-include after !");
+      }
+    }
+    pattern = clean(pattern);
+    if (pattern.length() > 1 && pattern.startsWith("/")) {
+      pattern = pattern.substring(1);
+    }
+    try {
+      return new Rule(pattern, exception, Pattern.compile(regex(pattern), Pattern.DOTALL));
+    } catch (IllegalArgumentException e) {
+      throw DockerfileException.of(what + ": syntax error in pattern \"" + written.strip()
+          + "\"; check its [ ] classes and \\ escapes");
+    }
   }
 
   /** The patterns, cleaned, exceptions with their {@code !}. */

@@ -92,11 +92,12 @@ public final class Expander {
       return new Instruction.Label(l.location(), keyValues(l.pairs(), l));
     } else if (instruction instanceof Instruction.Copy c) {
       return new Instruction.Copy(c.location(), all(c.sources(), c), heredocs(c.inlineSources(), c),
-          at(c, w, c.destination()), opt(c.from(), c), opt(c.chown(), c), opt(c.chmod(), c), c.link());
+          at(c, w, c.destination()), opt(c.from(), c), opt(c.chown(), c), opt(c.chmod(), c), c.link(),
+          c.excludes()); // not expanded, as in BuildKit
     } else if (instruction instanceof Instruction.Add a) {
       Instruction.Add expanded = new Instruction.Add(a.location(), all(a.sources(), a),
           heredocs(a.inlineSources(), a), at(a, w, a.destination()), opt(a.chown(), a), opt(a.chmod(), a),
-          a.link(), opt(a.checksum(), a));
+          a.link(), opt(a.checksum(), a), a.excludes());
       try {
         return InstructionParser.checkRemote(expanded);
       } catch (DockerfileException e) {

@@ -174,25 +174,54 @@ public sealed interface Instruction {
    * @param chown {@code --chown}, when given
    * @param chmod {@code --chmod}, when given
    * @param link whether {@code --link} was given (accepted: it only changes layer caching)
+   * @param excludes the {@code --exclude} patterns, as written: what they match under each source
+   *     directory (relative to it, as {@code .dockerignore} patterns) is not copied
    */
   record Copy(Location location, List<String> sources, List<Heredoc> inlineSources, String destination,
-      Optional<String> from, Optional<String> chown, Optional<String> chmod, boolean link)
-      implements Instruction {
+      Optional<String> from, Optional<String> chown, Optional<String> chmod, boolean link,
+      List<String> excludes) implements Copying {
     public Copy {
       sources = List.copyOf(sources);
       inlineSources = List.copyOf(inlineSources);
+      excludes = List.copyOf(excludes);
+    }
+
+    @Override
+    public Optional<String> checksum() {
+      return Optional.empty();
     }
   }
 
+  /** What COPY and ADD have in common: they copy sources into the image. */
+  sealed interface Copying extends Instruction {
+    List<String> sources();
+
+    List<Heredoc> inlineSources();
+
+    String destination();
+
+    /** {@code --from} (COPY only). */
+    Optional<String> from();
+
+    Optional<String> chown();
+
+    Optional<String> chmod();
+
+    /** {@code --checksum} (ADD only). */
+    Optional<String> checksum();
+
+    List<String> excludes();
+  }
+
   /**
-   * {@code ADD [--chown] [--chmod] [--link] [--checksum=sha256:...] src... dest}: as COPY from the
+   * {@code ADD [--chown] [--chmod] [--link] [--checksum=sha256:...] [--exclude=PATTERN]... src... dest}: as COPY from the
    * context, but a local tar archive is extracted and an http(s) URL is downloaded.
    *
    * @param checksum the digest a downloaded file must have, when {@code --checksum} is given
    */
   record Add(Location location, List<String> sources, List<Heredoc> inlineSources, String destination,
-      Optional<String> chown, Optional<String> chmod, boolean link, Optional<String> checksum)
-      implements Instruction {
+      Optional<String> chown, Optional<String> chmod, boolean link, Optional<String> checksum,
+      List<String> excludes) implements Copying {
     private static final java.util.regex.Pattern URL =
         java.util.regex.Pattern.compile("^https?://[^/?#]+.*", java.util.regex.Pattern.CASE_INSENSITIVE
             | java.util.regex.Pattern.DOTALL);
@@ -205,6 +234,12 @@ public sealed interface Instruction {
     public Add {
       sources = List.copyOf(sources);
       inlineSources = List.copyOf(inlineSources);
+      excludes = List.copyOf(excludes);
+    }
+
+    @Override
+    public Optional<String> from() {
+      return Optional.empty();
     }
   }
 

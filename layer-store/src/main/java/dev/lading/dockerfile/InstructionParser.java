@@ -112,14 +112,14 @@ final class InstructionParser {
 
   private Instruction copyOrAdd(Location at, String keyword, List<String> flagWords, String args,
       List<Heredoc> heredocs) throws DockerfileException {
-    Flags flags = new Flags().string("chown").string("chmod").bool("link");
+    Flags flags = new Flags().string("chown").string("chmod").bool("link").repeated("exclude");
     if (keyword.equals("COPY")) {
       flags.string("from");
       refuse(flagWords, keyword, "checksum");
     } else {
       flags.string("checksum");
     }
-    refuse(flagWords, keyword, "exclude", "parents", "keep-git-dir", "unpack");
+    refuse(flagWords, keyword, "parents", "keep-git-dir", "unpack");
     flags.parse(flagWords);
     List<String> json = Json.parse(args);
     List<String> words = json != null ? json : whitespaceWords(args);
@@ -143,12 +143,16 @@ final class InstructionParser {
           .orElse(new Heredoc(marker.name(), "", marker.expand(), marker.chomp(), marker.fd()));
       inline.add(new Heredoc(marker.name(), body.content(), marker.expand(), marker.chomp(), marker.fd()));
     }
+    List<String> excludes = flags.all("exclude");
+    for (String exclude : excludes) {
+      DockerIgnore.of(List.of(exclude), keyword + " --exclude"); // a bad pattern fails here, naming the line
+    }
     if (keyword.equals("COPY")) {
       return new Instruction.Copy(at, sources, inline, destination, flags.get("from"),
-          flags.get("chown"), flags.get("chmod"), flags.isTrue("link"));
+          flags.get("chown"), flags.get("chmod"), flags.isTrue("link"), excludes);
     }
     Instruction.Add add = new Instruction.Add(at, sources, inline, destination, flags.get("chown"),
-        flags.get("chmod"), flags.isTrue("link"), flags.get("checksum"));
+        flags.get("chmod"), flags.isTrue("link"), flags.get("checksum"), excludes);
     return add.toString().contains("$") ? add : checkRemote(add);
   }
 

@@ -12,10 +12,9 @@
  *   <li>{@link dev.lading.dockerfile.DockerIgnore} says which context paths a build leaves out.
  *   <li>Every problem is a {@link dev.lading.dockerfile.DockerfileException} naming the line and the
  *       instruction. What Lading does not implement is refused, never ignored: RUN
- *       {@code --network} other than {@code default}, {@code --security}
- *       other than {@code sandbox}, {@code --device}; COPY {@code --exclude}/{@code --parents};
- *       ADD {@code --keep-git-dir}/{@code --unpack}/{@code --exclude} and ADD of git repositories
- *       or non-HTTP URLs; unknown instructions and flags.
+ *       {@code --security} other than {@code sandbox}, {@code --device}; COPY {@code --parents};
+ *       ADD {@code --keep-git-dir}/{@code --unpack} and ADD of git repositories or non-HTTP URLs;
+ *       unknown instructions and flags.
  * </ul>
  */
 package dev.lading.dockerfile;

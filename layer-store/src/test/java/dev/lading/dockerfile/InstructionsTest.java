@@ -141,6 +141,15 @@ class InstructionsTest {
   }
 
   @Test
+  void copyAndAddTakeExcludePatternsAsWritten() throws Exception {
+    Copy copy = (Copy) only("COPY --exclude=*.md --exclude=!README.md --from=b . /src\n");
+    assertEquals(List.of("*.md", "!README.md"), copy.excludes());
+    Add add = (Add) only("ADD --exclude=$X a /b\n");
+    assertEquals(List.of("$X"), add.excludes(), "not expanded, as in BuildKit");
+    assertEquals(List.of(), ((Copy) only("COPY a /b\n")).excludes());
+  }
+
+  @Test
   void copyAndAddKeepSourcesDestinationAndFlags() throws Exception {
     Copy copy = (Copy) only("COPY --chmod=0644 [\"a b.txt\", \"c\", \"/dest/\"]\n");
     assertEquals(List.of("a b.txt", "c"), copy.sources());

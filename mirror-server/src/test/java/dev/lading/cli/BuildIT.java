@@ -459,9 +459,46 @@ class BuildIT {
 
   @Test
   void anUnsupportedFlagIsAnErrorNamingTheLine() throws IOException {
-    Path ctx = context("mount", "FROM BASE\n\nRUN --network=none true\n");
+    Path ctx = context("mount", "FROM BASE\n\nRUN --device=/dev/fuse true\n");
     Processes.Result build = lading("store-c", "build", ctx.toString());
     assertEquals(1, build.exitCode(), build.output());
-    assertTrue(build.output().contains("line 3: RUN --network=none is not supported"), build.output());
+    assertTrue(build.output().contains("line 3: RUN --device is not supported"), build.output());
+  }
+
+  @Test
+  void copyExcludeLeavesOutWhatItsPatternsMatchUnderEachSourceAndIsInTheCacheKey() throws IOException {
+    // As BuildKit (Dockerfile 1.19): patterns are matched under each source directory, like
+    // .dockerignore lines, never against the source itself; ! re-includes.
+    Path ctx = context("exclude", "FROM BASE AS build\n"
+        + "RUN mkdir -p /out/docs && echo a > /out/a.jar && echo b > /out/docs/b.md && echo t > /out/t.tmp\n"
+        + "FROM BASE\n"
+        + "COPY --exclude=*.log --exclude=**/*.tmp --exclude=!keep.tmp app/ /app/\n"
+        + "COPY --exclude=*.md logs* /logs/\n"
+        + "COPY --from=build --exclude=docs --exclude=*.tmp /out /out\n");
+    Files.createDirectories(ctx.resolve("app/sub"));
+    Files.writeString(ctx.resolve("app/main.log"), "x\n");
+    Files.writeString(ctx.resolve("app/run.sh"), "x\n");
+    Files.writeString(ctx.resolve("app/keep.tmp"), "x\n");
+    Files.writeString(ctx.resolve("app/sub/deep.log"), "not matched by *.log, which stays in one directory\n");
+    Files.writeString(ctx.resolve("app/sub/x.tmp"), "x\n");
+    Files.writeString(ctx.resolve("logs.md"), "a source itself is never excluded\n");
+    Processes.check(List.of("chmod", "-R", "a+rX", ctx.toString()), 60);
+    Processes.Result build = lading("store-x", "build", "-t", "excl:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    List<TreeMap<String, String>> layers = layers("store-x", "docker.io/library/excl:1");
+    assertEquals("[app/, app/keep.tmp, app/run.sh, app/sub/, app/sub/deep.log]",
+        layers.get(1).keySet().toString(), layers.get(1).toString());
+    assertEquals("[logs/, logs/logs.md]", layers.get(2).keySet().toString());
+    assertEquals("[out/, out/a.jar]", layers.get(3).keySet().toString());
+
+    Files.writeString(ctx.resolve("app/main.log"), "changed, and excluded\n");
+    Processes.Result again = lading("store-x", "build", "-t", "excl:1", ctx.toString());
+    assertTrue(again.output().contains("built 0 layers (4 from the step cache)"), again.output());
+    Files.writeString(ctx.resolve("Dockerfile"), Files.readString(ctx.resolve("Dockerfile"))
+        .replace("--exclude=*.log ", ""));
+    Processes.Result other = lading("store-x", "build", "-t", "excl:1", ctx.toString());
+    assertTrue(other.output().contains("built 3 layers (1 from the step cache)"), "from the changed step on: "
+        + other.output());
+    assertTrue(layers("store-x", "docker.io/library/excl:1").get(1).containsKey("app/main.log"));
   }
 }

@@ -45,8 +45,9 @@ final class ContextSources {
    * there (for an earlier stage or an image: {@code COPY --from}); null for the build context.
    */
   static void copy(FileCopier copier, Path root, Function<String, Ownership> recordedAt,
-      DockerIgnore ignore, List<String> patterns, List<Heredoc> inline, List<Download> downloads, String dest,
-      boolean add, Instruction.Location location, String keyword) throws IOException {
+      DockerIgnore ignore, DockerIgnore excludes, List<String> patterns, List<Heredoc> inline,
+      List<Download> downloads, String dest, boolean add, Instruction.Location location, String keyword)
+      throws IOException {
     FileCopier.Origin origin = recordedAt == null ? FileCopier.Origin.CONTEXT : FileCopier.Origin.STAGE;
     List<Path> matches = new ArrayList<>();
     for (String pattern : patterns) {
@@ -71,8 +72,10 @@ final class ContextSources {
       String rel = realRoot.relativize(source).toString();
       String inImage = rel.isEmpty() ? "" : "/" + rel;
       if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
-        copier.copyTree(source, dest, inner -> inclusion(ignore, rel.isEmpty() ? inner : rel + "/" + inner,
-            source.resolve(inner)), origin, recordedAt == null ? null : p -> recordedAt.apply(inImage + p));
+        copier.copyTree(source, dest, inner -> stricter(
+            inclusion(ignore, rel.isEmpty() ? inner : rel + "/" + inner, source.resolve(inner)),
+            inclusion(excludes, inner, source.resolve(inner))),
+            origin, recordedAt == null ? null : p -> recordedAt.apply(inImage + p));
       } else if (add && tarCompression(source).isPresent()) {
         extractInto(copier, source, tarCompression(source).get(), dest);
       } else {
@@ -99,8 +102,8 @@ final class ContextSources {
    * What the sources hold, for the step cache: every file's path, type, mode and content digest
    * (and every link's target), so that any change to what a COPY would copy changes its key.
    */
-  static Digest fingerprint(Path root, DockerIgnore ignore, List<String> patterns, List<Heredoc> inline,
-      Instruction.Location location, String keyword) throws IOException {
+  static Digest fingerprint(Path root, DockerIgnore ignore, DockerIgnore excludes, List<String> patterns,
+      List<Heredoc> inline, Instruction.Location location, String keyword) throws IOException {
     MessageDigest md = Digest.newSha256();
     Path realRoot = root.toRealPath();
     for (String pattern : patterns) {
@@ -119,7 +122,8 @@ final class ContextSources {
         }
         for (Path p : all) {
           String rel = realRoot.relativize(p).toString();
-          if (!p.equals(match) && excluded(ignore, rel, p)) {
+          if (!p.equals(match) && (excluded(ignore, rel, p)
+              || excluded(excludes, match.relativize(p).toString(), p))) {
             continue;
           }
           int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
@@ -170,6 +174,15 @@ final class ContextSources {
     }
     found.sort(null);
     return found;
+  }
+
+  /**
+   * What two matchers allow together: COPY's {@code --exclude} patterns (matched under each source
+   * directory, as BuildKit does; never the source itself) and the context's {@code .dockerignore}.
+   */
+  private static FileCopier.Inclusion stricter(FileCopier.Inclusion a, FileCopier.Inclusion b) {
+    return a == FileCopier.Inclusion.SKIP || b == FileCopier.Inclusion.SKIP ? FileCopier.Inclusion.SKIP
+        : a == FileCopier.Inclusion.COPY ? b : a;
   }
 
   private static boolean excluded(DockerIgnore ignore, String rel, Path path) {

@@ -173,12 +173,8 @@ final class StageBuild {
     ImageConfig.RunConfig run = state.run();
     if (instruction instanceof Instruction.Run r) {
       runStep(r, expander, created);
-    } else if (instruction instanceof Instruction.Copy c) {
-      copyStep(c.location(), c.sources(), c.inlineSources(), c.destination(), c.from(), c.chown(),
-          c.chmod(), false, Optional.empty(), created, "COPY");
-    } else if (instruction instanceof Instruction.Add a) {
-      copyStep(a.location(), a.sources(), a.inlineSources(), a.destination(), Optional.empty(), a.chown(),
-          a.chmod(), true, a.checksum(), created, "ADD");
+    } else if (instruction instanceof Instruction.Copying c) {
+      copyStep(c, created);
     } else if (!ConfigSteps.apply(state, instruction, created)) {
       throw new BuildException("line " + instruction.location().line() + ": " + instruction.keyword()
           + " is not supported");
@@ -205,8 +201,8 @@ final class StageBuild {
           }
           bound.put(b, source);
           mountsKey.append('\n').append(source.identity() != null ? source.identity()
-              : ContextSources.fingerprint(source.root(), source.ignore(), List.of(b.source()), List.of(),
-                  r.location(), "RUN --mount=type=bind: source").toString());
+              : ContextSources.fingerprint(source.root(), source.ignore(), DockerIgnore.empty(),
+                  List.of(b.source()), List.of(), r.location(), "RUN --mount=type=bind: source").toString());
         }
       }
       if (RunInstructions.setsCapabilities(r) || RunInstructions.installsPackages(r)) {
@@ -295,23 +291,32 @@ final class StageBuild {
    * host's loader would fail on them with an error far from the cause ("Exec format error"). Stages
    * with only COPY, ADD and config steps build for any platform.
    */
-  private void copyStep(Instruction.Location location, List<String> sources,
-      List<dev.lading.dockerfile.Heredoc> inline, String destination, Optional<String> from,
-      Optional<String> chown, Optional<String> chmod, boolean add, Optional<String> checksum, Instant created,
-      String keyword) throws IOException {
+  private void copyStep(Instruction.Copying c, Instant created) throws IOException, DockerfileException {
+    Instruction.Location location = c.location();
+    List<String> sources = c.sources();
+    List<dev.lading.dockerfile.Heredoc> inline = c.inlineSources();
+    String destination = c.destination();
+    Optional<String> chown = c.chown();
+    Optional<String> chmod = c.chmod();
+    Optional<String> checksum = c.checksum();
+    boolean add = c instanceof Instruction.Add;
+    String keyword = c.keyword();
+    DockerIgnore excludes = DockerIgnore.of(c.excludes(), keyword + " --exclude");
     String createdBy = keyword + " " + location.text().substring(keyword.length()).strip();
-    Sources source = sources(from, location, "COPY --from=");
+    Sources source = sources(c.from(), location, "COPY --from=");
     List<String> urls = add ? sources.stream().filter(Instruction.Add::isUrl).toList() : List.of();
     List<String> local = sources.stream().filter(s -> !urls.contains(s)).toList();
     try (UrlSources downloads = new UrlSources(transfer, dir.resolveSibling(dir.getFileName() + "-downloads"),
         listener::info)) {
       StringBuilder what = new StringBuilder(source.identity() != null ? source.identity()
-          : ContextSources.fingerprint(source.root(), source.ignore(), local, inline, location, keyword).toString());
+          : ContextSources.fingerprint(source.root(), source.ignore(), excludes, local, inline, location,
+              keyword).toString());
       for (String url : urls) {
         what.append('\n').append(downloads.identity(url, checksum, location));
       }
       Digest key = options.stepKey(state.chain, keyword, String.join("\0", sources), destination,
-          state.workdir(), chown.orElse("-"), chmod.orElse("-"), what.toString());
+          state.workdir(), chown.orElse("-"), chmod.orElse("-"), what.toString(),
+          c.excludes().isEmpty() ? "" : "exclude\0" + String.join("\0", c.excludes()));
       if (cached(key, created, createdBy)) {
         return;
       }
@@ -342,8 +347,8 @@ final class StageBuild {
         downloaded.add(new ContextSources.Download(UrlSources.fileName(url, location),
             downloads.file(url, checksum, location)));
       }
-      ContextSources.copy(copier, source.root(), recorded, source.ignore(), local, inline, downloaded, dest, add,
-          location, keyword);
+      ContextSources.copy(copier, source.root(), recorded, source.ignore(), excludes, local, inline, downloaded,
+          dest, add, location, keyword);
       copier.ownership().saveTemporary(state.ownership);
       layer(before, null, ownersBefore, created, createdBy, key);
     } finally {

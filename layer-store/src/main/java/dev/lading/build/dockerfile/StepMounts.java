@@ -1,5 +1,6 @@
 package dev.lading.build.dockerfile;
 
+import dev.lading.dockerfile.DockerIgnore;
 import dev.lading.dockerfile.Instruction;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.store.Store;
@@ -100,8 +101,8 @@ final class StepMounts {
         .from(source.ownership() == null ? null : source.root().toRealPath());
     Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
         ? null : OwnershipMap.load(source.ownership()).entries()::get;
-    ContextSources.copy(copier, source.root(), recorded, source.ignore(), List.of(b.source()), List.of(), List.of(),
-        name, false, r.location(), "RUN --mount=type=bind: source");
+    ContextSources.copy(copier, source.root(), recorded, source.ignore(), DockerIgnore.empty(), List.of(b.source()),
+        List.of(), List.of(), name, false, r.location(), "RUN --mount=type=bind: source");
     Map<String, OwnershipMap.Ownership> owners = new TreeMap<>();
     copier.ownership().entries().forEach((path, o) -> {
       if (path.equals(name) || path.startsWith(name + "/")) {
