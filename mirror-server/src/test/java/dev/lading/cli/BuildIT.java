@@ -466,6 +466,26 @@ class BuildIT {
   }
 
   @Test
+  void aSymbolicChmodChangesEachCopiedItemsOwnModeAsChmodWould() throws IOException {
+    // Dockerfile 1.14: the reference's own example sets directories to 755 and files to 644 but
+    // keeps files executable that were.
+    Path ctx = context("chmod", "FROM BASE\nCOPY --chmod=u=rwX,go=rX app/ /app/\nCOPY --chmod=+x app/data.txt /opt/data\n");
+    Files.createDirectories(ctx.resolve("app/sub"));
+    Files.writeString(ctx.resolve("app/tool.sh"), "#!/bin/sh\n");
+    Files.writeString(ctx.resolve("app/data.txt"), "x\n");
+    Processes.check(List.of("chmod", "-R", "a+rX", ctx.toString()), 60);
+    Processes.check(List.of("chmod", "0744", ctx.resolve("app/tool.sh").toString()), 60);
+    Processes.check(List.of("chmod", "0664", ctx.resolve("app/data.txt").toString()), 60);
+    Processes.check(List.of("chmod", "0775", ctx.resolve("app/sub").toString()), 60);
+    Processes.Result build = lading("store-m", "build", "-t", "chmod:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    List<TreeMap<String, String>> layers = layers("store-m", "docker.io/library/chmod:1");
+    assertEquals("{app/=d 755 0:0, app/data.txt=f 644 0:0, app/sub/=d 755 0:0, app/tool.sh=f 755 0:0}",
+        layers.get(1).toString());
+    assertEquals("f 775 0:0", layers.get(2).get("opt/data"));
+  }
+
+  @Test
   void copyExcludeLeavesOutWhatItsPatternsMatchUnderEachSourceAndIsInTheCacheKey() throws IOException {
     // As BuildKit (Dockerfile 1.19): patterns are matched under each source directory, like
     // .dockerignore lines, never against the source itself; ! re-includes.

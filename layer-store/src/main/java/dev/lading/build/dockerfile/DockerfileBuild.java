@@ -327,16 +327,4 @@ public final class DockerfileBuild {
   static String join(String dir, String path) {
     return (dir.endsWith("/") ? dir : dir + "/") + path;
   }
-
-  static int parseMode(String mode, Instruction.Location location) {
-    try {
-      int value = Integer.parseInt(mode, 8);
-      if (value < 0 || value > 07777) {
-        throw new NumberFormatException();
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--chmod=" + mode + " is not an octal mode (such as 0755)");
-    }
-  }
 }

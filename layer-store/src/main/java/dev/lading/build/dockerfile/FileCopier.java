@@ -1,5 +1,6 @@
 package dev.lading.build.dockerfile;
 
+import dev.lading.dockerfile.ChmodFlag;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.OwnershipMap.Kind;
 import dev.lading.layer.OwnershipMap.Ownership;
@@ -52,14 +53,15 @@ final class FileCopier {
   private final TreeMap<String, Ownership> owners;
   private final Long uid;
   private final Long gid;
-  private final Integer chmod;
+  private final ChmodFlag chmod;
   private Path stageRoot;
 
   /**
    * @param uid the owner of what is copied ({@code --chown}), null for the {@link Origin}'s owner
-   * @param chmod the mode of what is copied ({@code --chmod}), null for the {@link Origin}'s mode
+   * @param chmod the mode of what is copied, or how to change it ({@code --chmod}), null for the
+   *     {@link Origin}'s mode
    */
-  FileCopier(Path rootfs, OwnershipMap ownership, Long uid, Long gid, Integer chmod) {
+  FileCopier(Path rootfs, OwnershipMap ownership, Long uid, Long gid, ChmodFlag chmod) {
     this.rootfs = rootfs;
     this.owners = new TreeMap<>(ownership.entries());
     this.uid = uid;
@@ -358,7 +360,7 @@ final class FileCopier {
     } else {
       int source = recorded != null ? recorded.permissions()
           : origin == Origin.CONTEXT ? sourceMode & ~SET_ID_BITS : sourceMode;
-      mode = chmod != null ? chmod : source;
+      mode = chmod != null ? chmod.apply(source, kind == Kind.DIRECTORY) : source;
       owner = uid != null ? uid : recorded != null ? recorded.uid() : 0;
       group = gid != null ? gid : recorded != null ? recorded.gid() : 0;
     }

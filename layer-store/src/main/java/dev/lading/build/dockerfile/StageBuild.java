@@ -4,6 +4,7 @@ import dev.lading.build.LayerCache;
 import dev.lading.build.StoredLayers;
 import dev.lading.digest.Digest;
 import dev.lading.dockerfile.BuildArgs;
+import dev.lading.dockerfile.ChmodFlag;
 import dev.lading.dockerfile.DockerIgnore;
 import dev.lading.dockerfile.Dockerfile;
 import dev.lading.dockerfile.DockerfileException;
@@ -334,7 +335,7 @@ final class StageBuild {
         uid = user.uid();
         gid = user.gid();
       }
-      Integer mode = chmod.map(m -> DockerfileBuild.parseMode(m, location)).orElse(null);
+      ChmodFlag mode = chmod.map(ChmodFlag::parse).orElse(null);
       FileCopier copier = new FileCopier(state.rootfs.toRealPath(), ownersBefore, uid, gid, mode)
           .from(source.ownership() == null ? null : source.root().toRealPath());
       String dest = destination.startsWith("/") ? destination : DockerfileBuild.join(state.workdir(), destination);
