@@ -214,14 +214,16 @@ public sealed interface Instruction {
   }
 
   /**
-   * {@code ADD [--chown] [--chmod] [--link] [--checksum=sha256:...] [--exclude=PATTERN]... src... dest}: as COPY from the
+   * {@code ADD [--chown] [--chmod] [--link] [--checksum=sha256:...] [--exclude=PATTERN]... [--unpack[=BOOL]] src... dest}: as COPY from the
    * context, but a local tar archive is extracted and an http(s) URL is downloaded.
    *
    * @param checksum the digest a downloaded file must have, when {@code --checksum} is given
+   * @param unpack {@code --unpack}: whether archives are extracted; by default local ones are and
+   *     downloaded ones are not
    */
   record Add(Location location, List<String> sources, List<Heredoc> inlineSources, String destination,
       Optional<String> chown, Optional<String> chmod, boolean link, Optional<String> checksum,
-      List<String> excludes) implements Copying {
+      List<String> excludes, Optional<Boolean> unpack) implements Copying {
     private static final java.util.regex.Pattern URL =
         java.util.regex.Pattern.compile("^https?://[^/?#]+.*", java.util.regex.Pattern.CASE_INSENSITIVE
             | java.util.regex.Pattern.DOTALL);

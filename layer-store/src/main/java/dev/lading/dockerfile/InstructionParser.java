@@ -117,9 +117,9 @@ final class InstructionParser {
       flags.string("from");
       refuse(flagWords, keyword, "checksum");
     } else {
-      flags.string("checksum");
+      flags.string("checksum").bool("unpack");
     }
-    refuse(flagWords, keyword, "parents", "keep-git-dir", "unpack");
+    refuse(flagWords, keyword, "parents", "keep-git-dir");
     flags.parse(flagWords);
     List<String> json = Json.parse(args);
     List<String> words = json != null ? json : whitespaceWords(args);
@@ -152,7 +152,8 @@ final class InstructionParser {
           flags.get("chown"), flags.get("chmod"), flags.isTrue("link"), excludes);
     }
     Instruction.Add add = new Instruction.Add(at, sources, inline, destination, flags.get("chown"),
-        flags.get("chmod"), flags.isTrue("link"), flags.get("checksum"), excludes);
+        flags.get("chmod"), flags.isTrue("link"), flags.get("checksum"), excludes,
+        flags.get("unpack").map(Boolean::parseBoolean));
     return add.toString().contains("$") ? add : checkRemote(add);
   }
 

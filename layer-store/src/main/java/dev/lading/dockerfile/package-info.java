@@ -13,7 +13,7 @@
  *   <li>Every problem is a {@link dev.lading.dockerfile.DockerfileException} naming the line and the
  *       instruction. What Lading does not implement is refused, never ignored: RUN
  *       {@code --security} other than {@code sandbox}, {@code --device}; COPY {@code --parents};
- *       ADD {@code --keep-git-dir}/{@code --unpack} and ADD of git repositories or non-HTTP URLs;
+ *       ADD {@code --keep-git-dir} and ADD of git repositories or non-HTTP URLs;
  *       unknown instructions and flags.
  * </ul>
  */

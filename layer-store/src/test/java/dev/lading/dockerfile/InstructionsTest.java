@@ -146,7 +146,9 @@ class InstructionsTest {
     assertEquals(List.of("*.md", "!README.md"), copy.excludes());
     Add add = (Add) only("ADD --exclude=$X a /b\n");
     assertEquals(List.of("$X"), add.excludes(), "not expanded, as in BuildKit");
-    assertEquals(List.of(), ((Copy) only("COPY a /b\n")).excludes());
+    assertEquals(List.of(), ((Copy) only("COPY a /b\n")).excludes());    assertEquals(Optional.of(true), ((Add) only("ADD --unpack https://x/a.tgz /b\n")).unpack());
+    assertEquals(Optional.of(false), ((Add) only("ADD --unpack=false a.tgz /b\n")).unpack());
+    assertEquals(Optional.empty(), ((Add) only("ADD a.tgz /b\n")).unpack());
   }
 
   @Test

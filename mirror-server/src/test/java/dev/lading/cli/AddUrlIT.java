@@ -121,4 +121,32 @@ class AddUrlIT {
     assertEquals(0, offline.exitCode(), offline.output());
     assertTrue(offline.output().contains("built 0 layers (1 from the step cache)"), offline.output());
   }
+
+  @Test
+  void unpackExtractsADownloadedArchiveAndFalseLeavesALocalOneAsItIs() throws IOException {
+    // ADD --unpack (Dockerfile 1.17): by default a local tar is extracted and a downloaded one not.
+    Path ctx = context("unpack", "FROM BASE\n");
+    Path tree = Files.createDirectories(shared.resolve("dist/bin"));
+    Files.writeString(tree.resolve("tool"), "tool\n");
+    Processes.check(List.of("tar", "-czf", ctx.resolve("app.tar.gz").toString(), "-C",
+        tree.getParent().toString(), "bin"), 60);
+    Processes.check(List.of("chmod", "-R", "a+rX", ctx.toString()), 60);
+    try (FileServer server = FileServer.start().file("/app.tar.gz",
+        Files.readAllBytes(ctx.resolve("app.tar.gz")), null)) {
+      String url = server.url("/app.tar.gz");
+      Files.writeString(ctx.resolve("Dockerfile"), ("FROM BASE\n"
+          + "ADD --unpack=true " + url + " /opt/dist/\n"
+          + "ADD --unpack=false app.tar.gz /opt/raw/\n"
+          + "ADD app.tar.gz /opt/default/\n"
+          + "ADD " + url + " /opt/url/\n").replace("BASE", base));
+      Processes.Result built = lading("build", "-t", "unpack:1", ctx.toString());
+      assertEquals(0, built.exitCode(), built.output());
+      List<TreeMap<String, String>> layers = LayerListing.layers(shared.resolve("store"),
+          "docker.io/library/unpack:1");
+      assertTrue(layers.get(1).containsKey("opt/dist/bin/tool"), layers.get(1).toString());
+      assertTrue(layers.get(2).containsKey("opt/raw/app.tar.gz"), layers.get(2).toString());
+      assertTrue(layers.get(3).containsKey("opt/default/bin/tool"), layers.get(3).toString());
+      assertTrue(layers.get(4).containsKey("opt/url/app.tar.gz"), layers.get(4).toString());
+    }
+  }
 }

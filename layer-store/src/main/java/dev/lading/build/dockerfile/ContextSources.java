@@ -46,7 +46,7 @@ final class ContextSources {
    */
   static void copy(FileCopier copier, Path root, Function<String, Ownership> recordedAt,
       DockerIgnore ignore, DockerIgnore excludes, List<String> patterns, List<Heredoc> inline,
-      List<Download> downloads, String dest, boolean add, Instruction.Location location, String keyword)
+      List<Download> downloads, String dest, Unpack unpack, Instruction.Location location, String keyword)
       throws IOException {
     FileCopier.Origin origin = recordedAt == null ? FileCopier.Origin.CONTEXT : FileCopier.Origin.STAGE;
     List<Path> matches = new ArrayList<>();
@@ -76,7 +76,7 @@ final class ContextSources {
             inclusion(ignore, rel.isEmpty() ? inner : rel + "/" + inner, source.resolve(inner)),
             inclusion(excludes, inner, source.resolve(inner))),
             origin, recordedAt == null ? null : p -> recordedAt.apply(inImage + p));
-      } else if (add && tarCompression(source).isPresent()) {
+      } else if (unpack.local() && tarCompression(source).isPresent()) {
         extractInto(copier, source, tarCompression(source).get(), dest);
       } else {
         String name = match.getFileName().toString();
@@ -89,9 +89,29 @@ final class ContextSources {
           into ? dest + heredoc.name() : dest);
     }
     for (Download download : downloads) {
-      // Never extracted, as BuildKit leaves a downloaded archive as it is.
+      // Extracted only when ADD says --unpack, as BuildKit leaves a downloaded archive as it is.
+      Optional<Compression> archive = unpack.downloads() ? tarCompression(download.file()) : Optional.empty();
+      if (archive.isPresent()) {
+        extractInto(copier, download.file(), archive.get(), dest);
+        continue;
+      }
       String target = into || copier.isDirectory(dest) ? slash(dest) + download.name() : dest;
       copier.copyFile(download.file(), target, FileCopier.Origin.CONTEXT, null);
+    }
+  }
+
+  /**
+   * Which archives a copy extracts: COPY none; ADD local ones, and with {@code --unpack} downloaded
+   * ones too, or with {@code --unpack=false} none.
+   */
+  record Unpack(boolean local, boolean downloads) {
+    static final Unpack NONE = new Unpack(false, false);
+
+    static Unpack of(Instruction.Copying c) {
+      if (!(c instanceof Instruction.Add add)) {
+        return NONE;
+      }
+      return add.unpack().map(on -> new Unpack(on, on)).orElse(new Unpack(true, false));
     }
   }
 

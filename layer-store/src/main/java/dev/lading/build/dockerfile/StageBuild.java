@@ -315,9 +315,16 @@ final class StageBuild {
       for (String url : urls) {
         what.append('\n').append(downloads.identity(url, checksum, location));
       }
-      Digest key = options.stepKey(state.chain, keyword, String.join("\0", sources), destination,
-          state.workdir(), chown.orElse("-"), chmod.orElse("-"), what.toString(),
-          c.excludes().isEmpty() ? "" : "exclude\0" + String.join("\0", c.excludes()));
+      List<String> fields = new java.util.ArrayList<>(List.of(keyword, String.join("\0", sources), destination,
+          state.workdir(), chown.orElse("-"), chmod.orElse("-"), what.toString()));
+      // Flags only in the keys of steps that use them: the other steps keep their cache entries.
+      if (!c.excludes().isEmpty()) {
+        fields.add("exclude\0" + String.join("\0", c.excludes()));
+      }
+      if (c instanceof Instruction.Add a && a.unpack().isPresent()) {
+        fields.add("unpack " + a.unpack().get());
+      }
+      Digest key = options.stepKey(state.chain, fields.toArray(String[]::new));
       if (cached(key, created, createdBy)) {
         return;
       }
@@ -349,7 +356,7 @@ final class StageBuild {
             downloads.file(url, checksum, location)));
       }
       ContextSources.copy(copier, source.root(), recorded, source.ignore(), excludes, local, inline, downloaded,
-          dest, add, location, keyword);
+          dest, ContextSources.Unpack.of(c), location, keyword);
       copier.ownership().saveTemporary(state.ownership);
       layer(before, null, ownersBefore, created, createdBy, key);
     } finally {

@@ -102,7 +102,7 @@ final class StepMounts {
     Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
         ? null : OwnershipMap.load(source.ownership()).entries()::get;
     ContextSources.copy(copier, source.root(), recorded, source.ignore(), DockerIgnore.empty(), List.of(b.source()),
-        List.of(), List.of(), name, false, r.location(), "RUN --mount=type=bind: source");
+        List.of(), List.of(), name, ContextSources.Unpack.NONE, r.location(), "RUN --mount=type=bind: source");
     Map<String, OwnershipMap.Ownership> owners = new TreeMap<>();
     copier.ownership().entries().forEach((path, o) -> {
       if (path.equals(name) || path.startsWith(name + "/")) {
