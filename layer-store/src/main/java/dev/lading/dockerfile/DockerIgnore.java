@@ -146,23 +146,38 @@ public final class DockerIgnore {
    * a walker must still descend into it.
    */
   public boolean mayReinclude(String directory) {
+    return mayMatchUnder(directory, true);
+  }
+
+  /**
+   * Whether a (plain) pattern could match something under {@code directory}, so that a walker
+   * looking for what the patterns name ({@code COPY --parents}) must descend into it.
+   */
+  public boolean mayMatchUnder(String directory) {
+    return mayMatchUnder(directory, false);
+  }
+
+  private boolean mayMatchUnder(String directory, boolean exceptions) {
     String dir = clean(directory);
     for (Rule rule : rules) {
-      if (!rule.exception) {
+      if (rule.exception != exceptions) {
         continue;
       }
       if (dir.equals(".") || rule.pattern.startsWith("**") || rule.pattern.startsWith(dir + "/")
           || !literalPrefix(rule.pattern).contains("/") && hasWildcard(rule.pattern)) {
         return true;
       }
+      // The directory's names match the pattern's first parts, and the pattern goes deeper (a
+      // "**" goes any depth).
       String[] parts = rule.pattern.split("/");
       String[] dirParts = dir.split("/");
-      boolean prefixMatches = parts.length > dirParts.length;
-      for (int i = 0; prefixMatches && i < dirParts.length; i++) {
-        prefixMatches = Pattern.compile(regexOrLiteral(parts[i])).matcher(dirParts[i]).matches();
-      }
-      if (prefixMatches) {
-        return true;
+      for (int i = 0; i < parts.length; i++) {
+        if (parts[i].equals("**") || i >= dirParts.length) {
+          return true;
+        }
+        if (!Pattern.compile(regexOrLiteral(parts[i])).matcher(dirParts[i]).matches()) {
+          break;
+        }
       }
     }
     return false;

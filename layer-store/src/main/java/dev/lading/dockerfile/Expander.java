@@ -93,7 +93,7 @@ public final class Expander {
     } else if (instruction instanceof Instruction.Copy c) {
       return new Instruction.Copy(c.location(), all(c.sources(), c), heredocs(c.inlineSources(), c),
           at(c, w, c.destination()), opt(c.from(), c), opt(c.chown(), c), opt(c.chmod(), c), c.link(),
-          c.excludes()); // not expanded, as in BuildKit
+          c.excludes(), c.parents()); // excludes not expanded, as in BuildKit
     } else if (instruction instanceof Instruction.Add a) {
       Instruction.Add expanded = new Instruction.Add(a.location(), all(a.sources(), a),
           heredocs(a.inlineSources(), a), at(a, w, a.destination()), opt(a.chown(), a), opt(a.chmod(), a),

@@ -176,10 +176,11 @@ public sealed interface Instruction {
    * @param link whether {@code --link} was given (accepted: it only changes layer caching)
    * @param excludes the {@code --exclude} patterns, as written: what they match under each source
    *     directory (relative to it, as {@code .dockerignore} patterns) is not copied
+   * @param parents {@code --parents}: each source keeps its directories (after a {@code /./} pivot)
    */
   record Copy(Location location, List<String> sources, List<Heredoc> inlineSources, String destination,
       Optional<String> from, Optional<String> chown, Optional<String> chmod, boolean link,
-      List<String> excludes) implements Copying {
+      List<String> excludes, boolean parents) implements Copying {
     public Copy {
       sources = List.copyOf(sources);
       inlineSources = List.copyOf(inlineSources);
@@ -211,6 +212,9 @@ public sealed interface Instruction {
     Optional<String> checksum();
 
     List<String> excludes();
+
+    /** {@code --parents} (COPY only). */
+    boolean parents();
   }
 
   /**
@@ -242,6 +246,11 @@ public sealed interface Instruction {
     @Override
     public Optional<String> from() {
       return Optional.empty();
+    }
+
+    @Override
+    public boolean parents() {
+      return false;
     }
   }
 

@@ -114,12 +114,12 @@ final class InstructionParser {
       List<Heredoc> heredocs) throws DockerfileException {
     Flags flags = new Flags().string("chown").string("chmod").bool("link").repeated("exclude");
     if (keyword.equals("COPY")) {
-      flags.string("from");
+      flags.string("from").bool("parents");
       refuse(flagWords, keyword, "checksum");
     } else {
       flags.string("checksum").bool("unpack");
     }
-    refuse(flagWords, keyword, "parents", "keep-git-dir");
+    refuse(flagWords, keyword, "keep-git-dir");
     flags.parse(flagWords);
     List<String> json = Json.parse(args);
     List<String> words = json != null ? json : whitespaceWords(args);
@@ -149,7 +149,7 @@ final class InstructionParser {
     }
     if (keyword.equals("COPY")) {
       return new Instruction.Copy(at, sources, inline, destination, flags.get("from"),
-          flags.get("chown"), flags.get("chmod"), flags.isTrue("link"), excludes);
+          flags.get("chown"), flags.get("chmod"), flags.isTrue("link"), excludes, flags.isTrue("parents"));
     }
     Instruction.Add add = new Instruction.Add(at, sources, inline, destination, flags.get("chown"),
         flags.get("chmod"), flags.isTrue("link"), flags.get("checksum"), excludes,

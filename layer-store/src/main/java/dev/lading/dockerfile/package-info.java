@@ -12,7 +12,7 @@
  *   <li>{@link dev.lading.dockerfile.DockerIgnore} says which context paths a build leaves out.
  *   <li>Every problem is a {@link dev.lading.dockerfile.DockerfileException} naming the line and the
  *       instruction. What Lading does not implement is refused, never ignored: RUN
- *       {@code --security} other than {@code sandbox}, {@code --device}; COPY {@code --parents};
+ *       {@code --security} other than {@code sandbox}, {@code --device};
  *       ADD {@code --keep-git-dir} and ADD of git repositories or non-HTTP URLs;
  *       unknown instructions and flags.
  * </ul>

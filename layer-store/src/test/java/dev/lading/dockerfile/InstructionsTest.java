@@ -148,7 +148,8 @@ class InstructionsTest {
     assertEquals(List.of("$X"), add.excludes(), "not expanded, as in BuildKit");
     assertEquals(List.of(), ((Copy) only("COPY a /b\n")).excludes());    assertEquals(Optional.of(true), ((Add) only("ADD --unpack https://x/a.tgz /b\n")).unpack());
     assertEquals(Optional.of(false), ((Add) only("ADD --unpack=false a.tgz /b\n")).unpack());
-    assertEquals(Optional.empty(), ((Add) only("ADD a.tgz /b\n")).unpack());
+    assertEquals(Optional.empty(), ((Add) only("ADD a.tgz /b\n")).unpack());    assertTrue(((Copy) only("COPY --parents ./x/./y/*.txt /p/\n")).parents());
+    assertFalse(((Copy) only("COPY --parents=false a /b\n")).parents());
   }
 
   @Test

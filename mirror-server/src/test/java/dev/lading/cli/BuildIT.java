@@ -486,6 +486,41 @@ class BuildIT {
   }
 
   @Test
+  void copyParentsKeepsTheDirectoriesOfEachSourceAfterItsPivot() throws IOException {
+    // The Dockerfile reference's examples (Dockerfile 1.20), and one from a stage.
+    Path ctx = context("parents", "FROM BASE AS build\n"
+        + "RUN mkdir -p /work/out/lib && echo l > /work/out/lib/l.so && echo n > /work/out/notes\n"
+        + "FROM BASE\n"
+        + "COPY ./x/a.txt ./y/a.txt /no_parents/\n"
+        + "COPY --parents ./x/a.txt ./y/a.txt /parents/\n"
+        + "COPY --parents ./x/./y/*.txt /pivot/\n"
+        + "COPY --parents ./src/**/*.txt /deep/\n"
+        + "COPY --from=build --parents /work/./out/lib /opt/\n");
+    for (String file : List.of("x/a.txt", "y/a.txt", "x/y/a.txt", "x/y/b.txt", "src/a.txt", "src/x/b.txt",
+        "src/x/y/c.txt", "src/x/Other.java")) {
+      Files.createDirectories(ctx.resolve(file).getParent());
+      Files.writeString(ctx.resolve(file), file + "\n");
+    }
+    Processes.check(List.of("chmod", "-R", "a+rX", ctx.toString()), 60);
+    Processes.check(List.of("chmod", "0775", ctx.resolve("src/x").toString()), 60);
+    Processes.Result build = lading("store-p", "build", "-t", "parents:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    List<TreeMap<String, String>> layers = layers("store-p", "docker.io/library/parents:1");
+    assertEquals("[no_parents/, no_parents/a.txt]", layers.get(1).keySet().toString());
+    assertEquals("[parents/, parents/x/, parents/x/a.txt, parents/y/, parents/y/a.txt]",
+        layers.get(2).keySet().toString());
+    assertEquals("[pivot/, pivot/y/, pivot/y/a.txt, pivot/y/b.txt]", layers.get(3).keySet().toString());
+    assertEquals("[deep/, deep/src/, deep/src/a.txt, deep/src/x/, deep/src/x/b.txt, deep/src/x/y/,"
+        + " deep/src/x/y/c.txt]", layers.get(4).keySet().toString());
+    assertEquals("d 775 0:0", layers.get(4).get("deep/src/x/"), "a directory on the way keeps its mode");
+    assertEquals("[opt/, opt/out/, opt/out/lib/, opt/out/lib/l.so]", layers.get(5).keySet().toString());
+
+    Files.writeString(ctx.resolve("src/x/Other.java"), "not copied, not in the key\n");
+    Processes.Result again = lading("store-p", "build", "-t", "parents:1", ctx.toString());
+    assertTrue(again.output().contains("built 0 layers (6 from the step cache)"), again.output());
+  }
+
+  @Test
   void copyExcludeLeavesOutWhatItsPatternsMatchUnderEachSourceAndIsInTheCacheKey() throws IOException {
     // As BuildKit (Dockerfile 1.19): patterns are matched under each source directory, like
     // .dockerignore lines, never against the source itself; ! re-includes.

@@ -10,6 +10,7 @@ import dev.lading.layer.LayerExtractor;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.layer.OwnershipMap.Ownership;
 import dev.lading.layer.RootPaths;
+import dev.lading.dockerfile.DockerfileException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,10 +49,22 @@ final class ContextSources {
    * there (for an earlier stage or an image: {@code COPY --from}); null for the build context.
    */
   static void copy(FileCopier copier, Path root, Function<String, Ownership> recordedAt,
-      DockerIgnore ignore, DockerIgnore excludes, List<String> patterns, List<Heredoc> inline,
-      List<Download> downloads, String dest, Unpack unpack, Instruction.Location location, String keyword)
+      DockerIgnore ignore, Flags flags, List<String> patterns, List<Heredoc> inline,
+      List<Download> downloads, String dest, Instruction.Location location, String keyword)
       throws IOException {
     FileCopier.Origin origin = recordedAt == null ? FileCopier.Origin.CONTEXT : FileCopier.Origin.STAGE;
+    DockerIgnore excludes = flags.excludes();
+    Unpack unpack = flags.unpack();
+    Path realRoot = root.toRealPath();
+    if (flags.parents()) {
+      for (String pattern : patterns) {
+        ParentsSource source = parentsSource(realRoot, pattern, recordedAt != null, location, keyword);
+        String inImage = source.rel().isEmpty() ? "" : "/" + source.rel();
+        copier.copyTree(source.base(), dest, inner -> parentsInclusion(source, ignore, excludes, inner),
+            origin, recordedAt == null ? null : p -> recordedAt.apply(inImage + p));
+      }
+      patterns = List.of();
+    }
     List<Path> matches = new ArrayList<>();
     for (String pattern : patterns) {
       if (pattern.contains("://")) {
@@ -64,7 +80,6 @@ final class ContextSources {
       throw new BuildException("line " + location.line() + ": with more than one source, " + keyword
           + "'s destination must be a directory and end with a /: write " + dest + "/");
     }
-    Path realRoot = root.toRealPath();
     for (Path match : matches) {
       // A source that is a link is copied as what it points at, under its own name (as Docker and
       // buildah do); what is inside a copied directory stays as it is.
@@ -101,6 +116,19 @@ final class ContextSources {
   }
 
   /**
+   * What a COPY's or ADD's flags change in how sources are found and put: {@code --exclude} patterns,
+   * {@code --parents}, and which archives are extracted.
+   */
+  record Flags(DockerIgnore excludes, boolean parents, Unpack unpack) {
+    /** A plain copy (a bind mount's source). */
+    static final Flags NONE = new Flags(DockerIgnore.empty(), false, Unpack.NONE);
+
+    static Flags of(Instruction.Copying c) throws DockerfileException {
+      return new Flags(DockerIgnore.of(c.excludes(), c.keyword() + " --exclude"), c.parents(), Unpack.of(c));
+    }
+  }
+
+  /**
    * Which archives a copy extracts: COPY none; ADD local ones, and with {@code --unpack} downloaded
    * ones too, or with {@code --unpack=false} none.
    */
@@ -122,10 +150,41 @@ final class ContextSources {
    * What the sources hold, for the step cache: every file's path, type, mode and content digest
    * (and every link's target), so that any change to what a COPY would copy changes its key.
    */
-  static Digest fingerprint(Path root, DockerIgnore ignore, DockerIgnore excludes, List<String> patterns,
+  static Digest fingerprint(Path root, DockerIgnore ignore, Flags flags, List<String> patterns,
       List<Heredoc> inline, Instruction.Location location, String keyword) throws IOException {
     MessageDigest md = Digest.newSha256();
     Path realRoot = root.toRealPath();
+    DockerIgnore excludes = flags.excludes();
+    if (flags.parents()) {
+      for (String pattern : patterns) {
+        ParentsSource source = parentsSource(realRoot, pattern, false, location, keyword);
+        Files.walkFileTree(source.base(), new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+            String inner = source.base().relativize(dir).toString();
+            if (!inner.isEmpty() && parentsInclusion(source, ignore, excludes, inner) == FileCopier.Inclusion.SKIP) {
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            add(pattern, dir);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            if (parentsInclusion(source, ignore, excludes, source.base().relativize(file).toString())
+                == FileCopier.Inclusion.COPY) {
+              add(pattern, file);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          private void add(String pattern, Path p) throws IOException {
+            entry(md, pattern, "parents", realRoot.relativize(p).toString(), p);
+          }
+        });
+      }
+      patterns = List.of();
+    }
     for (String pattern : patterns) {
       if (pattern.contains("://")) {
         continue; // refused when the step runs
@@ -146,11 +205,7 @@ final class ContextSources {
               || excluded(excludes, match.relativize(p).toString(), p))) {
             continue;
           }
-          int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-          String what = Files.isSymbolicLink(p) ? "link " + Files.readSymbolicLink(p)
-              : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? "file " + Digest.of(p) : "dir";
-          md.update((pattern + "\0" + top + "\0" + rel + "\0" + Integer.toOctalString(mode) + "\0" + what
-              + "\n").getBytes(StandardCharsets.UTF_8));
+          entry(md, pattern, top, rel, p);
         }
       }
     }
@@ -158,6 +213,78 @@ final class ContextSources {
       md.update(("heredoc\0" + heredoc.name() + "\0" + heredoc.content() + "\n").getBytes(StandardCharsets.UTF_8));
     }
     return Digest.fromRaw(md.digest());
+  }
+
+  /** One path of the fingerprint: its type, mode, and content digest or link target. */
+  private static void entry(MessageDigest md, String pattern, String top, String rel, Path p) throws IOException {
+    int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    String what = Files.isSymbolicLink(p) ? "link " + Files.readSymbolicLink(p)
+        : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? "file " + Digest.of(p) : "dir";
+    md.update((pattern + "\0" + top + "\0" + rel + "\0" + Integer.toOctalString(mode) + "\0" + what
+        + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A {@code COPY --parents} source: the directory its pattern is matched in (the root, or what
+   * comes before a {@code /./} pivot), that directory's path in the root, and the pattern, which
+   * matches as a {@code .dockerignore} line does (null: everything).
+   */
+  private record ParentsSource(Path base, String rel, DockerIgnore include) {}
+
+  /**
+   * Splits a {@code --parents} source at its pivot, as BuildKit does: {@code x/./y/*.txt} copies
+   * what {@code y/*.txt} matches in {@code x}, as {@code y/...}; without a pivot the pattern is
+   * matched in the root and keeps every directory. A path without wildcards must exist.
+   */
+  private static ParentsSource parentsSource(Path realRoot, String written, boolean image,
+      Instruction.Location location, String keyword) throws IOException {
+    int pivot = written.indexOf("/./");
+    String base = clean(pivot < 0 ? "" : written.substring(0, pivot), written, location, keyword);
+    String pattern = clean(pivot < 0 ? written : written.substring(pivot + 3), written, location, keyword);
+    Path dir = base.isEmpty() ? realRoot : follow(realRoot, realRoot.resolve(base), image, location, keyword);
+    String what = "line " + location.line() + ": " + keyword + " --parents " + written;
+    if (!Files.isDirectory(dir)) {
+      throw new BuildException(what + ": " + base + " is not a directory in the build context");
+    }
+    if (!pattern.matches(".*[*?\\[].*") && !pattern.isEmpty()
+        && !Files.exists(dir.resolve(pattern), LinkOption.NOFOLLOW_LINKS)) {
+      throw new BuildException(what + ": not found in the build context");
+    }
+    try {
+      return new ParentsSource(dir, realRoot.relativize(dir).toString(),
+          pattern.isEmpty() ? null : DockerIgnore.of(List.of(pattern), keyword + " --parents"));
+    } catch (DockerfileException e) {
+      throw new BuildException(what + ": " + e.problem());
+    }
+  }
+
+  /** {@code pattern} with {@code ./} and {@code ..} resolved, relative; leaving the root is refused. */
+  private static String clean(String pattern, String written, Instruction.Location location, String keyword)
+      throws BuildException {
+    String clean = Path.of("/" + pattern).normalize().toString().substring(1);
+    if (clean.startsWith("..")) {
+      throw new BuildException("line " + location.line() + ": " + keyword + " " + written
+          + " points outside the build context; sources must be inside it");
+    }
+    return clean;
+  }
+
+  /**
+   * What a {@code --parents} copy does with {@code inner} (a path under the source's base): copies
+   * what the pattern matches (and all under it), and on the way there the directories that may hold
+   * a match, made only when something in them is copied; {@code .dockerignore} and {@code --exclude}
+   * as for any source.
+   */
+  private static FileCopier.Inclusion parentsInclusion(ParentsSource source, DockerIgnore ignore,
+      DockerIgnore excludes, String inner) {
+    Path path = source.base().resolve(inner);
+    boolean directory = Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS);
+    FileCopier.Inclusion wanted = source.include() == null || source.include().excluded(inner, directory)
+        ? FileCopier.Inclusion.COPY
+        : directory && source.include().mayMatchUnder(inner) ? FileCopier.Inclusion.PARENT
+        : FileCopier.Inclusion.SKIP;
+    String inContext = source.rel().isEmpty() ? inner : source.rel() + "/" + inner;
+    return stricter(wanted, stricter(inclusion(ignore, inContext, path), inclusion(excludes, inner, path)));
   }
 
   /** The paths a source pattern names, sorted; a missing or ignored one is an error. */
@@ -197,12 +324,21 @@ final class ContextSources {
   }
 
   /**
-   * What two matchers allow together: COPY's {@code --exclude} patterns (matched under each source
-   * directory, as BuildKit does; never the source itself) and the context's {@code .dockerignore}.
+   * What two matchers allow together, e.g. COPY's {@code --exclude} patterns (matched under each
+   * source directory, as BuildKit does; never the source itself) and the context's
+   * {@code .dockerignore}: the stricter.
    */
   private static FileCopier.Inclusion stricter(FileCopier.Inclusion a, FileCopier.Inclusion b) {
-    return a == FileCopier.Inclusion.SKIP || b == FileCopier.Inclusion.SKIP ? FileCopier.Inclusion.SKIP
-        : a == FileCopier.Inclusion.COPY ? b : a;
+    return rank(a) >= rank(b) ? a : b;
+  }
+
+  private static int rank(FileCopier.Inclusion inclusion) {
+    return switch (inclusion) {
+      case COPY -> 0;
+      case PARENT -> 1;
+      case ONLY_CONTENTS -> 2;
+      case SKIP -> 3;
+    };
   }
 
   private static boolean excluded(DockerIgnore ignore, String rel, Path path) {

@@ -139,6 +139,8 @@ final class FileCopier {
     Files.walkFileTree(source, new SimpleFileVisitor<>() {
       /** Whether a directory was left out with something in it still to come. */
       private boolean parentsMayBeMissing;
+      /** The {@link Inclusion#PARENT} directories around the walk's position, and whether made. */
+      private final java.util.ArrayDeque<PendingParent> pendingParents = new java.util.ArrayDeque<>();
       /**
        * The copy of each file with several links met so far, by its inode: files linked in the
        * source are linked in the copy, as buildah and BuildKit copy a tree (not across sources).
@@ -157,10 +159,24 @@ final class FileCopier {
           case ONLY_CONTENTS:
             parentsMayBeMissing = true;
             return FileVisitResult.CONTINUE;
+          case PARENT:
+            pendingParents.addLast(new PendingParent(dir, rel));
+            return FileVisitResult.CONTINUE;
           default:
             copy(dir, rel);
             return FileVisitResult.CONTINUE;
         }
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+        if (failure != null) {
+          throw failure;
+        }
+        if (!pendingParents.isEmpty() && pendingParents.peekLast().dir.equals(dir)) {
+          pendingParents.removeLast();
+        }
+        return FileVisitResult.CONTINUE;
       }
 
       @Override
@@ -202,6 +218,13 @@ final class FileCopier {
 
       /** Where {@code rel} goes, its parent made when a left-out directory did not make it. */
       private Path destination(String rel) throws IOException {
+        for (PendingParent parent : pendingParents) { // outermost first
+          if (!parent.made) {
+            copyOne(parent.dir, top.resolve(parent.rel), origin,
+                recorded == null ? null : recorded.apply("/" + parent.rel));
+            parent.made = true;
+          }
+        }
         Path to = top.resolve(rel);
         if (parentsMayBeMissing && !Files.isDirectory(to.getParent(), LinkOption.NOFOLLOW_LINKS)) {
           directory(key(to.getParent())); // made as a destination directory is, not copied
@@ -209,6 +232,18 @@ final class FileCopier {
         return to;
       }
     });
+  }
+
+  /** A {@link Inclusion#PARENT} directory of a tree copy, made once something in it is copied. */
+  private static final class PendingParent {
+    final Path dir;
+    final String rel;
+    boolean made;
+
+    PendingParent(Path dir, String rel) {
+      this.dir = dir;
+      this.rel = rel;
+    }
   }
 
   /** What a tree copy does with one path of the source. */
@@ -219,7 +254,12 @@ final class FileCopier {
      * A directory left out (by .dockerignore) that may hold something let back in (a {@code !}
      * pattern): not copied, but made, as a destination directory is, when something in it is.
      */
-    ONLY_CONTENTS
+    ONLY_CONTENTS,
+    /**
+     * A directory on the way to what is copied ({@code COPY --parents}): copied, with its owner and
+     * mode, only when something in it is.
+     */
+    PARENT
   }
 
   private void copyOne(Path source, Path target, Origin origin, Ownership recorded) throws IOException {

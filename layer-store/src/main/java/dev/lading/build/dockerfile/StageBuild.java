@@ -147,8 +147,23 @@ final class StageBuild {
       throw e;
     } catch (IOException | RuntimeException e) {
       throw new BuildException("line " + raw.location().line() + ": " + raw.keyword() + " failed: "
-          + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+          + problem(e), e);
     }
+  }
+
+  /**
+   * What went wrong, said so that it can be acted on: a file error's message is only its path
+   * (a context directory the building user cannot read, say).
+   */
+  private static String problem(Exception e) {
+    if (e instanceof java.nio.file.AccessDeniedException denied) {
+      return "permission denied: " + denied.getFile() + " (the build runs as "
+          + System.getProperty("user.name", "?") + ", who must be able to read the build context)";
+    }
+    if (e instanceof java.nio.file.NoSuchFileException missing) {
+      return "no such file: " + missing.getFile();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.toString();
   }
 
   /** Takes the step's layer from the cache when it holds one for {@code key}. */
@@ -202,7 +217,7 @@ final class StageBuild {
           }
           bound.put(b, source);
           mountsKey.append('\n').append(source.identity() != null ? source.identity()
-              : ContextSources.fingerprint(source.root(), source.ignore(), DockerIgnore.empty(),
+              : ContextSources.fingerprint(source.root(), source.ignore(), ContextSources.Flags.NONE,
                   List.of(b.source()), List.of(), r.location(), "RUN --mount=type=bind: source").toString());
         }
       }
@@ -302,7 +317,7 @@ final class StageBuild {
     Optional<String> checksum = c.checksum();
     boolean add = c instanceof Instruction.Add;
     String keyword = c.keyword();
-    DockerIgnore excludes = DockerIgnore.of(c.excludes(), keyword + " --exclude");
+    ContextSources.Flags flags = ContextSources.Flags.of(c);
     String createdBy = keyword + " " + location.text().substring(keyword.length()).strip();
     Sources source = sources(c.from(), location, "COPY --from=");
     List<String> urls = add ? sources.stream().filter(Instruction.Add::isUrl).toList() : List.of();
@@ -310,7 +325,7 @@ final class StageBuild {
     try (UrlSources downloads = new UrlSources(transfer, dir.resolveSibling(dir.getFileName() + "-downloads"),
         listener::info)) {
       StringBuilder what = new StringBuilder(source.identity() != null ? source.identity()
-          : ContextSources.fingerprint(source.root(), source.ignore(), excludes, local, inline, location,
+          : ContextSources.fingerprint(source.root(), source.ignore(), flags, local, inline, location,
               keyword).toString());
       for (String url : urls) {
         what.append('\n').append(downloads.identity(url, checksum, location));
@@ -323,6 +338,9 @@ final class StageBuild {
       }
       if (c instanceof Instruction.Add a && a.unpack().isPresent()) {
         fields.add("unpack " + a.unpack().get());
+      }
+      if (c.parents()) {
+        fields.add("parents");
       }
       Digest key = options.stepKey(state.chain, fields.toArray(String[]::new));
       if (cached(key, created, createdBy)) {
@@ -355,8 +373,8 @@ final class StageBuild {
         downloaded.add(new ContextSources.Download(UrlSources.fileName(url, location),
             downloads.file(url, checksum, location)));
       }
-      ContextSources.copy(copier, source.root(), recorded, source.ignore(), excludes, local, inline, downloaded,
-          dest, ContextSources.Unpack.of(c), location, keyword);
+      ContextSources.copy(copier, source.root(), recorded, source.ignore(), flags, local, inline, downloaded,
+          dest, location, keyword);
       copier.ownership().saveTemporary(state.ownership);
       layer(before, null, ownersBefore, created, createdBy, key);
     } finally {

@@ -1,6 +1,5 @@
 package dev.lading.build.dockerfile;
 
-import dev.lading.dockerfile.DockerIgnore;
 import dev.lading.dockerfile.Instruction;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.store.Store;
@@ -101,8 +100,8 @@ final class StepMounts {
         .from(source.ownership() == null ? null : source.root().toRealPath());
     Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
         ? null : OwnershipMap.load(source.ownership()).entries()::get;
-    ContextSources.copy(copier, source.root(), recorded, source.ignore(), DockerIgnore.empty(), List.of(b.source()),
-        List.of(), List.of(), name, ContextSources.Unpack.NONE, r.location(), "RUN --mount=type=bind: source");
+    ContextSources.copy(copier, source.root(), recorded, source.ignore(), ContextSources.Flags.NONE,
+        List.of(b.source()), List.of(), List.of(), name, r.location(), "RUN --mount=type=bind: source");
     Map<String, OwnershipMap.Ownership> owners = new TreeMap<>();
     copier.ownership().entries().forEach((path, o) -> {
       if (path.equals(name) || path.startsWith(name + "/")) {
