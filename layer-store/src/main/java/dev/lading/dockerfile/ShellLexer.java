@@ -130,7 +130,9 @@ final class ShellLexer {
       try {
         return processStopOn(EOF, rawEscapes);
       } catch (DockerfileException e) {
-        throw DockerfileException.of("cannot process \"" + src + "\": " + e.problem());
+        // Quoted with what the word does not hold, so a quoted word reads as written.
+        String quote = src.contains("\"") ? "'" : "\"";
+        throw DockerfileException.of("cannot process " + quote + src + quote + ": " + e.problem());
       }
     }
 
