@@ -109,6 +109,14 @@ public class BuildMojo extends AbstractImageMojo {
   protected Integer compressionLevel;
 
   /**
+   * {@code none} keeps every RUN step of a Dockerfile off the network, as {@code RUN --network=none}
+   * does one (see {@code lading build --network}); {@code default} (and {@code host}) leave it to each
+   * step.
+   */
+  @Parameter(property = "image.network", defaultValue = "default")
+  protected String network;
+
+  /**
    * Caps the store after the build (e.g. {@code 5g}, binary units), as {@code lading store gc
    * --max-size} does: partial downloads, then the least recently used images go until it fits. For a
    * store kept in a CI cache with a size limit. Images used in the last 10 minutes, this build's
@@ -244,7 +252,18 @@ public class BuildMojo extends AbstractImageMojo {
         // Each <sshAgent> must name an agent's socket now.
         .withSshAgents(SshAgents.parseAll(sshAgents == null ? List.of()
             : sshAgents.stream().map(String::strip).toList(), System::getenv, "<sshAgent>"))
-        .withCompressionLevel(compressionLevel == null ? DockerfileBuild.DEFAULT_COMPRESSION : compressionLevel));
+        .withCompressionLevel(compressionLevel == null ? DockerfileBuild.DEFAULT_COMPRESSION : compressionLevel)
+        .withNetwork(network == null || !network.strip().equals("none") ? checkedNetwork() : false));
+  }
+
+  /** {@code <network>} other than none: accepted when it is default or host. */
+  private boolean checkedNetwork() {
+    String mode = network == null ? "default" : network.strip();
+    if (!mode.equals("default") && !mode.equals("host")) {
+      throw new IllegalArgumentException("<network>" + mode + "</network> is not a network mode; use default,"
+          + " none or host");
+    }
+    return true;
   }
 
   /** The {@code <secrets>}, read now; a missing file or variable is named. */

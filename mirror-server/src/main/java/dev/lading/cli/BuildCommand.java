@@ -69,6 +69,11 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--no-cache", description = "Run every step, even one whose layer the step cache holds.")
   boolean noCache;
 
+  @Option(names = "--network", paramLabel = "default|none|host", defaultValue = "default",
+      description = "none: no RUN step can reach the network (as each RUN --network=none); default and host:"
+          + " each step as its RUN says.")
+  String network;
+
   @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "${env:LADING_WORK_DIR}",
       description = "Where to unpack the stages and run their steps (default: env LADING_WORK_DIR, else the"
           + " store). A tmpfs such as /dev/shm makes file-heavy RUN steps faster; it needs the room.")
@@ -130,7 +135,8 @@ final class BuildCommand implements Callable<Integer> {
       given.put(one.getKey(), one.getValue());
     }
     options = options.withSecrets(given).withSshAgents(SshAgents.parseAll(sshAgents, System::getenv, "--ssh"))
-        .withCompressionLevel(compressionLevel == null ? DockerfileBuild.DEFAULT_COMPRESSION : compressionLevel);
+        .withCompressionLevel(compressionLevel == null ? DockerfileBuild.DEFAULT_COMPRESSION : compressionLevel)
+        .withNetwork(!networkNone(network, "--network"));
     DockerfileBuild.Result result = new DockerfileBuild(store, images, new DockerfileBuild.Listener() {
       @Override
       public void info(String line) {
@@ -165,5 +171,15 @@ final class BuildCommand implements Callable<Integer> {
     }
     System.out.println(digest);
     return 0;
+  }
+
+  /** Whether {@code mode} is none; default and host leave each step to its RUN. */
+  static boolean networkNone(String mode, String option) {
+    return switch (mode) {
+      case "none" -> true;
+      case "default", "host" -> false;
+      default -> throw new IllegalArgumentException(option + "=" + mode + " is not a network mode; use default,"
+          + " none or host");
+    };
   }
 }

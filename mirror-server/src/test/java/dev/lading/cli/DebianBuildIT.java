@@ -151,6 +151,18 @@ class DebianBuildIT {
       assertTrue(build.output().contains("socket: Network is unreachable"), build.output());
       assertTrue(build.output().contains("offline, exit 1"), build.output());
       assertTrue(build.output().contains("no name, exit 2"), build.output());
+
+      // docker build --network=none: every step as if its RUN said so, the first one too.
+      Processes.Result none = lading("network", "build", "--executor", executor, "--network", "none",
+          ctx.toString());
+      assertEquals(1, none.exitCode(), none.output());
+      assertTrue(none.output().contains("line 2: RUN " + connect + " && echo connected failed with exit code 1"),
+          none.output());
+      assertTrue(none.output().contains("socket: Network is unreachable"), none.output());
+      Processes.Result bogus = lading("network", "build", "--network", "bridge", ctx.toString());
+      assertEquals(1, bogus.exitCode(), bogus.output());
+      assertTrue(bogus.output().contains("--network=bridge is not a network mode; use default, none or host"),
+          bogus.output());
     }
   }
 

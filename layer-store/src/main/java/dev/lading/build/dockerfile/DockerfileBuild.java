@@ -85,11 +85,13 @@ public final class DockerfileBuild {
    * @param sshAgents the ssh agents' sockets for {@code RUN --mount=type=ssh}, by id ({@link SshAgents})
    * @param compressionLevel the gzip level of the layers the steps make: 1 (fastest) to 9 (smallest),
    *     or -1 for zlib's default (6), as Docker, buildah and Jib write them
+   * @param network false to run every RUN step as {@code RUN --network=none} does ({@code docker build
+   *     --network=none}); true leaves it to each step
    */
   public record Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
       Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
       boolean noCache, Path workDirectory, Map<String, BuildSecret> secrets, Map<String, Path> sshAgents,
-      int compressionLevel) {
+      int compressionLevel, boolean network) {
     /** Options with the work directory in the store. */
     public Options(Path context, String dockerfile, Map<String, String> buildArgs, String target,
         Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
@@ -102,25 +104,31 @@ public final class DockerfileBuild {
         Platform platform, ExecutorChoice.Kind executor, Instant sourceDateEpoch, List<String> names,
         boolean noCache, Path workDirectory) {
       this(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names, noCache,
-          workDirectory, Map.of(), Map.of(), DEFAULT_COMPRESSION);
+          workDirectory, Map.of(), Map.of(), DEFAULT_COMPRESSION, true);
     }
 
     /** These options with {@code secrets} (by id) for {@code RUN --mount=type=secret}. */
     public Options withSecrets(Map<String, BuildSecret> secrets) {
       return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
-          noCache, workDirectory, secrets, sshAgents, compressionLevel);
+          noCache, workDirectory, secrets, sshAgents, compressionLevel, network);
     }
 
     /** These options with layers compressed at gzip level {@code level} (1 to 9, or -1: the default). */
     public Options withCompressionLevel(int level) {
       return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
-          noCache, workDirectory, secrets, sshAgents, level);
+          noCache, workDirectory, secrets, sshAgents, level, network);
+    }
+
+    /** These options with every RUN step kept off the network ({@code false}), or left to each step. */
+    public Options withNetwork(boolean network) {
+      return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
+          noCache, workDirectory, secrets, sshAgents, compressionLevel, network);
     }
 
     /** These options with ssh agents' sockets (by id) for {@code RUN --mount=type=ssh}. */
     public Options withSshAgents(Map<String, Path> sshAgents) {
       return new Options(context, dockerfile, buildArgs, target, platform, executor, sourceDateEpoch, names,
-          noCache, workDirectory, secrets, sshAgents, compressionLevel);
+          noCache, workDirectory, secrets, sshAgents, compressionLevel, network);
     }
 
     public Options {

@@ -224,7 +224,7 @@ final class StageBuild {
       if (RunInstructions.setsCapabilities(r) || RunInstructions.installsPackages(r)) {
         mountsKey.append("\nfile capabilities kept"); // layers cached before they were are not reused
       }
-      if (!r.network()) {
+      if (!r.network() || !options.network()) {
         mountsKey.append("\nnetwork none"); // its result may differ from the same step's with a network
       }
       Digest key = options.stepKey(state.chain, "RUN", String.join("\0", argv),
@@ -274,7 +274,7 @@ final class StageBuild {
     boolean walksHoldTheTree = mounted.targets().isEmpty();
     try {
       RunSpec spec = new RunSpec(state.rootfs, command, mounts.environment(r, env), state.workdir(), state.run().user(),
-          state.ownership, mounted.binds(), walksHoldTheTree ? before : null, r.network());
+          state.ownership, mounted.binds(), walksHoldTheTree ? before : null, r.network() && options.network());
       exit = executor.run(spec, line -> {
         if (capabilities != null && capabilities.take(line)) {
           return;
