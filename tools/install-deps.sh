@@ -13,8 +13,9 @@ export DEBIAN_FRONTEND=noninteractive
 # gcc: builds the owner-log library and the step helper into the jar (layer-store); musl-tools: a musl program for
 # DebianBuildIT, whose chowns under proot that library records. The other machine's cross compiler
 # builds the library for its programs under qemu, and its C library for a program of EmulatedBuildIT.
+# git: ADD of a git repository fetches with it (AddUrlIT).
 packages=(docker-registry skopeo umoci fakechroot fakeroot proot qemu-user-static debootstrap busybox-static buildah
-  apache2-utils jq openssl containerd openssh-client zstd libcap2-bin gcc musl-tools)
+  apache2-utils jq openssl containerd openssh-client zstd libcap2-bin gcc musl-tools git)
 case "$(uname -m)" in
   x86_64) packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
   aarch64) packages+=(gcc-x86-64-linux-gnu libc6-dev-amd64-cross) ;;

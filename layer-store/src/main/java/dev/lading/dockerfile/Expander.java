@@ -97,7 +97,7 @@ public final class Expander {
     } else if (instruction instanceof Instruction.Add a) {
       Instruction.Add expanded = new Instruction.Add(a.location(), all(a.sources(), a),
           heredocs(a.inlineSources(), a), at(a, w, a.destination()), opt(a.chown(), a), opt(a.chmod(), a),
-          a.link(), opt(a.checksum(), a), a.excludes(), a.unpack());
+          a.link(), opt(a.checksum(), a), a.excludes(), a.unpack(), a.keepGitDir());
       try {
         return InstructionParser.checkRemote(expanded);
       } catch (DockerfileException e) {

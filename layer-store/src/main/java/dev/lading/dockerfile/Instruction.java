@@ -224,17 +224,31 @@ public sealed interface Instruction {
    * @param checksum the digest a downloaded file must have, when {@code --checksum} is given
    * @param unpack {@code --unpack}: whether archives are extracted; by default local ones are and
    *     downloaded ones are not
+   * @param keepGitDir {@code --keep-git-dir}: a git repository source keeps its {@code .git}
    */
   record Add(Location location, List<String> sources, List<Heredoc> inlineSources, String destination,
       Optional<String> chown, Optional<String> chmod, boolean link, Optional<String> checksum,
-      List<String> excludes, Optional<Boolean> unpack) implements Copying {
+      List<String> excludes, Optional<Boolean> unpack, boolean keepGitDir) implements Copying {
     private static final java.util.regex.Pattern URL =
         java.util.regex.Pattern.compile("^https?://[^/?#]+.*", java.util.regex.Pattern.CASE_INSENSITIVE
             | java.util.regex.Pattern.DOTALL);
 
-    /** True when an ADD source is an http(s) URL, to download. */
+    private static final java.util.regex.Pattern GIT = java.util.regex.Pattern.compile(
+        "^(?:(?:https?|git|ssh)://[^?#]*\\.git(?:#.*)?|git://.*|git@[^:/]+:.*|ssh://.*)$",
+        java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.DOTALL);
+
+    /** True when an ADD source is an http(s) URL of a file, to download. */
     public static boolean isUrl(String source) {
-      return URL.matcher(source).matches();
+      return URL.matcher(source).matches() && !isGit(source);
+    }
+
+    /**
+     * True when an ADD source is a git repository, as BuildKit tells one: an http(s) or ssh URL
+     * ending in {@code .git} (then an optional {@code #REF:SUBDIR}), a {@code git://} or
+     * {@code ssh://} URL, or {@code git@host:path}.
+     */
+    public static boolean isGit(String source) {
+      return GIT.matcher(source).matches();
     }
 
     public Add {

@@ -117,9 +117,8 @@ final class InstructionParser {
       flags.string("from").bool("parents");
       refuse(flagWords, keyword, "checksum");
     } else {
-      flags.string("checksum").bool("unpack");
+      flags.string("checksum").bool("unpack").bool("keep-git-dir");
     }
-    refuse(flagWords, keyword, "keep-git-dir");
     flags.parse(flagWords);
     List<String> json = Json.parse(args);
     List<String> words = json != null ? json : whitespaceWords(args);
@@ -153,23 +152,21 @@ final class InstructionParser {
     }
     Instruction.Add add = new Instruction.Add(at, sources, inline, destination, flags.get("chown"),
         flags.get("chmod"), flags.isTrue("link"), flags.get("checksum"), excludes,
-        flags.get("unpack").map(Boolean::parseBoolean));
+        flags.get("unpack").map(Boolean::parseBoolean), flags.isTrue("keep-git-dir"));
     return add.toString().contains("$") ? add : checkRemote(add);
   }
 
   private static final Pattern REMOTE = Pattern.compile("^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|git@).*", Pattern.DOTALL);
-  private static final Pattern GIT = Pattern.compile("^[^?#]*\\.git(?:#.*)?$", Pattern.DOTALL);
 
   /**
-   * ADD's remote sources, as BuildKit tells them apart: an http(s) URL is downloaded; a git
-   * repository (a {@code .git} URL, with or without a {@code #ref}; {@code git@}; {@code git://})
-   * and other schemes are errors. {@code --checksum} is for URLs only, and names a sha256 digest.
+   * ADD's remote sources, as BuildKit tells them apart: an http(s) URL is downloaded, a git
+   * repository ({@link Instruction.Add#isGit}) fetched; other schemes are errors. {@code --checksum} is for URLs only, and names a sha256 digest.
    */
   static Instruction.Add checkRemote(Instruction.Add add) throws DockerfileException {
     for (String source : add.sources()) {
-      if (REMOTE.matcher(source).matches() && !(Instruction.Add.isUrl(source) && !GIT.matcher(source).matches())) {
-        throw DockerfileException.of("ADD from a git repository or a non-HTTP URL (" + source + ") is not "
-            + "supported; clone or download it in a RUN step, or put it in the build context and ADD it from there");
+      if (REMOTE.matcher(source).matches() && !Instruction.Add.isUrl(source) && !Instruction.Add.isGit(source)) {
+        throw DockerfileException.of("ADD from a URL that is neither http(s) nor a git repository (" + source
+            + ") is not supported; download it in a RUN step, or put it in the build context and ADD it from there");
       }
     }
     if (add.checksum().isPresent()) {

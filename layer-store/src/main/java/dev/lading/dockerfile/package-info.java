@@ -13,7 +13,7 @@
  *   <li>Every problem is a {@link dev.lading.dockerfile.DockerfileException} naming the line and the
  *       instruction. What Lading does not implement is refused, never ignored: RUN
  *       {@code --security} other than {@code sandbox}, {@code --device};
- *       ADD {@code --keep-git-dir} and ADD of git repositories or non-HTTP URLs;
+ *       ADD of URLs that are neither http(s) nor git;
  *       unknown instructions and flags.
  * </ul>
  */

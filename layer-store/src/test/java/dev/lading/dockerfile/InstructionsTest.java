@@ -149,7 +149,13 @@ class InstructionsTest {
     assertEquals(List.of(), ((Copy) only("COPY a /b\n")).excludes());    assertEquals(Optional.of(true), ((Add) only("ADD --unpack https://x/a.tgz /b\n")).unpack());
     assertEquals(Optional.of(false), ((Add) only("ADD --unpack=false a.tgz /b\n")).unpack());
     assertEquals(Optional.empty(), ((Add) only("ADD a.tgz /b\n")).unpack());    assertTrue(((Copy) only("COPY --parents ./x/./y/*.txt /p/\n")).parents());
-    assertFalse(((Copy) only("COPY --parents=false a /b\n")).parents());
+    assertFalse(((Copy) only("COPY --parents=false a /b\n")).parents());    Add git = (Add) only("ADD --keep-git-dir https://github.com/moby/buildkit.git#v0.14.1:docs /d\n");
+    assertTrue(git.keepGitDir());
+    for (String repo : List.of("https://github.com/moby/buildkit.git#v0.14.1:docs", "git@github.com:moby/buildkit.git",
+        "git://host/repo", "ssh://git@host/repo")) {
+      assertTrue(Add.isGit(repo) && !Add.isUrl(repo), repo);
+    }
+    assertTrue(Add.isUrl("https://example.com/tool.tgz") && !Add.isGit("https://example.com/tool.tgz"));
   }
 
   @Test

@@ -149,4 +149,72 @@ class AddUrlIT {
       assertTrue(layers.get(4).containsKey("opt/url/app.tar.gz"), layers.get(4).toString());
     }
   }
+
+  /** A bare repository's files served as git's dumb http protocol reads them, at {@code /repo.git}. */
+  private static void serveRepository(FileServer server, Path bare) throws IOException {
+    Processes.check(List.of("git", "-C", bare.toString(), "update-server-info"), 60);
+    try (var files = Files.walk(bare)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        server.file("/repo.git/" + bare.relativize(f), Files.readAllBytes(f), null);
+      }
+    }
+  }
+
+  private static void git(Path dir, String... args) throws IOException {
+    List<String> command = new java.util.ArrayList<>(List.of("env", "GIT_COMMITTER_DATE=2024-01-02T03:04:05Z",
+        "git", "-C", dir.toString(), "-c", "user.email=t@t", "-c", "user.name=t"));
+    command.addAll(List.of(args));
+    Processes.check(command, 60);
+  }
+
+  @Test
+  void aGitRepositoryIsAddedAtTheCommitItsRefNamesAndTheCacheFollowsTheRef() throws IOException {
+    RequiredTool.require("git", "git");
+    Path work = Files.createDirectories(shared.resolve("git-work"));
+    git(work, "init", "-q", "-b", "main");
+    Files.createDirectories(work.resolve("docs"));
+    Files.createDirectories(work.resolve("bin"));
+    Files.writeString(work.resolve("README"), "one\n");
+    Files.writeString(work.resolve("docs/a.md"), "doc\n");
+    Files.writeString(work.resolve("bin/tool"), "#!/bin/sh\n");
+    Processes.check(List.of("chmod", "0755", work.resolve("bin/tool").toString()), 60);
+    Processes.check(List.of("chmod", "0600", work.resolve("README").toString()), 60); // git keeps no such mode
+    git(work, "add", "-A");
+    git(work, "commit", "-q", "-m", "one");
+    git(work, "tag", "v1");
+    Path bare = shared.resolve("repo.git");
+    Processes.check(List.of("git", "clone", "-q", "--bare", work.toString(), bare.toString()), 60);
+    try (FileServer server = FileServer.start()) {
+      serveRepository(server, bare);
+      String repo = server.url("/repo.git");
+      Path ctx = context("git", "FROM BASE\nADD " + repo + " /src\nADD " + repo + "#v1:docs /docs/\n"
+          + "ADD --keep-git-dir " + repo + "#main /kept/\n");
+      Processes.Result built = lading("build", "-t", "git:1", ctx.toString());
+      assertEquals(0, built.exitCode(), built.output());
+      List<TreeMap<String, String>> layers = LayerListing.layers(shared.resolve("store"), "docker.io/library/git:1");
+      assertEquals("{src/=d 755 0:0, src/README=f 644 0:0, src/bin/=d 755 0:0, src/bin/tool=f 755 0:0,"
+          + " src/docs/=d 755 0:0, src/docs/a.md=f 644 0:0}", layers.get(1).toString(), "no .git, git's modes");
+      assertEquals("{docs/=d 755 0:0, docs/a.md=f 644 0:0}", layers.get(2).toString());
+      assertTrue(layers.get(3).containsKey("kept/.git/HEAD"), layers.get(3).toString());
+      Path rootfs = shared.resolve("git-unpacked");
+      assertEquals(0, lading("unpack", "-q", "store:git:1", rootfs.toString()).exitCode());
+      assertEquals(java.time.Instant.parse("2024-01-02T03:04:05Z"),
+          Files.getLastModifiedTime(rootfs.resolve("src/README")).toInstant(), "the commit's time");
+
+      Processes.Result again = lading("build", "-t", "git:1", ctx.toString());
+      assertTrue(again.output().contains("built 0 layers (3 from the step cache)"), again.output());
+      Files.writeString(work.resolve("README"), "two\n");
+      git(work, "commit", "-q", "-am", "two");
+      git(work, "push", "-q", bare.toString(), "main");
+      serveRepository(server, bare);
+      Processes.Result moved = lading("build", "-t", "git:1", ctx.toString());
+      assertEquals(0, moved.exitCode(), moved.output());
+      assertTrue(moved.output().contains("built 3 layers into"), "main moved: " + moved.output());
+
+      Path missing = context("git-missing", "FROM BASE\nADD " + repo + "#nope /src\n");
+      Processes.Result failed = lading("build", missing.toString());
+      assertEquals(1, failed.exitCode(), failed.output());
+      assertTrue(failed.output().contains("the repository has no branch or tag nope"), failed.output());
+    }
+  }
 }

@@ -321,14 +321,20 @@ final class StageBuild {
     String createdBy = keyword + " " + location.text().substring(keyword.length()).strip();
     Sources source = sources(c.from(), location, "COPY --from=");
     List<String> urls = add ? sources.stream().filter(Instruction.Add::isUrl).toList() : List.of();
-    List<String> local = sources.stream().filter(s -> !urls.contains(s)).toList();
+    List<String> gits = add ? sources.stream().filter(Instruction.Add::isGit).toList() : List.of();
+    List<String> local = sources.stream().filter(s -> !urls.contains(s) && !gits.contains(s)).toList();
+    boolean keepGitDir = c instanceof Instruction.Add a && a.keepGitDir();
     try (UrlSources downloads = new UrlSources(transfer, dir.resolveSibling(dir.getFileName() + "-downloads"),
-        listener::info)) {
+        listener::info);
+        GitSources repositories = new GitSources(dir.resolveSibling(dir.getFileName() + "-git"), listener::info)) {
       StringBuilder what = new StringBuilder(source.identity() != null ? source.identity()
           : ContextSources.fingerprint(source.root(), source.ignore(), flags, local, inline, location,
               keyword).toString());
       for (String url : urls) {
         what.append('\n').append(downloads.identity(url, checksum, location));
+      }
+      for (String git : gits) {
+        what.append('\n').append(repositories.identity(git, keepGitDir, location));
       }
       List<String> fields = new java.util.ArrayList<>(List.of(keyword, String.join("\0", sources), destination,
           state.workdir(), chown.orElse("-"), chmod.orElse("-"), what.toString()));
@@ -375,6 +381,13 @@ final class StageBuild {
       }
       ContextSources.copy(copier, source.root(), recorded, source.ignore(), flags, local, inline, downloaded,
           dest, location, keyword);
+      for (String git : gits) {
+        // The repository's contents into the destination, a directory whatever its last character.
+        Path tree = repositories.tree(git, keepGitDir, location);
+        copier.copyTree(tree, dest, inner -> flags.excludes().excluded(inner,
+            Files.isDirectory(tree.resolve(inner), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+            ? FileCopier.Inclusion.SKIP : FileCopier.Inclusion.COPY, FileCopier.Origin.CONTEXT, null);
+      }
       copier.ownership().saveTemporary(state.ownership);
       layer(before, null, ownersBefore, created, createdBy, key);
     } finally {
