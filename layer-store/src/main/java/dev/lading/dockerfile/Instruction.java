@@ -234,7 +234,7 @@ public sealed interface Instruction {
             | java.util.regex.Pattern.DOTALL);
 
     private static final java.util.regex.Pattern GIT = java.util.regex.Pattern.compile(
-        "^(?:(?:https?|git|ssh)://[^?#]*\\.git(?:#.*)?|git://.*|git@[^:/]+:.*|ssh://.*)$",
+        "^(?:(?:https?|git|ssh)://[^?#]*\\.git(?:[?#].*)?|git://.*|git@[^:/]+:.*|ssh://.*)$",
         java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.DOTALL);
 
     /** True when an ADD source is an http(s) URL of a file, to download. */
@@ -244,7 +244,7 @@ public sealed interface Instruction {
 
     /**
      * True when an ADD source is a git repository, as BuildKit tells one: an http(s) or ssh URL
-     * ending in {@code .git} (then an optional {@code #REF:SUBDIR}), a {@code git://} or
+     * ending in {@code .git} (then an optional {@code ?QUERY} or {@code #REF:SUBDIR}), a {@code git://} or
      * {@code ssh://} URL, or {@code git@host:path}.
      */
     public static boolean isGit(String source) {

@@ -152,6 +152,7 @@ class InstructionsTest {
     assertFalse(((Copy) only("COPY --parents=false a /b\n")).parents());    Add git = (Add) only("ADD --keep-git-dir https://github.com/moby/buildkit.git#v0.14.1:docs /d\n");
     assertTrue(git.keepGitDir());
     for (String repo : List.of("https://github.com/moby/buildkit.git#v0.14.1:docs", "git@github.com:moby/buildkit.git",
+        "https://github.com/moby/buildkit.git?tag=v0.14.1&subdir=docs",
         "git://host/repo", "ssh://git@host/repo")) {
       assertTrue(Add.isGit(repo) && !Add.isUrl(repo), repo);
     }

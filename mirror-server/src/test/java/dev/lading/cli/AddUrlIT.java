@@ -188,7 +188,7 @@ class AddUrlIT {
       serveRepository(server, bare);
       String repo = server.url("/repo.git");
       Path ctx = context("git", "FROM BASE\nADD " + repo + " /src\nADD " + repo + "#v1:docs /docs/\n"
-          + "ADD --keep-git-dir " + repo + "#main /kept/\n");
+          + "ADD --keep-git-dir " + repo + "#main /kept/\nADD " + repo + "?tag=v1&subdir=docs /query/\n");
       Processes.Result built = lading("build", "-t", "git:1", ctx.toString());
       assertEquals(0, built.exitCode(), built.output());
       List<TreeMap<String, String>> layers = LayerListing.layers(shared.resolve("store"), "docker.io/library/git:1");
@@ -196,25 +196,31 @@ class AddUrlIT {
           + " src/docs/=d 755 0:0, src/docs/a.md=f 644 0:0}", layers.get(1).toString(), "no .git, git's modes");
       assertEquals("{docs/=d 755 0:0, docs/a.md=f 644 0:0}", layers.get(2).toString());
       assertTrue(layers.get(3).containsKey("kept/.git/HEAD"), layers.get(3).toString());
+      assertEquals("{query/=d 755 0:0, query/a.md=f 644 0:0}", layers.get(4).toString(), "BuildKit's query form");
       Path rootfs = shared.resolve("git-unpacked");
       assertEquals(0, lading("unpack", "-q", "store:git:1", rootfs.toString()).exitCode());
       assertEquals(java.time.Instant.parse("2024-01-02T03:04:05Z"),
           Files.getLastModifiedTime(rootfs.resolve("src/README")).toInstant(), "the commit's time");
 
       Processes.Result again = lading("build", "-t", "git:1", ctx.toString());
-      assertTrue(again.output().contains("built 0 layers (3 from the step cache)"), again.output());
+      assertTrue(again.output().contains("built 0 layers (4 from the step cache)"), again.output());
       Files.writeString(work.resolve("README"), "two\n");
       git(work, "commit", "-q", "-am", "two");
       git(work, "push", "-q", bare.toString(), "main");
       serveRepository(server, bare);
       Processes.Result moved = lading("build", "-t", "git:1", ctx.toString());
       assertEquals(0, moved.exitCode(), moved.output());
-      assertTrue(moved.output().contains("built 3 layers into"), "main moved: " + moved.output());
+      assertTrue(moved.output().contains("built 4 layers into"), "main moved: " + moved.output());
 
       Path missing = context("git-missing", "FROM BASE\nADD " + repo + "#nope /src\n");
       Processes.Result failed = lading("build", missing.toString());
       assertEquals(1, failed.exitCode(), failed.output());
       assertTrue(failed.output().contains("the repository has no branch or tag nope"), failed.output());
+      Path wrong = context("git-checksum", "FROM BASE\nADD " + repo + "?branch=main&checksum=0000000 /src\n");
+      Processes.Result mismatch = lading("build", wrong.toString());
+      assertEquals(1, mismatch.exitCode(), mismatch.output());
+      assertTrue(mismatch.output().contains("not the checksum 0000000; the ref moved, or the checksum is wrong"),
+          mismatch.output());
     }
   }
 }

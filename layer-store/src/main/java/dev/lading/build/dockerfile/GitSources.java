@@ -39,17 +39,69 @@ final class GitSources implements AutoCloseable {
   private final Map<String, String> commits = new HashMap<>();
   private int checkouts;
 
-  /** A repository address split as BuildKit reads its fragment: {@code URL#REF:SUBDIR}. */
-  record GitRef(String remote, String ref, String subdir) {
-    static GitRef parse(String source) {
-      int hash = source.indexOf('#');
-      if (hash < 0) {
-        return new GitRef(source, "", "");
+  /**
+   * A repository address as BuildKit reads it: {@code URL#REF:SUBDIR}, or with a query
+   * ({@code URL?ref=|tag=|branch=...&subdir=...&checksum=COMMIT&keep-git-dir&submodules=false}).
+   *
+   * @param checksum the commit the ref must name (or, without a ref, the commit to take); may be a prefix
+   * @param keepGitDir the query's keep-git-dir, else null
+   * @param submodules false when the query says submodules=false
+   */
+  record GitRef(String remote, String ref, String subdir, String checksum, Boolean keepGitDir, boolean submodules) {
+    static GitRef parse(String source, Instruction.Location at) throws BuildException {
+      try {
+        return parse(source);
+      } catch (BuildException e) {
+        throw new BuildException("line " + at.line() + ": " + e.getMessage());
       }
-      String fragment = source.substring(hash + 1);
+    }
+
+    static GitRef parse(String source) throws BuildException {
+      int hash = source.indexOf('#');
+      String address = hash < 0 ? source : source.substring(0, hash);
+      String fragment = hash < 0 ? "" : source.substring(hash + 1);
       int colon = fragment.indexOf(':');
-      return new GitRef(source.substring(0, hash), colon < 0 ? fragment : fragment.substring(0, colon),
-          colon < 0 ? "" : fragment.substring(colon + 1));
+      String ref = colon < 0 ? fragment : fragment.substring(0, colon);
+      String subdir = colon < 0 ? "" : fragment.substring(colon + 1);
+      String checksum = "";
+      Boolean keep = null;
+      boolean submodules = true;
+      int question = address.indexOf('?');
+      if (question >= 0) {
+        for (String pair : address.substring(question + 1).split("&")) {
+          int eq = pair.indexOf('=');
+          String key = decode(eq < 0 ? pair : pair.substring(0, eq));
+          String value = eq < 0 ? null : decode(pair.substring(eq + 1));
+          switch (key) {
+            case "ref" -> ref = conflict("ref", ref, value, source);
+            case "tag" -> ref = conflict("ref", ref, "refs/tags/" + value, source);
+            case "branch" -> ref = conflict("ref", ref, "refs/heads/" + value, source);
+            case "subdir" -> subdir = conflict("subdir", subdir, value, source);
+            case "checksum", "commit" -> checksum = value == null ? "" : value;
+            case "keep-git-dir" -> keep = value == null || Boolean.parseBoolean(value);
+            case "submodules" -> submodules = value == null || Boolean.parseBoolean(value);
+            case "mtime" -> { } // files get the commit's time either way (reproducible)
+            default -> throw new BuildException("ADD " + source + ": unknown git query parameter " + key
+                + "; use ref, tag, branch, subdir, checksum, keep-git-dir or submodules");
+          }
+        }
+        address = address.substring(0, question);
+      }
+      return new GitRef(address, ref, subdir, checksum, keep, submodules);
+    }
+
+    private static String conflict(String what, String before, String value, String source) throws BuildException {
+      if (value == null || value.isEmpty()) {
+        throw new BuildException("ADD " + source + ": the git query parameter " + what + " has no value");
+      }
+      if (!before.isEmpty() && !before.equals(value)) {
+        throw new BuildException("ADD " + source + ": " + what + " conflicts: " + before + " vs " + value);
+      }
+      return value;
+    }
+
+    private static String decode(String s) {
+      return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
   }
 
@@ -60,8 +112,13 @@ final class GitSources implements AutoCloseable {
 
   /** What the step cache key says of {@code source}: the repository, the commit and the subdirectory. */
   String identity(String source, boolean keepGitDir, Instruction.Location at) throws IOException {
-    GitRef ref = GitRef.parse(source);
-    return ref.remote() + "\0" + commit(ref, at) + "\0" + ref.subdir() + (keepGitDir ? "\0.git" : "");
+    GitRef ref = GitRef.parse(source, at);
+    return ref.remote() + "\0" + commit(ref, at) + "\0" + ref.subdir() + (keeps(ref, keepGitDir) ? "\0.git" : "")
+        + (ref.submodules() ? "" : "\0no submodules");
+  }
+
+  private static boolean keeps(GitRef ref, boolean flag) {
+    return ref.keepGitDir() != null ? ref.keepGitDir() : flag;
   }
 
   /**
@@ -69,7 +126,7 @@ final class GitSources implements AutoCloseable {
    * checked out now.
    */
   Path tree(String source, boolean keepGitDir, Instruction.Location at) throws IOException {
-    GitRef ref = GitRef.parse(source);
+    GitRef ref = GitRef.parse(source, at);
     String commit = commit(ref, at);
     Path work = Files.createDirectories(dir).resolve("git-" + (++checkouts));
     Files.createDirectories(work);
@@ -82,9 +139,11 @@ final class GitSources implements AutoCloseable {
       git(at, source, work, "fetch", "-q", "--", ref.remote(), ref.ref().isEmpty() ? "HEAD" : ref.ref());
     }
     git(at, source, work, "-c", "advice.detachedHead=false", "checkout", "-q", commit);
-    git(at, source, work, "submodule", "update", "-q", "--init", "--recursive", "--depth", "1");
+    if (ref.submodules()) {
+      git(at, source, work, "submodule", "update", "-q", "--init", "--recursive", "--depth", "1");
+    }
     String time = git(at, source, work, "log", "-1", "--format=%ct", commit).strip();
-    normalize(work, FileTime.from(Long.parseLong(time), TimeUnit.SECONDS), keepGitDir);
+    normalize(work, FileTime.from(Long.parseLong(time), TimeUnit.SECONDS), keeps(ref, keepGitDir));
     log.accept("fetched " + ref.remote() + (ref.ref().isEmpty() ? "" : "#" + ref.ref()) + " (commit " + commit + ")");
     Path tree = ref.subdir().isEmpty() ? work : work.resolve(clean(ref.subdir(), source, at));
     if (!Files.isDirectory(tree, LinkOption.NOFOLLOW_LINKS)) {
@@ -96,7 +155,7 @@ final class GitSources implements AutoCloseable {
 
   /** The commit {@code ref} names at the remote now, asked once per build. */
   private String commit(GitRef ref, Instruction.Location at) throws IOException {
-    String key = ref.remote() + "#" + ref.ref();
+    String key = ref.remote() + "#" + ref.ref() + "@" + ref.checksum();
     String known = commits.get(key);
     if (known != null) {
       return known;
@@ -104,6 +163,8 @@ final class GitSources implements AutoCloseable {
     String commit;
     if (COMMIT.matcher(ref.ref()).matches()) {
       commit = ref.ref();
+    } else if (ref.ref().isEmpty() && COMMIT.matcher(ref.checksum()).matches()) {
+      commit = ref.checksum(); // a commit named alone is fetched as it is
     } else {
       String name = ref.ref().isEmpty() ? "HEAD" : ref.ref();
       String listed = git(at, ref.remote(), null, "ls-remote", "--", ref.remote(), name);
@@ -113,6 +174,11 @@ final class GitSources implements AutoCloseable {
             + ": the repository has no branch or tag " + name + "; name a branch, a tag or a full commit");
       }
     }
+    if (!ref.checksum().isEmpty() && !commit.startsWith(ref.checksum())) {
+      throw new BuildException("line " + at.line() + ": ADD " + ref.remote() + ": " + (ref.ref().isEmpty() ? "HEAD"
+          : ref.ref()) + " is the commit " + commit + ", not the checksum " + ref.checksum()
+          + "; the ref moved, or the checksum is wrong");
+    }
     commits.put(key, commit);
     return commit;
   }
@@ -121,8 +187,8 @@ final class GitSources implements AutoCloseable {
   static String pick(String lsRemote, String name) {
     Map<String, String> refs = new HashMap<>();
     lsRemote.lines().map(l -> l.split("\t")).filter(f -> f.length == 2).forEach(f -> refs.put(f[1], f[0]));
-    for (String candidate : List.of("refs/tags/" + name + "^{}", "refs/tags/" + name, "refs/heads/" + name,
-        name)) {
+    for (String candidate : List.of(name + "^{}", "refs/tags/" + name + "^{}", "refs/tags/" + name,
+        "refs/heads/" + name, name)) {
       if (refs.containsKey(candidate)) {
         return refs.get(candidate);
       }
