@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * {@code REF} is now ({@code git ls-remote}) and fetches nothing when it has not moved. Every file's
  * time is the commit's, so that the layer depends on the commit only, not on when it was fetched.
  * git reaches the network with its own settings (http_proxy and the like, ~/.gitconfig credentials,
- * ssh for {@code git@} addresses), never prompting.
+ * ssh for {@code git@} addresses, with the build's default ssh agent as BuildKit's), never prompting.
  */
 final class GitSources implements AutoCloseable {
   private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
@@ -37,6 +37,7 @@ final class GitSources implements AutoCloseable {
   private final Path dir;
   private final Consumer<String> log;
   private final Map<String, String> commits = new HashMap<>();
+  private final Path sshAgent;
   private int checkouts;
 
   /**
@@ -105,9 +106,11 @@ final class GitSources implements AutoCloseable {
     }
   }
 
-  GitSources(Path dir, Consumer<String> log) {
+  /** @param sshAgent the socket of the build's default ssh agent ({@code --ssh default}), or null */
+  GitSources(Path dir, Consumer<String> log, Path sshAgent) {
     this.dir = dir;
     this.log = log;
+    this.sshAgent = sshAgent;
   }
 
   /** What the step cache key says of {@code source}: the repository, the commit and the subdirectory. */
@@ -228,12 +231,12 @@ final class GitSources implements AutoCloseable {
     return clean;
   }
 
-  private static boolean tryGit(Path work, String... args) throws IOException {
+  private boolean tryGit(Path work, String... args) throws IOException {
     return run(work, args).exit == 0;
   }
 
   /** Runs git; its output, or a BuildException with its last line and what to check. */
-  private static String git(Instruction.Location at, String source, Path work, String... args) throws IOException {
+  private String git(Instruction.Location at, String source, Path work, String... args) throws IOException {
     Result r = run(work, args);
     if (r.exit != 0) {
       List<String> lines = r.output.strip().lines().toList();
@@ -246,7 +249,7 @@ final class GitSources implements AutoCloseable {
 
   private record Result(int exit, String output) {}
 
-  private static Result run(Path work, String... args) throws IOException {
+  private Result run(Path work, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of("git"));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
@@ -255,6 +258,9 @@ final class GitSources implements AutoCloseable {
     }
     pb.environment().put("GIT_TERMINAL_PROMPT", "0"); // fail, never wait for a password
     pb.environment().put("GIT_ASKPASS", "true");
+    if (sshAgent != null) { // git@ and ssh:// addresses sign with the agent the build was given
+      pb.environment().put("SSH_AUTH_SOCK", sshAgent.toString());
+    }
     Process p;
     try {
       p = pb.start();

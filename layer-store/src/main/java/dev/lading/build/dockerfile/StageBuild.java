@@ -326,7 +326,8 @@ final class StageBuild {
     boolean keepGitDir = c instanceof Instruction.Add a && a.keepGitDir();
     try (UrlSources downloads = new UrlSources(transfer, dir.resolveSibling(dir.getFileName() + "-downloads"),
         listener::info);
-        GitSources repositories = new GitSources(dir.resolveSibling(dir.getFileName() + "-git"), listener::info)) {
+        GitSources repositories = new GitSources(dir.resolveSibling(dir.getFileName() + "-git"), listener::info,
+            options.sshAgents().get("default"))) {
       StringBuilder what = new StringBuilder(source.identity() != null ? source.identity()
           : ContextSources.fingerprint(source.root(), source.ignore(), flags, local, inline, location,
               keyword).toString());
