@@ -38,9 +38,21 @@ public final class ImageRunner {
    * @param workdir replaces the image's working directory when not null
    * @param user replaces the image's user when not null
    * @param platform the image to pick from an index; null for this machine's
+   * @param network false to run the command without IPv4 and IPv6 sockets ({@code --network none})
    */
   public record Options(ExecutorChoice.Kind executor, List<String> entrypoint, List<String> command,
-      List<String> env, String workdir, String user, Platform platform) {
+      List<String> env, String workdir, String user, Platform platform, boolean network) {
+    /** Options with the network. */
+    public Options(ExecutorChoice.Kind executor, List<String> entrypoint, List<String> command,
+        List<String> env, String workdir, String user, Platform platform) {
+      this(executor, entrypoint, command, env, workdir, user, platform, true);
+    }
+
+    /** These options without the network ({@code false}), or with it. */
+    public Options withNetwork(boolean network) {
+      return new Options(executor, entrypoint, command, env, workdir, user, platform, network);
+    }
+
     public Options {
       Objects.requireNonNull(executor, "executor");
       entrypoint = entrypoint == null ? null : List.copyOf(entrypoint);
@@ -77,7 +89,7 @@ public final class ImageRunner {
         ? HostRootedLinks.root(RootfsSnapshot.take(rootfs)) : null;
     RunSpec spec = new RunSpec(rootfs, argv, env,
         options.workdir() != null ? options.workdir() : run.workingDir(),
-        options.user() != null ? options.user() : run.user(), ownership, List.of(), tree);
+        options.user() != null ? options.user() : run.user(), ownership, List.of(), tree, options.network());
     return choice.executor().run(spec, output);
   }
 

@@ -27,6 +27,11 @@ final class RunCommand implements Callable<Integer> {
           + " host's, else proot.")
   String executor;
 
+  @Option(names = "--network", paramLabel = "default|none|host", defaultValue = "default",
+      description = "none: the command cannot make IPv4 or IPv6 sockets (as RUN --network=none); default and"
+          + " host: the host's network.")
+  String network;
+
   @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Set an environment variable.")
   List<String> env = new ArrayList<>();
 
@@ -53,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
     ImageLocation src = ImageLocation.parse(ImageLocation.hasTransport(image) ? image : "store:" + image);
     ImageRunner.Options options = new ImageRunner.Options(ExecutorChoice.Kind.parse(executor),
         entrypoint == null ? null : entrypoint.isEmpty() ? List.of() : List.of(entrypoint), command,
-        env, workdir, user, transfer.platformOrNull());
+        env, workdir, user, transfer.platformOrNull()).withNetwork(!BuildCommand.networkNone(network, "--network"));
     try (GlobalOptions.CommandStore store = global.storeFor(src)) {
       // Owned: what a killed run leaves here goes with the next build (OwnedTempDirectory), which first
       // moves back any cache a killed build had in its root; a run does not sweep.

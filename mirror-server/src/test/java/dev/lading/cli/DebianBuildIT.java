@@ -145,7 +145,8 @@ class DebianBuildIT {
           + "RUN " + connect + " && echo connected\n"
           + "RUN --network=none " + connect + " 2>&1 || echo \"offline, exit $?\"\n"
           + "RUN --network=none getent hosts deb.debian.org || echo \"no name, exit $?\"\n");
-      Processes.Result build = lading("network", "build", "--executor", executor, ctx.toString());
+      Processes.Result build = lading("network", "build", "--executor", executor, "-t", "net:" + executor,
+          ctx.toString());
       assertEquals(0, build.exitCode(), build.output());
       assertTrue(build.output().contains("  connected"), build.output());
       assertTrue(build.output().contains("socket: Network is unreachable"), build.output());
@@ -159,6 +160,15 @@ class DebianBuildIT {
       assertTrue(none.output().contains("line 2: RUN " + connect + " && echo connected failed with exit code 1"),
           none.output());
       assertTrue(none.output().contains("socket: Network is unreachable"), none.output());
+      // lading run --network none: the same for a smoke test of the image.
+      Processes.Result offline = lading("network", "run", "--executor", executor, "--network", "none",
+          "store:net:" + executor, "--", "bash", "-c", connect.substring("bash -c '".length(), connect.length() - 1));
+      assertEquals(1, offline.exitCode(), offline.output());
+      assertTrue(offline.output().contains("socket: Network is unreachable"), offline.output());
+      Processes.Result online = lading("network", "run", "--executor", executor, "store:net:" + executor, "--",
+          "bash", "-c", connect.substring("bash -c '".length(), connect.length() - 1) + " && echo connected");
+      assertEquals(0, online.exitCode(), online.output());
+      assertTrue(online.output().contains("connected"), online.output());
       Processes.Result bogus = lading("network", "build", "--network", "bridge", ctx.toString());
       assertEquals(1, bogus.exitCode(), bogus.output());
       assertTrue(bogus.output().contains("--network=bridge is not a network mode; use default, none or host"),
