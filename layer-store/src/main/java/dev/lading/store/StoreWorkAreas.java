@@ -1,7 +1,6 @@
 package dev.lading.store;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -63,23 +62,26 @@ public final class StoreWorkAreas {
    * Whether an owned directory holds a cache entry's data that a {@link #LENT_NOTE} says is lent
    * there. A borrower killed mid-step leaves it so, and the cache's next user moves it back (which
    * takes the build's knowledge of roots); until then no sweep may delete it with the directory.
-   * Read once, on the first question: most sweeps find nothing abandoned and never ask.
+   * Read once, on the first question: most sweeps find nothing abandoned and never ask. When the
+   * caches cannot be read (another user's, in a shared store), every directory is kept: the sweep
+   * is best effort and must lose nothing.
    */
   public Predicate<Path> lentCaches() {
     return new Predicate<>() {
-      private List<Path> lent;
+      private Optional<List<Path>> lent;
 
       @Override
       public boolean test(Path dir) {
         if (lent == null) {
           lent = readLentNotes();
         }
-        return lent.stream().anyMatch(p -> p.startsWith(dir));
+        return lent.isEmpty() || lent.get().stream().anyMatch(p -> p.startsWith(dir));
       }
     };
   }
 
-  private List<Path> readLentNotes() {
+  /** Where the caches' lent notes say their data is; empty when the caches cannot be read. */
+  private Optional<List<Path>> readLentNotes() {
     List<Path> lent = new ArrayList<>();
     try {
       for (Path cache : StoreMaintenance.list(layout.privateDir().resolve("cache"))) {
@@ -97,11 +99,10 @@ public final class StoreWorkAreas {
           }
         }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the store's caches to see what is lent: "
-          + e.getMessage(), e);
+    } catch (IOException unreadable) {
+      return Optional.empty();
     }
-    return lent;
+    return Optional.of(lent);
   }
 
   /**

@@ -113,4 +113,20 @@ class OwnedTempDirectoryTest {
     assertEquals(List.of(left), store.workAreas().removeAbandonedTempDirectories());
     assertFalse(Files.exists(tmp.resolve(".build-0123456789abcdef.owner")));
   }
+
+  @Test
+  void whenTheCachesCannotBeReadEveryAbandonedDirectoryIsKept() throws Exception {
+    // Whether a cache is lent into it cannot be known: the sweep keeps it and fails nothing.
+    Store store = store();
+    Path tmp = store.workAreas().newTempDirectory("x-").getParent();
+    Path left = Files.createDirectories(tmp.resolve("build-0123456789abcdef"));
+    Files.createFile(tmp.resolve(".build-0123456789abcdef.owner"));
+    Path caches = store.workAreas().cacheDirectory("mounts").getParent();
+    Files.createDirectories(caches.getParent());
+    Files.writeString(caches, "not a directory"); // unlistable, as another user's would be
+    assertEquals(List.of(), store.workAreas().removeAbandonedTempDirectories());
+    assertTrue(Files.isDirectory(left));
+    Files.delete(caches);
+    assertEquals(List.of(left), store.workAreas().removeAbandonedTempDirectories());
+  }
 }
