@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +24,13 @@ class OwnedTempDirectoryTest {
 
   private Store store() throws Exception {
     return Store.open(dir.resolve("store"));
+  }
+
+  /** What an owner killed with SIGKILL leaves in {@code tmp}: its directory and a free lock file. */
+  private static Path abandoned(Path tmp) throws IOException {
+    Path left = Files.createDirectories(tmp.resolve("build-0123456789abcdef"));
+    Files.createFile(tmp.resolve(".build-0123456789abcdef.owner"));
+    return left;
   }
 
   @Test
@@ -95,8 +103,7 @@ class OwnedTempDirectoryTest {
     // What a build killed during a RUN --mount=type=cache step leaves: the cache's data in its root.
     Store store = store();
     Path tmp = store.workAreas().newTempDirectory("x-").getParent();
-    Path left = Files.createDirectories(tmp.resolve("build-0123456789abcdef"));
-    Files.createFile(tmp.resolve(".build-0123456789abcdef.owner"));
+    Path left = abandoned(tmp);
     Path data = Files.createDirectories(left.resolve("rootfs/root/.m2"));
     Files.writeString(data.resolve("settings.xml"), "kept");
     Path entry = Files.createDirectories(store.workAreas().cacheDirectory("mounts").resolve("0a1b"));
@@ -119,8 +126,7 @@ class OwnedTempDirectoryTest {
     // Whether a cache is lent into it cannot be known: the sweep keeps it and fails nothing.
     Store store = store();
     Path tmp = store.workAreas().newTempDirectory("x-").getParent();
-    Path left = Files.createDirectories(tmp.resolve("build-0123456789abcdef"));
-    Files.createFile(tmp.resolve(".build-0123456789abcdef.owner"));
+    Path left = abandoned(tmp);
     Path caches = store.workAreas().cacheDirectory("mounts").getParent();
     Files.createDirectories(caches.getParent());
     Files.writeString(caches, "not a directory"); // unlistable, as another user's would be

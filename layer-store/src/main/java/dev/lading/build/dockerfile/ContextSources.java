@@ -116,6 +116,16 @@ final class ContextSources {
   }
 
   /**
+   * Copies the contents of {@code tree} (a git repository's checkout, {@link GitSources}) into
+   * {@code dest}, a directory whatever its last character, leaving out what {@code --exclude} does
+   * in any source directory; owners and modes as for the build context.
+   */
+  static void copyRepository(FileCopier copier, Path tree, String dest, Flags flags) throws IOException {
+    copier.copyTree(tree, dest, inner -> inclusion(flags.excludes(), inner, tree.resolve(inner)),
+        FileCopier.Origin.CONTEXT, null);
+  }
+
+  /**
    * What a COPY's or ADD's flags change in how sources are found and put: {@code --exclude} patterns,
    * {@code --parents}, and which archives are extracted.
    */
@@ -290,11 +300,7 @@ final class ContextSources {
   /** The paths a source pattern names, sorted; a missing or ignored one is an error. */
   private static List<Path> find(Path root, DockerIgnore ignore, String pattern,
       Instruction.Location location, String keyword) throws IOException {
-    String clean = Path.of("/" + pattern).normalize().toString().substring(1);
-    if (clean.startsWith("..")) {
-      throw new BuildException("line " + location.line() + ": " + keyword + " " + pattern
-          + " points outside the build context; sources must be inside it");
-    }
+    String clean = clean(pattern, pattern, location, keyword);
     Path realRoot = root.toRealPath();
     if (!clean.matches(".*[*?\\[].*")) {
       Path path = clean.isEmpty() ? realRoot : realRoot.resolve(clean);

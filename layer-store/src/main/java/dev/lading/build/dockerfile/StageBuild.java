@@ -29,6 +29,7 @@ import dev.lading.model.ImageConfig;
 import dev.lading.model.MediaTypes;
 import dev.lading.model.Platform;
 import dev.lading.store.Store;
+import dev.lading.store.StoreDirectory;
 import dev.lading.transfer.ImageLocation;
 import dev.lading.transfer.ImageTransfer;
 import dev.lading.transfer.UnpackOptions;
@@ -151,14 +152,19 @@ final class StageBuild {
     }
   }
 
+  /** Whether step {@code r} has the network: not when it or the build says none. */
+  private boolean network(Instruction.Run r) {
+    return r.network() && options.network();
+  }
+
   /**
    * What went wrong, said so that it can be acted on: a file error's message is only its path
    * (a context directory the building user cannot read, say).
    */
   private static String problem(Exception e) {
     if (e instanceof java.nio.file.AccessDeniedException denied) {
-      return "permission denied: " + denied.getFile() + " (the build runs as "
-          + System.getProperty("user.name", "?") + ", who must be able to read the build context)";
+      return "permission denied: " + denied.getFile() + " (the build runs as " + StoreDirectory.userName()
+          + ", who must be able to read the build context)";
     }
     if (e instanceof java.nio.file.NoSuchFileException missing) {
       return "no such file: " + missing.getFile();
@@ -224,7 +230,7 @@ final class StageBuild {
       if (RunInstructions.setsCapabilities(r) || RunInstructions.installsPackages(r)) {
         mountsKey.append("\nfile capabilities kept"); // layers cached before they were are not reused
       }
-      if (!r.network() || !options.network()) {
+      if (!network(r)) {
         mountsKey.append("\nnetwork none"); // its result may differ from the same step's with a network
       }
       Digest key = options.stepKey(state.chain, "RUN", String.join("\0", argv),
@@ -274,7 +280,7 @@ final class StageBuild {
     boolean walksHoldTheTree = mounted.targets().isEmpty();
     try {
       RunSpec spec = new RunSpec(state.rootfs, command, mounts.environment(r, env), state.workdir(), state.run().user(),
-          state.ownership, mounted.binds(), walksHoldTheTree ? before : null, r.network() && options.network());
+          state.ownership, mounted.binds(), walksHoldTheTree ? before : null, network(r));
       exit = executor.run(spec, line -> {
         if (capabilities != null && capabilities.take(line)) {
           return;
@@ -383,11 +389,7 @@ final class StageBuild {
       ContextSources.copy(copier, source.root(), recorded, source.ignore(), flags, local, inline, downloaded,
           dest, location, keyword);
       for (String git : gits) {
-        // The repository's contents into the destination, a directory whatever its last character.
-        Path tree = repositories.tree(git, keepGitDir, location);
-        copier.copyTree(tree, dest, inner -> flags.excludes().excluded(inner,
-            Files.isDirectory(tree.resolve(inner), java.nio.file.LinkOption.NOFOLLOW_LINKS))
-            ? FileCopier.Inclusion.SKIP : FileCopier.Inclusion.COPY, FileCopier.Origin.CONTEXT, null);
+        ContextSources.copyRepository(copier, repositories.tree(git, keepGitDir, location), dest, flags);
       }
       copier.ownership().saveTemporary(state.ownership);
       layer(before, null, ownersBefore, created, createdBy, key);
