@@ -44,9 +44,11 @@ final class RunFlags {
     Flags flags = new Flags().repeated("mount").string("network").string("security").repeated("device")
         .parse(flagWords);
     String network = flags.get("network").orElse("default");
-    if (!List.of("default", "none", "host").contains(network)) {
-      throw DockerfileException.of("RUN --network=" + network
-          + " is not a network mode; use default, none or host");
+    boolean offline;
+    try {
+      offline = NetworkMode.isNone(network, "RUN --network=" + network);
+    } catch (IllegalArgumentException e) {
+      throw DockerfileException.of(e.getMessage());
     }
     Optional<String> security = flags.get("security");
     if (security.isPresent() && !security.get().equals("sandbox")) {
@@ -70,7 +72,7 @@ final class RunFlags {
       }
       mounts.add(mount);
     }
-    return new Instruction.Run(at, command, mounts, heredocs, !network.equals("none"));
+    return new Instruction.Run(at, command, mounts, heredocs, !offline);
   }
 
   /** A {@code --mount} value: comma-separated {@code key=value} fields (CSV quoting allowed). */

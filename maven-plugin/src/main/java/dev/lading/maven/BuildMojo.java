@@ -9,6 +9,7 @@ import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.build.dockerfile.DockerfileFroms;
 import dev.lading.build.dockerfile.SshAgents;
 import dev.lading.dockerfile.Dockerfile;
+import dev.lading.dockerfile.NetworkMode;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.io.ByteSize;
 import dev.lading.model.ImageReference;
@@ -253,17 +254,8 @@ public class BuildMojo extends AbstractImageMojo {
         .withSshAgents(SshAgents.parseAll(sshAgents == null ? List.of()
             : sshAgents.stream().map(String::strip).toList(), System::getenv, "<sshAgent>"))
         .withCompressionLevel(compressionLevel == null ? DockerfileBuild.DEFAULT_COMPRESSION : compressionLevel)
-        .withNetwork(network == null || !network.strip().equals("none") ? checkedNetwork() : false));
-  }
-
-  /** {@code <network>} other than none: accepted when it is default or host. */
-  private boolean checkedNetwork() {
-    String mode = network == null ? "default" : network.strip();
-    if (!mode.equals("default") && !mode.equals("host")) {
-      throw new IllegalArgumentException("<network>" + mode + "</network> is not a network mode; use default,"
-          + " none or host");
-    }
-    return true;
+        .withNetwork(!NetworkMode.isNone(network == null ? "default" : network.strip(),
+            "<network>" + network + "</network>")));
   }
 
   /** The {@code <secrets>}, read now; a missing file or variable is named. */

@@ -4,6 +4,7 @@ import dev.lading.build.dockerfile.BuildSecret;
 import dev.lading.build.dockerfile.DockerfileBuild;
 import dev.lading.build.dockerfile.SshAgents;
 import dev.lading.dockerfile.Dockerfile;
+import dev.lading.dockerfile.NetworkMode;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.model.Platform;
 import dev.lading.store.Store;
@@ -136,7 +137,7 @@ final class BuildCommand implements Callable<Integer> {
     }
     options = options.withSecrets(given).withSshAgents(SshAgents.parseAll(sshAgents, System::getenv, "--ssh"))
         .withCompressionLevel(compressionLevel == null ? DockerfileBuild.DEFAULT_COMPRESSION : compressionLevel)
-        .withNetwork(!networkNone(network, "--network"));
+        .withNetwork(!NetworkMode.isNone(network, "--network=" + network));
     DockerfileBuild.Result result = new DockerfileBuild(store, images, new DockerfileBuild.Listener() {
       @Override
       public void info(String line) {
@@ -173,13 +174,4 @@ final class BuildCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Whether {@code mode} is none; default and host leave each step to its RUN. */
-  static boolean networkNone(String mode, String option) {
-    return switch (mode) {
-      case "none" -> true;
-      case "default", "host" -> false;
-      default -> throw new IllegalArgumentException(option + "=" + mode + " is not a network mode; use default,"
-          + " none or host");
-    };
-  }
 }

@@ -1,5 +1,6 @@
 package dev.lading.cli;
 
+import dev.lading.dockerfile.NetworkMode;
 import dev.lading.exec.ExecutorChoice;
 import dev.lading.exec.ImageRunner;
 import dev.lading.store.OwnedTempDirectory;
@@ -58,7 +59,8 @@ final class RunCommand implements Callable<Integer> {
     ImageLocation src = ImageLocation.parse(ImageLocation.hasTransport(image) ? image : "store:" + image);
     ImageRunner.Options options = new ImageRunner.Options(ExecutorChoice.Kind.parse(executor),
         entrypoint == null ? null : entrypoint.isEmpty() ? List.of() : List.of(entrypoint), command,
-        env, workdir, user, transfer.platformOrNull()).withNetwork(!BuildCommand.networkNone(network, "--network"));
+        env, workdir, user, transfer.platformOrNull())
+        .withNetwork(!NetworkMode.isNone(network, "--network=" + network));
     try (GlobalOptions.CommandStore store = global.storeFor(src)) {
       // Owned: what a killed run leaves here goes with the next build (OwnedTempDirectory), which first
       // moves back any cache a killed build had in its root; a run does not sweep.
