@@ -143,9 +143,7 @@ final class InstructionParser {
       inline.add(new Heredoc(marker.name(), body.content(), marker.expand(), marker.chomp(), marker.fd()));
     }
     List<String> excludes = flags.all("exclude");
-    for (String exclude : excludes) {
-      DockerIgnore.of(List.of(exclude), keyword + " --exclude"); // a bad pattern fails here, naming the line
-    }
+    DockerIgnore.of(excludes, keyword + " --exclude"); // a bad pattern fails here, naming the line
     if (keyword.equals("COPY")) {
       return new Instruction.Copy(at, sources, inline, destination, flags.get("from"),
           flags.get("chown"), flags.get("chmod"), flags.isTrue("link"), excludes, flags.isTrue("parents"));
@@ -160,7 +158,8 @@ final class InstructionParser {
 
   /**
    * ADD's remote sources, as BuildKit tells them apart: an http(s) URL is downloaded, a git
-   * repository ({@link Instruction.Add#isGit}) fetched; other schemes are errors. {@code --checksum} is for URLs only, and names a sha256 digest.
+   * repository ({@link Instruction.Add#isGit}) fetched; other schemes are errors. {@code --checksum}
+   * is for URLs only, and names a sha256 digest.
    */
   static Instruction.Add checkRemote(Instruction.Add add) throws DockerfileException {
     for (String source : add.sources()) {
