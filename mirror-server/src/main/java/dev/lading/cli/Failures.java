@@ -1,6 +1,6 @@
 package dev.lading.cli;
 
-import dev.lading.io.FileNameEncoding;
+import dev.lading.io.FileErrors;
 import dev.lading.store.WriteAccess;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,28 +38,27 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
     return USAGE;
   }
 
-  /** The message of the first cause that has one, which is where the core says what to do. */
+  /**
+   * The message of the first cause that has one, which is where the core says what to do, in the
+   * core's words for file errors (FileErrors), with what this process knows of the machine added.
+   */
   static String describe(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      String m = t.getMessage();
-      if (m != null && !m.isBlank()) {
-        if (t instanceof java.nio.file.NoSuchFileException) {
-          return "no such file: " + m;
-        }
-        if (t instanceof java.nio.file.AccessDeniedException) {
-          return "permission denied: " + m + ownerHint(m);
-        }
-        if (WriteAccess.isReadOnlyFileSystem(t)) {
-          String file = ((FileSystemException) t).getFile();
-          return "read-only file system: " + file + (file == null ? "" : readOnlyHint(file));
-        }
-        if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) {
-          return "cannot reach " + m + " (check the registry address and that it is running)";
-        }
-        return m + FileNameEncoding.hint(t);
-      }
+    Throwable t = FileErrors.saying(e);
+    if (t == null) {
+      return e.getClass().getSimpleName();
     }
-    return e.getClass().getSimpleName();
+    String m = t.getMessage();
+    if (t instanceof java.nio.file.AccessDeniedException) {
+      return FileErrors.describe(t) + ownerHint(m);
+    }
+    if (WriteAccess.isReadOnlyFileSystem(t)) {
+      String file = ((FileSystemException) t).getFile();
+      return "read-only file system: " + file + (file == null ? "" : readOnlyHint(file));
+    }
+    if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) {
+      return "cannot reach " + m + " (check the registry address and that it is running)";
+    }
+    return FileErrors.describe(t);
   }
 
   /**

@@ -458,6 +458,19 @@ class BuildIT {
   }
 
   @Test
+  void aContextFileTheBuildingUserCannotReadIsNamedWithWhatToDo() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(AsNobody.root(), "needs root to build as nobody");
+    Path ctx = context("unreadable", "FROM scratch\nCOPY secret.txt /secret.txt\n");
+    Path secret = Files.writeString(ctx.resolve("secret.txt"), "root's");
+    Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Processes.Result build = lading("store-unreadable", "build", ctx.toString());
+    assertEquals(1, build.exitCode(), build.output());
+    assertTrue(build.output().contains("line 2: COPY failed: permission denied: " + secret
+        + " (the build runs as nobody, who must be able to read the build context)"), build.output());
+    assertFalse(build.output().contains("Exception"), build.output());
+  }
+
+  @Test
   void anUnsupportedFlagIsAnErrorNamingTheLine() throws IOException {
     Path ctx = context("mount", "FROM BASE\n\nRUN --device=/dev/fuse true\n");
     Processes.Result build = lading("store-c", "build", ctx.toString());

@@ -18,6 +18,7 @@ import dev.lading.exec.ImageUser;
 import dev.lading.exec.Mounts;
 import dev.lading.exec.RootfsExecutor;
 import dev.lading.exec.RunSpec;
+import dev.lading.io.FileErrors;
 import dev.lading.io.FileTrees;
 import dev.lading.layer.LayerResult;
 import dev.lading.layer.OwnershipMap;
@@ -162,14 +163,9 @@ final class StageBuild {
    * (a context directory the building user cannot read, say).
    */
   private static String problem(Exception e) {
-    if (e instanceof java.nio.file.AccessDeniedException denied) {
-      return "permission denied: " + denied.getFile() + " (the build runs as " + StoreDirectory.userName()
-          + ", who must be able to read the build context)";
-    }
-    if (e instanceof java.nio.file.NoSuchFileException missing) {
-      return "no such file: " + missing.getFile();
-    }
-    return e.getMessage() != null ? e.getMessage() : e.toString();
+    String said = FileErrors.describe(e);
+    return said.startsWith("permission denied: ") ? said + " (the build runs as "
+        + StoreDirectory.userName() + ", who must be able to read the build context)" : said;
   }
 
   /** Takes the step's layer from the cache when it holds one for {@code key}. */
