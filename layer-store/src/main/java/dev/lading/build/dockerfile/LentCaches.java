@@ -1,10 +1,12 @@
 package dev.lading.build.dockerfile;
 
 import dev.lading.exec.HostRootedLinks;
+import dev.lading.io.FileErrors;
 import dev.lading.store.CacheLock;
 import dev.lading.store.Store;
 import dev.lading.store.StoreWorkAreas;
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Cache directories of {@code RUN --mount=type=cache} while they are lent into a build's root (an
@@ -35,15 +38,21 @@ final class LentCaches {
   /**
    * Moves back every cache directory left in the root of a build that died and whose entry nobody
    * uses now, before that root is removed (WorkDirectory): else the next user of the cache would
-   * find it gone with the root.
+   * find it gone with the root. Best effort, as the sweep it comes before: caches that cannot be
+   * read (another user's, in a shared store) or an entry that cannot be moved back fail no build;
+   * the sweep then keeps the root the note names (StoreWorkAreas#lentCaches), so nothing is lost.
    */
-  static void recoverAbandoned(Store store) throws IOException {
+  static void recoverAbandoned(Store store, Consumer<String> log) {
     Path root = store.workAreas().cacheDirectory(CacheMounts.CACHE_NAME);
     List<Path> entries = new ArrayList<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root,
         dir -> Files.exists(dir.resolve(StoreWorkAreas.LENT_NOTE)))) {
       dirs.forEach(entries::add);
     } catch (NoSuchFileException none) {
+      return;
+    } catch (IOException | DirectoryIteratorException unreadable) {
+      log.accept("cache mounts: cannot read " + root + " (" + FileErrors.describe(unreadable)
+          + "); caches left in the roots of dead builds stay there until a build can");
       return;
     }
     for (Path dir : entries) {
@@ -53,6 +62,9 @@ final class LentCaches {
         if (lock != null) {
           recover(dir.resolve("data"), dir.resolve(StoreWorkAreas.LENT_NOTE));
         }
+      } catch (IOException | RuntimeException e) {
+        log.accept("cache mounts: could not move the cache " + dir.getFileName() + " back from the root of a"
+            + " dead build (" + FileErrors.describe(e) + "); that root is kept until a build can");
       }
     }
   }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,7 +49,7 @@ final class WorkDirectory implements AutoCloseable {
 
   /** An owned directory of the store, after removing those of builds that are gone. */
   private static WorkDirectory inStore(Store store, Consumer<String> log) throws IOException {
-    LentCaches.recoverAbandoned(store); // what they had of RUN --mount=type=cache goes back first
+    LentCaches.recoverAbandoned(store, log); // what they had of RUN --mount=type=cache goes back first
     removed(store.workAreas().removeAbandonedTempDirectories(), log);
     OwnedTempDirectory owned = store.workAreas().newOwnedTempDirectory("build-");
     return new WorkDirectory(owned, null);
@@ -91,9 +92,10 @@ final class WorkDirectory implements AutoCloseable {
         .equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
       throw new BuildException("the work directory " + mine + " belongs to another user; give another --work-dir");
     }
-    LentCaches.recoverAbandoned(store); // on the store's file system, a cache may be in one of them
-    sweepByPid(mine, log);
-    removed(OwnedTempDirectory.removeAbandoned(mine, store.workAreas().lentCaches()), log);
+    LentCaches.recoverAbandoned(store, log); // on the store's file system, a cache may be in one of them
+    Predicate<Path> holdsACache = store.workAreas().lentCaches();
+    sweepByPid(mine, holdsACache, log);
+    removed(OwnedTempDirectory.removeAbandoned(mine, holdsACache), log);
     OwnedTempDirectory owned = OwnedTempDirectory.create(mine, "build-");
     return new WorkDirectory(owned, dir);
   }
@@ -162,14 +164,15 @@ final class WorkDirectory implements AutoCloseable {
 
   /**
    * Deletes what builds of this user left, named after their pid by Lading before owned directories,
-   * whose process is gone.
+   * whose process is gone, but for those a cache is still lent into.
    */
-  private static void sweepByPid(Path mine, Consumer<String> log) throws IOException {
+  private static void sweepByPid(Path mine, Predicate<Path> holdsACache, Consumer<String> log)
+      throws IOException {
     List<Path> left = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(mine)) {
       for (Path entry : entries) {
         Matcher m = NAMED_BY_PID.matcher(entry.getFileName().toString());
-        if (m.matches() && !OwnerProcess.mayRun(Long.parseLong(m.group(1)), entry)) {
+        if (m.matches() && !OwnerProcess.mayRun(Long.parseLong(m.group(1)), entry) && !holdsACache.test(entry)) {
           FileTrees.deleteTree(entry);
           left.add(entry);
         }

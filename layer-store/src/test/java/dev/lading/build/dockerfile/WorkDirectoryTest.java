@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lading.store.OwnedTempDirectory;
 import dev.lading.store.Store;
+import dev.lading.store.StoreWorkAreas;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,6 +110,43 @@ class WorkDirectoryTest {
     }
     try (WorkDirectory work = WorkDirectory.open(store, shm, false, log::add)) {
       assertTrue(work.path().startsWith(shm), work.path().toString());
+    }
+  }
+
+  @Test
+  void cachesThatCannotBeReadFailNoBuild() throws IOException {
+    // As another user's caches in a shared store: nothing can be moved back, the build goes on.
+    Store store = Store.open(dir.resolve("store"));
+    Path caches = store.workAreas().cacheDirectory(CacheMounts.CACHE_NAME);
+    Files.createDirectories(caches.getParent());
+    Files.writeString(caches, "not a directory");
+    try (WorkDirectory work = WorkDirectory.open(store, null, false, log::add)) {
+      assertTrue(Files.isDirectory(work.path()));
+    }
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("cache mounts: cannot read " + caches)), log.toString());
+  }
+
+  @Test
+  void aCacheThatCannotBeMovedBackKeepsTheDeadBuildsRootAndFailsNoBuild() throws IOException {
+    Store store = Store.open(dir.resolve("store"));
+    Path base = elsewhere();
+    Path mine = userDirectory(base);
+    Path dead = Files.createDirectories(mine.resolve("build-99999999-1/stage-0/rootfs"));
+    Path lent = Files.createDirectories(dead.resolve("root/.m2"));
+    Files.writeString(lent.resolve("settings.xml"), "kept");
+    Path entry = Files.createDirectories(store.workAreas().cacheDirectory(CacheMounts.CACHE_NAME).resolve("0a1b"));
+    Files.writeString(entry.resolve("data"), "a file where the directory goes back: the move fails");
+    Files.writeString(entry.resolve(StoreWorkAreas.LENT_NOTE), lent + "\n" + dead + "\n");
+    try (WorkDirectory work = WorkDirectory.open(store, base, false, log::add)) {
+      assertEquals("kept", Files.readString(lent.resolve("settings.xml")), "the root holding it is not swept");
+    }
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("cache mounts: could not move the cache 0a1b back")),
+        log.toString());
+
+    Files.delete(entry.resolve("data")); // once it can, the next build moves it back and sweeps the root
+    try (WorkDirectory work = WorkDirectory.open(store, base, false, log::add)) {
+      assertEquals("kept", Files.readString(entry.resolve("data/settings.xml")));
+      assertFalse(Files.exists(mine.resolve("build-99999999-1")));
     }
   }
 
