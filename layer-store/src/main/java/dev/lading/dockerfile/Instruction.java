@@ -154,9 +154,30 @@ public sealed interface Instruction {
    * @param mode the directory mode as written (octal), when given
    * @param uid the directory owner, when given
    * @param gid the directory group, when given
+   * @param from the stage or image whose {@code source} directory a new cache starts as, when
+   *     {@code from=} is written (else a new cache is empty)
+   * @param source that directory's path in {@code from} ({@code .}: all of it)
    */
   record CacheMount(String target, Optional<String> id, String sharing, boolean readOnly,
-      Optional<String> mode, Optional<String> uid, Optional<String> gid) implements Mount {
+      Optional<String> mode, Optional<String> uid, Optional<String> gid, Optional<String> from,
+      String source) implements Mount {
+    /** A cache that starts empty. */
+    public CacheMount(String target, Optional<String> id, String sharing, boolean readOnly,
+        Optional<String> mode, Optional<String> uid, Optional<String> gid) {
+      this(target, id, sharing, readOnly, mode, uid, gid, Optional.empty(), ".");
+    }
+
+    /**
+     * The words a step's cache key holds: a cache without {@code from=} keeps the words (and so
+     * the keys) it had before {@code from=} was read.
+     */
+    @Override
+    public String toString() {
+      return "CacheMount[target=" + target + ", id=" + id + ", sharing=" + sharing + ", readOnly="
+          + readOnly + ", mode=" + mode + ", uid=" + uid + ", gid=" + gid
+          + (from.isPresent() ? ", from=" + from.get() + ", source=" + source : "") + "]";
+    }
+
     /** The identity the cache is kept under: {@code id}, else the target, as BuildKit does. */
     public String cacheId() {
       return id.filter(s -> !s.isEmpty()).orElse(target);

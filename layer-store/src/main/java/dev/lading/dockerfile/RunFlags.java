@@ -17,7 +17,9 @@ import java.util.Optional;
  * The flags of RUN. What Lading does with each, decided flag by flag:
  *
  * <ul>
- *   <li>{@code --mount=type=cache,target=...[,id=][,sharing=][,ro][,mode=][,uid=][,gid=]}: supported.
+ *   <li>{@code --mount=type=cache,target=...[,id=][,sharing=][,ro][,mode=][,uid=][,gid=][,from=][,source=]}:
+ *       supported; with {@code from=}, a new cache starts as a copy of that stage's or image's
+ *       {@code source} directory, and each content of it is a cache of its own, as in BuildKit.
  *   <li>{@code --mount=type=bind,target=...[,from=][,source=][,rw]} (bind is the default type):
  *       supported; the step gets a copy, so what it writes there is dropped, as BuildKit drops it.
  *   <li>{@code --mount=type=tmpfs,target=...[,size=]}: supported, an empty directory ({@code size}
@@ -26,8 +28,6 @@ import java.util.Optional;
  *       supported, the secrets given to the build.
  *   <li>{@code --mount=type=ssh[,id=][,target=][,required][,mode=][,uid=][,gid=]}: supported, the
  *       ssh agents given to the build.
- *   <li>Cache mounts seeded {@code from=} a stage: refused, the build would not have what the
- *       command expects.
  *   <li>{@code --network=none}: the step cannot make IPv4 or IPv6 sockets (loopback included: with no
  *       network namespace, that is the line Lading can draw). {@code default} and {@code host}:
  *       accepted, both the host's network, which every step has without the flag (as buildah's
@@ -253,6 +253,8 @@ final class RunFlags {
     String mode = null;
     String uid = null;
     String gid = null;
+    String from = null;
+    String source = null;
     for (Field field : Field.all(fields)) {
       String key = field.key();
       String value = field.value();
@@ -266,9 +268,8 @@ final class RunFlags {
         case "mode": mode = required(key, value); break;
         case "uid": uid = required(key, value); break;
         case "gid": gid = required(key, value); break;
-        case "from": case "source": case "src":
-          throw DockerfileException.of("RUN --mount=type=cache with " + key
-              + "= (a cache seeded from another stage or image) is not supported; remove " + key + "=");
+        case "from": from = required(key, value); break;
+        case "source": case "src": source = required(key, value); break;
         case "required": case "size": case "env":
           throw DockerfileException.of("RUN --mount: unexpected key '" + key + "' for mount type 'cache'");
         default:
@@ -278,15 +279,23 @@ final class RunFlags {
     if (target == null || target.isEmpty()) {
       throw DockerfileException.of("RUN --mount=type=cache needs target=PATH");
     }
+    if (from != null && from.isEmpty()) {
+      throw DockerfileException.of("RUN --mount=type=cache: from= names no stage or image");
+    }
+    if (from == null && source != null) {
+      throw DockerfileException.of("RUN --mount=type=cache: source= is a path in the stage or image"
+          + " that from= names; add from=STAGE, or remove source=");
+    }
     CacheMount mount = new CacheMount(target, Optional.ofNullable(id), sharing, readOnly,
-        Optional.ofNullable(mode), Optional.ofNullable(uid), Optional.ofNullable(gid));
+        Optional.ofNullable(mode), Optional.ofNullable(uid), Optional.ofNullable(gid),
+        Optional.ofNullable(from), source == null || source.isEmpty() ? "." : source);
     return spec.contains("$") ? mount : validate(mount);
   }
 
   /** Checks the values that can only be judged once expanded. */
   static CacheMount validate(CacheMount given) throws DockerfileException {
     CacheMount mount = new CacheMount(given.target(), given.id(), given.sharing().toLowerCase(Locale.ROOT),
-        given.readOnly(), given.mode(), given.uid(), given.gid());
+        given.readOnly(), given.mode(), given.uid(), given.gid(), given.from(), given.source());
     if (!List.of("shared", "private", "locked").contains(mount.sharing())) {
       throw DockerfileException.of("RUN --mount: unsupported sharing value \"" + mount.sharing()
           + "\"; use shared, private or locked");
@@ -322,7 +331,7 @@ final class RunFlags {
     CacheMount m = (CacheMount) mount;
     CacheMount out = new CacheMount(expand.apply(m.target()), opt(m.id(), expand),
         expand.apply(m.sharing()), m.readOnly(), opt(m.mode(), expand), opt(m.uid(), expand),
-        opt(m.gid(), expand));
+        opt(m.gid(), expand), opt(m.from(), expand), expand.apply(m.source()));
     return validate(out);
   }
 

@@ -188,6 +188,10 @@ class ExpansionTest {
     assertEquals("/root/.cache", ((Instruction.CacheMount) run.mounts().get(0)).target());
     assertEquals("c-/root/.cache", ((Instruction.CacheMount) run.mounts().get(0)).cacheId());
     assertEquals("private", ((Instruction.CacheMount) run.mounts().get(0)).sharing());
+    Run seeded = (Run) last("FROM x\nARG STAGE=deps DIR=/go\n"
+        + "RUN --mount=type=cache,target=/c,from=$STAGE,source=$DIR/pkg go build\n", BuildArgs.none());
+    assertEquals(Optional.of("deps"), ((Instruction.CacheMount) seeded.mounts().get(0)).from());
+    assertEquals("/go/pkg", ((Instruction.CacheMount) seeded.mounts().get(0)).source());
     DockerfileException e = assertThrows(DockerfileException.class, () -> last(
         "FROM x\nARG S=sometimes\nRUN --mount=type=cache,target=/c,sharing=$S true\n", BuildArgs.none()));
     assertEquals(3, e.line());

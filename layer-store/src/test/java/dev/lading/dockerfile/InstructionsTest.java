@@ -88,6 +88,30 @@ class InstructionsTest {
   }
 
   @Test
+  void aCacheMountCarriesTheStageItStartsFrom() throws Exception {
+    Run run = (Run) only("RUN --mount=type=cache,target=/go/pkg/mod,from=deps,source=/go/pkg/mod "
+        + "--mount=type=cache,target=/c,from=deps go build\n");
+    assertEquals(List.of(
+        new CacheMount("/go/pkg/mod", Optional.empty(), "shared", false, Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.of("deps"), "/go/pkg/mod"),
+        new CacheMount("/c", Optional.empty(), "shared", false, Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.of("deps"), ".")), run.mounts());
+  }
+
+  @Test
+  void aCacheMountWithoutFromIsWordedAsBeforeFromWasRead() throws Exception {
+    // The words are in every step cache key: caches built before from= was read stay valid.
+    assertEquals("CacheMount[target=/root/.m2, id=Optional[m2], sharing=locked, readOnly=false,"
+        + " mode=Optional.empty, uid=Optional[1000], gid=Optional.empty]",
+        new CacheMount("/root/.m2", Optional.of("m2"), "locked", false, Optional.empty(),
+            Optional.of("1000"), Optional.empty()).toString());
+    assertEquals("CacheMount[target=/c, id=Optional.empty, sharing=shared, readOnly=false,"
+        + " mode=Optional.empty, uid=Optional.empty, gid=Optional.empty, from=deps, source=/x]",
+        new CacheMount("/c", Optional.empty(), "shared", false, Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.of("deps"), "/x").toString());
+  }
+
+  @Test
   void runCarriesItsBindAndTmpfsMounts() throws Exception {
     Run run = (Run) only("RUN --mount=type=bind,source=pom.xml,target=pom.xml "
         + "--mount=type=bind,from=build,src=/out,dst=/in,rw --mount=target=/ctx "

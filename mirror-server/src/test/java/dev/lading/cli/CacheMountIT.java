@@ -255,6 +255,47 @@ class CacheMountIT {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"fakechroot", "proot"})
+  void aCacheFromAStageStartsAsItsDirectoryAndANewSeedIsANewCache(String executor) throws IOException {
+    // The Go modules pattern: a stage downloads, the build's cache starts from what it downloaded.
+    String dockerfile = "FROM BASE AS deps\n"
+        + "ARG VERSION=v1\n"
+        + "RUN mkdir -p /deps/sub && echo $VERSION > /deps/module.txt && echo nested > /deps/sub/n\n"
+        + "FROM BASE\n"
+        + "RUN --mount=type=cache,target=/cache,from=deps,source=/deps \\\n"
+        + "    cat /cache/module.txt /cache/sub/n > /seen && echo more >> /cache/built\n"
+        + "RUN --mount=type=cache,target=/cache,from=deps,source=/deps,ro cat /cache/built > /built\n";
+    String store = "store-seeded-" + executor;
+    Path ctx = context("seeded-" + executor, dockerfile);
+    Processes.Result build = lading(true, store, "build", "--executor", executor, "-t", "seeded:1", ctx.toString());
+    assertEquals(0, build.exitCode(), build.output());
+    java.util.Map<String, String> files = filesOf(true, store, "seeded:1", "/seen", "/built");
+    assertEquals("v1\nnested", files.get("/seen"), "the cache started as the stage's /deps");
+    assertEquals("more", files.get("/built"), "the next step saw what the first wrote");
+    List<TreeMap<String, String>> layers = LayerListing.layers(shared.resolve(store), "docker.io/library/seeded:1");
+    assertEquals(List.of("seen"), List.copyOf(layers.get(layers.size() - 2).keySet()), "no cache in the layer");
+
+    Processes.Result again = lading(true, store, "build", "--executor", executor, "--no-cache", "-t", "seeded:1",
+        ctx.toString());
+    assertEquals(0, again.exitCode(), again.output());
+    assertEquals("more\nmore", filesOf(true, store, "seeded:1", "/built").get("/built"), "the cache was kept");
+
+    // Another seed is another cache, which starts from it (BuildKit keys the cache by its from= too).
+    Processes.Result v2 = lading(true, store, "build", "--executor", executor, "--build-arg", "VERSION=v2",
+        "-t", "seeded:2", ctx.toString());
+    assertEquals(0, v2.exitCode(), v2.output());
+    files = filesOf(true, store, "seeded:2", "/seen", "/built");
+    assertEquals("v2\nnested", files.get("/seen"));
+    assertEquals("more", files.get("/built"));
+
+    Path notADirectory = context("seeded-file-" + executor, "FROM BASE AS deps\nRUN echo x > /f\nFROM BASE\n"
+        + "RUN --mount=type=cache,target=/cache,from=deps,source=/f true\n");
+    Processes.Result refused = lading(true, store, "build", "--executor", executor, notADirectory.toString());
+    assertEquals(1, refused.exitCode(), refused.output());
+    assertTrue(refused.output().contains("source=/f: the source is not a directory in deps"), refused.output());
+  }
+
   @Test
   void pruneCacheDropsACacheThatGcKeeps() throws IOException {
     Path ctx = context("pruned", "FROM BASE\n"

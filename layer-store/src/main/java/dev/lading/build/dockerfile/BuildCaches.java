@@ -43,7 +43,8 @@ public final class BuildCaches {
     }
     for (Path entry : entries) {
       String name = entry.getFileName().toString();
-      if (id != null && !name.equals(CacheMounts.entryName(id))) {
+      // By the id written in it: a cache seeded from= a stage has an entry per seed, under one id.
+      if (id != null && !name.equals(CacheMounts.entryName(id)) && !cacheId(entry).equals(id)) {
         continue;
       }
       // Exclusive and without waiting: a build using the cache (any sharing) holds the lock.

@@ -71,6 +71,18 @@ final class CacheMounts {
   }
 
   /**
+   * What a new cache of {@code RUN --mount=type=cache,from=...} starts as: a directory of another
+   * stage or image.
+   */
+  interface Seed {
+    /** What the cache key says of the seed (the stage's key, the image's digest, and the path). */
+    String identity();
+
+    /** Makes {@code dir}, which does not exist, a copy of the seed's directory. */
+    void copyTo(Path dir) throws IOException;
+  }
+
+  /**
    * Makes {@code mounts} visible in {@code rootfs} for one step; closing the result undoes it.
    *
    * @param workdir the step's working directory (relative targets are under it, as in BuildKit)
@@ -82,7 +94,7 @@ final class CacheMounts {
     Mounted mounted = start(rootfs, ownership);
     try {
       for (CacheMount m : mounts) {
-        mounted.add(m, workdir, binds);
+        mounted.add(m, workdir, binds, null);
       }
       return mounted;
     } catch (IOException | RuntimeException e) {
@@ -122,8 +134,9 @@ final class CacheMounts {
      * Adds cache mount {@code m}.
      *
      * @param bind whether the executor binds; if not, the directory is moved into the root
+     * @param seed what a new cache starts as ({@code from=}), null for an empty directory
      */
-    void add(CacheMount m, String workdir, boolean bind) throws IOException {
+    void add(CacheMount m, String workdir, boolean bind, Seed seed) throws IOException {
       One one = start(m.target(), workdir);
       one.host = RootPaths.directory(rootfs, one.path, one.created::add);
       one.target = "/" + rootfs.relativize(one.host);
@@ -131,7 +144,8 @@ final class CacheMounts {
         throw new BuildException("RUN --mount=type=cache,target=" + m.target()
             + ": the target is the root of the image; name a directory");
       }
-      String entry = entryName(m.cacheId());
+      // A seeded cache is one per id and seed, as BuildKit keys it by the id and the from= content.
+      String entry = entryName(seed == null ? m.cacheId() : m.cacheId() + "\0" + seed.identity());
       for (One other : ones) {
         if (entry.equals(other.entry)) {
           // The second would wait for the lock the first holds.
@@ -147,10 +161,13 @@ final class CacheMounts {
       String sharing = m.sharing();
       if (m.readOnly()) {
         // A read-only mount is a copy: the cache is only read, under a shared lock, for the copy.
-        try (CacheLock lock = sharedLock(entry, one)) {
-          one.source = Files.createDirectories(newTemporary("ro-cache-"));
+        try (CacheLock lock = sharedLock(entry, one, seed)) {
+          one.source = newTemporary("ro-cache-");
           if (Files.isDirectory(data)) {
+            Files.createDirectories(one.source);
             TreeCopy.copy(data, one.source);
+          } else if (seed != null) {
+            seed.copyTo(one.source);
           }
           one.temporary = true;
         }
@@ -160,13 +177,17 @@ final class CacheMounts {
           log.accept("cache " + m.cacheId() + " is in use by another build: this step gets an empty"
               + " private directory (sharing=private)");
           one.source = newTemporary("private-cache-");
+          if (seed != null) {
+            seed.copyTo(one.source);
+          }
           one.temporary = true;
         } else {
           LentCaches.recover(one.data, one.journal);
+          seedIfNew(one, seed);
           one.source = data;
         }
       } else if (sharing.equals("shared") && bind) {
-        one.lock = sharedLock(entry, one);
+        one.lock = sharedLock(entry, one, seed);
         one.source = data;
       } else {
         // locked, or shared where the directory must move into the root: one user at a time.
@@ -178,6 +199,7 @@ final class CacheMounts {
           one.lock = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, true);
         }
         LentCaches.recover(one.data, one.journal);
+        seedIfNew(one, seed);
         one.source = data;
       }
       if (!one.temporary) {
@@ -286,10 +308,11 @@ final class CacheMounts {
      * A shared lock on a cache whose directory is in place: a directory left in a dead build's root
      * is moved back first, which needs the exclusive lock.
      */
-    private CacheLock sharedLock(String entry, One one) throws IOException {
+    private CacheLock sharedLock(String entry, One one, Seed seed) throws IOException {
       for (int attempt = 0; ; attempt++) {
         try (CacheLock exclusive = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, true)) {
           LentCaches.recover(one.data, one.journal);
+          seedIfNew(one, seed);
         }
         CacheLock shared = store.workAreas().lockCacheEntry(CACHE_NAME, entry, true, true);
         if (Files.isDirectory(one.data) || attempt == 10) {
@@ -297,6 +320,23 @@ final class CacheMounts {
         }
         shared.close(); // an exclusive user took it in between: it moves it back when done
       }
+    }
+
+    /**
+     * Makes a new seeded cache's data a copy of its seed; the caller holds the entry exclusively.
+     * Copied beside it and renamed into place: a build killed while copying leaves no half cache.
+     */
+    private void seedIfNew(One one, Seed seed) throws IOException {
+      if (seed == null || Files.isDirectory(one.data, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      Path copy = one.data.resolveSibling("data.seeding");
+      if (Files.exists(copy, LinkOption.NOFOLLOW_LINKS)) {
+        FileTrees.deleteTree(copy); // a killed build's
+      }
+      Files.createDirectories(copy.getParent());
+      seed.copyTo(copy);
+      Files.move(copy, one.data, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Records the cache directory's intended owner and mode for the step (fakeroot shows them). */

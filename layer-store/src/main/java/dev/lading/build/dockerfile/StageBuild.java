@@ -206,21 +206,31 @@ final class StageBuild {
     expander.runEnvironment().forEach((k, v) -> env.add(k + "=" + v));
     String createdBy = "RUN " + String.join(" ", argv);
     // A bind mount's source is put on disk only when the step must run; its contents are in the key.
-    Map<Instruction.BindMount, Sources> bound = new java.util.LinkedHashMap<>();
+    // So is a seeded cache's seed; its stage's key or image's digest is in the key.
+    StepMounts.Sourced sourced = new StepMounts.Sourced();
     Map<Optional<String>, Sources> roots = new java.util.HashMap<>(); // one per stage or image
     try {
       StringBuilder mountsKey = new StringBuilder(r.mounts().isEmpty() ? "" : r.mounts().toString());
       for (Instruction.Mount m : r.mounts()) {
-        if (m instanceof Instruction.BindMount b && !bound.containsKey(b)) {
+        if (m instanceof Instruction.BindMount b && !sourced.binds().containsKey(b)) {
           Sources source = roots.get(b.from());
           if (source == null) {
             source = sources(b.from(), r.location(), "RUN --mount=type=bind,from=");
             roots.put(b.from(), source);
           }
-          bound.put(b, source);
+          sourced.binds().put(b, source);
           mountsKey.append('\n').append(source.identity() != null ? source.identity()
               : ContextSources.fingerprint(source.root(), source.ignore(), ContextSources.Flags.NONE,
                   List.of(b.source()), List.of(), r.location(), "RUN --mount=type=bind: source").toString());
+        } else if (m instanceof Instruction.CacheMount c && c.from().isPresent()
+            && !sourced.seeds().containsKey(c)) {
+          Sources source = roots.get(c.from());
+          if (source == null) {
+            source = sources(c.from(), r.location(), "RUN --mount=type=cache,from=");
+            roots.put(c.from(), source);
+          }
+          sourced.seeds().put(c, source);
+          mountsKey.append("\ncache from ").append(source.identity());
         }
       }
       if (RunInstructions.setsCapabilities(r) || RunInstructions.installsPackages(r)) {
@@ -237,7 +247,7 @@ final class StageBuild {
       if (cached(key, created, createdBy)) {
         return;
       }
-      runStep(r, argv, env, bound, created, createdBy, key);
+      runStep(r, argv, env, sourced, created, createdBy, key);
     } finally {
       for (Sources source : roots.values()) {
         source.close();
@@ -246,7 +256,7 @@ final class StageBuild {
   }
 
   private void runStep(Instruction.Run r, List<String> argv, List<String> env,
-      Map<Instruction.BindMount, Sources> bound, Instant created, String createdBy, Digest key)
+      StepMounts.Sourced sourced, Instant created, String createdBy, Digest key)
       throws IOException {
     RunInstructions.requireRunnable(r, state.config.platform(), options.executor());
     Mounts.requireExec(state.rootfs); // before a base is unpacked for nothing
@@ -270,7 +280,7 @@ final class StageBuild {
     RootfsSnapshot[] afterRun = new RootfsSnapshot[1];
     // Mounted after the snapshot and gone before the next one: the mounts never reach the layer.
     StepMounts mounts = new StepMounts(store, dir, listener::info, options.secrets(), options.sshAgents());
-    CacheMounts.Mounted mounted = mounts.mount(r, bound, state.rootfs.toRealPath(), state.ownership,
+    CacheMounts.Mounted mounted = mounts.mount(r, sourced, state.rootfs.toRealPath(), state.ownership,
         state.workdir(), executor.binds());
     // The walks, before and after, are the tree the command sees unless something was moved into it.
     boolean walksHoldTheTree = mounted.targets().isEmpty();

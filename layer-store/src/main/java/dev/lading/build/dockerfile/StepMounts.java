@@ -1,6 +1,7 @@
 package dev.lading.build.dockerfile;
 
 import dev.lading.dockerfile.Instruction;
+import dev.lading.io.FileTrees;
 import dev.lading.layer.OwnershipMap;
 import dev.lading.store.Store;
 import java.io.IOException;
@@ -46,21 +47,34 @@ final class StepMounts {
   }
 
   /**
+   * Where the step's mounts with {@code from=} (or a bind mount's context) take their files: each
+   * bind mount's source, each seeded cache's seed. Put on disk only when the step runs.
+   */
+  record Sourced(Map<Instruction.BindMount, StageBuild.Sources> binds,
+      Map<Instruction.CacheMount, StageBuild.Sources> seeds) {
+    Sourced() {
+      this(new java.util.HashMap<>(), new java.util.HashMap<>());
+    }
+  }
+
+  /**
    * Puts {@code r}'s mounts in {@code rootfs}; closing the result undoes it.
    *
-   * @param bound where each bind mount's source is (put on disk here when it is not yet)
+   * @param sourced where bind mounts and seeded caches take their files (put on disk here when
+   *     they are not yet)
    * @param ownership the stage's ownership map file, given the mounts' owners for the step
    * @param executorBinds whether the executor binds caches (else they are moved in)
    */
-  CacheMounts.Mounted mount(Instruction.Run r, Map<Instruction.BindMount, StageBuild.Sources> bound,
-      Path rootfs, Path ownership, String workdir, boolean executorBinds) throws IOException {
+  CacheMounts.Mounted mount(Instruction.Run r, Sourced sourced, Path rootfs, Path ownership,
+      String workdir, boolean executorBinds) throws IOException {
     CacheMounts.Mounted mounted = new CacheMounts(store, work, log).start(rootfs, ownership);
     try {
       for (Instruction.Mount m : r.mounts()) {
         if (m instanceof Instruction.CacheMount c) {
-          mounted.add(c, workdir, executorBinds);
+          StageBuild.Sources seed = sourced.seeds().get(c);
+          mounted.add(c, workdir, executorBinds, seed == null ? null : seed(c, seed, r));
         } else if (m instanceof Instruction.BindMount b) {
-          bind(mounted, b, bound.get(b), r, workdir);
+          bind(mounted, b, sourced.binds().get(b), r, workdir);
         } else if (m instanceof Instruction.SecretMount x) {
           Optional<BuildSecret> secret = secret(r, x);
           if (secret.isPresent() && !x.target().isEmpty()) {
@@ -91,17 +105,9 @@ final class StepMounts {
 
   private void bind(CacheMounts.Mounted mounted, Instruction.BindMount b, StageBuild.Sources source,
       Instruction.Run r, String workdir) throws IOException {
-    if (source.fill() != null && filled.add(source)) {
-      source.fill().fill();
-    }
     Path content = mounted.temporary("bind-");
     String name = "/" + content.getFileName();
-    FileCopier copier = new FileCopier(content.getParent().toRealPath(), OwnershipMap.empty(), null, null, null)
-        .from(source.ownership() == null ? null : source.root().toRealPath());
-    Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
-        ? null : OwnershipMap.load(source.ownership()).entries()::get;
-    ContextSources.copy(copier, source.root(), recorded, source.ignore(), ContextSources.Flags.NONE,
-        List.of(b.source()), List.of(), List.of(), name, r.location(), "RUN --mount=type=bind: source");
+    FileCopier copier = copy(source, b.source(), content, r, "RUN --mount=type=bind: source");
     Map<String, OwnershipMap.Ownership> owners = new TreeMap<>();
     copier.ownership().entries().forEach((path, o) -> {
       if (path.equals(name) || path.startsWith(name + "/")) {
@@ -109,6 +115,48 @@ final class StepMounts {
       }
     });
     mounted.addCopy(content, b.target(), workdir, owners);
+  }
+
+  /**
+   * Copies {@code path} of {@code source} to {@code to} (which does not exist), as COPY copies it,
+   * after putting the source on disk when it is not yet; the copier tells the owners it recorded.
+   */
+  private FileCopier copy(StageBuild.Sources source, String path, Path to, Instruction.Run r, String what)
+      throws IOException {
+    if (source.fill() != null && filled.add(source)) {
+      source.fill().fill();
+    }
+    FileCopier copier = new FileCopier(to.getParent().toRealPath(), OwnershipMap.empty(), null, null, null)
+        .from(source.ownership() == null ? null : source.root().toRealPath());
+    Function<String, OwnershipMap.Ownership> recorded = source.ownership() == null
+        ? null : OwnershipMap.load(source.ownership()).entries()::get;
+    ContextSources.copy(copier, source.root(), recorded, source.ignore(), ContextSources.Flags.NONE,
+        List.of(path), List.of(), List.of(), "/" + to.getFileName(), r.location(), what);
+    return copier;
+  }
+
+  /**
+   * The seed of cache mount {@code c}: its {@code source} directory in {@code from}. The cache keeps
+   * files, not owners (as for any cache): the building user's, seen as root's by the step.
+   */
+  private CacheMounts.Seed seed(Instruction.CacheMount c, StageBuild.Sources from, Instruction.Run r) {
+    return new CacheMounts.Seed() {
+      @Override
+      public String identity() {
+        return from.identity() + " " + c.source();
+      }
+
+      @Override
+      public void copyTo(Path dir) throws IOException {
+        copy(from, c.source(), dir, r, "RUN --mount=type=cache: source");
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          FileTrees.deleteTree(dir);
+          throw new BuildException("line " + r.location().line() + ": RUN --mount=type=cache,from="
+              + c.from().orElse("") + ",source=" + c.source() + ": the source is not a directory in "
+              + c.from().orElse("") + "; name a directory");
+        }
+      }
+    };
   }
 
   /**

@@ -49,6 +49,94 @@ class CacheMountsTest {
     return new CacheMounts(store, work, log::add).mount(List.of(mounts), rootfs, "/", binds, null);
   }
 
+  /** A seed that copies {@code from} and counts its copies. */
+  private static final class CountingSeed implements CacheMounts.Seed {
+    final Path from;
+    final String identity;
+    int copies;
+
+    CountingSeed(Path from, String identity) {
+      this.from = from;
+      this.identity = identity;
+    }
+
+    @Override
+    public String identity() {
+      return identity;
+    }
+
+    @Override
+    public void copyTo(Path dir) throws IOException {
+      copies++;
+      Files.createDirectories(dir);
+      TreeCopy.copy(from, dir);
+    }
+  }
+
+  @Test
+  void aSeededCacheStartsAsItsSeedThenKeepsWhatStepsWrite() throws IOException {
+    Path deps = Files.createDirectories(dir.resolve("deps"));
+    Files.writeString(deps.resolve("module.jar"), "v1");
+    CountingSeed seed = new CountingSeed(deps, "stage 1 /deps");
+    for (boolean binds : List.of(false, true)) {
+      CacheMounts.Mounted m = new CacheMounts(store, work, log::add).start(rootfs, null);
+      m.add(mount("/var/cache/app", "mod", "locked"), "/", binds, seed);
+      Path seen = binds ? m.binds().get(0).source() : rootfs.resolve("var/cache/app");
+      assertEquals("v1", Files.readString(seen.resolve("module.jar")));
+      Files.writeString(seen.resolve("built-" + binds), "x");
+      m.close();
+    }
+    assertEquals(1, seed.copies, "copied when the cache is new, not again");
+    try (CacheMounts.Mounted m = new CacheMounts(store, work, log::add).start(rootfs, null)) {
+      m.add(mount("/var/cache/app", "mod", "locked"), "/", false, seed);
+      assertTrue(Files.exists(rootfs.resolve("var/cache/app/built-false")));
+      assertTrue(Files.exists(rootfs.resolve("var/cache/app/built-true")));
+    }
+
+    // Another seed (the stage changed) is another cache, as BuildKit keys it; the id alone, a third.
+    CountingSeed changed = new CountingSeed(deps, "stage 2 /deps");
+    try (CacheMounts.Mounted m = new CacheMounts(store, work, log::add).start(rootfs, null)) {
+      m.add(mount("/var/cache/app", "mod", "locked"), "/", false, changed);
+      assertFalse(Files.exists(rootfs.resolve("var/cache/app/built-false")));
+      assertTrue(Files.exists(rootfs.resolve("var/cache/app/module.jar")));
+    }
+    try (CacheMounts.Mounted m = mountIn(false, mount("/var/cache/app", "mod", "locked"))) {
+      try (var entries = Files.list(rootfs.resolve("var/cache/app"))) {
+        assertEquals(List.of(), entries.toList());
+      }
+    }
+    BuildCaches.Pruned pruned = BuildCaches.prune(store, "mod");
+    assertEquals(List.of("mod", "mod", "mod"), pruned.removed(), "pruned by the id it was given");
+  }
+
+  @Test
+  void aSeedThatFailsLeavesNoHalfCache() throws IOException {
+    CacheMounts.Seed failing = new CacheMounts.Seed() {
+      @Override
+      public String identity() {
+        return "stage 1 /x";
+      }
+
+      @Override
+      public void copyTo(Path to) throws IOException {
+        Files.createDirectories(to);
+        Files.writeString(to.resolve("half"), "x");
+        throw new IOException("disk full");
+      }
+    };
+    CacheMounts.Mounted m = new CacheMounts(store, work, log::add).start(rootfs, null);
+    assertThrows(IOException.class, () -> m.add(mount("/var/cache/app", "mod", "locked"), "/", false, failing));
+    m.close();
+    Path entry = store.workAreas().cacheDirectory(CacheMounts.CACHE_NAME)
+        .resolve(CacheMounts.entryName("mod\0stage 1 /x"));
+    assertFalse(Files.exists(entry.resolve("data")), "no data until the copy is whole");
+    CountingSeed seed = new CountingSeed(Files.createDirectories(dir.resolve("empty")), "stage 1 /x");
+    try (CacheMounts.Mounted again = new CacheMounts(store, work, log::add).start(rootfs, null)) {
+      again.add(mount("/var/cache/app", "mod", "locked"), "/", false, seed);
+      assertFalse(Files.exists(rootfs.resolve("var/cache/app/half")), "the killed copy's leftovers went");
+    }
+  }
+
   @Test
   void withoutBindsTheCacheIsRenamedIntoTheRootAndTheImagesDirectoryComesBack() throws IOException {
     try (CacheMounts.Mounted m = mountIn(false, mount("/var/cache/app", "app", "locked"))) {
