@@ -31,7 +31,7 @@ public final class BuildCaches {
 
   /** Deletes every cache ({@code id} null) or the cache {@code id}, skipping caches in use. */
   public static Pruned prune(Store store, String id) throws IOException {
-    Path root = store.workAreas().cacheDirectory(CacheMounts.CACHE_NAME);
+    Path root = store.workAreas().cacheDirectory(CacheEntries.CACHE_NAME);
     List<String> removed = new ArrayList<>();
     List<String> inUse = new ArrayList<>();
     long bytes = 0;
@@ -44,11 +44,11 @@ public final class BuildCaches {
     for (Path entry : entries) {
       String name = entry.getFileName().toString();
       // By the id written in it: a cache seeded from= a stage has an entry per seed, under one id.
-      if (id != null && !name.equals(CacheMounts.entryName(id)) && !cacheId(entry).equals(id)) {
+      if (id != null && !name.equals(CacheEntries.entryName(id)) && !cacheId(entry).equals(id)) {
         continue;
       }
       // Exclusive and without waiting: a build using the cache (any sharing) holds the lock.
-      try (CacheLock lock = store.workAreas().lockCacheEntry(CacheMounts.CACHE_NAME, name, false, false)) {
+      try (CacheLock lock = store.workAreas().lockCacheEntry(CacheEntries.CACHE_NAME, name, false, false)) {
         String cacheId = cacheId(entry);
         if (lock == null) {
           inUse.add(cacheId);

@@ -1,6 +1,5 @@
 package dev.lading.build.dockerfile;
 
-import dev.lading.digest.Digest;
 import dev.lading.dockerfile.Instruction.CacheMount;
 import dev.lading.exec.HostRootedLinks;
 import dev.lading.exec.RunSpec;
@@ -10,76 +9,40 @@ import dev.lading.layer.OwnershipMap.Ownership;
 import dev.lading.layer.RootPaths;
 import dev.lading.store.CacheLock;
 import dev.lading.store.Store;
-import dev.lading.store.StoreWorkAreas;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * The directories of {@code RUN --mount=type=cache}: one per cache id, kept in the store's
- * {@code mounts} cache directory ({@code <hex of the id>/data}), seen at the mount's target while a
- * step runs and never part of its layer. An executor that binds (proot) shows the directory at the
+ * The directories of {@code RUN --mount=type=cache} (kept in the store, taken per their sharing by
+ * {@link CacheEntries}) seen at the mount's target while a step runs, and never part of its layer. An executor that binds (proot) shows the directory at the
  * target; for one that cannot (fakechroot) the directory is renamed into the root for the step and
  * back afterwards, the image's own directory at the target moved aside meanwhile. A file
  * {@code away} names where the directory is while it is in a root, so that a build killed during the
  * step loses nothing: the next user of the cache moves it back ({@link LentCaches}).
  *
- * <p>Sharing, per BuildKit: {@code locked} waits for every other user; {@code shared} lets steps of
- * several builds use the cache at once where the executor binds, and waits where the directory has
- * to be moved (it can be in one root only); {@code private} takes the cache when it is free and
- * otherwise gives the step a new, empty directory that is dropped afterwards. A read-only mount is a
- * copy of the cache, dropped after the step: what the step writes there is lost.
- *
  * <p>A step's bind and tmpfs mounts go through the same {@link Mounted}: their content is the
  * step's own (a copy, an empty directory), so it is always moved in, and dropped afterwards.
  */
 final class CacheMounts {
-  /** The store cache directory holding the mounts. */
-  static final String CACHE_NAME = "mounts";
-
-  private final Store store;
-  private final Path root;
+  private final CacheEntries entries;
   private final Path work;
-  private final Consumer<String> log;
   private int temporaries;
 
   /** Mounts kept in {@code store}; temporary directories go into {@code work}. */
   CacheMounts(Store store, Path work, Consumer<String> log) {
-    this.store = store;
-    this.root = store.workAreas().cacheDirectory(CACHE_NAME);
+    this.entries = new CacheEntries(store, this::newTemporary, log);
     this.work = work;
-    this.log = log;
-  }
-
-  /** The entry name of cache id {@code id}: a hash, so that any id is a safe file name. */
-  static String entryName(String id) {
-    return Digest.of(id.getBytes(StandardCharsets.UTF_8)).hex();
-  }
-
-  /**
-   * What a new cache of {@code RUN --mount=type=cache,from=...} starts as: a directory of another
-   * stage or image.
-   */
-  interface Seed {
-    /** What the cache key says of the seed (the stage's key, the image's digest, and the path). */
-    String identity();
-
-    /** Makes {@code dir}, which does not exist, a copy of the seed's directory. */
-    void copyTo(Path dir) throws IOException;
   }
 
   /**
@@ -136,7 +99,7 @@ final class CacheMounts {
      * @param bind whether the executor binds; if not, the directory is moved into the root
      * @param seed what a new cache starts as ({@code from=}), null for an empty directory
      */
-    void add(CacheMount m, String workdir, boolean bind, Seed seed) throws IOException {
+    void add(CacheMount m, String workdir, boolean bind, CacheEntries.Seed seed) throws IOException {
       One one = start(m.target(), workdir);
       one.host = RootPaths.directory(rootfs, one.path, one.created::add);
       one.target = "/" + rootfs.relativize(one.host);
@@ -144,8 +107,7 @@ final class CacheMounts {
         throw new BuildException("RUN --mount=type=cache,target=" + m.target()
             + ": the target is the root of the image; name a directory");
       }
-      // A seeded cache is one per id and seed, as BuildKit keys it by the id and the from= content.
-      String entry = entryName(seed == null ? m.cacheId() : m.cacheId() + "\0" + seed.identity());
+      String entry = CacheEntries.entryName(m, seed);
       for (One other : ones) {
         if (entry.equals(other.entry)) {
           // The second would wait for the lock the first holds.
@@ -154,60 +116,12 @@ final class CacheMounts {
         }
       }
       one.entry = entry;
-      Path dir = root.resolve(entry);
-      Path data = dir.resolve("data");
-      one.data = data;
-      one.journal = dir.resolve(StoreWorkAreas.LENT_NOTE);
-      String sharing = m.sharing();
-      if (m.readOnly()) {
-        // A read-only mount is a copy: the cache is only read, under a shared lock, for the copy.
-        try (CacheLock lock = sharedLock(entry, one, seed)) {
-          one.source = newTemporary("ro-cache-");
-          if (Files.isDirectory(data)) {
-            Files.createDirectories(one.source);
-            TreeCopy.copy(data, one.source);
-          } else if (seed != null) {
-            seed.copyTo(one.source);
-          }
-          one.temporary = true;
-        }
-      } else if (sharing.equals("private")) {
-        one.lock = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, false);
-        if (one.lock == null) {
-          log.accept("cache " + m.cacheId() + " is in use by another build: this step gets an empty"
-              + " private directory (sharing=private)");
-          one.source = newTemporary("private-cache-");
-          if (seed != null) {
-            seed.copyTo(one.source);
-          }
-          one.temporary = true;
-        } else {
-          LentCaches.recover(one.data, one.journal);
-          seedIfNew(one, seed);
-          one.source = data;
-        }
-      } else if (sharing.equals("shared") && bind) {
-        one.lock = sharedLock(entry, one, seed);
-        one.source = data;
-      } else {
-        // locked, or shared where the directory must move into the root: one user at a time.
-        one.lock = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, false);
-        if (one.lock == null) {
-          log.accept("waiting for cache " + m.cacheId() + ", in use by another build"
-              + (sharing.equals("shared") ? " (fakechroot moves the cache into the root, so a shared"
-              + " cache has one user at a time)" : ""));
-          one.lock = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, true);
-        }
-        LentCaches.recover(one.data, one.journal);
-        seedIfNew(one, seed);
-        one.source = data;
-      }
-      if (!one.temporary) {
-        // Under the lock: a prune may have deleted the entry meanwhile.
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("id"), m.cacheId() + "\n");
-      }
-      prepare(one.source, m);
+      CacheEntries.Taken taken = entries.take(m, entry, bind, seed);
+      one.data = taken.data();
+      one.journal = taken.journal();
+      one.source = taken.source();
+      one.temporary = taken.temporary();
+      one.lock = taken.lock();
       recordOwner(one, m);
       if (bind) {
         binds.add(new RunSpec.Bind(one.source, one.target));
@@ -302,41 +216,6 @@ final class CacheMounts {
         }
       }
       return one;
-    }
-
-    /**
-     * A shared lock on a cache whose directory is in place: a directory left in a dead build's root
-     * is moved back first, which needs the exclusive lock.
-     */
-    private CacheLock sharedLock(String entry, One one, Seed seed) throws IOException {
-      for (int attempt = 0; ; attempt++) {
-        try (CacheLock exclusive = store.workAreas().lockCacheEntry(CACHE_NAME, entry, false, true)) {
-          LentCaches.recover(one.data, one.journal);
-          seedIfNew(one, seed);
-        }
-        CacheLock shared = store.workAreas().lockCacheEntry(CACHE_NAME, entry, true, true);
-        if (Files.isDirectory(one.data) || attempt == 10) {
-          return shared;
-        }
-        shared.close(); // an exclusive user took it in between: it moves it back when done
-      }
-    }
-
-    /**
-     * Makes a new seeded cache's data a copy of its seed; the caller holds the entry exclusively.
-     * Copied beside it and renamed into place: a build killed while copying leaves no half cache.
-     */
-    private void seedIfNew(One one, Seed seed) throws IOException {
-      if (seed == null || Files.isDirectory(one.data, LinkOption.NOFOLLOW_LINKS)) {
-        return;
-      }
-      Path copy = one.data.resolveSibling("data.seeding");
-      if (Files.exists(copy, LinkOption.NOFOLLOW_LINKS)) {
-        FileTrees.deleteTree(copy); // a killed build's
-      }
-      Files.createDirectories(copy.getParent());
-      seed.copyTo(copy);
-      Files.move(copy, one.data, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Records the cache directory's intended owner and mode for the step (fakeroot shows them). */
@@ -500,31 +379,10 @@ final class CacheMounts {
     CacheLock lock;
   }
 
-  /** Creates the cache directory on first use with BuildKit's mode (default 0755). */
-  private static void prepare(Path dir, CacheMount m) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    Files.createDirectories(dir);
-    int mode = m.mode().map(s -> Integer.parseInt(s, 8)).orElse(0755);
-    // The building user must be able to write it whatever mode the image is told it has.
-    Files.setPosixFilePermissions(dir, permissions(mode | 0700));
-  }
-
   private Path newTemporary(String prefix) throws IOException {
     Path dir = Files.createDirectories(work.resolve("mounts")).resolve(prefix + (++temporaries));
     Files.createDirectories(dir);
     return dir.resolve("dir");
   }
 
-  private static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ ... OTHERS_EXECUTE
-    for (int i = 0; i < 9; i++) {
-      if ((mode & (0400 >> i)) != 0) {
-        set.add(all[i]);
-      }
-    }
-    return set;
-  }
 }

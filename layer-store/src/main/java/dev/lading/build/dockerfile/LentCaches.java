@@ -43,7 +43,7 @@ final class LentCaches {
    * the sweep then keeps the root the note names (StoreWorkAreas#lentCaches), so nothing is lost.
    */
   static void recoverAbandoned(Store store, Consumer<String> log) {
-    Path root = store.workAreas().cacheDirectory(CacheMounts.CACHE_NAME);
+    Path root = store.workAreas().cacheDirectory(CacheEntries.CACHE_NAME);
     List<Path> entries = new ArrayList<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root,
         dir -> Files.exists(dir.resolve(StoreWorkAreas.LENT_NOTE)))) {
@@ -57,7 +57,7 @@ final class LentCaches {
     }
     for (Path dir : entries) {
       // Without waiting: a build holding the entry has it in its root for a reason.
-      try (CacheLock lock = store.workAreas().lockCacheEntry(CacheMounts.CACHE_NAME,
+      try (CacheLock lock = store.workAreas().lockCacheEntry(CacheEntries.CACHE_NAME,
           dir.getFileName().toString(), false, false)) {
         if (lock != null) {
           recover(dir.resolve("data"), dir.resolve(StoreWorkAreas.LENT_NOTE));

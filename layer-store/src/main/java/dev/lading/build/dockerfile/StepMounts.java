@@ -139,8 +139,8 @@ final class StepMounts {
    * The seed of cache mount {@code c}: its {@code source} directory in {@code from}. The cache keeps
    * files, not owners (as for any cache): the building user's, seen as root's by the step.
    */
-  private CacheMounts.Seed seed(Instruction.CacheMount c, StageBuild.Sources from, Instruction.Run r) {
-    return new CacheMounts.Seed() {
+  private CacheEntries.Seed seed(Instruction.CacheMount c, StageBuild.Sources from, Instruction.Run r) {
+    return new CacheEntries.Seed() {
       @Override
       public String identity() {
         return from.identity() + " " + c.source();

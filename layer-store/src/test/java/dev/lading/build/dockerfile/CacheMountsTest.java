@@ -50,7 +50,7 @@ class CacheMountsTest {
   }
 
   /** A seed that copies {@code from} and counts its copies. */
-  private static final class CountingSeed implements CacheMounts.Seed {
+  private static final class CountingSeed implements CacheEntries.Seed {
     final Path from;
     final String identity;
     int copies;
@@ -111,7 +111,7 @@ class CacheMountsTest {
 
   @Test
   void aSeedThatFailsLeavesNoHalfCache() throws IOException {
-    CacheMounts.Seed failing = new CacheMounts.Seed() {
+    CacheEntries.Seed failing = new CacheEntries.Seed() {
       @Override
       public String identity() {
         return "stage 1 /x";
@@ -127,8 +127,8 @@ class CacheMountsTest {
     CacheMounts.Mounted m = new CacheMounts(store, work, log::add).start(rootfs, null);
     assertThrows(IOException.class, () -> m.add(mount("/var/cache/app", "mod", "locked"), "/", false, failing));
     m.close();
-    Path entry = store.workAreas().cacheDirectory(CacheMounts.CACHE_NAME)
-        .resolve(CacheMounts.entryName("mod\0stage 1 /x"));
+    Path entry = store.workAreas().cacheDirectory(CacheEntries.CACHE_NAME)
+        .resolve(CacheEntries.entryName("mod\0stage 1 /x"));
     assertFalse(Files.exists(entry.resolve("data")), "no data until the copy is whole");
     CountingSeed seed = new CountingSeed(Files.createDirectories(dir.resolve("empty")), "stage 1 /x");
     try (CacheMounts.Mounted again = new CacheMounts(store, work, log::add).start(rootfs, null)) {
@@ -197,7 +197,7 @@ class CacheMountsTest {
     try (CacheMounts.Mounted first = mountIn(true, mount("/c", "p", "private"))) {
       Files.writeString(first.binds().get(0).source().resolve("f"), "kept");
     }
-    try (CacheLock held = store.workAreas().lockCacheEntry(CacheMounts.CACHE_NAME, CacheMounts.entryName("p"), false, true);
+    try (CacheLock held = store.workAreas().lockCacheEntry(CacheEntries.CACHE_NAME, CacheEntries.entryName("p"), false, true);
         CacheMounts.Mounted m = mountIn(true, mount("/c", "p", "private"))) {
       Path source = m.binds().get(0).source();
       try (var files = Files.list(source)) {
@@ -212,7 +212,7 @@ class CacheMountsTest {
 
   @Test
   void lockedWaitsUntilTheOtherUserIsDone() throws Exception {
-    CacheLock held = store.workAreas().lockCacheEntry(CacheMounts.CACHE_NAME, CacheMounts.entryName("l"), false, true);
+    CacheLock held = store.workAreas().lockCacheEntry(CacheEntries.CACHE_NAME, CacheEntries.entryName("l"), false, true);
     CompletableFuture<Void> step = CompletableFuture.runAsync(() -> {
       try (CacheMounts.Mounted m = mountIn(false, mount("/c", "l", "locked"))) {
         Files.writeString(rootfs.resolve("c/f"), "after");

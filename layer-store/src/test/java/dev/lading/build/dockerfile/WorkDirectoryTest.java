@@ -117,7 +117,7 @@ class WorkDirectoryTest {
   void cachesThatCannotBeReadFailNoBuild() throws IOException {
     // As another user's caches in a shared store: nothing can be moved back, the build goes on.
     Store store = Store.open(dir.resolve("store"));
-    Path caches = store.workAreas().cacheDirectory(CacheMounts.CACHE_NAME);
+    Path caches = store.workAreas().cacheDirectory(CacheEntries.CACHE_NAME);
     Files.createDirectories(caches.getParent());
     Files.writeString(caches, "not a directory");
     try (WorkDirectory work = WorkDirectory.open(store, null, false, log::add)) {
@@ -134,7 +134,7 @@ class WorkDirectoryTest {
     Path dead = Files.createDirectories(mine.resolve("build-99999999-1/stage-0/rootfs"));
     Path lent = Files.createDirectories(dead.resolve("root/.m2"));
     Files.writeString(lent.resolve("settings.xml"), "kept");
-    Path entry = Files.createDirectories(store.workAreas().cacheDirectory(CacheMounts.CACHE_NAME).resolve("0a1b"));
+    Path entry = Files.createDirectories(store.workAreas().cacheDirectory(CacheEntries.CACHE_NAME).resolve("0a1b"));
     Files.writeString(entry.resolve("data"), "a file where the directory goes back: the move fails");
     Files.writeString(entry.resolve(StoreWorkAreas.LENT_NOTE), lent + "\n" + dead + "\n");
     try (WorkDirectory work = WorkDirectory.open(store, base, false, log::add)) {
