@@ -43,13 +43,13 @@ public final class BuildCaches {
     }
     for (Path entry : entries) {
       String name = entry.getFileName().toString();
+      String cacheId = cacheId(entry);
       // By the id written in it: a cache seeded from= a stage has an entry per seed, under one id.
-      if (id != null && !name.equals(CacheEntries.entryName(id)) && !cacheId(entry).equals(id)) {
+      if (id != null && !name.equals(CacheEntries.entryName(id)) && !cacheId.equals(id)) {
         continue;
       }
       // Exclusive and without waiting: a build using the cache (any sharing) holds the lock.
       try (CacheLock lock = store.workAreas().lockCacheEntry(CacheEntries.CACHE_NAME, name, false, false)) {
-        String cacheId = cacheId(entry);
         if (lock == null) {
           inUse.add(cacheId);
           continue;

@@ -25,8 +25,9 @@ import java.util.function.Consumer;
 
 /**
  * The directories of {@code RUN --mount=type=cache} (kept in the store, taken per their sharing by
- * {@link CacheEntries}) seen at the mount's target while a step runs, and never part of its layer. An executor that binds (proot) shows the directory at the
- * target; for one that cannot (fakechroot) the directory is renamed into the root for the step and
+ * {@link CacheEntries}) seen at the mount's target while a step runs, and never part of its layer.
+ * An executor that binds (proot) shows the directory at the target; for one that cannot
+ * (fakechroot) the directory is renamed into the root for the step and
  * back afterwards, the image's own directory at the target moved aside meanwhile. A file
  * {@code away} names where the directory is while it is in a root, so that a build killed during the
  * step loses nothing: the next user of the cache moves it back ({@link LentCaches}).

@@ -213,22 +213,14 @@ final class StageBuild {
       StringBuilder mountsKey = new StringBuilder(r.mounts().isEmpty() ? "" : r.mounts().toString());
       for (Instruction.Mount m : r.mounts()) {
         if (m instanceof Instruction.BindMount b && !sourced.binds().containsKey(b)) {
-          Sources source = roots.get(b.from());
-          if (source == null) {
-            source = sources(b.from(), r.location(), "RUN --mount=type=bind,from=");
-            roots.put(b.from(), source);
-          }
+          Sources source = sharedSources(roots, b.from(), r.location(), "RUN --mount=type=bind,from=");
           sourced.binds().put(b, source);
           mountsKey.append('\n').append(source.identity() != null ? source.identity()
               : ContextSources.fingerprint(source.root(), source.ignore(), ContextSources.Flags.NONE,
                   List.of(b.source()), List.of(), r.location(), "RUN --mount=type=bind: source").toString());
         } else if (m instanceof Instruction.CacheMount c && c.from().isPresent()
             && !sourced.seeds().containsKey(c)) {
-          Sources source = roots.get(c.from());
-          if (source == null) {
-            source = sources(c.from(), r.location(), "RUN --mount=type=cache,from=");
-            roots.put(c.from(), source);
-          }
+          Sources source = sharedSources(roots, c.from(), r.location(), "RUN --mount=type=cache,from=");
           sourced.seeds().put(c, source);
           mountsKey.append("\ncache from ").append(source.identity());
         }
@@ -402,6 +394,17 @@ final class StageBuild {
     } finally {
       source.close();
     }
+  }
+
+  /** The sources {@code from} names, made once per step: mounts from one stage or image share them. */
+  private Sources sharedSources(Map<Optional<String>, Sources> made, Optional<String> from,
+      Instruction.Location location, String what) throws IOException {
+    Sources source = made.get(from);
+    if (source == null) {
+      source = sources(from, location, what);
+      made.put(from, source);
+    }
+    return source;
   }
 
   /**
